@@ -1,0 +1,25 @@
+# Thresholding workflow: per image, grayscale and blur, threshold, save the
+# mask and the foreground ratio; then one CSV of every image's ratio.
+# See README.md. Rules live in workflow/rules/, one file per stage.
+
+import os
+
+from snakemake.utils import min_version
+
+min_version("9.27")
+
+
+configfile: os.path.join(workflow.basedir, "config", "config.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/demo.smk"
+include: "workflow/rules/preprocess.smk"
+include: "workflow/rules/threshold.smk"
+include: "workflow/rules/aggregate.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        rules.aggregate.output,

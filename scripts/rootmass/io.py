@@ -1,0 +1,89 @@
+"""Reading images and writing outputs atomically.
+
+Every writer here writes to a temporary file in the destination's directory
+and renames it into place, so an interrupted job never leaves a
+half-written output under the final name.
+"""
+
+import contextlib
+import json
+import os
+import tempfile
+
+import numpy as np
+
+__all__ = [
+    "read_image",
+    "atomic_path",
+    "save_array",
+    "load_array",
+    "save_mask",
+    "save_json",
+    "load_json",
+]
+
+
+def read_image(path):
+    """Read the first frame of an image file as an array, as Pillow decodes it.
+
+    Colour images come back as ``(M, N, 3)`` or ``(M, N, 4)``, palette images
+    in their palette's mode, grayscale as ``(M, N)``.
+    """
+    import imageio.v3 as iio
+
+    return iio.imread(path, index=0, plugin="pillow")
+
+
+@contextlib.contextmanager
+def atomic_path(path, suffix=""):
+    """Yield a temporary path next to ``path``; rename it to ``path`` on success.
+
+    On an exception the temporary file is removed and ``path`` is untouched.
+    """
+    directory = os.path.dirname(path) or "."
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        dir=directory, prefix=f".{os.path.basename(path)}.", suffix=f".tmp{suffix}"
+    )
+    os.close(fd)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(tmp)
+        raise
+
+
+def save_array(path, array):
+    """Save an array as ``.npy``, atomically."""
+    with atomic_path(path, ".npy") as tmp:
+        np.save(tmp, array, allow_pickle=False)
+
+
+def load_array(path):
+    """Load a ``.npy`` array, memory-mapped read-only."""
+    return np.load(path, mmap_mode="r", allow_pickle=False)
+
+
+def save_mask(path, mask):
+    """Save a boolean mask as a 1-bit PNG (foreground white), atomically."""
+    from PIL import Image
+
+    image = Image.fromarray(np.ascontiguousarray(mask, dtype=bool))
+    with atomic_path(path, ".png") as tmp:
+        image.save(tmp, format="PNG")
+
+
+def save_json(path, data):
+    """Write ``data`` as JSON, atomically (floats keep full precision)."""
+    with atomic_path(path, ".json") as tmp:
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=1, ensure_ascii=False, allow_nan=False)
+            f.write("\n")
+
+
+def load_json(path):
+    """Read a JSON file."""
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)

@@ -1,0 +1,261 @@
+"""Grayscale conversion, blurring, thresholding and the foreground ratio.
+
+Small pure functions (arrays in, arrays or numbers out) that implement the
+procedures of the Data Carpentry lesson "Image Processing with Python",
+episode "Thresholding". Nothing here reads or writes files.
+
+The lesson's four procedures are compositions of these functions::
+
+    gray = to_grayscale(image, "luma")            # or "rgb2gray"
+    blurred = blur(gray, sigma)                   # sigma 0: no blur
+    t = threshold_value(blurred, "otsu")          # or "fixed", value=t
+    mask = foreground_mask(blurred, t, "above")   # or "below"
+    count, total, ratio = foreground_ratio(mask)
+"""
+
+import numpy as np
+
+__all__ = [
+    "GRAYSCALE_METHODS",
+    "THRESHOLD_METHODS",
+    "FOREGROUND_SIDES",
+    "to_grayscale",
+    "blur",
+    "threshold_value",
+    "foreground_mask",
+    "foreground_ratio",
+    "segment",
+]
+
+#: Ways of turning a colour image into one channel.
+GRAYSCALE_METHODS = ("luma", "rgb2gray")
+#: Ways of choosing the threshold ``t``.
+THRESHOLD_METHODS = ("fixed", "otsu", "otsu_excluding_bright")
+#: Which side of ``t`` is foreground.
+FOREGROUND_SIDES = ("above", "below")
+
+
+def _check_choice(name, value, allowed):
+    """Raise ValueError unless ``value`` is one of ``allowed``."""
+    if value not in allowed:
+        raise ValueError(
+            f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}"
+        )
+
+
+def _check_unit_interval(name, value):
+    """Raise ValueError unless ``value`` is a real number in [0, 1]."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, np.integer, np.floating))
+        or not 0 <= value <= 1
+    ):
+        raise ValueError(f"{name} must be a number in [0, 1]; got {value!r}")
+
+
+def _check_gray(image):
+    """Raise ValueError unless ``image`` is a non-empty 2-D array."""
+    image = np.asarray(image)
+    if image.ndim != 2:
+        raise ValueError(
+            f"expected a 2-D grayscale image; got an array of shape {image.shape}"
+        )
+    if image.size == 0:
+        raise ValueError("the image has no pixels")
+    return image
+
+
+def to_grayscale(image, method="luma"):
+    """Convert an image to a single channel.
+
+    Parameters
+    ----------
+    image : ndarray
+        A 2-D grayscale image (returned unchanged), or an ``(M, N, 3)`` RGB or
+        ``(M, N, 4)`` RGBA image. The alpha channel is ignored.
+    method : {'luma', 'rgb2gray'}, optional
+        ``'luma'``: Pillow's 8-bit "L" conversion,
+        ``L = R * 299/1000 + G * 587/1000 + B * 114/1000`` in Pillow's integer
+        arithmetic, exactly what ``imageio.v3.imread(path, mode="L")`` returns;
+        needs an 8-bit image. ``'rgb2gray'``: :func:`skimage.color.rgb2gray`
+        (floats in [0, 1], weights 0.2125, 0.7154, 0.0721).
+
+    Returns
+    -------
+    gray : (M, N) ndarray
+        ``uint8`` for ``'luma'``; float for ``'rgb2gray'``; an input that is
+        already 2-D keeps its dtype.
+
+    Raises
+    ------
+    ValueError
+        If the method is unknown or the image has an unsupported shape.
+    """
+    _check_choice("grayscale", method, GRAYSCALE_METHODS)
+    image = np.asarray(image)
+    if image.ndim == 2:
+        return image
+    if image.ndim != 3 or image.shape[2] not in (3, 4):
+        raise ValueError(
+            f"expected a 2-D, RGB or RGBA image; got an array of shape {image.shape}"
+        )
+    rgb = image[..., :3]
+    if method == "rgb2gray":
+        from skimage.color import rgb2gray
+
+        return rgb2gray(rgb)
+    if rgb.dtype != np.uint8:
+        raise ValueError(
+            f"grayscale 'luma' needs an 8-bit colour image; got dtype {rgb.dtype}"
+            " (use grayscale: rgb2gray)"
+        )
+    from PIL import Image
+
+    return np.asarray(Image.fromarray(np.ascontiguousarray(rgb), "RGB").convert("L"))
+
+
+def blur(gray, sigma=1.5):
+    """Blur a grayscale image with a Gaussian, giving floats in [0, 1].
+
+    Parameters
+    ----------
+    gray : (M, N) ndarray
+        Grayscale image; integer images are rescaled to [0, 1] by their dtype's
+        range, as :func:`skimage.util.img_as_float` does.
+    sigma : float, optional
+        Standard deviation of the Gaussian in pixels. ``0`` means no blur: the
+        image is only converted to floats.
+
+    Returns
+    -------
+    blurred : (M, N) ndarray of float64
+        Exactly ``skimage.filters.gaussian(gray, sigma=sigma)`` for
+        ``sigma > 0``, ``skimage.util.img_as_float(gray)`` for ``sigma == 0``.
+    """
+    gray = _check_gray(gray)
+    if (
+        isinstance(sigma, bool)
+        or not isinstance(sigma, (int, float, np.integer, np.floating))
+        or not sigma >= 0
+        or not np.isfinite(sigma)
+    ):
+        raise ValueError(f"sigma must be a finite number >= 0; got {sigma!r}")
+    if sigma == 0:
+        from skimage.util import img_as_float64
+
+        return img_as_float64(gray)
+    from skimage.filters import gaussian
+
+    return gaussian(gray, sigma=sigma)
+
+
+def threshold_value(blurred, method="otsu", value=None, bright_cutoff=0.95):
+    """Choose the threshold ``t`` for a blurred image.
+
+    Parameters
+    ----------
+    blurred : (M, N) ndarray of float
+        Blurred grayscale image in [0, 1].
+    method : {'fixed', 'otsu', 'otsu_excluding_bright'}, optional
+        ``'fixed'``: ``t = value``. ``'otsu'``:
+        :func:`skimage.filters.threshold_otsu` of the whole image.
+        ``'otsu_excluding_bright'`` (the lesson's "enhanced" root mass): Otsu's
+        threshold of only the pixels ``blurred < bright_cutoff``.
+    value : float, optional
+        The threshold of method ``'fixed'``, in [0, 1].
+    bright_cutoff : float, optional
+        Pixels at or above it are left out of ``'otsu_excluding_bright'``.
+
+    Returns
+    -------
+    t : float
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is missing or outside [0, 1] for ``'fixed'``, or no pixel
+        is left below ``bright_cutoff``.
+    """
+    _check_choice("threshold.method", method, THRESHOLD_METHODS)
+    blurred = _check_gray(blurred)
+    if method == "fixed":
+        _check_unit_interval("threshold.value", value)
+        return float(value)
+    from skimage.filters import threshold_otsu
+
+    if method == "otsu":
+        return float(threshold_otsu(blurred))
+    _check_unit_interval("threshold.bright_cutoff", bright_cutoff)
+    kept = blurred[blurred < bright_cutoff]
+    if kept.size == 0:
+        raise ValueError(
+            f"every pixel is at or above bright_cutoff {bright_cutoff!r}:"
+            " no pixels left to threshold"
+        )
+    return float(threshold_otsu(kept))
+
+
+def foreground_mask(blurred, t, foreground="above", bright_cutoff=None):
+    """Apply a threshold.
+
+    Parameters
+    ----------
+    blurred : (M, N) ndarray of float
+        Blurred grayscale image.
+    t : float
+        Threshold.
+    foreground : {'above', 'below'}, optional
+        ``'above'``: foreground is ``blurred > t`` (bright objects on a dark
+        background); ``'below'``: ``blurred < t`` (dark objects).
+    bright_cutoff : float, optional
+        If given, pixels ``blurred >= bright_cutoff`` are never foreground
+        (method ``'otsu_excluding_bright'``).
+
+    Returns
+    -------
+    mask : (M, N) ndarray of bool
+    """
+    _check_choice("threshold.foreground", foreground, FOREGROUND_SIDES)
+    blurred = _check_gray(blurred)
+    mask = blurred > t if foreground == "above" else blurred < t
+    if bright_cutoff is not None:
+        mask &= blurred < bright_cutoff
+    return mask
+
+
+def foreground_ratio(mask):
+    """Count the foreground of a binary mask.
+
+    Parameters
+    ----------
+    mask : ndarray of bool
+
+    Returns
+    -------
+    foreground_pixels : int
+    total_pixels : int
+    ratio : float
+        ``foreground_pixels / total_pixels``, the lesson's root mass ratio.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    if mask.size == 0:
+        raise ValueError("the mask has no pixels")
+    count = int(np.count_nonzero(mask))
+    return count, int(mask.size), count / mask.size
+
+
+def segment(blurred, method="otsu", value=None, foreground="above", bright_cutoff=0.95):
+    """Threshold a blurred image as configured: ``t`` and the mask.
+
+    Parameters are those of :func:`threshold_value` and
+    :func:`foreground_mask`; ``bright_cutoff`` only applies to
+    ``method='otsu_excluding_bright'``.
+
+    Returns
+    -------
+    t : float
+    mask : (M, N) ndarray of bool
+    """
+    t = threshold_value(blurred, method, value=value, bright_cutoff=bright_cutoff)
+    cutoff = bright_cutoff if method == "otsu_excluding_bright" else None
+    return t, foreground_mask(blurred, t, foreground, bright_cutoff=cutoff)

@@ -1,0 +1,18 @@
+# The collection: every per-image measurement in one CSV, with provenance.
+
+
+rule aggregate:
+    input:
+        measurements=paths(measurement_path, IMAGES),
+    output:
+        csv=f"{OUT}/ratios.csv",
+        provenance=f"{OUT}/provenance.json",
+    params:
+        columns=CSV_COLUMNS,
+    log:
+        "logs/aggregate.log",
+    localrule: True
+    conda:
+        "../envs/thresholding.yaml"
+    script:
+        "../../scripts/aggregate.py"

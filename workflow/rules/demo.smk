@@ -1,0 +1,21 @@
+# The project's own synthetic demo images, with their ground-truth masks.
+
+DEMO_IMAGES = demo_images()
+
+if DEMO_IMAGES:
+
+    rule demo_images:
+        output:
+            images=DEMO_IMAGES,
+            truth=[f"demo/truth/{os.path.basename(p)[:-4]}.png" for p in DEMO_IMAGES],
+        params:
+            height=config["demo"]["height"],
+            width=config["demo"]["width"],
+            seed=config["demo"]["seed"],
+        log:
+            "logs/demo_images.log",
+        localrule: True
+        conda:
+            "../envs/thresholding.yaml"
+        script:
+            "../../scripts/make_demo.py"

@@ -1,0 +1,23 @@
+# Stage 1, per image: grayscale and blur. The blurred image is the cached
+# intermediate that threshold changes reuse. One job per batch of images.
+
+for batch in BATCHES:
+
+    rule:
+        name:
+            f"grayscale_blur_{batch.id}"
+        input:
+            images=[esc(image) for image in batch.images],
+        output:
+            blurred=paths(blurred_path, batch.images),
+        params:
+            grayscale=config["grayscale"],
+            sigma=config["sigma"],
+        log:
+            f"logs/grayscale_blur/{batch.id}.log",
+        group:
+            batch.id
+        conda:
+            "../envs/thresholding.yaml"
+        script:
+            "../../scripts/grayscale_blur.py"
