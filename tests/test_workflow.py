@@ -1,0 +1,198 @@
+"""End-to-end runs of the real snakemake on the lesson's images: the lesson's
+four procedures, to the last digit, and the caching of the blurred images."""
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+import skimage as ski
+import yaml
+
+from conftest import ROOT, link_images, run_snakemake
+
+TRIALS = ["trial-016.jpg", "trial-020.jpg", "trial-216.jpg", "trial-293.jpg"]
+
+
+# --- the lesson's own code, as the lesson writes it -------------------------
+def lesson_root_mass(filename, sigma=1.5):
+    image = iio.imread(uri=filename, mode="L")
+    blurred_image = ski.filters.gaussian(image, sigma=sigma)
+    t = ski.filters.threshold_otsu(blurred_image)
+    binary_mask = blurred_image > t
+    root_pixels = np.count_nonzero(binary_mask)
+    w = binary_mask.shape[1]
+    h = binary_mask.shape[0]
+    return root_pixels / (w * h)
+
+
+def lesson_enhanced_root_mass(filename, sigma=1.5):
+    image = iio.imread(uri=filename, mode="L")
+    blurred_image = ski.filters.gaussian(image, sigma=sigma)
+    t = ski.filters.threshold_otsu(blurred_image[blurred_image < 0.95])
+    binary_mask = (blurred_image < 0.95) & (blurred_image > t)
+    return np.count_nonzero(binary_mask) / binary_mask.size
+
+
+def lesson_fixed(filename, t, sigma, below):
+    gray_image = ski.color.rgb2gray(iio.imread(uri=filename))
+    if sigma:
+        gray_image = ski.filters.gaussian(gray_image, sigma=sigma)
+    binary_mask = gray_image < t if below else gray_image > t
+    return np.count_nonzero(binary_mask) / binary_mask.size
+
+
+def lesson_rgb2gray_otsu(filename, sigma=1.0):
+    gray_image = ski.color.rgb2gray(iio.imread(uri=filename))
+    blurred_image = ski.filters.gaussian(gray_image, sigma=sigma)
+    t = ski.filters.threshold_otsu(blurred_image)
+    binary_mask = blurred_image > t
+    return np.count_nonzero(binary_mask) / binary_mask.size
+
+
+# --- helpers -----------------------------------------------------------------
+def read_csv(workdir):
+    with open(Path(workdir) / "results" / "ratios.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def write_config(workdir, name, **settings):
+    path = Path(workdir) / name
+    path.write_text(yaml.safe_dump(settings))
+    return path
+
+
+def published_reference(lesson_data):
+    """The reference lines 'trial-NNN.jpg,ratio' of the lesson data's README."""
+    text = (lesson_data / "README.md").read_text()
+    return dict(re.findall(r"^(trial-\d+\.jpg),([0-9.]+)$", text, flags=re.M))
+
+
+# --- tests ---------------------------------------------------------------
+def test_default_config_reproduces_the_published_numbers(lesson_data, workdir):
+    link_images(lesson_data, workdir, TRIALS)
+    run_snakemake(workdir, "--cores", 2, "--config", "images=data/trial-*.jpg", "demo=false")
+    rows = read_csv(workdir)
+    reference = published_reference(lesson_data)
+    assert len(reference) == 4
+    assert [r["image"] for r in rows] == [f"data/{name}" for name in sorted(TRIALS)]
+    for row in rows:
+        name = Path(row["image"]).name
+        assert row["ratio"] == reference[name]
+        assert row["ratio"] == repr(float(lesson_root_mass(lesson_data / name)))
+        assert int(row["foreground_pixels"]) / int(row["total_pixels"]) == float(row["ratio"])
+        assert (row["method"], row["sigma"], row["grayscale"]) == ("otsu", "1.5", "luma")
+        mask = iio.imread(Path(workdir) / row["mask"])
+        assert mask.shape == (2000, 3008)
+        assert np.count_nonzero(mask) == int(row["foreground_pixels"])
+        assert row["mask"] == f"results/masks/data/{name[:-4]}.png"
+    provenance = json.loads((Path(workdir) / "results" / "provenance.json").read_text())
+    assert provenance["config"]["sigma"] == 1.5
+    assert provenance["images"] == 4
+    pins = dict(
+        line.strip().lower().split("==")
+        for line in (ROOT / "requirements.txt").read_text().splitlines()
+        if "==" in line
+    )
+    for name in ("scikit-image", "numpy", "imageio", "pillow", "snakemake"):
+        assert provenance["packages"][name] == pins[name]
+
+
+PROCEDURES = {
+    "fixed_below_shapes01": (
+        ["shapes-01.jpg"],
+        dict(grayscale="rgb2gray", sigma=1.0, threshold=dict(method="fixed", value=0.8, foreground="below")),
+        lambda p: lesson_fixed(p, 0.8, 1.0, below=True),
+    ),
+    "fixed_below_colonies_no_blur": (
+        ["colonies-01.tif"],
+        dict(grayscale="rgb2gray", sigma=0, threshold=dict(method="fixed", value=0.2, foreground="below")),
+        lambda p: lesson_fixed(p, 0.2, 0, below=True),
+    ),
+    "fixed_above_shapes02_no_blur": (
+        ["shapes-02.jpg"],
+        dict(grayscale="rgb2gray", sigma=0, threshold=dict(method="fixed", value=0.5)),
+        lambda p: lesson_fixed(p, 0.5, 0, below=False),
+    ),
+    "rgb2gray_otsu_maize": (
+        ["maize-root-cluster.jpg"],
+        dict(grayscale="rgb2gray", sigma=1.0),
+        lesson_rgb2gray_otsu,
+    ),
+    "enhanced_trials": (
+        TRIALS,
+        dict(threshold=dict(method="otsu_excluding_bright")),
+        lesson_enhanced_root_mass,
+    ),
+}
+
+
+@pytest.mark.parametrize("procedure", PROCEDURES)
+def test_each_procedure_matches_the_lesson_code(lesson_data, workdir, procedure):
+    names, settings, lesson = PROCEDURES[procedure]
+    link_images(lesson_data, workdir, names)
+    config = write_config(workdir, "procedure.yaml", images="data/*", demo=None, **settings)
+    run_snakemake(workdir, "--cores", 2, "--configfile", config)
+    rows = read_csv(workdir)
+    assert [r["image"] for r in rows] == [f"data/{n}" for n in sorted(names)]
+    for row in rows:
+        expected = lesson(lesson_data / Path(row["image"]).name)
+        assert row["ratio"] == repr(float(expected)), row["image"]
+
+
+def planned_jobs(result):
+    """{rule name: job count} from the job stats table of a dry run."""
+    table = re.search(r"Job stats:\n(.*?)\n\n", result.stdout + "\n\n", flags=re.S)
+    assert table, result.stdout
+    counts = {}
+    for line in table.group(1).splitlines()[2:]:
+        parts = line.split()
+        if len(parts) == 2 and parts[0] != "total":
+            counts[parts[0]] = int(parts[1])
+    return counts
+
+
+def test_threshold_changes_reuse_the_blurred_images(lesson_data, workdir):
+    link_images(lesson_data, workdir, ["maize-root-cluster.jpg", "shapes-02.jpg"])
+    base = ["--cores", 2, "--config", "images=data/*.jpg", "demo=false", "batch_size=1"]
+    run_snakemake(workdir, *base)
+    blurred = sorted((Path(workdir) / "results" / "blurred").rglob("*.npy"))
+    assert len(blurred) == 2
+    before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in blurred}
+    masks = sorted((Path(workdir) / "results" / "masks").rglob("*.png"))
+    masks_before = {p: p.stat().st_mtime_ns for p in masks}
+
+    # nothing to do when nothing changed
+    assert "Nothing to be done" in run_snakemake(workdir, *base, "--dry-run").stdout
+
+    changed = write_config(
+        workdir, "fixed.yaml", threshold=dict(method="fixed", value=0.3, foreground="above")
+    )
+    plan = planned_jobs(run_snakemake(workdir, *base, "--configfile", changed, "--dry-run"))
+    assert not any(rule.startswith("grayscale_blur") for rule in plan), plan
+    assert sum(n for r, n in plan.items() if r.startswith("threshold_")) == 2, plan
+    assert sum(n for r, n in plan.items() if r.startswith("save_mask_")) == 2, plan
+    assert plan.get("aggregate") == 1
+
+    run_snakemake(workdir, *base, "--configfile", changed)
+    assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in blurred} == before
+    assert all(p.stat().st_mtime_ns != t for p, t in masks_before.items())
+    rows = read_csv(workdir)
+    assert {r["threshold"] for r in rows} == {"0.3"}
+    assert {r["method"] for r in rows} == {"fixed"}
+
+    # sigma is a setting of grayscale_blur: changing it re-runs every stage
+    plan = planned_jobs(run_snakemake(workdir, *base, "sigma=2.0", "--dry-run"))
+    assert sum(n for r, n in plan.items() if r.startswith("grayscale_blur_")) == 2, plan
+    assert sum(n for r, n in plan.items() if r.startswith("save_mask_")) == 2, plan
+
+
+def test_lint_reports_nothing(lesson_data, workdir):
+    link_images(lesson_data, workdir, ["shapes-02.jpg"])
+    for extra in (["images=data/*.jpg", "demo=false"], []):
+        result = run_snakemake(workdir, "--lint", *(["--config", *extra] if extra else []))
+        assert "Lints for" not in result.stdout + result.stderr, result.stdout
+        assert "Congratulations" in result.stdout + result.stderr
