@@ -46,6 +46,9 @@ def atomic_path(path, suffix=""):
         dir=directory, prefix=f".{os.path.basename(path)}.", suffix=f".tmp{suffix}"
     )
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; outputs get the usual mode
     try:
         yield tmp
         os.replace(tmp, path)

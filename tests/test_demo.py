@@ -1,0 +1,199 @@
+"""Unit tests of the synthetic demo images and of scripts/make_demo.py."""
+
+import os
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+sys.path.insert(0, str(SCRIPTS))
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from PIL import Image  # noqa: E402
+from skimage.color import rgb2gray  # noqa: E402
+from skimage.filters import gaussian, threshold_otsu  # noqa: E402
+
+from rootmass.demo import demo_file_names, demo_seed, synthetic_root_image  # noqa: E402
+
+SHAPE = (200, 300)
+
+
+@pytest.fixture(scope="module")
+def demo():
+    """A 600 x 900 image and its truth, the workflow's default size."""
+    return synthetic_root_image((600, 900), seed=3)
+
+
+def test_same_seed_same_image():
+    image_a, truth_a = synthetic_root_image(SHAPE, seed=11)
+    image_b, truth_b = synthetic_root_image(SHAPE, seed=11)
+    np.testing.assert_array_equal(image_a, image_b)
+    np.testing.assert_array_equal(truth_a, truth_b)
+
+
+def test_different_seed_different_image():
+    image_a, truth_a = synthetic_root_image(SHAPE, seed=11)
+    image_b, truth_b = synthetic_root_image(SHAPE, seed=12)
+    assert not np.array_equal(image_a, image_b)
+    assert not np.array_equal(truth_a, truth_b)
+
+
+def test_label_changes_only_the_image():
+    image_a, truth_a = synthetic_root_image(SHAPE, seed=11, label=1)
+    image_b, truth_b = synthetic_root_image(SHAPE, seed=11, label=2)
+    assert not np.array_equal(image_a, image_b)
+    np.testing.assert_array_equal(truth_a, truth_b)
+    default, _ = synthetic_root_image(SHAPE, seed=11)
+    np.testing.assert_array_equal(default, synthetic_root_image(SHAPE, seed=11, label=11)[0])
+
+
+@pytest.mark.parametrize("shape", [(16, 16), (200, 300), (301, 199)])
+def test_shapes_and_dtypes(shape):
+    image, truth = synthetic_root_image(shape, seed=0)
+    assert image.shape == (*shape, 3) and image.dtype == np.uint8
+    assert truth.shape == shape and truth.dtype == bool
+
+
+@pytest.mark.parametrize("shape", [(200, 300), (600, 900)])
+def test_foreground_fraction_is_plausible(shape):
+    fractions = [synthetic_root_image(shape, seed=s)[1].mean() for s in range(4)]
+    assert all(0.02 < f < 0.2 for f in fractions), fractions
+
+
+def test_roots_bright_background_dark(demo):
+    image, truth = demo
+    gray = image.mean(axis=2)
+    assert 140 < np.median(gray[truth]) < 235
+    assert 8 < np.median(gray[~truth]) < 55
+
+
+def test_circle_and_label_are_bright_but_not_truth(demo):
+    image, truth = demo
+    white = (image >= 240).all(axis=2) & ~truth
+    assert white.sum() > 2000  # the circle alone is about 0.05 * 600 px in radius
+    # Both corners of the image hold something white: the circle at the top,
+    # the label at the bottom.
+    rows = np.nonzero(white)[0]
+    assert rows.min() < 150 and rows.max() > 450
+
+
+def test_label_shows_dark_number(demo):
+    image, truth = demo
+    bottom = image[300:]
+    ys, xs = np.nonzero((bottom >= 235).all(axis=2))  # the label, not the roots
+    label = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
+    assert (bottom[label].mean(axis=2) < 100).sum() > 50  # the digit
+    assert not truth[300:][label].any()
+
+
+def test_otsu_of_blurred_gray_finds_the_roots(demo):
+    image, truth = demo
+    blurred = gaussian(rgb2gray(image), sigma=1.5)
+    mask = blurred > threshold_otsu(blurred)
+    assert (mask & truth).sum() > 0.8 * truth.sum()
+    # What Otsu adds besides the roots is mostly the white circle and label.
+    assert (mask & ~truth).sum() < 0.6 * mask.sum()
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"shape": (15, 100)},
+        {"shape": (100,)},
+        {"shape": (100, 100, 3)},
+        {"shape": (100.0, 100)},
+        {"shape": (True, 100)},
+        {"shape": "ab"},
+        {"shape": None},
+        {"seed": -1},
+        {"seed": 1.5},
+        {"seed": "1"},
+        {"seed": None},
+    ],
+)
+def test_invalid_arguments(kwargs):
+    with pytest.raises(ValueError, match=next(iter(kwargs))):
+        synthetic_root_image(**kwargs)
+
+
+def test_numpy_integers_are_accepted():
+    image, truth = synthetic_root_image((np.int64(20), np.int32(30)), seed=np.uint8(4))
+    assert image.shape == (20, 30, 3)
+
+
+def test_demo_file_names():
+    assert demo_file_names(0) == []
+    assert demo_file_names(3) == ["demo-0000.jpg", "demo-0001.jpg", "demo-0002.jpg"]
+    assert demo_file_names(11)[-1] == "demo-0010.jpg"
+    with pytest.raises(ValueError, match="count"):
+        demo_file_names(-1)
+
+
+def test_demo_seed():
+    seeds = [demo_seed(2026, i) for i in range(50)]
+    assert seeds == [demo_seed(2026, i) for i in range(50)]
+    assert len(set(seeds)) == 50
+    assert demo_seed(0, 1) != demo_seed(1, 0)
+    assert all(isinstance(s, int) and s >= 0 for s in seeds)
+    with pytest.raises(ValueError, match="index"):
+        demo_seed(0, -1)
+    with pytest.raises(ValueError, match="base_seed"):
+        demo_seed(-1, 0)
+
+
+def _check_written(image_paths, truth_paths, height, width, seed):
+    for i, (image_path, truth_path) in enumerate(zip(image_paths, truth_paths)):
+        expected_image, expected_truth = synthetic_root_image(
+            (height, width), demo_seed(seed, i), label=i
+        )
+        with Image.open(image_path) as image:
+            assert image.format == "JPEG" and image.mode == "RGB"
+            pixels = np.asarray(image, dtype=float)
+        with Image.open(truth_path) as truth:
+            assert truth.format == "PNG" and truth.mode == "1"
+            np.testing.assert_array_equal(np.asarray(truth), expected_truth)
+        assert pixels.shape == expected_image.shape
+        # JPEG quality 90, with chroma subsampling of the noisy colours.
+        assert np.abs(pixels - expected_image).mean() < 8
+        assert np.abs(pixels.mean(axis=2) - expected_image.mean(axis=2)).mean() < 4
+
+
+def test_cli(tmp_path):
+    out = tmp_path / "demo"
+    subprocess.run(
+        [sys.executable, str(SCRIPTS / "make_demo.py"), "--out", str(out),
+         "--count", "2", "--height", "40", "--width", "60", "--seed", "7"],
+        check=True, capture_output=True, cwd=tmp_path, timeout=120,
+    )
+    assert sorted(os.listdir(out)) == ["demo-0000.jpg", "demo-0001.jpg", "truth"]
+    assert sorted(os.listdir(out / "truth")) == ["demo-0000.png", "demo-0001.png"]
+    _check_written(
+        [out / n for n in demo_file_names(2)],
+        [out / "truth" / n.replace(".jpg", ".png") for n in demo_file_names(2)],
+        40, 60, 7,
+    )
+
+
+def test_snakemake_script(tmp_path):
+    images = [str(tmp_path / "a" / n) for n in demo_file_names(2)]
+    truth = [str(tmp_path / "t" / n.replace(".jpg", ".png")) for n in demo_file_names(2)]
+    log = tmp_path / "logs" / "demo.log"
+    log.parent.mkdir()
+    snakemake = SimpleNamespace(
+        output=SimpleNamespace(images=images, truth=truth),
+        params=SimpleNamespace(height=40, width=60, seed=5),
+        log=[str(log)],
+    )
+    stderr = sys.stderr
+    try:
+        runpy.run_path(str(SCRIPTS / "make_demo.py"), init_globals={"snakemake": snakemake})
+    finally:
+        if sys.stderr is not stderr:
+            sys.stderr.close()
+        sys.stderr = stderr
+    _check_written(images, truth, 40, 60, 5)
+    assert "demo-0001.jpg" in log.read_text()
+    assert not [p for p in os.listdir(tmp_path / "a") if p.startswith(".")]
