@@ -157,7 +157,7 @@ def planned_jobs(result):
 
 def test_threshold_changes_reuse_the_blurred_images(lesson_data, workdir):
     link_images(lesson_data, workdir, ["maize-root-cluster.jpg", "shapes-02.jpg"])
-    base = ["--cores", 2, "--config", "images=data/*.jpg", "demo=false", "batch_size=1"]
+    base = ["--cores", 2, "--config", "images=data/*.jpg", "demo=false", "batch_max_images=1"]
     run_snakemake(workdir, *base)
     blurred = sorted((Path(workdir) / "results" / "blurred").rglob("*.npy"))
     assert len(blurred) == 2

@@ -3,7 +3,7 @@
 
 rule aggregate:
     input:
-        measurements=paths(measurement_path, IMAGES),
+        measurements=[measurement_table(batch) for batch in BATCHES],
     output:
         csv=f"{OUT}/ratios.csv",
         provenance=f"{OUT}/provenance.json",

@@ -5,9 +5,10 @@ import fnmatch
 import glob
 import hashlib
 import os
-from pathlib import PurePath, PurePosixPath
+import posixpath
 from types import SimpleNamespace
 
+import PIL.Image
 from snakemake.utils import validate
 
 # `--config demo=false` (or =null, or empty) turns the demo off; --config gives
@@ -22,9 +23,9 @@ OUT = "results"
 def image_key(path):
     """The name of an image's outputs: its path without the extension, with
     no leading root or '.', and '..' written as '__'."""
-    stem = PurePath(os.path.normpath(path)).with_suffix("")
-    parts = [p for p in stem.parts if p not in (stem.anchor, ".")]
-    return PurePosixPath(*("__" if p == ".." else p for p in parts)).as_posix()
+    stem = os.path.splitext(os.path.normpath(path))[0]
+    parts = [p for p in stem.split(os.sep) if p not in ("", ".")]
+    return posixpath.join(*("__" if p == ".." else p for p in parts))
 
 
 def esc(path):
@@ -68,20 +69,43 @@ def discover_images():
     return images
 
 
-def make_batches(images, size):
-    """Split the sorted images into batches of about `size`.
+def megapixels(image):
+    """An image's size in megapixels, from its header (1.0 if unreadable:
+    the job that reads it will report why)."""
+    demo = config.get("demo")
+    if demo and image in DEMO_SET:
+        return demo["height"] * demo["width"] / 1e6
+    try:
+        with PIL.Image.open(image) as opened:
+            width, height = opened.size
+        return width * height / 1e6
+    except Exception:
+        return 1.0
 
-    A batch starts at an image whose path hashes to 0 modulo `size`
-    (content-defined chunking), so adding or removing an image changes only
-    the batch it falls in; no batch grows beyond 4 * size.
+
+def make_batches(images, target_mp, max_images):
+    """Split the sorted images into batches of about `target_mp` megapixels.
+
+    Content-defined chunking: past half the target, a batch ends before an
+    image with a probability proportional to the image's size, decided by a
+    hash of its path. So adding or removing images changes only the batches
+    they fall in, not the ones after. No batch exceeds twice the target or
+    `max_images` images.
     """
-    batches, current = [], []
+    batches, current, current_mp = [], [], 0.0
     for image in images:
-        digest = int(hashlib.sha1(image.encode("utf-8")).hexdigest()[:12], 16)
-        if current and (digest % size == 0 or len(current) >= 4 * size):
-            batches.append(current)
-            current = []
+        mp = megapixels(image)
+        if current:
+            u = int(hashlib.sha1(image.encode("utf-8")).hexdigest()[:13], 16) / 16**13
+            if (
+                len(current) >= max_images
+                or current_mp + mp > 2 * target_mp
+                or (current_mp >= target_mp / 2 and u < 2 * mp / target_mp)
+            ):
+                batches.append(current)
+                current, current_mp = [], 0.0
         current.append(image)
+        current_mp += mp
     batches.append(current)
     return [
         SimpleNamespace(
@@ -95,24 +119,25 @@ def blurred_path(image):
     return f"{OUT}/blurred/{image_key(image)}.npy"
 
 
-def threshold_path(image):
-    return f"{OUT}/thresholds/{image_key(image)}.json"
-
-
 def mask_path(image):
     return f"{OUT}/masks/{image_key(image)}.png"
 
 
-def measurement_path(image):
-    return f"{OUT}/measurements/{image_key(image)}.json"
+def threshold_table(batch):
+    return f"{OUT}/thresholds/{batch.id}.json"
+
+
+def measurement_table(batch):
+    return f"{OUT}/measurements/{batch.id}.json"
 
 
 def paths(function, images):
     return [esc(function(image)) for image in images]
 
 
+DEMO_SET = set(demo_images())
 IMAGES = discover_images()
-BATCHES = make_batches(IMAGES, config["batch_size"])
+BATCHES = make_batches(IMAGES, config["batch_megapixels"], config["batch_max_images"])
 
 CSV_COLUMNS = [
     "image",

@@ -1,5 +1,6 @@
-# Stages 2 and 3, per image: the threshold value, then the mask and the
-# measurement. One job per batch of images.
+# Stages 2 and 3: each image's threshold value, then its mask and its
+# measurement. One job per batch of images; the masks are per image, the
+# values and measurements one small table per batch.
 
 for batch in BATCHES:
 
@@ -9,8 +10,9 @@ for batch in BATCHES:
         input:
             blurred=paths(blurred_path, batch.images),
         output:
-            thresholds=paths(threshold_path, batch.images),
+            thresholds=threshold_table(batch),
         params:
+            images=[esc(image) for image in batch.images],
             method=config["threshold"]["method"],
             value=config["threshold"]["value"],
             bright_cutoff=config["threshold"]["bright_cutoff"],
@@ -28,10 +30,10 @@ for batch in BATCHES:
             f"save_mask_{batch.id}"
         input:
             blurred=paths(blurred_path, batch.images),
-            thresholds=paths(threshold_path, batch.images),
+            thresholds=threshold_table(batch),
         output:
             masks=paths(mask_path, batch.images),
-            measurements=paths(measurement_path, batch.images),
+            measurements=measurement_table(batch),
         params:
             images=[esc(image) for image in batch.images],
             method=config["threshold"]["method"],
