@@ -196,3 +196,23 @@ def test_lint_reports_nothing(lesson_data, workdir):
         result = run_snakemake(workdir, "--lint", *(["--config", *extra] if extra else []))
         assert "Lints for" not in result.stdout + result.stderr, result.stdout
         assert "Congratulations" in result.stdout + result.stderr
+
+
+def test_demo_runs_out_of_the_box(workdir):
+    """No config at all: the demo images are generated, then processed."""
+    run_snakemake(workdir, "--cores", 2)
+    rows = read_csv(workdir)
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    count = config["demo"]["count"]
+    assert [r["image"] for r in rows] == [f"demo/demo-{i:04d}.jpg" for i in range(count)]
+    for row in rows:
+        name = Path(row["image"]).stem
+        mask = iio.imread(Path(workdir) / row["mask"]).astype(bool)
+        truth = iio.imread(Path(workdir) / "demo" / "truth" / f"{name}.png").astype(bool)
+        assert np.count_nonzero(mask) == int(row["foreground_pixels"])
+        recall = np.count_nonzero(mask & truth) / np.count_nonzero(truth)
+        precision = np.count_nonzero(mask & truth) / np.count_nonzero(mask)
+        assert recall > 0.75 and precision > 0.5, (name, recall, precision)
+    # a second run has nothing to do
+    again = run_snakemake(workdir, "--cores", 2)
+    assert "Nothing to be done" in again.stdout + again.stderr
