@@ -1,7 +1,8 @@
 """Rule save_mask: apply each image's threshold, save the mask as a PNG, and
 write the batch's measurements as one table (a list of rows)."""
 
-from rootmass.io import load_array, load_json, save_json, save_mask
+from rootmass.cache import read_blurred
+from rootmass.io import load_json, save_json, save_mask
 from rootmass.jobs import job_log
 from rootmass.thresholding import foreground_mask, foreground_ratio
 
@@ -10,11 +11,10 @@ cutoff = params.bright_cutoff if params.method == "otsu_excluding_bright" else N
 with job_log(snakemake.log[0]) as job:
     thresholds = load_json(snakemake.input.thresholds)
     rows = []
-    for image, blurred_path, mask_path in zip(
-        params.images, snakemake.input.blurred, snakemake.output.masks
-    ):
+    cached = read_blurred(snakemake.input.blurred)
+    for (image, blurred), mask_path in zip(cached, snakemake.output.masks):
         t = thresholds[image]
-        mask = foreground_mask(load_array(blurred_path), t, params.foreground, cutoff)
+        mask = foreground_mask(blurred, t, params.foreground, cutoff)
         count, total, ratio = foreground_ratio(mask)
         save_mask(mask_path, mask)
         rows.append(

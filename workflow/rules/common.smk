@@ -115,8 +115,15 @@ def make_batches(images, target_mp, max_images):
     ]
 
 
-def blurred_path(image):
-    return f"{OUT}/blurred/{image_key(image)}.npy"
+def blurred_dir(batch):
+    """The cached blurred images of a batch: one Snakemake output per batch,
+    holding one .npy per image (Snakemake's bookkeeping costs per output)."""
+    return f"{OUT}/blurred/{batch.id}"
+
+
+def blurred_names(batch):
+    """The file names of a batch's blurred images inside blurred_dir(batch)."""
+    return [esc(f"{image_key(image)}.npy") for image in batch.images]
 
 
 def mask_path(image):

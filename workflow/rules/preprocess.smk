@@ -1,4 +1,4 @@
-# Stage 1, per image: grayscale and blur. The blurred image is the cached
+# Stage 1, per image: grayscale and blur. The blurred images are the cached
 # intermediate that threshold changes reuse. One job per batch of images.
 
 for batch in BATCHES:
@@ -9,8 +9,9 @@ for batch in BATCHES:
         input:
             images=[esc(image) for image in batch.images],
         output:
-            blurred=paths(blurred_path, batch.images),
+            blurred=directory(blurred_dir(batch)),
         params:
+            names=blurred_names(batch),
             grayscale=config["grayscale"],
             sigma=config["sigma"],
         log:

@@ -8,11 +8,10 @@ for batch in BATCHES:
         name:
             f"threshold_{batch.id}"
         input:
-            blurred=paths(blurred_path, batch.images),
+            blurred=blurred_dir(batch),
         output:
             thresholds=threshold_table(batch),
         params:
-            images=[esc(image) for image in batch.images],
             method=config["threshold"]["method"],
             value=config["threshold"]["value"],
             bright_cutoff=config["threshold"]["bright_cutoff"],
@@ -29,13 +28,12 @@ for batch in BATCHES:
         name:
             f"save_mask_{batch.id}"
         input:
-            blurred=paths(blurred_path, batch.images),
+            blurred=blurred_dir(batch),
             thresholds=threshold_table(batch),
         output:
             masks=paths(mask_path, batch.images),
             measurements=measurement_table(batch),
         params:
-            images=[esc(image) for image in batch.images],
             method=config["threshold"]["method"],
             foreground=config["threshold"]["foreground"],
             bright_cutoff=config["threshold"]["bright_cutoff"],

@@ -1,0 +1,29 @@
+"""The cache of blurred images: one folder per batch, one .npy per image, and
+an index that lists the batch's images in order with their files."""
+
+import os
+
+from .io import load_array, load_json, save_array, save_json
+
+__all__ = ["write_blurred", "read_blurred"]
+
+INDEX = "index.json"
+
+
+def write_blurred(folder, items):
+    """Cache blurred images: ``items`` yields ``(image, file name, array)``.
+
+    The index is written last, so a folder without one is incomplete.
+    """
+    index = []
+    for image, name, array in items:
+        save_array(os.path.join(folder, name), array)
+        index.append([image, name])
+    save_json(os.path.join(folder, INDEX), index)
+    return index
+
+
+def read_blurred(folder):
+    """Yield ``(image, blurred array)`` of a cached batch, in batch order."""
+    for image, name in load_json(os.path.join(folder, INDEX)):
+        yield image, load_array(os.path.join(folder, name))
