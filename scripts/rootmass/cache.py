@@ -19,6 +19,7 @@ def write_blurred(folder, items):
     for image, name, array in items:
         save_array(os.path.join(folder, name), array)
         index.append([image, name])
+        del array  # not kept alive while the next image is made
     save_json(os.path.join(folder, INDEX), index)
     return index
 

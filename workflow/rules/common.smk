@@ -4,6 +4,8 @@
 import fnmatch
 import glob
 import hashlib
+import json
+import math
 import os
 import posixpath
 from types import SimpleNamespace
@@ -83,36 +85,69 @@ def megapixels(image):
         return 1.0
 
 
-def make_batches(images, target_mp, max_images):
-    """Split the sorted images into batches of about `target_mp` megapixels.
+def batch_id(images):
+    digest = hashlib.sha1("\0".join(images).encode("utf-8")).hexdigest()
+    return f"b{digest[:12]}"
 
-    Content-defined chunking: past half the target, a batch ends before an
-    image with a probability proportional to the image's size, decided by a
-    hash of its path. So adding or removing images changes only the batches
-    they fall in, not the ones after. No batch exceeds twice the target or
-    `max_images` images.
-    """
-    batches, current, current_mp = [], [], 0.0
-    for image in images:
-        mp = megapixels(image)
-        if current:
-            u = int(hashlib.sha1(image.encode("utf-8")).hexdigest()[:13], 16) / 16**13
-            if (
-                len(current) >= max_images
-                or current_mp + mp > 2 * target_mp
-                or (current_mp >= target_mp / 2 and u < 2 * mp / target_mp)
-            ):
-                batches.append(current)
-                current, current_mp = [], 0.0
-        current.append(image)
-        current_mp += mp
-    batches.append(current)
-    return [
-        SimpleNamespace(
-            id=f"b{hashlib.sha1(b[0].encode('utf-8')).hexdigest()[:10]}", images=b
-        )
-        for b in batches
+
+def cached_batches(images):
+    """Batches whose blurred images an earlier run cached, and whose images
+    are all still wanted: they are kept as they are, so that adding images
+    never regroups (and so re-runs) the images already processed."""
+    wanted, claimed, kept = set(images), set(), []
+    indexes = glob.glob(f"{OUT}/blurred/b*/index.json")
+    for index in sorted(indexes, key=os.path.getmtime, reverse=True):
+        try:
+            with open(index, encoding="utf-8") as f:
+                members = [image for image, _ in json.load(f)]
+        except (OSError, ValueError, TypeError):
+            continue
+        folder = os.path.basename(os.path.dirname(index))
+        if (
+            members
+            and folder == batch_id(members)
+            and all(m in wanted and m not in claimed for m in members)
+        ):
+            claimed.update(members)
+            kept.append(SimpleNamespace(id=folder, images=members))
+    return kept, claimed
+
+
+def split_batches(images, target_mp, max_images, cores):
+    """Split sorted images into contiguous batches of nearly equal megapixels:
+    as few as `target_mp` and `max_images` allow, but at least one per core
+    (while there are images) and a multiple of the cores, for balance."""
+    if not images:
+        return []
+    sizes = [megapixels(image) for image in images]
+    total = sum(sizes)
+    count = max(math.ceil(total / target_mp), math.ceil(len(images) / max_images))
+    count = min(len(images), math.ceil(count / cores) * cores)
+    groups, done = {}, 0.0
+    for image, size in zip(images, sizes):
+        # the batch of the image's middle pixel, in megapixels from the start
+        index = min(count - 1, int((done + size / 2) / total * count)) if total else 0
+        groups.setdefault(index, []).append(image)
+        done += size
+    batches = [
+        group[start : start + max_images]
+        for group in groups.values()
+        for start in range(0, len(group), max_images)
     ]
+    return [SimpleNamespace(id=batch_id(b), images=b) for b in batches]
+
+
+def make_batches(images):
+    """Cached batches as they are, the other images split anew."""
+    kept, claimed = cached_batches(images)
+    cores = max(1, workflow._cores or 1)
+    fresh = split_batches(
+        [image for image in images if image not in claimed],
+        config["batch_megapixels"],
+        config["batch_max_images"],
+        cores,
+    )
+    return sorted(kept + fresh, key=lambda batch: batch.images[0])
 
 
 def blurred_dir(batch):
@@ -144,7 +179,7 @@ def paths(function, images):
 
 DEMO_SET = set(demo_images())
 IMAGES = discover_images()
-BATCHES = make_batches(IMAGES, config["batch_megapixels"], config["batch_max_images"])
+BATCHES = make_batches(IMAGES)
 
 CSV_COLUMNS = [
     "image",
