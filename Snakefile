@@ -23,3 +23,11 @@ rule all:
     default_target: True
     input:
         rules.aggregate.output,
+
+
+onstart:
+    record_run()
+
+
+onsuccess:
+    report_skipped()

@@ -13,6 +13,7 @@ import tempfile
 import numpy as np
 
 __all__ = [
+    "BadImage",
     "read_image",
     "atomic_path",
     "save_array",
@@ -23,15 +24,42 @@ __all__ = [
 ]
 
 
+class BadImage(ValueError):
+    """An input image that cannot be used; the message says why."""
+
+
 def read_image(path):
     """Read the first frame of an image file as an array, as Pillow decodes it.
 
     Colour images come back as ``(M, N, 3)`` or ``(M, N, 4)``, palette images
-    in their palette's mode, grayscale as ``(M, N)``.
+    in their palette's mode, grayscale as ``(M, N)`` (16-bit as ``uint16``,
+    32-bit float TIFFs as ``float32``). Multi-page files give their first page.
+
+    Raises
+    ------
+    BadImage
+        If the file is empty, not an image, cannot be decoded, or is a float
+        image with values outside [0, 1].
     """
     import imageio.v3 as iio
+    from PIL import UnidentifiedImageError
 
-    return iio.imread(path, index=0, plugin="pillow")
+    if os.path.getsize(path) == 0:
+        raise BadImage("the file is empty (0 bytes)")
+    try:
+        image = iio.imread(path, index=0, plugin="pillow")
+    except UnidentifiedImageError:
+        raise BadImage("not an image file that Pillow can read") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        raise BadImage(f"cannot decode the image: {error}") from None
+    if image.ndim < 2 or image.size == 0:
+        raise BadImage(f"the image has no pixels (shape {image.shape})")
+    if image.dtype.kind == "f" and not np.all((image >= 0) & (image <= 1)):
+        raise BadImage(
+            "a float image must have values in [0, 1] (and no NaN); this one has"
+            f" [{np.nanmin(image)}, {np.nanmax(image)}]"
+        )
+    return image
 
 
 @contextlib.contextmanager

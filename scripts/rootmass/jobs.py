@@ -7,7 +7,7 @@ import os
 import resource
 import sys
 
-__all__ = ["job_log", "read_job_costs"]
+__all__ = ["job_log", "read_job_costs", "OnError"]
 
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 _MARK = "job-cost:"
@@ -56,3 +56,22 @@ def read_job_costs(path):
                 fields = dict(item.split("=", 1) for item in line[len(_MARK) :].split())
                 return {k: float(v) for k, v in fields.items()}
     return None
+
+
+class OnError:
+    """What a rule script does when one image fails: ``'stop'`` ends the job
+    with one line naming the file and the reason; ``'skip'`` returns the
+    reason, to be recorded, and the job goes on with the other images."""
+
+    def __init__(self, policy, stage):
+        if policy not in ("stop", "skip"):
+            raise ValueError(f"on_error must be 'stop' or 'skip'; got {policy!r}")
+        self.policy, self.stage = policy, stage
+
+    def __call__(self, image, error):
+        reason = str(error) or type(error).__name__
+        line = f"{self.stage}: cannot process {image!r}: {reason}"
+        print(line, file=sys.stderr)  # the job's log
+        if self.policy == "stop":
+            raise SystemExit(line)
+        return reason

@@ -1,6 +1,7 @@
 # Validation of the config, discovery of the images, and the names of every
 # per-image output. Included first by the Snakefile.
 
+import csv
 import fnmatch
 import glob
 import hashlib
@@ -8,16 +9,52 @@ import json
 import math
 import os
 import posixpath
+import socket
+import sys
 from types import SimpleNamespace
 
 import PIL.Image
 from snakemake.utils import validate
 
+def config_error(error):
+    """One line for a config that does not fit the schema: the key, what is
+    wrong and what is allowed."""
+    import jsonschema
+
+    cause = error.__cause__ or error.__context__
+    if not isinstance(cause, jsonschema.ValidationError):
+        return str(error)
+    cause = jsonschema.exceptions.best_match([cause])
+    key = ".".join(map(str, cause.absolute_path)) or "(top level)"
+    schema, value = cause.schema, cause.instance
+    if cause.validator == "additionalProperties":
+        unknown = sorted(set(value) - set(schema["properties"]))
+        where = f" in '{key}'" if cause.absolute_path else ""
+        return (
+            f"config: unknown key {', '.join(map(repr, unknown))}{where};"
+            f" the keys are {', '.join(schema['properties'])}"
+        )
+    if key == "threshold.value" or cause.validator == "required":
+        return (
+            f"config key 'threshold.value': {value!r} will not do; method 'fixed'"
+            " needs a number in [0, 1]"
+        )
+    if cause.validator == "enum":
+        allowed = ", ".join(map(repr, schema["enum"]))
+        return f"config key '{key}': {value!r} is not one of {allowed}"
+    if cause.validator in ("minimum", "maximum", "exclusiveMinimum"):
+        return f"config key '{key}': {value!r} {cause.message.split(' ', 1)[1]}"
+    return f"config key '{key}': {cause.message}"
+
+
 # `--config demo=false` (or =null, or empty) turns the demo off; --config gives
 # strings, so say what that means before validating.
 if str(config.get("demo")).lower() in ("", "false", "null", "none"):
     config["demo"] = None
-validate(config, "../schemas/config.schema.yaml")
+try:
+    validate(config, "../schemas/config.schema.yaml")
+except WorkflowError as error:
+    raise WorkflowError(config_error(error)) from None
 
 OUT = "results"
 
@@ -191,4 +228,67 @@ CSV_COLUMNS = [
     "sigma",
     "grayscale",
     "mask",
+    "status",
+    "error",
 ]
+
+
+# --- runs that were killed ---------------------------------------------------
+# A run killed with SIGKILL leaves Snakemake's directory lock behind, and the
+# next run would refuse to start. Each run records its process; a lock whose
+# run is no longer alive on this host is removed. A live run's lock stands, so
+# a second run started at the same time is still refused.
+LOCKS = os.path.join(".snakemake", "locks")
+RUN_RECORD = os.path.join(".snakemake", "rootmass-run")
+
+
+def record_run():
+    os.makedirs(".snakemake", exist_ok=True)
+    with open(RUN_RECORD, "w") as f:
+        f.write(f"{os.getpid()} {socket.gethostname()}\n")
+
+
+def run_alive(pid):
+    import psutil
+
+    try:
+        return any("snakemake" in part for part in psutil.Process(pid).cmdline())
+    except psutil.Error:
+        return False
+
+
+def clear_stale_locks():
+    if not (os.path.isdir(LOCKS) and os.listdir(LOCKS)):
+        return
+    try:
+        with open(RUN_RECORD) as f:
+            pid, host = f.read().split()
+    except (OSError, ValueError):
+        return
+    if host != socket.gethostname() or run_alive(int(pid)):
+        return
+    for name in os.listdir(LOCKS):
+        os.remove(os.path.join(LOCKS, name))
+    print(
+        f"Removed the lock of an earlier run (process {pid}) that is no longer running.",
+        file=sys.stderr,
+    )
+
+
+def report_skipped():
+    csv_path = f"{OUT}/ratios.csv"
+    if not os.path.exists(csv_path):
+        return
+    with open(csv_path, newline="", encoding="utf-8") as f:
+        statuses = [row.get("status") for row in csv.DictReader(f)]
+    skipped = sum(status != "ok" for status in statuses)
+    if skipped:
+        print(
+            f"{skipped} of {len(statuses)} images were skipped: see the status and"
+            f" error columns of {csv_path}.",
+            file=sys.stderr,
+        )
+
+
+if workflow.local_exec and not workflow.dryrun:
+    clear_stale_locks()

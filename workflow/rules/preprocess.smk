@@ -11,6 +11,7 @@ for batch in BATCHES:
         output:
             blurred=directory(blurred_dir(batch)),
         params:
+            on_error=config["on_error"],
             names=blurred_names(batch),
             grayscale=config["grayscale"],
             sigma=config["sigma"],

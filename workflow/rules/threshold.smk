@@ -12,6 +12,7 @@ for batch in BATCHES:
         output:
             thresholds=threshold_table(batch),
         params:
+            on_error=config["on_error"],
             method=config["threshold"]["method"],
             value=config["threshold"]["value"],
             bright_cutoff=config["threshold"]["bright_cutoff"],
@@ -34,6 +35,7 @@ for batch in BATCHES:
             masks=paths(mask_path, batch.images),
             measurements=measurement_table(batch),
         params:
+            on_error=config["on_error"],
             method=config["threshold"]["method"],
             foreground=config["threshold"]["foreground"],
             bright_cutoff=config["threshold"]["bright_cutoff"],
