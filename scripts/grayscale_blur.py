@@ -11,7 +11,7 @@ on_error = OnError(params.on_error, "grayscale_blur")
 
 
 def blurred(job):
-    for image, name in zip(snakemake.input.images, params.names):
+    for image, name in zip(params.images, params.names):
         try:
             gray = to_grayscale(read_image(image), params.grayscale)
             result = image, name, blur(gray, params.sigma)

@@ -8,7 +8,6 @@ half-written output under the final name.
 import contextlib
 import json
 import os
-import tempfile
 
 import numpy as np
 
@@ -42,14 +41,16 @@ def read_image(path):
         image with values outside [0, 1].
     """
     import imageio.v3 as iio
-    from PIL import UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError
 
     if os.path.getsize(path) == 0:
         raise BadImage("the file is empty (0 bytes)")
     try:
-        image = iio.imread(path, index=0, plugin="pillow")
+        Image.open(path).close()  # identifies the format from the header
     except UnidentifiedImageError:
         raise BadImage("not an image file that Pillow can read") from None
+    try:
+        image = iio.imread(path, index=0, plugin="pillow")
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise BadImage(f"cannot decode the image: {error}") from None
     if image.ndim < 2 or image.size == 0:
@@ -66,17 +67,15 @@ def read_image(path):
 def atomic_path(path, suffix=""):
     """Yield a temporary path next to ``path``; rename it to ``path`` on success.
 
-    On an exception the temporary file is removed and ``path`` is untouched.
+    The temporary name is fixed (``.<name>.tmp<suffix>``), so what a killed
+    job left behind is overwritten by the next attempt. On an exception the
+    temporary file is removed and ``path`` is untouched.
     """
     directory = os.path.dirname(path) or "."
     os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        dir=directory, prefix=f".{os.path.basename(path)}.", suffix=f".tmp{suffix}"
-    )
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; outputs get the usual mode
+    tmp = os.path.join(directory, f".{os.path.basename(path)}.tmp{suffix}")
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(tmp)
     try:
         yield tmp
         os.replace(tmp, path)

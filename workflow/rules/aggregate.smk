@@ -11,6 +11,10 @@ rule aggregate:
         columns=CSV_COLUMNS,
     log:
         "logs/aggregate.log",
+    threads: 1
+    resources:
+        mem_mb=512,
+        runtime=10,
     localrule: True
     conda:
         "../envs/thresholding.yaml"

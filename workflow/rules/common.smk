@@ -3,6 +3,7 @@
 
 import csv
 import fnmatch
+import functools
 import glob
 import hashlib
 import json
@@ -61,15 +62,25 @@ OUT = "results"
 
 def image_key(path):
     """The name of an image's outputs: its path without the extension, with
-    no leading root or '.', and '..' written as '__'."""
+    no leading root or '.', '..' written as '__', and '%', '{', '}' written as
+    '%25', '%7B', '%7D' (Snakemake reads braces in a path as a wildcard)."""
     stem = os.path.splitext(os.path.normpath(path))[0]
+    stem = stem.replace("%", "%25").replace("{", "%7B").replace("}", "%7D")
     parts = [p for p in stem.split(os.sep) if p not in ("", ".")]
     return posixpath.join(*("__" if p == ".." else p for p in parts))
 
 
-def esc(path):
-    """Escape braces, which Snakemake would read as wildcards."""
-    return path.replace("{", "{{").replace("}", "}}")
+def trackable(images):
+    """The images Snakemake can take as input files: not those with braces
+    in their names, which it would read as wildcards. (The job gets every
+    image from its params; only changes to these are tracked.)"""
+    return [image for image in images if "{" not in image and "}" not in image]
+
+
+def given(value):
+    """A params function returning `value` as it is (Snakemake formats plain
+    strings in params, and braces in a file name would break that)."""
+    return lambda wildcards: value
 
 
 def image_globs():
@@ -108,6 +119,7 @@ def discover_images():
     return images
 
 
+@functools.cache
 def megapixels(image):
     """An image's size in megapixels, from its header (1.0 if unreadable:
     the job that reads it will report why)."""
@@ -136,8 +148,8 @@ def cached_batches(images):
     for index in sorted(indexes, key=os.path.getmtime, reverse=True):
         try:
             with open(index, encoding="utf-8") as f:
-                members = [image for image, _ in json.load(f)]
-        except (OSError, ValueError, TypeError):
+                members = [entry[0] for entry in json.load(f)]
+        except (OSError, ValueError, TypeError, IndexError, KeyError):
             continue
         folder = os.path.basename(os.path.dirname(index))
         if (
@@ -187,6 +199,23 @@ def make_batches(images):
     return sorted(kept + fresh, key=lambda batch: batch.images[0])
 
 
+# Resources of a batch's jobs, from the benchmark on a 2-core machine: a job
+# holds one image at a time (at most about 5 float64 copies of it, plus about
+# 250 MB of interpreter and libraries); it spends per megapixel about
+# 0.06 CPU-s blurring, 0.02 thresholding and 0.01 saving masks, plus about 1 s
+# starting. Runtimes get a tenfold margin for slower cluster nodes.
+SECONDS_PER_MEGAPIXEL = {"grayscale_blur": 0.06, "threshold": 0.02, "save_mask": 0.01}
+
+
+def batch_mem_mb(batch):
+    return 256 + math.ceil(5 * 8 * max(megapixels(image) for image in batch.images))
+
+
+def batch_runtime(batch, stage):
+    work = SECONDS_PER_MEGAPIXEL[stage] * sum(megapixels(i) for i in batch.images)
+    return max(5, math.ceil(10 * (work + 1) / 60))
+
+
 def blurred_dir(batch):
     """The cached blurred images of a batch: one Snakemake output per batch,
     holding one .npy per image (Snakemake's bookkeeping costs per output)."""
@@ -195,7 +224,7 @@ def blurred_dir(batch):
 
 def blurred_names(batch):
     """The file names of a batch's blurred images inside blurred_dir(batch)."""
-    return [esc(f"{image_key(image)}.npy") for image in batch.images]
+    return [f"{image_key(image)}.npy" for image in batch.images]
 
 
 def mask_path(image):
@@ -211,7 +240,7 @@ def measurement_table(batch):
 
 
 def paths(function, images):
-    return [esc(function(image)) for image in images]
+    return [function(image) for image in images]
 
 
 DEMO_SET = set(demo_images())

@@ -14,6 +14,10 @@ if DEMO_IMAGES:
             seed=config["demo"]["seed"],
         log:
             "logs/demo_images.log",
+        threads: 1
+        resources:
+            mem_mb=512,
+            runtime=10,
         localrule: True
         conda:
             "../envs/thresholding.yaml"

@@ -7,18 +7,23 @@ for batch in BATCHES:
         name:
             f"grayscale_blur_{batch.id}"
         input:
-            images=[esc(image) for image in batch.images],
+            images=trackable(batch.images),
         output:
             blurred=directory(blurred_dir(batch)),
         params:
             on_error=config["on_error"],
+            images=given(batch.images),
             names=blurred_names(batch),
             grayscale=config["grayscale"],
             sigma=config["sigma"],
         log:
             f"logs/grayscale_blur/{batch.id}.log",
+        threads: 1
+        resources:
+            mem_mb=batch_mem_mb(batch),
+            runtime=batch_runtime(batch, "grayscale_blur"),
         group:
-            batch.id
+            "images"
         conda:
             "../envs/thresholding.yaml"
         script:

@@ -18,8 +18,12 @@ for batch in BATCHES:
             bright_cutoff=config["threshold"]["bright_cutoff"],
         log:
             f"logs/threshold/{batch.id}.log",
+        threads: 1
+        resources:
+            mem_mb=batch_mem_mb(batch),
+            runtime=batch_runtime(batch, "threshold"),
         group:
-            batch.id
+            "images"
         conda:
             "../envs/thresholding.yaml"
         script:
@@ -43,8 +47,12 @@ for batch in BATCHES:
             grayscale=config["grayscale"],
         log:
             f"logs/save_mask/{batch.id}.log",
+        threads: 1
+        resources:
+            mem_mb=batch_mem_mb(batch),
+            runtime=batch_runtime(batch, "save_mask"),
         group:
-            batch.id
+            "images"
         conda:
             "../envs/thresholding.yaml"
         script:

@@ -1,0 +1,269 @@
+"""Bad input never costs the batch: real snakemake runs on broken files, odd
+formats and names, bad configs, killed and concurrent runs."""
+
+import csv
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from PIL import Image
+from skimage.filters import gaussian, threshold_otsu
+
+from conftest import ROOT, SNAKEMAKE, run_snakemake
+from rootmass.demo import synthetic_root_image
+from rootmass.jobs import read_job_costs
+
+
+def read_rows(workdir):
+    with open(Path(workdir) / "results" / "ratios.csv", newline="", encoding="utf-8") as f:
+        return {row["image"]: row for row in csv.DictReader(f)}
+
+
+def otsu_ratio(gray):
+    """The lesson's procedure 1 on a grayscale array."""
+    blurred = gaussian(gray, sigma=1.5)
+    mask = blurred > threshold_otsu(blurred)
+    return repr(float(np.count_nonzero(mask) / mask.size))
+
+
+def rgb_sample(seed=0, shape=(60, 90)):
+    return synthetic_root_image(shape, seed=seed)[0]
+
+
+def luma(rgb):
+    return np.asarray(Image.fromarray(rgb).convert("L"))
+
+
+@pytest.fixture
+def odd_images(workdir):
+    """Files of every kind the workflow meets, with the ratio each should give
+    (computed here from the arrays written, not read back), or None for the
+    ones that cannot be processed."""
+    data = workdir / "data"
+    data.mkdir()
+    expected = {}
+    rgb = rgb_sample(1)
+    Image.fromarray(rgb).save(data / "good.jpg", quality=95)
+    expected["data/good.jpg"] = otsu_ratio(luma(np.asarray(Image.open(data / "good.jpg"))))
+
+    good = (data / "good.jpg").read_bytes()
+    (data / "truncated.jpg").write_bytes(good[: len(good) // 2])
+    expected["data/truncated.jpg"] = None
+    (data / "empty.jpg").write_bytes(b"")
+    expected["data/empty.jpg"] = None
+    (data / "text.jpg").write_text("this is not an image\n")
+    expected["data/text.jpg"] = None
+
+    Image.fromarray(rgb).save(data / "png-named.jpg", format="PNG")
+    expected["data/png-named.jpg"] = otsu_ratio(luma(rgb))
+
+    gray8 = luma(rgb_sample(2))
+    Image.fromarray(gray8).save(data / "gray8.png")
+    expected["data/gray8.png"] = otsu_ratio(gray8)
+
+    rgba = np.dstack([rgb_sample(3), np.full((60, 90), 7, np.uint8)])
+    Image.fromarray(rgba, "RGBA").save(data / "rgba.png")
+    expected["data/rgba.png"] = otsu_ratio(luma(rgba[..., :3]))
+
+    palette = Image.fromarray(rgb_sample(4)).quantize(colors=16)
+    palette.save(data / "palette.png")
+    expected["data/palette.png"] = otsu_ratio(luma(np.asarray(palette.convert("RGB"))))
+
+    gray16 = (luma(rgb_sample(5)).astype(np.uint16) * 257 + 3).astype(np.uint16)
+    Image.fromarray(gray16).save(data / "gray16.png")
+    Image.fromarray(gray16).save(data / "gray16-tiff.tif")
+    expected["data/gray16.png"] = expected["data/gray16-tiff.tif"] = otsu_ratio(gray16)
+
+    float32 = (luma(rgb_sample(6)) / 255).astype(np.float32)
+    Image.fromarray(float32, "F").save(data / "float.tif")
+    expected["data/float.tif"] = otsu_ratio(float32)
+    Image.fromarray(np.full((20, 30), 2.5, np.float32), "F").save(data / "float-out-of-range.tif")
+    expected["data/float-out-of-range.tif"] = None
+
+    pages = [Image.fromarray(luma(rgb_sample(s))) for s in (7, 8)]
+    pages[0].save(data / "pages.tif", save_all=True, append_images=pages[1:])
+    expected["data/pages.tif"] = otsu_ratio(np.asarray(pages[0]))
+
+    tiny = luma(rgb_sample(9, shape=(16, 16)))[:5, :3]
+    Image.fromarray(tiny).save(data / "tiny.png")
+    expected["data/tiny.png"] = otsu_ratio(tiny)
+
+    Image.fromarray(np.full((40, 50), 128, np.uint8)).save(data / "uniform.png")
+    expected["data/uniform.png"] = "0.0"  # Otsu gives t = the value; nothing is above it
+
+    for name in ["with space.jpg", "ünïcødé-根.jpg", "brackets[1]{2}(3).jpg",
+                 "quotes'\"both\".jpg", "dollar$HOME;semi.jpg"]:
+        Image.fromarray(rgb).save(data / name, quality=95)
+        expected[f"data/{name}"] = expected["data/good.jpg"]
+    return expected
+
+
+def test_skip_processes_every_good_image_and_records_every_bad_one(workdir, odd_images):
+    result = run_snakemake(
+        workdir, "--cores", 2, "--config", "images=data/*", "demo=false", "on_error=skip"
+    )
+    rows = read_rows(workdir)
+    assert set(rows) == set(odd_images)
+    for image, ratio in odd_images.items():
+        row = rows[image]
+        if ratio is None:
+            assert row["status"] == "error" and row["error"], row
+            assert row["ratio"] == ""
+        else:
+            assert (row["status"], row["error"], row["ratio"]) == ("ok", "", ratio), row
+            assert Path(workdir, row["mask"]).is_file()
+    assert "empty (0 bytes)" in rows["data/empty.jpg"]["error"]
+    assert "not an image" in rows["data/text.jpg"]["error"]
+    assert "truncated" in rows["data/truncated.jpg"]["error"]
+    assert "[0, 1]" in rows["data/float-out-of-range.tif"]["error"]
+    bad = sum(r is None for r in odd_images.values())
+    assert f"{bad} of {len(odd_images)} images were skipped" in result.stderr
+    masks = Path(workdir, "results", "masks", "data")
+    assert (masks / "brackets[1]%7B2%7D(3).png").is_file()
+    assert (masks / "dollar$HOME;semi.png").is_file()
+    again = run_snakemake(
+        workdir, "--cores", 2, "--config", "images=data/*", "demo=false", "on_error=skip"
+    )
+    assert "Nothing to be done" in again.stdout + again.stderr
+
+
+def test_stop_names_the_file_and_the_reason_in_one_line(workdir):
+    data = workdir / "data"
+    data.mkdir()
+    Image.fromarray(rgb_sample(1)).save(data / "a-good.jpg")
+    (data / "b-broken.jpg").write_text("not an image")
+    result = run_snakemake(workdir, "--cores", 2, "--config", "images=data/*.jpg",
+                           "demo=false", check=False)
+    assert result.returncode != 0
+    line = "grayscale_blur: cannot process 'data/b-broken.jpg': not an image file that Pillow can read"
+    assert line in result.stderr.splitlines(), result.stderr
+    assert not (workdir / "results" / "ratios.csv").exists()
+
+
+def test_all_bright_image_with_otsu_excluding_bright_is_a_defined_error(workdir):
+    data = workdir / "data"
+    data.mkdir()
+    Image.fromarray(np.full((30, 40), 250, np.uint8)).save(data / "white.png")
+    Image.fromarray(luma(rgb_sample(1))).save(data / "roots.png")
+    config = workdir / "c.yaml"
+    config.write_text(yaml.safe_dump(dict(images="data/*.png", demo=None, on_error="skip",
+                                          threshold=dict(method="otsu_excluding_bright"))))
+    run_snakemake(workdir, "--cores", 2, "--configfile", config)
+    rows = read_rows(workdir)
+    assert rows["data/white.png"]["status"] == "error"
+    assert "bright_cutoff" in rows["data/white.png"]["error"]
+    assert rows["data/roots.png"]["status"] == "ok"
+
+
+def test_large_image_memory_stays_bounded(workdir):
+    data = workdir / "data"
+    data.mkdir()
+    image, _ = synthetic_root_image((4000, 6000), seed=3)
+    Image.fromarray(image).save(data / "large.jpg", quality=90)
+    run_snakemake(workdir, "--cores", 2, "--config", "images=data/*.jpg", "demo=false")
+    float64_bytes = 8 * 4000 * 6000
+    for log in (workdir / "logs").rglob("*.log"):
+        costs = read_job_costs(log)
+        if costs and costs["images"]:
+            assert costs["peak_rss"] - costs["baseline_rss"] <= 4 * float64_bytes, (log, costs)
+
+
+def test_outputs_that_would_collide_are_refused_before_any_job(workdir):
+    data = workdir / "data"
+    data.mkdir()
+    Image.fromarray(rgb_sample(1)).save(data / "a.jpg")
+    Image.fromarray(rgb_sample(1)).save(data / "a.png")
+    result = run_snakemake(workdir, "--cores", 2, "--config", "images=data/*", "demo=false",
+                           check=False)
+    assert result.returncode != 0
+    assert "'data/a.jpg' and 'data/a.png' would both be written as 'data/a'" in result.stderr
+    assert not (workdir / "results").exists()
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        (dict(images="nothing/*.jpg"), "config key 'images': 'nothing/*.jpg' matches no file"),
+        (dict(threshold=dict(method="magic")), "config key 'threshold.method': 'magic' is not one of 'fixed', 'otsu', 'otsu_excluding_bright'"),
+        (dict(sigma=-1), "config key 'sigma': -1 is less than the minimum of 0"),
+        (dict(threshold=dict(method="fixed")), "config key 'threshold.value': None will not do; method 'fixed' needs a number in [0, 1]"),
+        (dict(threshold=dict(method="fixed", value=1.5)), "config key 'threshold.value': 1.5 will not do"),
+        (dict(sigmaa=1.0), "config: unknown key 'sigmaa'; the keys are images,"),
+        (dict(sigma="1.5"), "config key 'sigma': '1.5' is not of type 'number'"),
+        (dict(on_error="maybe"), "config key 'on_error': 'maybe' is not one of 'stop', 'skip'"),
+    ],
+)
+def test_bad_config_is_rejected_before_any_job(workdir, settings, message):
+    config = workdir / "bad.yaml"
+    config.write_text(yaml.safe_dump(settings))
+    result = run_snakemake(workdir, "--cores", 2, "--configfile", config, check=False)
+    assert result.returncode != 0
+    assert message in result.stderr, result.stderr
+    assert not (workdir / "results").exists() and not (workdir / "demo").exists()
+
+
+def demo_config(workdir):
+    config = workdir / "kill.yaml"
+    config.write_text(yaml.safe_dump(dict(
+        images="demo/*.jpg", batch_max_images=2,
+        demo=dict(count=10, height=600, width=900, seed=5),
+    )))
+    return config
+
+
+def start(workdir, *args):
+    return subprocess.Popen(
+        [str(SNAKEMAKE), "--snakefile", str(ROOT / "Snakefile"), *map(str, args)],
+        cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )
+
+
+def wait_for(condition, seconds=300):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+def test_a_killed_run_resumes_to_the_same_result(tmp_path):
+    reference, killed = tmp_path / "reference", tmp_path / "killed"
+    for folder in (reference, killed):
+        folder.mkdir()
+    run_snakemake(reference, "--cores", 8, "--configfile", demo_config(reference))
+
+    config = demo_config(killed)
+    run = start(killed, "--cores", 8, "--configfile", config)
+    masks = killed / "results" / "masks" / "demo"
+    wait_for(lambda: masks.is_dir() and len(list(masks.glob("*.png"))) >= 2)
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
+    assert not (killed / "results" / "ratios.csv").exists()
+
+    resumed = run_snakemake(killed, "--cores", 8, "--configfile", config)
+    assert "Removed the lock of an earlier run" in resumed.stderr
+    assert (killed / "results" / "ratios.csv").read_bytes() == (
+        reference / "results" / "ratios.csv").read_bytes()
+    leftovers = [p for p in (killed / "results").rglob("*") if ".tmp" in p.name]
+    assert not leftovers
+
+
+def test_a_second_run_at_the_same_time_is_refused(workdir):
+    config = demo_config(workdir)
+    first = start(workdir, "--cores", 2, "--configfile", config)
+    locks = workdir / ".snakemake" / "locks"
+    wait_for(lambda: locks.is_dir() and any(locks.iterdir()))
+    second = run_snakemake(workdir, "--cores", 2, "--configfile", config, check=False)
+    assert second.returncode != 0
+    assert "Directory cannot be locked" in second.stdout + second.stderr
+    out, err = first.communicate(timeout=600)
+    assert first.returncode == 0, err
+    rows = read_rows(workdir)
+    assert len(rows) == 10 and all(r["status"] == "ok" for r in rows.values())
