@@ -184,10 +184,12 @@ def test_threshold_changes_reuse_the_blurred_images(lesson_data, workdir):
     assert {r["threshold"] for r in rows} == {"0.3"}
     assert {r["method"] for r in rows} == {"fixed"}
 
-    # sigma is a setting of grayscale_blur: changing it re-runs every stage
-    plan = planned_jobs(run_snakemake(workdir, *base, "sigma=2.0", "--dry-run"))
-    assert sum(n for r, n in plan.items() if r.startswith("grayscale_blur_")) == 2, plan
-    assert sum(n for r, n in plan.items() if r.startswith("save_mask_")) == 2, plan
+    # sigma and grayscale are settings of grayscale_blur: changing either
+    # re-runs every stage
+    for change in ("sigma=2.0", "grayscale=rgb2gray"):
+        plan = planned_jobs(run_snakemake(workdir, *base, change, "--dry-run"))
+        assert sum(n for r, n in plan.items() if r.startswith("grayscale_blur_")) == 2, plan
+        assert sum(n for r, n in plan.items() if r.startswith("save_mask_")) == 2, plan
 
 
 def test_lint_reports_nothing(lesson_data, workdir):
