@@ -27,6 +27,7 @@ rule all:
 
 onstart:
     record_run()
+    record_batches()
 
 
 onsuccess:

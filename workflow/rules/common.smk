@@ -243,9 +243,31 @@ def paths(function, images):
     return [function(image) for image in images]
 
 
+# The main run decides the batches and records them when it starts; the jobs
+# it submits to a cluster parse this workflow again and must find the very
+# same batches, although the cache has grown meanwhile: they read the record.
+BATCH_PLAN = os.path.join(".snakemake", "rootmass-batches.json")
+
+
+def planned_batches():
+    with open(BATCH_PLAN, encoding="utf-8") as f:
+        return [SimpleNamespace(id=b["id"], images=b["images"]) for b in json.load(f)]
+
+
+def record_batches():
+    os.makedirs(os.path.dirname(BATCH_PLAN), exist_ok=True)
+    plan = [{"id": batch.id, "images": batch.images} for batch in BATCHES]
+    with open(f"{BATCH_PLAN}.tmp", "w", encoding="utf-8") as f:
+        json.dump(plan, f)
+    os.replace(f"{BATCH_PLAN}.tmp", BATCH_PLAN)
+
+
 DEMO_SET = set(demo_images())
 IMAGES = discover_images()
-BATCHES = make_batches(IMAGES)
+if workflow.is_main_process or not os.path.exists(BATCH_PLAN):
+    BATCHES = make_batches(IMAGES)
+else:
+    BATCHES = planned_batches()
 
 CSV_COLUMNS = [
     "image",
@@ -319,5 +341,5 @@ def report_skipped():
         )
 
 
-if workflow.local_exec and not workflow.dryrun:
+if workflow.is_main_process and not workflow.dryrun:
     clear_stale_locks()
