@@ -22,13 +22,16 @@ from rootmass.demo import demo_file_names, demo_seed, synthetic_root_image
 from rootmass.io import atomic_path
 
 
-def write_demo(image_paths, truth_paths, height, width, seed):
-    """Generate image ``i`` into ``image_paths[i]``, its truth into ``truth_paths[i]``."""
+def write_demo(image_paths, truth_paths, height, width, seed, indices=None):
+    """Generate image ``indices[k]`` (default ``k``) of the set into
+    ``image_paths[k]``, its truth into ``truth_paths[k]``."""
     if len(image_paths) != len(truth_paths):
         raise ValueError(
             f"{len(image_paths)} image paths but {len(truth_paths)} truth paths"
         )
-    for i, (image_path, truth_path) in enumerate(zip(image_paths, truth_paths)):
+    if indices is None:
+        indices = range(len(image_paths))
+    for i, image_path, truth_path in zip(indices, image_paths, truth_paths):
         image, truth = synthetic_root_image((height, width), demo_seed(seed, i), label=i)
         with atomic_path(image_path, ".jpg") as tmp:
             Image.fromarray(image).save(tmp, format="JPEG", quality=90)
@@ -69,6 +72,7 @@ if "snakemake" in globals():
         snakemake.params.height,
         snakemake.params.width,
         snakemake.params.seed,
+        getattr(snakemake.params, "indices", None),
     )
 elif __name__ == "__main__":
     main()

@@ -12,6 +12,7 @@ if DEMO_IMAGES:
             height=config["demo"]["height"],
             width=config["demo"]["width"],
             seed=config["demo"]["seed"],
+            indices=[int(os.path.basename(p)[5:9]) for p in DEMO_IMAGES],
         log:
             "logs/demo_images.log",
         threads: 1
