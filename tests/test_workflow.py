@@ -4,6 +4,7 @@ four procedures, to the last digit, and the caching of the blurred images."""
 import csv
 import json
 import re
+import sys
 from pathlib import Path
 
 import imageio.v3 as iio
@@ -14,27 +15,20 @@ import yaml
 
 from conftest import ROOT, link_images, run_snakemake
 
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from lesson_loop import enhanced_root_mass, measure_root_mass  # noqa: E402
+
 TRIALS = ["trial-016.jpg", "trial-020.jpg", "trial-216.jpg", "trial-293.jpg"]
 
 
 # --- the lesson's own code, as the lesson writes it -------------------------
+# (procedures 1 and 4 are shared with the benchmark's plain-Python loop)
 def lesson_root_mass(filename, sigma=1.5):
-    image = iio.imread(uri=filename, mode="L")
-    blurred_image = ski.filters.gaussian(image, sigma=sigma)
-    t = ski.filters.threshold_otsu(blurred_image)
-    binary_mask = blurred_image > t
-    root_pixels = np.count_nonzero(binary_mask)
-    w = binary_mask.shape[1]
-    h = binary_mask.shape[0]
-    return root_pixels / (w * h)
+    return measure_root_mass(filename, sigma)[0]
 
 
 def lesson_enhanced_root_mass(filename, sigma=1.5):
-    image = iio.imread(uri=filename, mode="L")
-    blurred_image = ski.filters.gaussian(image, sigma=sigma)
-    t = ski.filters.threshold_otsu(blurred_image[blurred_image < 0.95])
-    binary_mask = (blurred_image < 0.95) & (blurred_image > t)
-    return np.count_nonzero(binary_mask) / binary_mask.size
+    return enhanced_root_mass(filename, sigma)[0]
 
 
 def lesson_fixed(filename, t, sigma, below):
