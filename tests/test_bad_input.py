@@ -189,7 +189,7 @@ def test_outputs_that_would_collide_are_refused_before_any_job(workdir):
     "settings, message",
     [
         (dict(images="nothing/*.jpg"), "config key 'images': 'nothing/*.jpg' matches no file"),
-        (dict(threshold=dict(method="magic")), "config key 'threshold.method': 'magic' is not one of 'fixed', 'otsu', 'otsu_excluding_bright'"),
+        (dict(threshold=dict(method="magic")), "config key 'threshold.method': 'magic' is not one of 'fixed', 'otsu', 'isodata', 'li', 'mean', 'minimum', 'triangle', 'yen', 'otsu_excluding_bright'"),
         (dict(sigma=-1), "config key 'sigma': -1 is less than the minimum of 0"),
         (dict(threshold=dict(method="fixed")), "config key 'threshold.value': None will not do; method 'fixed' needs a number in [0, 1]"),
         (dict(threshold=dict(method="fixed", value=1.5)), "config key 'threshold.value': 1.5 will not do"),

@@ -132,3 +132,22 @@ def test_unknown_method_and_non_2d_images_are_rejected():
         threshold_value(bimodal(), "magic")
     with pytest.raises(ValueError, match="2-D"):
         threshold_value(np.zeros((2, 2, 2)), "otsu")
+
+
+@pytest.mark.parametrize("method", ["otsu", "isodata", "li", "mean", "minimum", "triangle", "yen"])
+def test_automatic_methods_are_scikit_images(method):
+    import skimage.filters
+
+    image = bimodal()
+    t = threshold_value(image, method)
+    assert t == float(getattr(skimage.filters, f"threshold_{method}")(image))
+    assert isinstance(t, float) and image.min() <= t <= image.max()
+    t2, mask = segment(image, method, foreground="above")
+    assert t2 == t
+    np.testing.assert_array_equal(mask, image > t)
+
+
+def test_minimum_without_two_maxima_is_a_value_error():
+    ramp = np.linspace(0, 1, 400).reshape(20, 20)
+    with pytest.raises(ValueError, match="minimum"):
+        threshold_value(ramp, "minimum")

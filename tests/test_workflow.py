@@ -212,3 +212,26 @@ def test_demo_runs_out_of_the_box(workdir):
     # a second run has nothing to do
     again = run_snakemake(workdir, "--cores", 2)
     assert "Nothing to be done" in again.stdout + again.stderr
+
+
+@pytest.mark.parametrize("method", ["isodata", "li", "mean", "minimum", "triangle", "yen"])
+def test_scikit_image_methods_in_the_workflow(workdir, method):
+    from PIL import Image
+
+    from rootmass.demo import synthetic_root_image
+
+    data = Path(workdir) / "data"
+    data.mkdir()
+    for seed in (1, 2):
+        Image.fromarray(synthetic_root_image((120, 180), seed=seed)[0]).save(
+            data / f"img-{seed}.png")
+    config = write_config(workdir, "m.yaml", images="data/*.png", demo=None,
+                          threshold=dict(method=method))
+    run_snakemake(workdir, "--cores", 2, "--configfile", config)
+    for row in read_csv(workdir):
+        blurred = ski.filters.gaussian(iio.imread(Path(workdir) / row["image"], mode="L"), sigma=1.5)
+        t = getattr(ski.filters, f"threshold_{method}")(blurred)
+        mask = blurred > t
+        assert row["method"] == method
+        assert row["threshold"] == repr(float(t))
+        assert row["ratio"] == repr(float(np.count_nonzero(mask) / mask.size))

@@ -17,6 +17,7 @@ import numpy as np
 
 __all__ = [
     "GRAYSCALE_METHODS",
+    "AUTOMATIC_METHODS",
     "THRESHOLD_METHODS",
     "FOREGROUND_SIDES",
     "to_grayscale",
@@ -29,8 +30,11 @@ __all__ = [
 
 #: Ways of turning a colour image into one channel.
 GRAYSCALE_METHODS = ("luma", "rgb2gray")
+#: scikit-image's global automatic thresholds, by name: ``t`` is
+#: ``skimage.filters.threshold_<name>(blurred)``.
+AUTOMATIC_METHODS = ("otsu", "isodata", "li", "mean", "minimum", "triangle", "yen")
 #: Ways of choosing the threshold ``t``.
-THRESHOLD_METHODS = ("fixed", "otsu", "otsu_excluding_bright")
+THRESHOLD_METHODS = ("fixed", *AUTOMATIC_METHODS, "otsu_excluding_bright")
 #: Which side of ``t`` is foreground.
 FOREGROUND_SIDES = ("above", "below")
 
@@ -156,9 +160,11 @@ def threshold_value(blurred, method="otsu", value=None, bright_cutoff=0.95):
     ----------
     blurred : (M, N) ndarray of float
         Blurred grayscale image in [0, 1].
-    method : {'fixed', 'otsu', 'otsu_excluding_bright'}, optional
-        ``'fixed'``: ``t = value``. ``'otsu'``:
-        :func:`skimage.filters.threshold_otsu` of the whole image.
+    method : {'fixed', 'otsu', 'isodata', 'li', 'mean', 'minimum', 'triangle', \
+'yen', 'otsu_excluding_bright'}, optional
+        ``'fixed'``: ``t = value``. ``'otsu'``, ``'isodata'``, ``'li'``,
+        ``'mean'``, ``'minimum'``, ``'triangle'``, ``'yen'``: scikit-image's
+        ``skimage.filters.threshold_<method>`` of the whole image.
         ``'otsu_excluding_bright'`` (the lesson's "enhanced" root mass): Otsu's
         threshold of only the pixels ``blurred < bright_cutoff``.
     value : float, optional
@@ -173,18 +179,23 @@ def threshold_value(blurred, method="otsu", value=None, bright_cutoff=0.95):
     Raises
     ------
     ValueError
-        If ``value`` is missing or outside [0, 1] for ``'fixed'``, or no pixel
-        is left below ``bright_cutoff``.
+        If ``value`` is missing or outside [0, 1] for ``'fixed'``, no pixel
+        is left below ``bright_cutoff``, or the method finds no threshold
+        (``'minimum'`` on a histogram without two maxima).
     """
     _check_choice("threshold.method", method, THRESHOLD_METHODS)
     blurred = _check_gray(blurred)
     if method == "fixed":
         _check_unit_interval("threshold.value", value)
         return float(value)
-    from skimage.filters import threshold_otsu
+    import skimage.filters
 
-    if method == "otsu":
-        return float(threshold_otsu(blurred))
+    if method in AUTOMATIC_METHODS:
+        function = getattr(skimage.filters, f"threshold_{method}")
+        try:
+            return float(function(blurred))
+        except RuntimeError as error:  # threshold_minimum: no two maxima
+            raise ValueError(f"threshold method {method!r}: {error}") from None
     _check_unit_interval("threshold.bright_cutoff", bright_cutoff)
     kept = blurred[blurred < bright_cutoff]
     if kept.size == 0:
@@ -192,7 +203,7 @@ def threshold_value(blurred, method="otsu", value=None, bright_cutoff=0.95):
             f"every pixel is at or above bright_cutoff {bright_cutoff!r}:"
             " no pixels left to threshold"
         )
-    return float(threshold_otsu(kept))
+    return float(skimage.filters.threshold_otsu(kept))
 
 
 def foreground_mask(blurred, t, foreground="above", bright_cutoff=None):
