@@ -46,12 +46,15 @@ def read_image(path):
     if os.path.getsize(path) == 0:
         raise BadImage("the file is empty (0 bytes)")
     try:
-        Image.open(path).close()  # identifies the format from the header
-    except UnidentifiedImageError:
-        raise BadImage("not an image file that Pillow can read") from None
-    try:
         image = iio.imread(path, index=0, plugin="pillow")
-    except (OSError, SyntaxError, ValueError, EOFError) as error:
+    except Exception as error:
+        # only on failure: is it no image at all, or a damaged one?
+        try:
+            Image.open(path).close()
+        except UnidentifiedImageError:
+            raise BadImage("not an image file that Pillow can read") from None
+        except Exception:
+            pass
         raise BadImage(f"cannot decode the image: {error}") from None
     if image.ndim < 2 or image.size == 0:
         raise BadImage(f"the image has no pixels (shape {image.shape})")
