@@ -260,7 +260,13 @@ def test_a_second_run_at_the_same_time_is_refused(workdir):
     first = start(workdir, "--cores", 2, "--configfile", config)
     locks = workdir / ".snakemake" / "locks"
     wait_for(lambda: locks.is_dir() and any(locks.iterdir()))
-    second = run_snakemake(workdir, "--cores", 2, "--configfile", config, check=False)
+    # hold the first run (and its jobs) where it is, so that it cannot finish
+    # before the second one tries to lock; let it go on afterwards
+    os.killpg(first.pid, signal.SIGSTOP)
+    try:
+        second = run_snakemake(workdir, "--cores", 2, "--configfile", config, check=False)
+    finally:
+        os.killpg(first.pid, signal.SIGCONT)
     assert second.returncode != 0
     assert "Directory cannot be locked" in second.stdout + second.stderr
     out, err = first.communicate(timeout=600)
