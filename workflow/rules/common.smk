@@ -318,8 +318,11 @@ def clear_stale_locks():
         return
     if host != socket.gethostname() or run_alive(int(pid)):
         return
-    for name in os.listdir(LOCKS):
-        os.remove(os.path.join(LOCKS, name))
+    locks = [os.path.join(LOCKS, name) for name in os.listdir(LOCKS)]
+    if max(map(os.path.getmtime, locks)) > os.path.getmtime(RUN_RECORD):
+        return  # taken by a run that has not recorded itself yet
+    for lock in locks:
+        os.remove(lock)
     print(
         f"Removed the lock of an earlier run (process {pid}) that is no longer running.",
         file=sys.stderr,
