@@ -98,7 +98,7 @@ def demo_images():
 
 
 def discover_images():
-    found = set(demo_images())
+    found = set(DEMO_IMAGES)
     for pattern in image_globs():
         found.update(p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p))
     if not found:
@@ -262,7 +262,8 @@ def record_batches():
     os.replace(f"{BATCH_PLAN}.tmp", BATCH_PLAN)
 
 
-DEMO_SET = set(demo_images())
+DEMO_IMAGES = demo_images()
+DEMO_SET = set(DEMO_IMAGES)
 IMAGES = discover_images()
 if workflow.is_main_process or not os.path.exists(BATCH_PLAN):
     BATCHES = make_batches(IMAGES)

@@ -1,7 +1,5 @@
 # The project's own synthetic demo images, with their ground-truth masks.
 
-DEMO_IMAGES = demo_images()
-
 if DEMO_IMAGES:
 
     rule demo_images:
