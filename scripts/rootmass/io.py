@@ -18,6 +18,9 @@ __all__ = [
     "save_array",
     "load_array",
     "save_mask",
+    "load_mask",
+    "save_png",
+    "save_figure",
     "save_json",
     "load_json",
 ]
@@ -106,6 +109,29 @@ def save_mask(path, mask):
     image = Image.fromarray(np.ascontiguousarray(mask, dtype=bool))
     with atomic_path(path, ".png") as tmp:
         image.save(tmp, format="PNG")
+
+
+def load_mask(path):
+    """Read a mask PNG as a boolean array."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return np.asarray(image.convert("1"), dtype=bool)
+
+
+def save_png(path, array):
+    """Save an 8-bit gray or RGB array as a PNG, atomically."""
+    from PIL import Image
+
+    image = Image.fromarray(np.ascontiguousarray(array, dtype=np.uint8))
+    with atomic_path(path, ".png") as tmp:
+        image.save(tmp, format="PNG")
+
+
+def save_figure(path, figure, dpi=80):
+    """Save a matplotlib figure as a PNG (Agg), atomically."""
+    with atomic_path(path, ".png") as tmp:
+        figure.savefig(tmp, format="png", dpi=dpi)
 
 
 def save_json(path, data):
