@@ -17,12 +17,17 @@ include: "workflow/rules/demo.smk"
 include: "workflow/rules/preprocess.smk"
 include: "workflow/rules/threshold.smk"
 include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/qc.smk"
+
+
+report: "workflow/report/workflow.rst"
 
 
 rule all:
     default_target: True
     input:
         rules.aggregate.output,
+        qc_outputs(),
 
 
 onstart:

@@ -15,6 +15,12 @@ LESSON_DATA = Path(os.environ.get("LESSON_DATA", ROOT.parent / "shared" / "lesso
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"
 
 
+def in_ci():
+    """Whether the tests run in CI (CI set), where a missing real component
+    fails a test instead of skipping it."""
+    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+
+
 @pytest.fixture(scope="session")
 def lesson_data():
     """The lesson's images and README; skip where ../shared is absent."""

@@ -167,10 +167,16 @@ def test_large_image_memory_stays_bounded(workdir):
     Image.fromarray(image).save(data / "large.jpg", quality=90)
     run_snakemake(workdir, "--cores", 2, "--config", "images=data/*.jpg", "demo=false")
     float64_bytes = 8 * 4000 * 6000
-    for log in (workdir / "logs").rglob("*.log"):
+    logs = list((workdir / "logs").rglob("*.log"))
+    assert any(log.parent.name == "qc_images" for log in logs)
+    for log in logs:
         costs = read_job_costs(log)
         if costs and costs["images"]:
-            assert costs["peak_rss"] - costs["baseline_rss"] <= 4 * float64_bytes, (log, costs)
+            # the method panel runs every method, and scikit-image's
+            # threshold_li alone holds three float64 copies of the image
+            bound = 5 if log.name == "method_panel.log" else 4
+            growth = costs["peak_rss"] - costs["baseline_rss"]
+            assert growth <= bound * float64_bytes, (log, costs)
 
 
 def test_outputs_that_would_collide_are_refused_before_any_job(workdir):
@@ -196,6 +202,8 @@ def test_outputs_that_would_collide_are_refused_before_any_job(workdir):
         (dict(sigmaa=1.0), "config: unknown key 'sigmaa'; the keys are images,"),
         (dict(sigma="1.5"), "config key 'sigma': '1.5' is not of type 'number'"),
         (dict(on_error="maybe"), "config key 'on_error': 'maybe' is not one of 'stop', 'skip'"),
+        (dict(qc="yes"), "config key 'qc': 'yes' is not of type 'boolean'"),
+        (dict(method_panel="nope.jpg"), "config key 'method_panel': 'nope.jpg' is not one of the images that 'images' ('demo/*.jpg') selects"),
     ],
 )
 def test_bad_config_is_rejected_before_any_job(workdir, settings, message):

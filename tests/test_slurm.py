@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, SNAKEMAKE, link_images, run_snakemake
+from conftest import ROOT, SNAKEMAKE, in_ci, link_images, run_snakemake
 
 SLURM_SCRIPTS = ROOT / "tests" / "slurm"
 PROFILE = ROOT / "workflow" / "profiles" / "slurm"
@@ -28,15 +28,11 @@ TRIALS = ["trial-016.jpg", "trial-020.jpg", "trial-216.jpg", "trial-293.jpg"]
 # two batches of two 6-megapixel images, so that there are several batches
 # (group components), and a job that starts after another batch is cached
 CONFIG = ["--config", "images=data/trial-*.jpg", "demo=false", "batch_megapixels=12"]
-STAGES = ("grayscale_blur", "threshold", "save_mask")
+STAGES = ("grayscale_blur", "threshold", "save_mask", "qc_images")
 RULE_JOB = re.compile(r"\b((?:%s)_b[0-9a-f]{12})\b" % "|".join(STAGES))
 # Snakemake waiting on SLURM jobs ignores SIGTERM: stop it with SIGINT (it then
 # cancels its jobs), and kill it only if that does not help.
 SLURM_RUN_TIMEOUT = 240
-
-
-def in_ci():
-    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
 
 
 def slurm_is_up():
@@ -159,7 +155,7 @@ def test_workflow_on_slurm_matches_local_run_and_groups_images(
 
     # sacct: the sbatch jobs of this run (job name = run ID), all completed,
     # none asking for more CPUs than the profile's cores; inside each, one job
-    # step (srun) per chain of a batch's three rule jobs
+    # step (srun) per chain of a batch's rule jobs
     cores = yaml.safe_load((PROFILE / "config.yaml").read_text())["cores"]
     since = (datetime.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     allocations = {
@@ -204,4 +200,12 @@ def test_workflow_on_slurm_matches_local_run_and_groups_images(
     assert max(len(images) for images in images_per_sbatch_job.values()) >= 2, evidence
     for jobid, rules in ran.items():
         batches = {rule.rsplit("_", 1)[1] for rule in rules}
-        assert steps[jobid] == ["COMPLETED"] * len(batches), evidence
+        # a batch's chain is one job step; the collection's QC jobs
+        # (contact_sheets, method_panel) are sbatch jobs of one step each
+        assert steps[jobid] == ["COMPLETED"] * max(1, len(batches)), evidence
+
+    # (c) the QC figures were made on the cluster too
+    qc = cluster / "results" / "qc"
+    assert len(list((qc / "images").rglob("*.png"))) == len(TRIALS)
+    for name in ("contact-sheet-001.png", "method-panel.png", "ratios.png"):
+        assert (qc / name).stat().st_size > 0, name

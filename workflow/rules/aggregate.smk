@@ -5,7 +5,13 @@ rule aggregate:
     input:
         measurements=[measurement_table(batch) for batch in BATCHES],
     output:
-        csv=f"{OUT}/ratios.csv",
+        csv=report(
+            f"{OUT}/ratios.csv",
+            caption="../report/ratios.rst",
+            category="Collection",
+            subcategory="Ratios",
+            labels={"figure": "ratios.csv"},
+        ),
         provenance=f"{OUT}/provenance.json",
     params:
         columns=CSV_COLUMNS,

@@ -52,6 +52,10 @@ def config_error(error):
 # strings, so say what that means before validating.
 if str(config.get("demo")).lower() in ("", "false", "null", "none"):
     config["demo"] = None
+if str(config.get("qc")).lower() in ("true", "false"):  # `--config qc=false`
+    config["qc"] = str(config["qc"]).lower() == "true"
+if str(config.get("method_panel")).lower() in ("", "null", "none"):
+    config["method_panel"] = None
 try:
     validate(config, "../schemas/config.schema.yaml")
 except WorkflowError as error:
@@ -204,7 +208,15 @@ def make_batches(images):
 # 250 MB of interpreter and libraries); it spends per megapixel about
 # 0.06 CPU-s blurring, 0.02 thresholding and 0.01 saving masks, plus about 1 s
 # starting. Runtimes get a tenfold margin for slower cluster nodes.
-SECONDS_PER_MEGAPIXEL = {"grayscale_blur": 0.06, "threshold": 0.02, "save_mask": 0.01}
+# QC figures cost about 0.3 CPU-s per image whatever its size, and 0.05 per
+# megapixel reading the image again.
+SECONDS_PER_MEGAPIXEL = {
+    "grayscale_blur": 0.06,
+    "threshold": 0.02,
+    "save_mask": 0.01,
+    "qc_images": 0.05,
+}
+SECONDS_PER_IMAGE = {"qc_images": 0.3}
 
 
 def batch_mem_mb(batch):
@@ -213,6 +225,7 @@ def batch_mem_mb(batch):
 
 def batch_runtime(batch, stage):
     work = SECONDS_PER_MEGAPIXEL[stage] * sum(megapixels(i) for i in batch.images)
+    work += SECONDS_PER_IMAGE.get(stage, 0) * len(batch.images)
     return max(5, math.ceil(10 * (work + 1) / 60))
 
 
@@ -243,6 +256,72 @@ def paths(function, images):
     return [function(image) for image in images]
 
 
+def qc_plot_path(image):
+    return f"{OUT}/qc/images/{image_key(image)}.png"
+
+
+def thumbnail_table(batch):
+    return f"{OUT}/qc/thumbnails/{batch.id}.npz"
+
+
+def report_label(image):
+    """An image's label in the report: its path (its key if the path has
+    braces, which the report would read as wildcards)."""
+    return image if image in trackable([image]) else image_key(image)
+
+
+# Contact sheets: pages of thumbnails in image path order.
+CONTACT_SHEET = {"columns": 8, "per_page": 48, "cell": 200}
+
+
+def contact_sheets(images):
+    """[(path, "first image - last image")] of every contact sheet page."""
+    per_page = CONTACT_SHEET["per_page"]
+    pages = [images[i : i + per_page] for i in range(0, len(images), per_page)]
+    return [
+        (
+            f"{OUT}/qc/contact-sheet-{n + 1:03d}.png",
+            f"{report_label(page[0])} to {report_label(page[-1])}",
+        )
+        for n, page in enumerate(pages)
+    ]
+
+
+def method_panel_image(images):
+    """The image of the method panel: config key `method_panel`, or the first."""
+    wanted = config.get("method_panel")
+    if wanted is None:
+        return images[0]
+    for image in images:
+        if os.path.normpath(image) == os.path.normpath(wanted):
+            return image
+    raise WorkflowError(
+        f"config key 'method_panel': {wanted!r} is not one of the images that"
+        f" 'images' ({config['images']!r}) selects"
+    )
+
+
+# The collection's QC figures (rules in qc.smk).
+QC_FILES = {
+    "ratio_plot": f"{OUT}/qc/ratios.png",
+    "ratio_table": f"{OUT}/qc/ratios.html",
+    "method_panel": f"{OUT}/qc/method-panel.png",
+    "method_table": f"{OUT}/qc/method-panel.json",
+}
+
+
+def qc_outputs():
+    """Every QC output, the targets of `all` (none with qc false)."""
+    if not config["qc"]:
+        return []
+    return [
+        *(thumbnail_table(batch) for batch in BATCHES),
+        *(qc_plot_path(image) for image in IMAGES),
+        *(path for path, _ in CONTACT_SHEETS),
+        *QC_FILES.values(),
+    ]
+
+
 # The main run decides the batches and records them when it starts; the jobs
 # it submits to a cluster parse this workflow again and must find the very
 # same batches, although the cache has grown meanwhile: they read the record.
@@ -269,6 +348,9 @@ if workflow.is_main_process or not os.path.exists(BATCH_PLAN):
     BATCHES = make_batches(IMAGES)
 else:
     BATCHES = planned_batches()
+
+CONTACT_SHEETS = contact_sheets(IMAGES)
+METHOD_PANEL_IMAGE = method_panel_image(IMAGES)
 
 CSV_COLUMNS = [
     "image",

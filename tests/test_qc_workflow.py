@@ -1,0 +1,107 @@
+"""The QC outputs in real snakemake runs: per-image figures, contact sheets,
+the ratio plot and table, the method panel against the lesson's code, and
+`qc: false`."""
+
+import csv
+import json
+from pathlib import Path
+
+import imageio.v3 as iio
+import numpy as np
+import skimage as ski
+from PIL import Image
+
+from conftest import link_images, run_snakemake
+from test_workflow import lesson_enhanced_root_mass, lesson_root_mass, planned_jobs
+
+QC_RULES = ("qc_images", "contact_sheets", "qc_ratios", "method_panel")
+
+
+def png_size(path):
+    with Image.open(path) as image:
+        return image.size
+
+
+def test_qc_outputs_and_the_method_panel_match_the_lessons_code(lesson_data, workdir):
+    trials = ["trial-016.jpg", "trial-020.jpg", "trial-216.jpg"]
+    link_images(lesson_data, workdir, trials)
+    run_snakemake(
+        workdir, "--cores", 2, "--config", "images=data/*.jpg", "demo=false",
+        "method_panel=data/trial-020.jpg",
+    )
+    qc = Path(workdir, "results", "qc")
+    for name in trials:
+        assert png_size(qc / "images" / "data" / name.replace(".jpg", ".png"))[0] > 600
+    assert sorted(p.name for p in qc.glob("contact-sheet-*.png")) == ["contact-sheet-001.png"]
+    width, height = png_size(qc / "contact-sheet-001.png")
+    assert width == 3 * (200 + 12) and height == 200 + 34 + 12  # one row of three
+    assert png_size(qc / "ratios.png")[0] > 0
+
+    # the ratio table: the CSV's values, every digit
+    with open(Path(workdir, "results", "ratios.csv"), newline="") as f:
+        rows = list(csv.reader(f))
+    html = (qc / "ratios.html").read_text()
+    for row in rows[1:]:
+        assert f"<td>{row[0]}</td>" in html and f"<td>{row[1]}</td>" in html
+
+    # the method panel: the lesson's blurred image under every method
+    image = lesson_data / "trial-020.jpg"
+    blurred = ski.filters.gaussian(iio.imread(uri=image, mode="L"), sigma=1.5)
+    panel = {r["method"]: r for r in json.loads((qc / "method-panel.json").read_text())}
+    assert set(panel) == {"otsu", "isodata", "li", "mean", "minimum", "triangle", "yen",
+                          "otsu_excluding_bright"}
+    for method, result in panel.items():
+        if method == "otsu_excluding_bright":
+            t = ski.filters.threshold_otsu(blurred[blurred < 0.95])
+        else:
+            try:
+                t = getattr(ski.filters, f"threshold_{method}")(blurred)
+            except RuntimeError as error:
+                assert str(error) in result["error"]
+                continue
+        assert result["t"] == float(t), method
+    assert panel["otsu"]["ratio"] == lesson_root_mass(image)
+    assert panel["otsu_excluding_bright"]["ratio"] == lesson_enhanced_root_mass(image)
+    assert png_size(qc / "method-panel.png")[0] > 600
+
+
+def small_demo(workdir, *extra):
+    config = Path(workdir, "small.yaml")
+    config.write_text("demo: {count: 3, height: 120, width: 180, seed: 4}\n")
+    return ["--cores", 2, "--configfile", config, *(["--config", *extra] if extra else [])]
+
+
+def test_qc_false_makes_no_qc_outputs(workdir):
+    with_qc = planned_jobs(run_snakemake(workdir, *small_demo(workdir), "--dry-run"))
+    for rule in QC_RULES:
+        assert any(name.startswith(rule) for name in with_qc), (rule, with_qc)
+    args = small_demo(workdir, "qc=false")
+    without = planned_jobs(run_snakemake(workdir, *args, "--dry-run"))
+    assert not any(name.startswith(QC_RULES) for name in without), without
+    run_snakemake(workdir, *args)
+    assert Path(workdir, "results", "ratios.csv").is_file()
+    assert not Path(workdir, "results", "qc").exists()
+    # turning QC on later runs the QC jobs only
+    plan = planned_jobs(run_snakemake(workdir, *small_demo(workdir), "--dry-run"))
+    assert all(name.startswith(QC_RULES) for name in plan if name != "all"), plan
+
+
+def test_an_image_without_result_gets_a_figure_saying_why(workdir):
+    data = Path(workdir, "data")
+    data.mkdir()
+    rng = np.random.default_rng(3)
+    Image.fromarray(rng.integers(0, 256, (50, 70, 3), dtype=np.uint8)).save(data / "good.png")
+    (data / "broken.png").write_bytes(b"not a png")
+    run_snakemake(workdir, "--cores", 2, "--config", "images=data/*.png", "demo=false",
+                  "on_error=skip")
+    qc = Path(workdir, "results", "qc")
+    broken, good = png_size(qc / "images/data/broken.png"), png_size(qc / "images/data/good.png")
+    assert broken[0] == good[0] and broken[1] < good[1]  # the short message figure
+    sheet = np.asarray(Image.open(qc / "contact-sheet-001.png").convert("L"))
+    assert sheet.shape == (200 + 34 + 12, 2 * (200 + 12))
+    # the broken image's cell (the first, in path order) has no thumbnail
+    assert (sheet[6:206, 6:206] == 255).all() and (sheet[6:206, 218:418] != 255).any()
+    # the method panel of the first image, which cannot be read, says why
+    assert json.loads((qc / "method-panel.json").read_text()) == []
+    assert "method_panel: cannot process 'data/broken.png'" in Path(
+        workdir, "logs", "qc", "method_panel.log").read_text()
