@@ -1,0 +1,192 @@
+"""The Snakemake report, opened in a real headless Chromium.
+
+The demo workflow runs with its QC outputs, `snakemake --report` builds
+results/report.html, and Debian's chromium (installed by
+tests/report/install-chromium.sh, driven through chromedriver by Selenium)
+renders it. From the rendered page the test checks that the table of ratios
+is there with the CSV's values, and that the ratio plot, the contact sheet,
+every image's figure and the method panel are listed under the image's name
+and display as decoded images of their files' sizes.
+
+Where Chromium cannot be installed (not root, not Debian) the test is skipped
+with the script's reason; with CI set it fails instead."""
+
+import base64
+import csv
+import subprocess
+import tempfile
+
+import pytest
+from PIL import Image
+
+from conftest import ROOT, in_ci, run_snakemake
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+# What works on these machines (see the env notes): no sandbox as root, and
+# no background networking, which the closed network refuses.
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1400,1000",
+]
+WAIT = 30  # seconds for the page to render a view
+
+
+@pytest.fixture(scope="module")
+def browser():
+    result = subprocess.run(
+        ["bash", str(ROOT / "tests" / "report" / "install-chromium.sh")],
+        capture_output=True, text=True, timeout=1800,
+    )
+    if result.returncode != 0:
+        message = (
+            "tests/report/install-chromium.sh could not install Chromium:\n"
+            f"{(result.stdout + result.stderr).strip()}"
+        )
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in FLAGS:
+        options.add_argument(flag)
+    profile = tempfile.TemporaryDirectory()
+    options.add_argument(f"--user-data-dir={profile.name}")
+    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    yield driver
+    driver.quit()
+    profile.cleanup()
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    work = tmp_path_factory.mktemp("report")
+    run_snakemake(work, "--cores", 2)
+    run_snakemake(work, "--report", "results/report.html")
+    return work
+
+
+class Page:
+    """The report in the browser, navigated as a person would: by clicking."""
+
+    def __init__(self, driver, path):
+        self.driver, self.url = driver, path.as_uri()
+
+    def open(self, *menu):
+        """Load the report afresh and click through the menu entries."""
+        from selenium.webdriver.common.by import By
+
+        self.driver.get(self.url)
+        for entry in menu:
+            self.wait_for(By.XPATH, f"//span[normalize-space(text())={entry!r}]").click()
+
+    def wait_for(self, by, what):
+        from selenium.webdriver.support import expected_conditions as ec
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        return WebDriverWait(self.driver, WAIT).until(
+            ec.presence_of_element_located((by, what))
+        )
+
+    def listed(self):
+        """The labels of the results listed in the menu: the first cell of
+        every row with a view button."""
+        from selenium.webdriver.common.by import By
+
+        self.wait_for(By.CSS_SELECTOR, "a[iconname='eye']")
+        rows = self.driver.find_elements(By.XPATH, "//tr[.//a[@iconname='eye']]")
+        return [row.find_element(By.TAG_NAME, "td").text for row in rows]
+
+    def view(self, label):
+        """Click the view button of the result labelled `label`."""
+        from selenium.webdriver.common.by import By
+
+        row = self.wait_for(
+            By.XPATH, f"//tr[td[normalize-space(text())={label!r}]][.//a[@iconname='eye']]"
+        )
+        row.find_element(By.CSS_SELECTOR, "a[iconname='eye']").click()
+
+    def shown_image(self, path):
+        """Wait until the content pane shows the file at `path` (its bytes,
+        from the image's data URI) decoded by the browser; (width, height)."""
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        expected = path.read_bytes()
+        script = (
+            "const img = document.querySelector('.p-3 > img');"
+            "return img && img.complete && img.naturalWidth > 0"
+            " ? [img.src, img.naturalWidth, img.naturalHeight] : null;"
+        )
+
+        def shown(driver):
+            found = driver.execute_script(script)
+            if found and found[0].startswith("data:image/png"):
+                data = base64.b64decode(found[0].split("base64,", 1)[1])
+                return data == expected and tuple(found[1:])
+            return False
+
+        return WebDriverWait(self.driver, WAIT).until(shown)
+
+
+def png_size(path):
+    with Image.open(path) as image:
+        return image.size
+
+
+def test_report_shows_table_and_images_in_chromium(report, browser):
+    results = report / "results"
+    with open(results / "ratios.csv", newline="", encoding="utf-8") as f:
+        csv_rows = list(csv.reader(f))
+    images = [row[0] for row in csv_rows[1:]]
+    assert len(images) == 12
+    page = Page(browser, results / "report.html")
+
+    # the table of ratios: every row of the CSV, every digit
+    from selenium.webdriver.common.by import By
+
+    page.open("Collection", "Ratios")
+    assert set(page.listed()) == {"ratios.csv", "table of ratios", "ratio per image"}
+    page.view("table of ratios")
+    browser.switch_to.frame(page.wait_for(By.TAG_NAME, "iframe"))
+    table = page.wait_for(By.CSS_SELECTOR, "table#ratios")
+    header = [th.text for th in table.find_elements(By.CSS_SELECTOR, "thead th")]
+    body = [
+        [td.get_attribute("textContent") for td in tr.find_elements(By.TAG_NAME, "td")]
+        for tr in table.find_elements(By.CSS_SELECTOR, "tbody tr")
+    ]
+    browser.switch_to.default_content()
+    assert [header, *body] == csv_rows
+
+    page.view("ratio per image")
+    plot = results / "qc" / "ratios.png"
+    assert page.shown_image(plot) == png_size(plot)
+
+    page.open("Collection", "Contact sheets")
+    assert page.listed() == ["1 of 1"]
+    page.view("1 of 1")
+    sheet = results / "qc" / "contact-sheet-001.png"
+    assert page.shown_image(sheet) == png_size(sheet)
+
+    # every image's figure, listed under its name
+    page.open("Per image")
+    assert sorted(page.listed()) == images
+    for image in images:
+        page.view(image)
+        plot = results / "qc" / "images" / image.replace(".jpg", ".png")
+        assert page.shown_image(plot) == png_size(plot)
+
+    page.open("Method panel")
+    assert page.listed() == [images[0]]
+    page.view(images[0])
+    panel = results / "qc" / "method-panel.png"
+    assert page.shown_image(panel) == png_size(panel)
