@@ -8,7 +8,9 @@ time, CPU time and peak memory of
   (d) the workflow after changing only the threshold method,
   (e) the workflow after adding 5 % new images,
   (f) a no-op re-run,
-for lesson-size (2000 x 3008) and small (300 x 200) images; plus the dry-run
+  (g) then turning the QC figures on (`qc: true`): the cost of the QC alone;
+(a) to (f) run with `qc: false`, as the workflow's throughput targets were set
+without the figures, for lesson-size (2000 x 3008) and small (300 x 200) images; plus the dry-run
 time and memory for 10 000 images, the peak memory of every job against the
 float64 size of its image, and the disk bytes of cached intermediates per
 image. Every ratio is to (b) of the same image set in the same run. Checks on
@@ -121,9 +123,11 @@ def run_set(name, shape, count, cores, repeats, base, rows, notes):
         for image in images:
             (work / "images" / image.name).symlink_to(image)
         cold = work / "cold.yaml"
-        cold.write_text('images: "images/*.jpg"\ndemo: null\n')
+        cold.write_text('images: "images/*.jpg"\ndemo: null\nqc: false\n')
         changed = work / "changed.yaml"
         changed.write_text(cold.read_text() + "threshold: {method: otsu_excluding_bright}\n")
+        with_qc = work / "qc.yaml"
+        with_qc.write_text(changed.read_text().replace("qc: false", "qc: true"))
         workflow = [SNAKEMAKE, "--snakefile", ROOT / "Snakefile", "--cores", cores]
         loop = [PY, ROOT / "benchmarks" / "lesson_loop.py", "--out", work / "loop-masks"]
         modes = {
@@ -133,6 +137,7 @@ def run_set(name, shape, count, cores, repeats, base, rows, notes):
             "d": workflow + ["--configfile", changed],
             "e": workflow + ["--configfile", changed],
             "f": workflow + ["--configfile", changed],
+            "g": workflow + ["--configfile", with_qc],
         }
         for mode, cmd in modes.items():
             if mode == "e":
@@ -163,6 +168,14 @@ def run_set(name, shape, count, cores, repeats, base, rows, notes):
                 check_same(f"({mode})", got, expected)
             if mode == "f" and "Nothing to be done" not in record["out"]:
                 raise SystemExit("(f): the no-op re-run did some work")
+            if mode == "g":
+                plots = list((work / "results" / "qc" / "images").rglob("*.png"))
+                if len(plots) != len(images) + len(extras):
+                    raise SystemExit(f"(g): {len(plots)} QC figures for"
+                                     f" {len(images) + len(extras)} images")
+                costs = [read_job_costs(p) for p in (work / "logs" / "qc_images").glob("*.log")]
+                notes[f"{name}: QC CPU-s per image (qc_images jobs, start-up included)"] = sum(
+                    c["startup_cpu"] + c["work_cpu"] for c in costs) / len(plots)
 
 
 def run_dry(count, shape, repeats, base, rows):
@@ -228,7 +241,8 @@ def summarise(rows, notes, out, sets):
         if "bytes" in key:
             print(f"- {key}: {value:,.0f}")
         else:
-            limit = " (target <= 4 at 6 MP)" if key.startswith(sets[0]) else ""
+            limit = (" (target <= 4 at 6 MP)"
+                     if key.startswith(sets[0]) and "float64" in key else "")
             print(f"- {key}: {value:.2f}{limit}")
 
     import matplotlib
@@ -236,7 +250,7 @@ def summarise(rows, notes, out, sets):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    modes = ["a", "b", "c", "d", "e", "f"]
+    modes = ["a", "b", "c", "d", "e", "f", "g"]
     fig, ax = plt.subplots(figsize=(8, 4))
     width = 0.8 / len(sets)
     for i, name in enumerate(sets):
@@ -247,7 +261,8 @@ def summarise(rows, notes, out, sets):
         j = modes.index(mode)
         ax.hlines(bound, j - 0.1, j + 0.9, colors="k", linestyles="dashed")
     ax.set_xticks([j + width / 2 for j in range(len(modes))])
-    ax.set_xticklabels(["(a) loop", "(b) pool", "(c) cold", "(d) new t", "(e) +5 %", "(f) no-op"])
+    ax.set_xticklabels(["(a) loop", "(b) pool", "(c) cold", "(d) new t", "(e) +5 %",
+                        "(f) no-op", "(g) QC"])
     ax.set_ylabel("wall time / (b)")
     ax.set_title("Workflow vs a multiprocessing.Pool (dashed: 6 MP targets)")
     ax.legend()

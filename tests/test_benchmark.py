@@ -21,7 +21,7 @@ def test_benchmark_smoke_run(tmp_path):
         summary = list(csv.DictReader(f))
     modes = {(r["set"], r["mode"]) for r in summary}
     for name in ("200x300", "60x40"):
-        assert {(name, m) for m in "abcdef"} <= modes
+        assert {(name, m) for m in "abcdefg"} <= modes
     assert ("dry-run 50", "dry") in modes
     assert all(float(r["wall_s"]) > 0 for r in summary)
     assert (out / "throughput.png").stat().st_size > 0
