@@ -51,6 +51,14 @@ def run_snakemake(workdir, *args, check=True, timeout=900):
     return result
 
 
+def png_size(path):
+    """(width, height) of an image file."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return image.size
+
+
 @pytest.fixture
 def workdir(tmp_path):
     path = tmp_path / "work"

@@ -11,15 +11,10 @@ import numpy as np
 import skimage as ski
 from PIL import Image
 
-from conftest import link_images, run_snakemake
+from conftest import link_images, png_size, run_snakemake
 from test_workflow import lesson_enhanced_root_mass, lesson_root_mass, planned_jobs
 
 QC_RULES = ("qc_images", "contact_sheets", "qc_ratios", "method_panel")
-
-
-def png_size(path):
-    with Image.open(path) as image:
-        return image.size
 
 
 def test_qc_outputs_and_the_method_panel_match_the_lessons_code(lesson_data, workdir):

@@ -17,9 +17,8 @@ import subprocess
 import tempfile
 
 import pytest
-from PIL import Image
 
-from conftest import ROOT, in_ci, run_snakemake
+from conftest import ROOT, in_ci, png_size, run_snakemake
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -136,11 +135,6 @@ class Page:
             return False
 
         return WebDriverWait(self.driver, WAIT).until(shown)
-
-
-def png_size(path):
-    with Image.open(path) as image:
-        return image.size
 
 
 def test_report_shows_table_and_images_in_chromium(report, browser):
