@@ -65,3 +65,10 @@ def workdir(tmp_path):
     path.mkdir()
     yield path
     shutil.rmtree(path, ignore_errors=True)
+
+
+def pytest_collection_modifyitems(items):
+    """Run the SLURM test last: when it stops the SLURM it started, SLURM's
+    client stays installed, and every later `snakemake` (which loads the SLURM
+    executor plugin) waits about 9 s for `scontrol` to time out."""
+    items.sort(key=lambda item: item.path.name == "test_slurm.py")
