@@ -1,5 +1,6 @@
-# Thresholding workflow: per image, grayscale and blur, threshold, save the
-# mask and the foreground ratio; then one CSV of every image's ratio.
+# Thresholding workflow: grayscale and blur, threshold, save the mask and the
+# foreground ratio (each stage one rule, one job per batch of images), then
+# one CSV of every image's ratio, and figures to check it by eye.
 # See README.md. Rules live in workflow/rules/, one file per stage.
 
 import os

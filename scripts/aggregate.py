@@ -7,7 +7,7 @@ from rootmass.io import atomic_path, load_json, save_json
 from rootmass.jobs import job_log
 from rootmass.provenance import provenance
 
-with job_log(snakemake.log[0]) as job:
+with job_log(snakemake.log[0]):
     rows = [row for path in snakemake.input.measurements for row in load_json(path)]
     rows.sort(key=lambda row: row["image"])
     with atomic_path(snakemake.output.csv, ".csv") as tmp:
@@ -17,4 +17,4 @@ with job_log(snakemake.log[0]) as job:
             # csv writes a float as repr(): every digit is kept
             writer.writerows(rows)
     save_json(snakemake.output.provenance, provenance(snakemake.config, len(rows)))
-    job["images"] = len(rows)
+

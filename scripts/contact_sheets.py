@@ -1,5 +1,8 @@
 """Rule contact_sheets: every image's selection thumbnail, labelled with its
-name and ratio, on pages of a fixed number of images, in path order."""
+name and ratio, on pages of a fixed number of images, in path order:
+sheet-0001.png, sheet-0002.png, ... in the output folder."""
+
+import os
 
 import numpy as np
 
@@ -8,7 +11,7 @@ from rootmass.jobs import job_log
 from rootmass.qc import contact_sheet
 
 params = snakemake.params
-with job_log(snakemake.log[0]) as job:
+with job_log(snakemake.log[0]):
     entries = []
     for table, thumbs in zip(snakemake.input.measurements, snakemake.input.thumbnails):
         with np.load(thumbs) as stored:
@@ -22,15 +25,15 @@ with job_log(snakemake.log[0]) as job:
     entries.sort(key=lambda entry: entry[0])
     per_page = params.per_page
     pages = [entries[i : i + per_page] for i in range(0, len(entries), per_page)]
-    if len(pages) != len(snakemake.output.sheets):
+    if len(pages) != params.pages:
         raise SystemExit(
             f"contact_sheets: {len(entries)} images make {len(pages)} pages,"
-            f" but {len(snakemake.output.sheets)} were planned"
+            f" but {params.pages} were planned"
         )
-    for path, page in zip(snakemake.output.sheets, pages):
+    os.makedirs(snakemake.output.sheets, exist_ok=True)
+    for number, page in enumerate(pages, start=1):
         _, thumbnails, labels = zip(*page)
         save_png(
-            path,
+            os.path.join(snakemake.output.sheets, f"sheet-{number:04d}.png"),
             contact_sheet(list(thumbnails), list(labels), params.columns, params.cell),
         )
-    job["images"] = len(entries)

@@ -1,26 +1,35 @@
-"""Rule grayscale_blur: read each image of the batch, convert it to grayscale,
-blur it, and cache the blurred images (one .npy each) in the batch's folder."""
+"""Rule grayscale_blur: read each image of the batch, convert it to grayscale
+and blur it. Writes the blurred images (`<key>.npy`, the cache the later
+stages read) and previews of the originals (`<key>.jpg`, for the QC
+figures, which then need not decode the originals again)."""
 
-from rootmass.cache import write_blurred
-from rootmass.io import read_image
+import os
+
+from rootmass.batches import image_key
+from rootmass.cache import image_file, write_blurred, write_index
+from rootmass.io import read_gray_and_preview, save_jpeg
 from rootmass.jobs import OnError, job_log
-from rootmass.thresholding import blur, to_grayscale
+from rootmass.thresholding import blur
 
 params = snakemake.params
-on_error = OnError(params.on_error, "grayscale_blur")
-
-
-def blurred(job):
-    for image, name in zip(params.images, params.names):
+blurred_dir, previews_dir = snakemake.output.blurred, snakemake.output.previews
+on_error = OnError(snakemake.config["on_error"], "grayscale_blur")
+with job_log(snakemake.log[0]):
+    for folder in (blurred_dir, previews_dir):
+        os.makedirs(folder, exist_ok=True)
+    rows = []
+    for image in params.images:
+        row = {"image": image, "key": image_key(image)}
         try:
-            gray = to_grayscale(read_image(image), params.grayscale)
-            result = image, name, blur(gray, params.sigma)
+            gray, preview = read_gray_and_preview(image, params.grayscale, params.preview_side)
+            blurred = blur(gray, params.sigma)
             del gray
+            write_blurred(blurred_dir, image, row["key"], blurred)
+            save_jpeg(image_file(previews_dir, row["key"], ".jpg"), preview)
+            row["shape"] = list(blurred.shape)
+            del blurred
         except Exception as error:
-            result = image, None, on_error(image, error)
-        yield result
-        job["images"] += 1
-
-
-with job_log(snakemake.log[0]) as job:
-    write_blurred(snakemake.output.blurred, blurred(job))
+            row["error"] = on_error(image, error)
+        rows.append(row)
+    write_index(previews_dir, rows)
+    write_index(blurred_dir, rows)

@@ -1,9 +1,10 @@
 """Write synthetic demo images (JPEG) and their ground-truth masks (1-bit PNG).
 
 Image ``i`` of a set uses seed ``demo_seed(seed, i)`` and shows label ``i``.
-As a Snakemake ``script:`` it writes ``snakemake.output.images`` and
-``snakemake.output.truth`` (same order) with ``snakemake.params.height``,
-``.width`` and ``.seed``. From the command line::
+As a Snakemake ``script:`` it writes ``snakemake.params.images`` images into
+the folder ``snakemake.output[0]`` (truth in its ``truth/``), with
+``snakemake.params.height``, ``.width`` and ``.seed``. From the command
+line::
 
     python scripts/make_demo.py --out DIR --count N --height H --width W --seed S
 
@@ -58,21 +59,17 @@ def main(argv=None):
     )
 
 
-def _paths(paths):
-    """A list of paths from one path or a list of them."""
-    return [paths] if isinstance(paths, str) else list(paths)
-
-
 if "snakemake" in globals():
     if snakemake.log:
         sys.stderr = open(snakemake.log[0], "w", encoding="utf-8")
+    out = snakemake.output[0]
+    names = demo_file_names(snakemake.params.images)
     write_demo(
-        _paths(snakemake.output.images),
-        _paths(snakemake.output.truth),
+        [os.path.join(out, name) for name in names],
+        [os.path.join(out, "truth", name[: -len(".jpg")] + ".png") for name in names],
         snakemake.params.height,
         snakemake.params.width,
         snakemake.params.seed,
-        getattr(snakemake.params, "indices", None),
     )
 elif __name__ == "__main__":
     main()

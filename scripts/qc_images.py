@@ -1,42 +1,53 @@
 """Rule qc_images: for each image of the batch, one figure (original,
-selection and the blurred image's histogram with t), and a thumbnail of its
-selection for the contact sheets (all of the batch's in one .npz)."""
+selection and the blurred image's histogram with t), `<key>.jpg` in the
+batch's folder, and a thumbnail of its selection for the contact sheets (all
+of the batch's in one .npz). Made from the previews that grayscale_blur
+wrote, its blurred images and the masks that save_mask wrote: no original is
+decoded again."""
+
+import os
 
 import numpy as np
 
-from rootmass.cache import read_blurred
-from rootmass.io import atomic_path, load_json, load_mask, read_image, save_figure
+from rootmass.cache import image_file, read_blurred
+from rootmass.io import atomic_path, load_json, load_mask, load_picture, save_jpeg
 from rootmass.jobs import OnError, job_log
-from rootmass.qc import image_figure, message_figure, previews, thumbnail
+from rootmass.qc import (
+    HistogramPanel,
+    histogram,
+    image_figure,
+    message_figure,
+    preview_selection,
+    thumbnail,
+)
 
 params = snakemake.params
-on_error = OnError(params.on_error, "qc_images")
-cutoff = params.bright_cutoff if params.method == "otsu_excluding_bright" else None
-with job_log(snakemake.log[0]) as job:
-    rows = {row["image"]: row for row in load_json(snakemake.input.measurements)}
+figures = snakemake.output.figures
+on_error = OnError(snakemake.config["on_error"], "qc_images")
+with job_log(snakemake.log[0]):
+    os.makedirs(figures, exist_ok=True)
+    panel = HistogramPanel()
     thumbnails = {}
     cached = read_blurred(snakemake.input.blurred)
-    for i, ((image, blurred, _), mask_path, plot) in enumerate(
-        zip(cached, snakemake.input.masks, snakemake.output.plots)
-    ):
-        row = rows[image]
+    rows = load_json(snakemake.input.measurements)
+    for i, ((cache, blurred), row) in enumerate(zip(cached, rows)):
+        image, key = row["image"], cache["key"]
+        assert cache["image"] == image, (cache, row)  # the same order
         reason = row["error"] if row["status"] != "ok" else None
         if reason is None:
             try:
-                original = read_image(image)
-                mask = load_mask(mask_path)
-                small, selected = previews(original, mask)
-                del original, mask
-                figure = image_figure(
-                    image, small, selected, blurred, row["threshold"], row["ratio"],
-                    params.foreground, cutoff,
+                original = load_picture(image_file(snakemake.input.previews, key, ".jpg"))
+                selected = preview_selection(original, load_mask(row["mask"]))
+                plot = panel.render(
+                    histogram(blurred)[0], row["threshold"], params.foreground,
+                    params.bright_cutoff,
                 )
+                figure = image_figure(image, original, selected, plot, row["ratio"])
                 thumbnails[str(i)] = thumbnail(selected, params.thumbnail_side)
             except Exception as error:
                 reason = on_error(image, error)
         if reason is not None:
             figure = message_figure(image, f"no result for this image: {reason}")
-        save_figure(plot, figure)
-        job["images"] += 1
+        save_jpeg(image_file(figures, key, ".jpg"), figure)
     with atomic_path(snakemake.output.thumbnails, ".npz") as tmp:
         np.savez(tmp, **thumbnails)

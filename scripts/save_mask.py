@@ -1,30 +1,32 @@
-"""Rule save_mask: apply each image's threshold, save the mask as a PNG, and
-write the batch's measurements as one table (a list of rows). An image that
-failed gets a row with its error and, in place of its mask, a 1 x 1 black
-placeholder PNG."""
+"""Rule save_mask: apply each image's threshold, save the mask as a 1-bit PNG
+(`<key>.png` in the batch's mask folder), and write the batch's measurements
+as one table, a row per image. An image that failed gets a row with its
+error and no mask."""
 
-import numpy as np
+import os
 
-from rootmass.cache import read_blurred
+from rootmass.cache import image_file, read_blurred
 from rootmass.io import load_json, save_json, save_mask
 from rootmass.jobs import OnError, job_log
 from rootmass.thresholding import foreground_mask, foreground_ratio
 
 params = snakemake.params
-on_error = OnError(params.on_error, "save_mask")
-cutoff = params.bright_cutoff if params.method == "otsu_excluding_bright" else None
+masks_dir = snakemake.output.masks
+on_error = OnError(snakemake.config["on_error"], "save_mask")
 settings = {"method": params.method, "sigma": params.sigma, "grayscale": params.grayscale}
-with job_log(snakemake.log[0]) as job:
-    thresholds = load_json(snakemake.input.thresholds)
+with job_log(snakemake.log[0]):
+    os.makedirs(masks_dir, exist_ok=True)
+    thresholds = {row["image"]: row for row in load_json(snakemake.input.thresholds)}
     rows = []
-    cached = read_blurred(snakemake.input.blurred)
-    for (image, blurred, reason), mask_path in zip(cached, snakemake.output.masks):
-        reason = reason or thresholds[image].get("error")
+    for cached, blurred in read_blurred(snakemake.input.blurred):
+        image = cached["image"]
+        reason = cached.get("error") or thresholds[image].get("error")
         if reason is None:
             try:
                 t = thresholds[image]["threshold"]
-                mask = foreground_mask(blurred, t, params.foreground, cutoff)
+                mask = foreground_mask(blurred, t, params.foreground, params.bright_cutoff)
                 count, total, ratio = foreground_ratio(mask)
+                mask_path = image_file(masks_dir, cached["key"], ".png")
                 save_mask(mask_path, mask)
                 rows.append(
                     {"image": image, "ratio": ratio, "threshold": t,
@@ -34,7 +36,6 @@ with job_log(snakemake.log[0]) as job:
             except Exception as error:
                 reason = on_error(image, error)
         if reason is not None:
-            save_mask(mask_path, np.zeros((1, 1), dtype=bool))
-            rows.append({"image": image, **settings, "status": "error", "error": reason})
-        job["images"] += 1
+            rows.append({"image": image, **settings, "mask": "", "status": "error",
+                         "error": reason})
     save_json(snakemake.output.measurements, rows)

@@ -1,5 +1,6 @@
 """Rule threshold: compute the threshold t of each blurred image of the batch
-and write them as one table {image: {"threshold": t} or {"error": reason}}."""
+and write them as one table, a row per image: {"image", "threshold"}, or
+{"image", "error"} for an image that failed."""
 
 from rootmass.cache import read_blurred
 from rootmass.io import save_json
@@ -7,20 +8,20 @@ from rootmass.jobs import OnError, job_log
 from rootmass.thresholding import threshold_value
 
 params = snakemake.params
-on_error = OnError(params.on_error, "threshold")
-with job_log(snakemake.log[0]) as job:
-    thresholds = {}
-    for image, blurred, reason in read_blurred(snakemake.input.blurred):
+on_error = OnError(snakemake.config["on_error"], "threshold")
+with job_log(snakemake.log[0]):
+    rows = []
+    for row, blurred in read_blurred(snakemake.input.blurred):
+        reason = row.get("error")
         if reason is None:
             try:
                 t = threshold_value(
                     blurred, params.method, value=params.value,
                     bright_cutoff=params.bright_cutoff,
                 )
-                thresholds[image] = {"threshold": t}
+                rows.append({"image": row["image"], "threshold": t})
             except Exception as error:
-                reason = on_error(image, error)
+                reason = on_error(row["image"], error)
         if reason is not None:
-            thresholds[image] = {"error": reason}
-        job["images"] += 1
-    save_json(snakemake.output.thresholds, thresholds)
+            rows.append({"image": row["image"], "error": reason})
+    save_json(snakemake.output.thresholds, rows)

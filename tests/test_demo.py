@@ -178,13 +178,12 @@ def test_cli(tmp_path):
 
 
 def test_snakemake_script(tmp_path):
-    images = [str(tmp_path / "a" / n) for n in demo_file_names(2)]
-    truth = [str(tmp_path / "t" / n.replace(".jpg", ".png")) for n in demo_file_names(2)]
+    out = tmp_path / "demo"
     log = tmp_path / "logs" / "demo.log"
     log.parent.mkdir()
     snakemake = SimpleNamespace(
-        output=SimpleNamespace(images=images, truth=truth),
-        params=SimpleNamespace(height=40, width=60, seed=5),
+        output=[str(out)],
+        params=SimpleNamespace(images=2, height=40, width=60, seed=5),
         log=[str(log)],
     )
     stderr = sys.stderr
@@ -194,6 +193,10 @@ def test_snakemake_script(tmp_path):
         if sys.stderr is not stderr:
             sys.stderr.close()
         sys.stderr = stderr
-    _check_written(images, truth, 40, 60, 5)
+    names = demo_file_names(2)
+    _check_written(
+        [out / n for n in names], [out / "truth" / n.replace(".jpg", ".png") for n in names],
+        40, 60, 5,
+    )
     assert "demo-0001.jpg" in log.read_text()
-    assert not [p for p in os.listdir(tmp_path / "a") if p.startswith(".")]
+    assert sorted(os.listdir(out)) == [*names, "truth"]  # no temporary files left

@@ -129,7 +129,7 @@ class Page:
 
         def shown(driver):
             found = driver.execute_script(script)
-            if found and found[0].startswith("data:image/png"):
+            if found and found[0].startswith("data:image/"):
                 data = base64.b64decode(found[0].split("base64,", 1)[1])
                 return data == expected and tuple(found[1:])
             return False
@@ -168,7 +168,7 @@ def test_report_shows_table_and_images_in_chromium(report, browser):
     page.open("Collection", "Contact sheets")
     assert page.listed() == ["1 of 1"]
     page.view("1 of 1")
-    sheet = results / "qc" / "contact-sheet-001.png"
+    sheet = results / "qc" / "contact-sheets" / "sheet-0001.png"
     assert page.shown_image(sheet) == png_size(sheet)
 
     # every image's figure, listed under its name
@@ -176,7 +176,7 @@ def test_report_shows_table_and_images_in_chromium(report, browser):
     assert sorted(page.listed()) == images
     for image in images:
         page.view(image)
-        plot = results / "qc" / "images" / image.replace(".jpg", ".png")
+        (plot,) = (results / "qc" / "images").glob(f"*/{image}")  # <batch>/<image>.jpg
         assert page.shown_image(plot) == png_size(plot)
 
     page.open("Method panel")

@@ -82,7 +82,8 @@ def test_default_config_reproduces_the_published_numbers(lesson_data, workdir):
         mask = iio.imread(Path(workdir) / row["mask"])
         assert mask.shape == (2000, 3008)
         assert np.count_nonzero(mask) == int(row["foreground_pixels"])
-        assert row["mask"] == f"results/masks/data/{name[:-4]}.png"
+        # the mask's file: its batch's folder, then the image's own path
+        assert re.fullmatch(rf"results/masks/b[0-9a-f]{{12}}/data/{name[:-4]}\.png", row["mask"])
     provenance = json.loads((Path(workdir) / "results" / "provenance.json").read_text())
     assert provenance["config"]["sigma"] == 1.5
     assert provenance["images"] == 4
@@ -166,10 +167,8 @@ def test_threshold_changes_reuse_the_blurred_images(lesson_data, workdir):
         workdir, "fixed.yaml", threshold=dict(method="fixed", value=0.3, foreground="above")
     )
     plan = planned_jobs(run_snakemake(workdir, *base, "--configfile", changed, "--dry-run"))
-    assert not any(rule.startswith("grayscale_blur") for rule in plan), plan
-    assert sum(n for r, n in plan.items() if r.startswith("threshold_")) == 2, plan
-    assert sum(n for r, n in plan.items() if r.startswith("save_mask_")) == 2, plan
-    assert plan.get("aggregate") == 1
+    assert "grayscale_blur" not in plan, plan
+    assert (plan["threshold"], plan["save_mask"], plan["aggregate"]) == (2, 2, 1), plan
 
     run_snakemake(workdir, *base, "--configfile", changed)
     assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in blurred} == before
@@ -182,8 +181,7 @@ def test_threshold_changes_reuse_the_blurred_images(lesson_data, workdir):
     # re-runs every stage
     for change in ("sigma=2.0", "grayscale=rgb2gray"):
         plan = planned_jobs(run_snakemake(workdir, *base, change, "--dry-run"))
-        assert sum(n for r, n in plan.items() if r.startswith("grayscale_blur_")) == 2, plan
-        assert sum(n for r, n in plan.items() if r.startswith("save_mask_")) == 2, plan
+        assert (plan["grayscale_blur"], plan["threshold"], plan["save_mask"]) == (2, 2, 2), plan
 
 
 def test_lint_reports_nothing(lesson_data, workdir):
@@ -196,6 +194,11 @@ def test_lint_reports_nothing(lesson_data, workdir):
 
 def test_demo_runs_out_of_the_box(workdir):
     """No config at all: the demo images are generated, then processed."""
+    plan = run_snakemake(workdir, "--cores", 2, "-n").stdout
+    # the demo is one folder to Snakemake, however many images it holds (a
+    # file per image would make every lookup scan them all)
+    demo_job = re.search(r"rule demo_images:\n(?:\s+\w+: .*\n)*?\s+output: (.*)\n", plan)
+    assert demo_job and demo_job.group(1) == "demo", plan
     run_snakemake(workdir, "--cores", 2)
     rows = read_csv(workdir)
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
@@ -235,3 +238,143 @@ def test_scikit_image_methods_in_the_workflow(workdir, method):
         assert row["method"] == method
         assert row["threshold"] == repr(float(t))
         assert row["ratio"] == repr(float(np.count_nonzero(mask) / mask.size))
+
+
+# --- the stages as Snakemake rules -------------------------------------------
+STAGES = ["grayscale_blur", "threshold", "save_mask", "qc_images", "aggregate"]
+
+
+def small_demo(workdir, **extra):
+    """A config of 4 small demo images in 2 batches."""
+    return write_config(workdir, "small.yaml", batch_max_images=2,
+                        demo=dict(count=4, height=120, width=180, seed=4), **extra)
+
+
+def rule_graph(workdir, *args):
+    """{(rule, rule)} edges of `snakemake --rulegraph`."""
+    dot = run_snakemake(workdir, "--rulegraph", *args).stdout
+    names = dict(re.findall(r'^\s*(\d+)\[label = "(\w+)"', dot, flags=re.M))
+    return {(names[a], names[b]) for a, b in re.findall(r"^\s*(\d+) -> (\d+)", dot, flags=re.M)}
+
+
+def job_resources(result, rule):
+    """The resources lines of every job of `rule` in a dry run's output."""
+    blocks = re.split(r"\n\s*\n|\[\w{3} \w{3} ", result.stdout)
+    return [re.search(r"resources: (.*)", b).group(1) for b in blocks
+            if re.search(rf"^\s*(local)?rule {rule}:", b, flags=re.M)]
+
+
+def test_stages_are_rules_that_snakemake_can_address(workdir):
+    config = small_demo(workdir)
+    args = ["--cores", 2, "--configfile", config]
+    run_snakemake(workdir, *args)
+
+    listed = run_snakemake(workdir, "--list-rules", *args).stdout.split()
+    assert sorted(listed) == sorted(
+        ["all", "demo_images", "grayscale_blur", "threshold", "save_mask", "aggregate",
+         "qc_images", "contact_sheets", "qc_ratios", "method_panel"])
+    edges = rule_graph(workdir, *args)
+    chain = ["demo_images", "grayscale_blur", "threshold", "save_mask", "aggregate", "all"]
+    assert set(zip(chain, chain[1:])) <= edges, edges
+    assert {("save_mask", "qc_images"), ("qc_images", "contact_sheets"),
+            ("aggregate", "qc_ratios"), ("grayscale_blur", "method_panel")} <= edges
+
+    # --forcerun a stage: it and everything after it
+    plan = planned_jobs(run_snakemake(workdir, *args, "-n", "--forcerun", "grayscale_blur"))
+    assert plan == {"grayscale_blur": 2, "threshold": 2, "save_mask": 2, "qc_images": 2,
+                    "aggregate": 1, "contact_sheets": 1, "qc_ratios": 1,
+                    "method_panel": 1, "all": 1}, plan
+    # --until a stage: nothing after it
+    plan = planned_jobs(run_snakemake(
+        workdir, *args, "-n", "--forcerun", "grayscale_blur", "--until", "threshold"))
+    assert plan == {"grayscale_blur": 2, "threshold": 2}, plan
+    # --set-resources of one stage: its jobs, and only its
+    result = run_snakemake(workdir, *args, "-n", "--forcerun", "grayscale_blur",
+                           "--set-resources", "grayscale_blur:mem_mb=123")
+    blur_jobs, threshold_jobs = job_resources(result, "grayscale_blur"), job_resources(result, "threshold")
+    assert len(blur_jobs) == 2 and all("mem_mb=123," in r for r in blur_jobs), blur_jobs
+    assert len(threshold_jobs) == 2 and not any("mem_mb=123," in r for r in threshold_jobs)
+
+    # a real run up to threshold: the thresholds are new, the masks are not
+    results = Path(workdir, "results")
+    masks = {p: p.stat().st_mtime_ns for p in results.glob("masks/*/demo/*.png")}
+    tables = {p: p.stat().st_mtime_ns for p in results.glob("thresholds/*.json")}
+    assert len(masks) == 4 and len(tables) == 2
+    run_snakemake(workdir, *args, "--forcerun", "threshold", "--until", "threshold")
+    assert all(p.stat().st_mtime_ns != t for p, t in tables.items())
+    assert all(p.stat().st_mtime_ns == t for p, t in masks.items())
+
+
+@pytest.mark.parametrize(
+    "change, planned",
+    [
+        (["on_error=skip"], {}),
+        (["qc=false"], {}),
+        (["batch_megapixels=0.01"], {}),
+        (["batch_max_images=1"], {}),
+        (["keep_blurred=false"], {}),
+        (["threshold={value: 0.2}"], {}),  # otsu uses no value
+        # nor a cutoff; but the method panel shows otsu_excluding_bright too
+        (["threshold={bright_cutoff: 0.5}"], {"method_panel": 1, "all": 1}),
+    ],
+)
+def test_settings_that_cannot_change_a_stage_do_not_rerun_it(workdir, change, planned):
+    args = ["--cores", 2, "--configfile", small_demo(workdir)]
+    run_snakemake(workdir, *args)
+    result = run_snakemake(workdir, *args, "-n", "--config", *change)
+    if planned:
+        assert planned_jobs(result) == planned
+    else:
+        assert "Nothing to be done" in result.stdout + result.stderr, result.stdout
+
+
+def test_every_mask_is_found_from_its_row(workdir):
+    run_snakemake(workdir, "--cores", 2, "--configfile", small_demo(workdir))
+    for row in read_csv(workdir):
+        mask = Path(workdir, row["mask"])
+        assert mask.is_file() and mask.parent.parent.parent.name != "results"
+        # and the shell glob the README gives finds the same file
+        found = list(Path(workdir).glob(f"results/masks/*/{Path(row['image']).with_suffix('.png')}"))
+        assert found == [mask]
+
+
+def test_keep_blurred_false_keeps_no_cache_and_the_same_numbers(workdir, tmp_path):
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    run_snakemake(kept, "--cores", 2, "--configfile", small_demo(kept))
+    run_snakemake(workdir, "--cores", 2, "--configfile", small_demo(workdir, keep_blurred=False))
+    assert list(Path(kept, "results", "blurred").rglob("*.npy"))
+    assert not list(Path(workdir, "results", "blurred").rglob("*.npy"))
+    assert (Path(workdir, "results", "ratios.csv").read_bytes()
+            == Path(kept, "results", "ratios.csv").read_bytes())
+    # a later threshold change starts from the images again, and gets there
+    plan = planned_jobs(run_snakemake(workdir, "--cores", 2, "--configfile", small_demo(
+        workdir, keep_blurred=False), "-n", "--config", "threshold={method: yen}"))
+    assert plan["grayscale_blur"] == 2 and plan["threshold"] == 2
+
+
+def test_keep_blurred_false_keeps_only_the_caches_in_flight(workdir):
+    """One core, four batches: each batch's blurred images are deleted once
+    its later stages have read them, before the next batch is blurred."""
+    import subprocess
+    import time
+
+    from conftest import SNAKEMAKE
+
+    config = write_config(workdir, "c.yaml", batch_max_images=1, keep_blurred=False,
+                          demo=dict(count=4, height=300, width=450, seed=4))
+    run = subprocess.Popen(
+        [str(SNAKEMAKE), "--snakefile", str(ROOT / "Snakefile"), "--cores", "1",
+         "--configfile", str(config)],
+        cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    blurred, most, seen = Path(workdir, "results", "blurred"), 0, set()
+    while run.poll() is None:
+        cached = {p.parent.parent.name for p in blurred.glob("*/demo/*.npy")}
+        seen |= cached
+        most = max(most, len(cached))
+        time.sleep(0.02)
+    assert run.returncode == 0, run.stderr.read()
+    assert len(seen) == 4  # every batch was cached, and seen
+    assert most == 1, most
+    assert not list(blurred.glob("*/demo/*.npy"))

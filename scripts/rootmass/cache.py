@@ -1,40 +1,46 @@
-"""The cache of blurred images: one folder per batch, one .npy per image, and
-an index that lists the batch's images in order with their files (or, for an
-image that failed, the reason)."""
+"""A batch's folders: one file per image, named by the image's key (its path
+without the extension, see :func:`rootmass.batches.image_key`), and an
+``index.json`` that lists the batch's images in order, one row each:
+``{"image": path, "key": key}``, with ``"error": reason`` for an image that
+failed, plus whatever the stage records per image. The index is written
+last, so a folder without one is incomplete.
+"""
 
 import os
 
 from .io import load_array, load_json, save_array, save_json
 
-__all__ = ["write_blurred", "read_blurred"]
+__all__ = ["INDEX", "image_file", "write_index", "read_index", "write_blurred", "read_blurred"]
 
 INDEX = "index.json"
 
 
-def write_blurred(folder, items):
-    """Cache blurred images: ``items`` yields ``(image, file name, array)``,
-    or ``(image, None, reason)`` for an image that failed.
+def image_file(folder, key, suffix):
+    """The path of an image's file in a batch folder."""
+    return os.path.join(folder, key + suffix)
 
-    The index is written last, so a folder without one is incomplete.
-    """
-    os.makedirs(folder, exist_ok=True)
-    index = []
-    for image, name, array in items:
-        if name is None:
-            index.append([image, None, array])
-        else:
-            save_array(os.path.join(folder, name), array)
-            index.append([image, name])
-        del array  # not kept alive while the next image is made
-    save_json(os.path.join(folder, INDEX), index)
-    return index
+
+def write_index(folder, rows):
+    """Write a batch folder's index (last, after the images' files)."""
+    save_json(os.path.join(folder, INDEX), rows)
+
+
+def read_index(folder):
+    """The rows of a batch folder's index, in batch order."""
+    return load_json(os.path.join(folder, INDEX))
+
+
+def write_blurred(folder, image, key, array):
+    """Cache one blurred image as ``<key>.npy`` in ``folder``."""
+    save_array(image_file(folder, key, ".npy"), array)
 
 
 def read_blurred(folder):
-    """Yield ``(image, blurred array, None)`` of a cached batch, in batch
-    order, or ``(image, None, reason)`` for an image that failed."""
-    for image, name, *reason in load_json(os.path.join(folder, INDEX)):
-        if name is None:
-            yield image, None, reason[0]
+    """Yield ``(row, blurred)`` for every image of a cached batch, in batch
+    order; ``blurred`` is a read-only memory map, or None for an image that
+    failed (its row says why)."""
+    for row in read_index(folder):
+        if row.get("error") is None:
+            yield row, load_array(image_file(folder, row["key"], ".npy"))
         else:
-            yield image, load_array(os.path.join(folder, name)), None
+            yield row, None

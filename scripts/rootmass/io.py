@@ -13,13 +13,17 @@ import numpy as np
 
 __all__ = [
     "BadImage",
+    "open_image",
     "read_image",
+    "read_gray_and_preview",
     "atomic_path",
     "save_array",
     "load_array",
     "save_mask",
     "load_mask",
     "save_png",
+    "save_jpeg",
+    "load_picture",
     "save_figure",
     "save_json",
     "load_json",
@@ -30,12 +34,45 @@ class BadImage(ValueError):
     """An input image that cannot be used; the message says why."""
 
 
+def open_image(path):
+    """Open an image file with Pillow and decode its first frame.
+
+    Returns
+    -------
+    image : PIL.Image.Image
+        Loaded (decoded); the caller closes it.
+
+    Raises
+    ------
+    BadImage
+        If the file is empty, not an image, or cannot be decoded.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    if os.path.getsize(path) == 0:
+        raise BadImage("the file is empty (0 bytes)")
+    try:
+        image = Image.open(path)
+    except UnidentifiedImageError:
+        raise BadImage("not an image file that Pillow can read") from None
+    except Exception as error:
+        raise BadImage(f"cannot open the image: {error}") from None
+    try:
+        image.seek(0)
+        image.load()
+    except Exception as error:
+        image.close()
+        raise BadImage(f"cannot decode the image: {error}") from None
+    return image
+
+
 def read_image(path):
     """Read the first frame of an image file as an array, as Pillow decodes it.
 
     Colour images come back as ``(M, N, 3)`` or ``(M, N, 4)``, palette images
     in their palette's mode, grayscale as ``(M, N)`` (16-bit as ``uint16``,
-    32-bit float TIFFs as ``float32``). Multi-page files give their first page.
+    32-bit float TIFFs as ``float32``): what ``imageio.v3.imread(path,
+    index=0, plugin="pillow")`` gives. Multi-page files give their first page.
 
     Raises
     ------
@@ -43,30 +80,59 @@ def read_image(path):
         If the file is empty, not an image, cannot be decoded, or is a float
         image with values outside [0, 1].
     """
-    import imageio.v3 as iio
-    from PIL import Image, UnidentifiedImageError
+    with open_image(path) as image:
+        if image.mode in ("L", "RGB", "RGBA"):  # as imageio gives them
+            array = np.asarray(image)
+        else:  # palette, 16-bit, float...: imageio's own conversions
+            import imageio.v3 as iio
 
-    if os.path.getsize(path) == 0:
-        raise BadImage("the file is empty (0 bytes)")
-    try:
-        image = iio.imread(path, index=0, plugin="pillow")
-    except Exception as error:
-        # only on failure: is it no image at all, or a damaged one?
-        try:
-            Image.open(path).close()
-        except UnidentifiedImageError:
-            raise BadImage("not an image file that Pillow can read") from None
-        except Exception:
-            pass
-        raise BadImage(f"cannot decode the image: {error}") from None
-    if image.ndim < 2 or image.size == 0:
-        raise BadImage(f"the image has no pixels (shape {image.shape})")
-    if image.dtype.kind == "f" and not np.all((image >= 0) & (image <= 1)):
+            try:
+                array = iio.imread(path, index=0, plugin="pillow")
+            except Exception as error:
+                raise BadImage(f"cannot decode the image: {error}") from None
+    return _checked(array)
+
+
+def _checked(array):
+    if array.ndim < 2 or array.size == 0:
+        raise BadImage(f"the image has no pixels (shape {array.shape})")
+    if array.dtype.kind == "f" and not np.all((array >= 0) & (array <= 1)):
         raise BadImage(
             "a float image must have values in [0, 1] (and no NaN); this one has"
-            f" [{np.nanmin(image)}, {np.nanmax(image)}]"
+            f" [{np.nanmin(array)}, {np.nanmax(array)}]"
         )
-    return image
+    return array
+
+
+def read_gray_and_preview(path, grayscale, max_side):
+    """Read an image as grayscale, with a preview of the original.
+
+    Returns
+    -------
+    gray : (M, N) ndarray
+        ``to_grayscale(read_image(path), grayscale)``.
+    preview : ndarray of uint8
+        ``thumbnail(read_image(path), max_side)``.
+
+    Notes
+    -----
+    For the usual 8-bit gray or RGB photo and ``'luma'``, both come straight
+    from Pillow's decoded image (the grayscale by the very conversion that
+    :func:`rootmass.thresholding.to_grayscale` uses), without copying the
+    photo through numpy: a quarter less time for a 6-megapixel JPEG. The
+    results are the same.
+    """
+    from .qc import reduction, thumbnail
+    from .thresholding import to_grayscale
+
+    with open_image(path) as image:
+        if grayscale == "luma" and image.mode in ("L", "RGB"):
+            gray = np.asarray(image if image.mode == "L" else image.convert("L"))
+            factor = reduction((image.height, image.width), max_side)
+            preview = np.asarray(image.reduce(factor) if factor > 1 else image)
+            return _checked(gray), preview
+    original = read_image(path)
+    return to_grayscale(original, grayscale), thumbnail(original, max_side)
 
 
 @contextlib.contextmanager
@@ -103,12 +169,16 @@ def load_array(path):
 
 
 def save_mask(path, mask):
-    """Save a boolean mask as a 1-bit PNG (foreground white), atomically."""
+    """Save a boolean mask as a 1-bit PNG (foreground white), atomically.
+
+    PNG is lossless at every compression level; level 1 writes a 6-megapixel
+    mask in about half the time of the default 6, in a somewhat larger file.
+    """
     from PIL import Image
 
     image = Image.fromarray(np.ascontiguousarray(mask, dtype=bool))
     with atomic_path(path, ".png") as tmp:
-        image.save(tmp, format="PNG")
+        image.save(tmp, format="PNG", compress_level=1)
 
 
 def load_mask(path):
@@ -119,13 +189,34 @@ def load_mask(path):
         return np.asarray(image.convert("1"), dtype=bool)
 
 
-def save_png(path, array):
+def save_png(path, array, compress_level=6):
     """Save an 8-bit gray or RGB array as a PNG, atomically."""
     from PIL import Image
 
     image = Image.fromarray(np.ascontiguousarray(array, dtype=np.uint8))
     with atomic_path(path, ".png") as tmp:
-        image.save(tmp, format="PNG")
+        image.save(tmp, format="PNG", compress_level=compress_level)
+
+
+def save_jpeg(path, array, quality=90):
+    """Save an 8-bit gray or RGB array as a JPEG, atomically (previews and
+    figures: a tenth of a PNG's size and time for photographs). Colour is
+    kept at full resolution (no chroma subsampling), so that thin coloured
+    lines stay sharp."""
+    from PIL import Image
+
+    image = Image.fromarray(np.ascontiguousarray(array, dtype=np.uint8))
+    with atomic_path(path, ".jpg") as tmp:
+        image.save(tmp, format="JPEG", quality=quality, subsampling=0)
+
+
+def load_picture(path):
+    """Read a PNG or JPEG that the workflow wrote (a preview, a figure) as
+    an array of uint8."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return np.asarray(image)
 
 
 def save_figure(path, figure, dpi=80):

@@ -1,61 +1,38 @@
-"""What a rule script needs around its work: its log, and a record of what
-the job cost (start-up and working CPU time, peak memory), which the
-benchmark reads back from the logs."""
+"""What a rule script needs around its work: its log, and what to do when an
+image fails. (Each job's time, CPU and sampled memory are recorded by
+Snakemake's `benchmark:` directive, in logs/benchmarks/<rule>/; its log ends
+with its exact peak memory, which sampling twice a second misses in short
+jobs.)"""
 
 import contextlib
-import os
+import re
 import resource
 import sys
 
-__all__ = ["job_log", "read_job_costs", "OnError"]
+__all__ = ["job_log", "peak_memory_mib", "OnError"]
 
-_PAGE = os.sysconf("SC_PAGE_SIZE")
-_MARK = "job-cost:"
-
-
-def _rss_bytes():
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * _PAGE
-
-
-def _cpu_seconds():
-    t = os.times()
-    return t.user + t.system
+_PEAK = "peak resident memory: {:.1f} MiB"
 
 
 @contextlib.contextmanager
 def job_log(path):
-    """Send stderr to the job's log file; end the log with the job's costs.
-
-    The last line reads ``job-cost: startup_cpu=S work_cpu=W images=N
-    baseline_rss=B peak_rss=P``: CPU seconds before and after this point,
-    and the resident memory here and at the process's peak, in bytes.
-    """
-    startup, baseline = _cpu_seconds(), _rss_bytes()
-    log = open(path, "w", encoding="utf-8", buffering=1)
-    sys.stderr = log
-    counter = {"images": 0}
-    try:
-        yield counter
-    finally:
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        print(
-            f"{_MARK} startup_cpu={startup:.3f} work_cpu={_cpu_seconds() - startup:.3f}"
-            f" images={counter['images']} baseline_rss={baseline} peak_rss={peak}",
-            file=log,
-        )
-        sys.stderr = sys.__stderr__
-        log.close()
+    """Send stderr (warnings, per-image errors) to the job's log file, and
+    end the log with the job's peak resident memory."""
+    with open(path, "w", encoding="utf-8", buffering=1) as log:
+        sys.stderr = log
+        try:
+            yield log
+        finally:
+            sys.stderr = sys.__stderr__
+            peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            print(_PEAK.format(peak_kib / 1024), file=log)
 
 
-def read_job_costs(path):
-    """Return the cost record of a job log as a dict, or None if it has none."""
+def peak_memory_mib(path):
+    """The peak resident memory a job's log records, in MiB (None if none)."""
     with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            if line.startswith(_MARK):
-                fields = dict(item.split("=", 1) for item in line[len(_MARK) :].split())
-                return {k: float(v) for k, v in fields.items()}
-    return None
+        found = re.findall(_PEAK.replace("{:.1f}", r"([0-9.]+)"), f.read())
+    return float(found[-1]) if found else None
 
 
 class OnError:

@@ -22,10 +22,12 @@ import numpy as np
 __all__ = [
     "GRAYSCALE_METHODS",
     "AUTOMATIC_METHODS",
+    "HISTOGRAM_METHODS",
     "THRESHOLD_METHODS",
     "FOREGROUND_SIDES",
     "to_grayscale",
     "blur",
+    "image_histogram",
     "threshold_value",
     "foreground_mask",
     "foreground_ratio",
@@ -37,6 +39,10 @@ GRAYSCALE_METHODS = ("luma", "rgb2gray")
 #: scikit-image's global automatic thresholds, by name: ``t`` is
 #: ``skimage.filters.threshold_<name>(blurred)``.
 AUTOMATIC_METHODS = ("otsu", "isodata", "li", "mean", "minimum", "triangle", "yen")
+#: The automatic methods that work on the image's 256-bin histogram alone
+#: (``skimage.filters.threshold_<name>(hist=...)``), which several of them
+#: can then share: see :func:`image_histogram`.
+HISTOGRAM_METHODS = ("otsu", "isodata", "minimum", "yen")
 #: Ways of choosing the threshold ``t``.
 THRESHOLD_METHODS = ("fixed", *AUTOMATIC_METHODS, "otsu_excluding_bright")
 #: Which side of ``t`` is foreground.
@@ -157,7 +163,30 @@ def blur(gray, sigma=1.5):
     return gaussian(gray, sigma=sigma)
 
 
-def threshold_value(blurred, method="otsu", value=None, bright_cutoff=0.95):
+def image_histogram(blurred):
+    """The histogram scikit-image's threshold methods compute of an image.
+
+    Parameters
+    ----------
+    blurred : (M, N) ndarray of float
+
+    Returns
+    -------
+    hist : tuple of ndarray
+        ``(counts, bin_centers)``: 256 bins from the image's minimum to its
+        maximum, exactly ``skimage.exposure.histogram(blurred.reshape(-1),
+        256, source_range='image')``, as ``threshold_otsu`` and the other
+        :data:`HISTOGRAM_METHODS` compute it. Pass it to
+        :func:`threshold_value` as ``hist`` to compute it once for several
+        methods.
+    """
+    from skimage.exposure import histogram
+
+    blurred = _check_gray(blurred)
+    return histogram(blurred.reshape(-1), 256, source_range="image")
+
+
+def threshold_value(blurred, method="otsu", value=None, bright_cutoff=0.95, hist=None):
     """Choose the threshold ``t`` for a blurred image.
 
     Parameters
@@ -175,6 +204,10 @@ def threshold_value(blurred, method="otsu", value=None, bright_cutoff=0.95):
         The threshold of method ``'fixed'``, in [0, 1].
     bright_cutoff : float, optional
         Pixels at or above it are left out of ``'otsu_excluding_bright'``.
+    hist : tuple of ndarray, optional
+        The image's :func:`image_histogram`, used by the
+        :data:`HISTOGRAM_METHODS` instead of computing it again (the result
+        is the same).
 
     Returns
     -------
@@ -196,8 +229,15 @@ def threshold_value(blurred, method="otsu", value=None, bright_cutoff=0.95):
 
     if method in AUTOMATIC_METHODS:
         function = getattr(skimage.filters, f"threshold_{method}")
+        # a uniform image (one non-empty bin) is left to the methods
+        # themselves, which treat it apart
+        shared = (
+            hist is not None
+            and method in HISTOGRAM_METHODS
+            and np.count_nonzero(hist[0]) > 1
+        )
         try:
-            return float(function(blurred))
+            return float(function(hist=hist) if shared else function(blurred))
         except RuntimeError as error:  # threshold_minimum: no two maxima
             raise ValueError(f"threshold method {method!r}: {error}") from None
     _check_unit_interval("threshold.bright_cutoff", bright_cutoff)

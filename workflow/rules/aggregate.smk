@@ -3,7 +3,7 @@
 
 rule aggregate:
     input:
-        measurements=[measurement_table(batch) for batch in BATCHES],
+        measurements=per_batch(MEASUREMENTS),
     output:
         csv=report(
             f"{OUT}/ratios.csv",

@@ -5,16 +5,15 @@ import csv
 import fnmatch
 import functools
 import glob
-import hashlib
 import json
 import math
 import os
 import posixpath
 import socket
 import sys
-from types import SimpleNamespace
 
 import PIL.Image
+import yaml
 from snakemake.utils import validate
 
 def config_error(error):
@@ -48,12 +47,29 @@ def config_error(error):
     return f"config key '{key}': {cause.message}"
 
 
+def typed(value):
+    """A value of a nested setting given with --config, which Snakemake parses
+    with YAML's BaseLoader (every value a string): as YAML would read it."""
+    if not isinstance(value, str):
+        return value
+    try:
+        parsed = yaml.safe_load(value)
+    except yaml.YAMLError:
+        return value
+    return parsed if parsed is None or isinstance(parsed, (bool, int, float)) else value
+
+
+for section in ("threshold", "demo"):
+    if isinstance(config.get(section), dict):
+        config[section] = {key: typed(value) for key, value in config[section].items()}
+
 # `--config demo=false` (or =null, or empty) turns the demo off; --config gives
 # strings, so say what that means before validating.
 if str(config.get("demo")).lower() in ("", "false", "null", "none"):
     config["demo"] = None
-if str(config.get("qc")).lower() in ("true", "false"):  # `--config qc=false`
-    config["qc"] = str(config["qc"]).lower() == "true"
+for flag in ("qc", "keep_blurred"):  # `--config qc=false`
+    if str(config.get(flag)).lower() in ("true", "false"):
+        config[flag] = str(config[flag]).lower() == "true"
 if str(config.get("method_panel")).lower() in ("", "null", "none"):
     config["method_panel"] = None
 try:
@@ -63,15 +79,29 @@ except WorkflowError as error:
 
 OUT = "results"
 
+# The jobs allocate and free arrays of tens of megabytes, one image after
+# another. By default glibc hands each one back to the system and the next
+# image's arrays fault their pages in again: measured here, that was a fifth
+# of grayscale_blur's CPU time (system time). Keeping freed memory in the
+# process for the next image changes no job's peak memory. The jobs inherit
+# these from the environment of this (their parent) Snakemake.
+os.environ.setdefault("MALLOC_MMAP_THRESHOLD_", str(2**30))
+os.environ.setdefault("MALLOC_TRIM_THRESHOLD_", str(2**30))
 
-def image_key(path):
-    """The name of an image's outputs: its path without the extension, with
-    no leading root or '.', '..' written as '__', and '%', '{', '}' written as
-    '%25', '%7B', '%7D' (Snakemake reads braces in a path as a wildcard)."""
-    stem = os.path.splitext(os.path.normpath(path))[0]
-    stem = stem.replace("%", "%25").replace("{", "%7B").replace("}", "%7D")
-    parts = [p for p in stem.split(os.sep) if p not in ("", ".")]
-    return posixpath.join(*("__" if p == ".." else p for p in parts))
+
+wildcard_constraints:
+    batch=r"b[0-9a-f]{12}",
+
+# The image processing lives in scripts/rootmass (the rule scripts' package);
+# the batching functions are shared with the Snakefile.
+sys.path.insert(0, os.path.join(workflow.basedir, "scripts"))
+from rootmass.batches import (  # noqa: E402
+    batch_id,
+    image_key,
+    kept_batches,
+    read_registry,
+    split_batches,
+)
 
 
 def trackable(images):
@@ -92,12 +122,15 @@ def image_globs():
     return [globs] if isinstance(globs, str) else list(globs)
 
 
+DEMO_DIR = "demo"
+
+
 def demo_images():
     """The demo's image paths that the images globs select (none if no demo)."""
     demo = config.get("demo")
     if not demo:  # null or false
         return []
-    names = [f"demo/demo-{i:04d}.jpg" for i in range(demo["count"])]
+    names = [f"{DEMO_DIR}/demo-{i:04d}.jpg" for i in range(demo["count"])]
     return [n for n in names if any(fnmatch.fnmatch(n, g) for g in image_globs())]
 
 
@@ -124,144 +157,158 @@ def discover_images():
 
 
 @functools.cache
-def megapixels(image):
-    """An image's size in megapixels, from its header (1.0 if unreadable:
-    the job that reads it will report why)."""
+def image_size(image):
+    """(width, height) of an image, from its header ((1000, 1000) if it
+    cannot be read: the job that reads it will report why)."""
     demo = config.get("demo")
     if demo and image in DEMO_SET:
-        return demo["height"] * demo["width"] / 1e6
+        return demo["width"], demo["height"]
     try:
         with PIL.Image.open(image) as opened:
-            width, height = opened.size
-        return width * height / 1e6
+            return opened.size
     except Exception:
-        return 1.0
+        return 1000, 1000
 
 
-def batch_id(images):
-    digest = hashlib.sha1("\0".join(images).encode("utf-8")).hexdigest()
-    return f"b{digest[:12]}"
+def megapixels(image):
+    width, height = image_size(image)
+    return width * height / 1e6
 
 
-def cached_batches(images):
-    """Batches whose blurred images an earlier run cached, and whose images
-    are all still wanted: they are kept as they are, so that adding images
-    never regroups (and so re-runs) the images already processed."""
-    wanted, claimed, kept = set(images), set(), []
-    indexes = glob.glob(f"{OUT}/blurred/b*/index.json")
-    for index in sorted(indexes, key=os.path.getmtime, reverse=True):
-        try:
-            with open(index, encoding="utf-8") as f:
-                members = [entry[0] for entry in json.load(f)]
-        except (OSError, ValueError, TypeError, IndexError, KeyError):
-            continue
-        folder = os.path.basename(os.path.dirname(index))
-        if (
-            members
-            and folder == batch_id(members)
-            and all(m in wanted and m not in claimed for m in members)
-        ):
-            claimed.update(members)
-            kept.append(SimpleNamespace(id=folder, images=members))
-    return kept, claimed
-
-
-def split_batches(images, target_mp, max_images, cores):
-    """Split sorted images into contiguous batches of nearly equal megapixels:
-    as few as `target_mp` and `max_images` allow, but at least one per core
-    (while there are images) and a multiple of the cores, for balance."""
-    if not images:
-        return []
-    sizes = [megapixels(image) for image in images]
-    total = sum(sizes)
-    count = max(math.ceil(total / target_mp), math.ceil(len(images) / max_images))
-    count = min(len(images), math.ceil(count / cores) * cores)
-    groups, done = {}, 0.0
-    for image, size in zip(images, sizes):
-        # the batch of the image's middle pixel, in megapixels from the start
-        index = min(count - 1, int((done + size / 2) / total * count)) if total else 0
-        groups.setdefault(index, []).append(image)
-        done += size
-    batches = [
-        group[start : start + max_images]
-        for group in groups.values()
-        for start in range(0, len(group), max_images)
-    ]
-    return [SimpleNamespace(id=batch_id(b), images=b) for b in batches]
+# --- batches -----------------------------------------------------------------
+# Every stage runs one job per batch of images. Batches that an earlier run
+# recorded (in its measurement tables, or in the indexes of its previews or
+# blurred images) are kept as they are while all their images are still selected, so
+# that adding images runs only the new ones; the other images are split anew.
+# The main run records the batches when it starts: the jobs it submits to a
+# cluster parse this workflow again and must find the very same batches,
+# although the results have grown meanwhile.
+BATCH_PLAN = os.path.join(".snakemake", "rootmass-batches.json")
 
 
 def make_batches(images):
-    """Cached batches as they are, the other images split anew."""
-    kept, claimed = cached_batches(images)
-    cores = max(1, workflow._cores or 1)
-    fresh = split_batches(
-        [image for image in images if image not in claimed],
+    recorded = read_registry(f"{OUT}/measurements/b*.json")
+    recorded += read_registry(f"{OUT}/previews/b*/index.json")  # kept with keep_blurred: false
+    recorded += read_registry(f"{OUT}/blurred/b*/index.json")
+    batches = kept_batches(recorded, images)
+    claimed = {image for members in batches.values() for image in members}
+    fresh = [image for image in images if image not in claimed]
+    for members in split_batches(
+        fresh,
+        [megapixels(image) for image in fresh],
         config["batch_megapixels"],
         config["batch_max_images"],
-        cores,
-    )
-    return sorted(kept + fresh, key=lambda batch: batch.images[0])
+        max(1, workflow._cores or 1),
+    ):
+        batches[batch_id(members)] = members
+    return dict(sorted(batches.items(), key=lambda item: item[1][0]))
+
+
+def planned_batches():
+    with open(BATCH_PLAN, encoding="utf-8") as f:
+        return {b["id"]: b["images"] for b in json.load(f)}
+
+
+def record_batches():
+    os.makedirs(os.path.dirname(BATCH_PLAN), exist_ok=True)
+    plan = [{"id": name, "images": images} for name, images in BATCHES.items()]
+    with open(f"{BATCH_PLAN}.tmp", "w", encoding="utf-8") as f:
+        json.dump(plan, f)
+    os.replace(f"{BATCH_PLAN}.tmp", BATCH_PLAN)
+
+
+def batch_images(wildcards):
+    """A batch's images (params of grayscale_blur: every image, braces too)."""
+    return BATCHES[wildcards.batch]
+
+
+def batch_inputs(wildcards):
+    """A batch's image files as Snakemake input: the demo folder stands for
+    the demo's images (the demo rule's one output), braces are left out."""
+    images = BATCHES[wildcards.batch]
+    inputs = trackable([image for image in images if image not in DEMO_SET])
+    return inputs + ([DEMO_DIR] if any(i in DEMO_SET for i in images) else [])
 
 
 # Resources of a batch's jobs, from the benchmark on a 2-core machine: a job
 # holds one image at a time (at most about 5 float64 copies of it, plus about
 # 250 MB of interpreter and libraries); it spends per megapixel about
-# 0.06 CPU-s blurring, 0.02 thresholding and 0.01 saving masks, plus about 1 s
-# starting. Runtimes get a tenfold margin for slower cluster nodes.
-# QC figures cost about 0.3 CPU-s per image whatever its size, and 0.05 per
-# megapixel reading the image again.
+# 0.06 CPU-s blurring, 0.02 thresholding and 0.01 saving masks and 0.02 on
+# the QC figures, plus about 1 s starting. Runtimes get a tenfold margin for
+# slower cluster nodes.
 SECONDS_PER_MEGAPIXEL = {
     "grayscale_blur": 0.06,
     "threshold": 0.02,
     "save_mask": 0.01,
-    "qc_images": 0.05,
+    "qc_images": 0.02,
 }
-SECONDS_PER_IMAGE = {"qc_images": 0.3}
 
 
-def batch_mem_mb(batch):
-    return 256 + math.ceil(5 * 8 * max(megapixels(image) for image in batch.images))
+# The previews of the originals that grayscale_blur writes for the QC
+# figures: at most this many pixels on their longer side.
+PREVIEW_SIDE = 600
 
 
-def batch_runtime(batch, stage):
-    work = SECONDS_PER_MEGAPIXEL[stage] * sum(megapixels(i) for i in batch.images)
-    work += SECONDS_PER_IMAGE.get(stage, 0) * len(batch.images)
-    return max(5, math.ceil(10 * (work + 1) / 60))
+def batch_mem_mb(wildcards):
+    largest = max(megapixels(image) for image in BATCHES[wildcards.batch])
+    return 256 + math.ceil(5 * 8 * largest)
 
 
-def blurred_dir(batch):
-    """The cached blurred images of a batch: one Snakemake output per batch,
-    holding one .npy per image (Snakemake's bookkeeping costs per output)."""
-    return f"{OUT}/blurred/{batch.id}"
+def batch_runtime(stage):
+    def runtime(wildcards):
+        images = BATCHES[wildcards.batch]
+        work = SECONDS_PER_MEGAPIXEL[stage] * sum(megapixels(i) for i in images)
+        return max(5, math.ceil(10 * (work + 1) / 60))
+
+    return runtime
 
 
-def blurred_names(batch):
-    """The file names of a batch's blurred images inside blurred_dir(batch)."""
-    return [f"{image_key(image)}.npy" for image in batch.images]
+def threshold_settings():
+    """The threshold settings that the configured method uses; the others are
+    None, so that changing a setting the method ignores re-runs nothing."""
+    settings = config["threshold"]
+    method = settings["method"]
+    return {
+        "method": method,
+        "value": settings["value"] if method == "fixed" else None,
+        "foreground": settings["foreground"],
+        "bright_cutoff": (
+            settings["bright_cutoff"] if method == "otsu_excluding_bright" else None
+        ),
+    }
 
 
-def mask_path(image):
-    return f"{OUT}/masks/{image_key(image)}.png"
+THRESHOLD = threshold_settings()
 
 
-def threshold_table(batch):
-    return f"{OUT}/thresholds/{batch.id}.json"
+# --- outputs -----------------------------------------------------------------
+# One folder (or table) per batch and stage; inside a folder every image has
+# its own file, named by its key (its path without the extension), e.g. the
+# mask of data/trial-016.jpg is results/masks/<batch>/data/trial-016.png.
+BLURRED = f"{OUT}/blurred/{{batch}}"
+PREVIEWS = f"{OUT}/previews/{{batch}}"
+THRESHOLDS = f"{OUT}/thresholds/{{batch}}.json"
+MASKS = f"{OUT}/masks/{{batch}}"
+MEASUREMENTS = f"{OUT}/measurements/{{batch}}.json"
+QC_IMAGES = f"{OUT}/qc/images/{{batch}}"
+THUMBNAILS = f"{OUT}/qc/thumbnails/{{batch}}.npz"
 
 
-def measurement_table(batch):
-    return f"{OUT}/measurements/{batch.id}.json"
+def per_batch(pattern):
+    """`pattern` for every batch: the inputs of the collection's rules."""
+    return [pattern.format(batch=name) for name in BATCHES]
 
 
-def paths(function, images):
-    return [function(image) for image in images]
+def blurred_output():
+    """The blurred images: kept for tuning, or (keep_blurred: false) deleted
+    by Snakemake as soon as the jobs that read them are done."""
+    folder = directory(BLURRED)
+    return folder if config["keep_blurred"] else temp(folder)
 
 
-def qc_plot_path(image):
-    return f"{OUT}/qc/images/{image_key(image)}.png"
-
-
-def thumbnail_table(batch):
-    return f"{OUT}/qc/thumbnails/{batch.id}.npz"
+def image_of_key(wildcards):
+    """The image path of a key found in a batch folder (for report labels)."""
+    return IMAGE_OF_KEY.get(wildcards.key, wildcards.key)
 
 
 def report_label(image):
@@ -270,21 +317,24 @@ def report_label(image):
     return image if image in trackable([image]) else image_key(image)
 
 
-# Contact sheets: pages of thumbnails in image path order.
+# Contact sheets: pages of thumbnails in image path order, one folder (a
+# file per page would make every lookup of 100,000 images scan 2,000 pages).
 CONTACT_SHEET = {"columns": 8, "per_page": 48, "cell": 200}
+CONTACT_SHEETS_DIR = f"{OUT}/qc/contact-sheets"
 
 
-def contact_sheets(images):
-    """[(path, "first image - last image")] of every contact sheet page."""
+def contact_sheet_spans(images):
+    """["first image to last image"] of every contact sheet page, in order."""
     per_page = CONTACT_SHEET["per_page"]
     pages = [images[i : i + per_page] for i in range(0, len(images), per_page)]
-    return [
-        (
-            f"{OUT}/qc/contact-sheet-{n + 1:03d}.png",
-            f"{report_label(page[0])} to {report_label(page[-1])}",
-        )
-        for n, page in enumerate(pages)
-    ]
+    return [f"{report_label(page[0])} to {report_label(page[-1])}" for page in pages]
+
+
+def contact_sheet_labels(wildcards):
+    """A contact sheet's labels in the report: its number and its images."""
+    page = int(wildcards.page)
+    return {"sheet": f"{page} of {len(CONTACT_SHEET_SPANS)}",
+            "images": CONTACT_SHEET_SPANS[page - 1]}
 
 
 def method_panel_image(images):
@@ -315,41 +365,24 @@ def qc_outputs():
     if not config["qc"]:
         return []
     return [
-        *(thumbnail_table(batch) for batch in BATCHES),
-        *(qc_plot_path(image) for image in IMAGES),
-        *(path for path, _ in CONTACT_SHEETS),
+        *per_batch(QC_IMAGES),
+        *per_batch(THUMBNAILS),
+        CONTACT_SHEETS_DIR,
         *QC_FILES.values(),
     ]
-
-
-# The main run decides the batches and records them when it starts; the jobs
-# it submits to a cluster parse this workflow again and must find the very
-# same batches, although the cache has grown meanwhile: they read the record.
-BATCH_PLAN = os.path.join(".snakemake", "rootmass-batches.json")
-
-
-def planned_batches():
-    with open(BATCH_PLAN, encoding="utf-8") as f:
-        return [SimpleNamespace(id=b["id"], images=b["images"]) for b in json.load(f)]
-
-
-def record_batches():
-    os.makedirs(os.path.dirname(BATCH_PLAN), exist_ok=True)
-    plan = [{"id": batch.id, "images": batch.images} for batch in BATCHES]
-    with open(f"{BATCH_PLAN}.tmp", "w", encoding="utf-8") as f:
-        json.dump(plan, f)
-    os.replace(f"{BATCH_PLAN}.tmp", BATCH_PLAN)
 
 
 DEMO_IMAGES = demo_images()
 DEMO_SET = set(DEMO_IMAGES)
 IMAGES = discover_images()
+IMAGE_OF_KEY = {image_key(image): image for image in IMAGES}
 if workflow.is_main_process or not os.path.exists(BATCH_PLAN):
     BATCHES = make_batches(IMAGES)
 else:
     BATCHES = planned_batches()
+BATCH_OF_IMAGE = {image: name for name, images in BATCHES.items() for image in images}
 
-CONTACT_SHEETS = contact_sheets(IMAGES)
+CONTACT_SHEET_SPANS = contact_sheet_spans(IMAGES)
 METHOD_PANEL_IMAGE = method_panel_image(IMAGES)
 
 CSV_COLUMNS = [

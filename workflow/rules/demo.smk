@@ -1,22 +1,24 @@
-# The project's own synthetic demo images, with their ground-truth masks.
+# The project's own synthetic demo images, with their ground-truth masks:
+# one folder, demo/, the rule's single output (however many images it holds,
+# Snakemake tracks one path; the jobs that read demo images take the folder
+# as their input).
 
 if DEMO_IMAGES:
 
     rule demo_images:
         output:
-            images=DEMO_IMAGES,
-            truth=[f"demo/truth/{os.path.basename(p)[:-4]}.png" for p in DEMO_IMAGES],
+            directory(DEMO_DIR),
         params:
+            images=config["demo"]["count"],
             height=config["demo"]["height"],
             width=config["demo"]["width"],
             seed=config["demo"]["seed"],
-            indices=[int(os.path.basename(p)[5:9]) for p in DEMO_IMAGES],
         log:
             "logs/demo_images.log",
         threads: 1
         resources:
             mem_mb=512,
-            runtime=10,
+            runtime=max(5, math.ceil(config["demo"]["count"] / 200)),
         localrule: True
         conda:
             "../envs/thresholding.yaml"

@@ -1,30 +1,30 @@
-# Stage 1, per image: grayscale and blur. The blurred images are the cached
-# intermediate that threshold changes reuse. One job per batch of images.
+# Stage 1: grayscale and blur. One job per batch of images: the blurred
+# images (the cache that threshold changes reuse) and small previews of the
+# originals (for the QC figures, which then need not decode them again).
 
-for batch in BATCHES:
 
-    rule:
-        name:
-            f"grayscale_blur_{batch.id}"
-        input:
-            images=trackable(batch.images),
-        output:
-            blurred=directory(blurred_dir(batch)),
-        params:
-            on_error=config["on_error"],
-            images=given(batch.images),
-            names=blurred_names(batch),
-            grayscale=config["grayscale"],
-            sigma=config["sigma"],
-        log:
-            f"logs/grayscale_blur/{batch.id}.log",
-        threads: 1
-        resources:
-            mem_mb=batch_mem_mb(batch),
-            runtime=batch_runtime(batch, "grayscale_blur"),
-        group:
-            "images"
-        conda:
-            "../envs/thresholding.yaml"
-        script:
-            "../../scripts/grayscale_blur.py"
+rule grayscale_blur:
+    input:
+        batch_inputs,
+    output:
+        blurred=blurred_output(),
+        previews=directory(PREVIEWS),
+    params:
+        images=batch_images,
+        grayscale=config["grayscale"],
+        sigma=config["sigma"],
+        preview_side=PREVIEW_SIDE,
+    log:
+        "logs/grayscale_blur/{batch}.log",
+    benchmark:
+        "logs/benchmarks/grayscale_blur/{batch}.tsv"
+    threads: 1
+    resources:
+        mem_mb=batch_mem_mb,
+        runtime=batch_runtime("grayscale_blur"),
+    group:
+        "images"
+    conda:
+        "../envs/thresholding.yaml"
+    script:
+        "../../scripts/grayscale_blur.py"

@@ -5,63 +5,57 @@
 
 if config["qc"]:
 
-    for batch in BATCHES:
-
-        rule:
-            name:
-                f"qc_images_{batch.id}"
-            input:
-                trackable(batch.images),
-                blurred=blurred_dir(batch),
-                masks=paths(mask_path, batch.images),
-                measurements=measurement_table(batch),
-            output:
-                plots=[
-                    report(
-                        qc_plot_path(image),
-                        caption="../report/image_qc.rst",
-                        category="Per image",
-                        subcategory=posixpath.dirname(image_key(image)) or ".",
-                        labels={"image": report_label(image)},
-                    )
-                    for image in batch.images
-                ],
-                thumbnails=thumbnail_table(batch),
-            params:
-                on_error=config["on_error"],
-                method=config["threshold"]["method"],
-                foreground=config["threshold"]["foreground"],
-                bright_cutoff=config["threshold"]["bright_cutoff"],
-                thumbnail_side=CONTACT_SHEET["cell"],
-            log:
-                f"logs/qc_images/{batch.id}.log",
-            threads: 1
-            resources:
-                mem_mb=batch_mem_mb(batch),
-                runtime=batch_runtime(batch, "qc_images"),
-            group:
-                "images"
-            conda:
-                "../envs/thresholding.yaml"
-            script:
-                "../../scripts/qc_images.py"
+    rule qc_images:
+        input:
+            blurred=BLURRED,
+            previews=PREVIEWS,
+            masks=MASKS,
+            measurements=MEASUREMENTS,
+        output:
+            figures=report(
+                directory(QC_IMAGES),
+                patterns=["{key}.jpg"],
+                caption="../report/image_qc.rst",
+                category="Per image",
+                subcategory=lambda wildcards: posixpath.dirname(wildcards.key) or ".",
+                labels=lambda wildcards: {"image": report_label(image_of_key(wildcards))},
+            ),
+            thumbnails=THUMBNAILS,
+        params:
+            foreground=THRESHOLD["foreground"],
+            bright_cutoff=THRESHOLD["bright_cutoff"],
+            thumbnail_side=CONTACT_SHEET["cell"],
+        log:
+            "logs/qc_images/{batch}.log",
+        benchmark:
+            "logs/benchmarks/qc_images/{batch}.tsv"
+        threads: 1
+        priority: 3
+        resources:
+            mem_mb=batch_mem_mb,
+            runtime=batch_runtime("qc_images"),
+        group:
+            "images"
+        conda:
+            "../envs/thresholding.yaml"
+        script:
+            "../../scripts/qc_images.py"
 
     rule contact_sheets:
         input:
-            measurements=[measurement_table(batch) for batch in BATCHES],
-            thumbnails=[thumbnail_table(batch) for batch in BATCHES],
+            measurements=per_batch(MEASUREMENTS),
+            thumbnails=per_batch(THUMBNAILS),
         output:
-            sheets=[
-                report(
-                    path,
-                    caption="../report/contact_sheet.rst",
-                    category="Collection",
-                    subcategory="Contact sheets",
-                    labels={"sheet": f"{i + 1} of {len(CONTACT_SHEETS)}", "images": span},
-                )
-                for i, (path, span) in enumerate(CONTACT_SHEETS)
-            ],
+            sheets=report(
+                directory(CONTACT_SHEETS_DIR),
+                patterns=["sheet-{page}.png"],
+                caption="../report/contact_sheet.rst",
+                category="Collection",
+                subcategory="Contact sheets",
+                labels=contact_sheet_labels,
+            ),
         params:
+            pages=len(CONTACT_SHEET_SPANS),
             per_page=CONTACT_SHEET["per_page"],
             columns=CONTACT_SHEET["columns"],
             cell=CONTACT_SHEET["cell"],
@@ -108,7 +102,8 @@ if config["qc"]:
 
     rule method_panel:
         input:
-            trackable([METHOD_PANEL_IMAGE]),
+            blurred=BLURRED.format(batch=BATCH_OF_IMAGE[METHOD_PANEL_IMAGE]),
+            previews=PREVIEWS.format(batch=BATCH_OF_IMAGE[METHOD_PANEL_IMAGE]),
         output:
             plot=report(
                 QC_FILES["method_panel"],
@@ -119,10 +114,7 @@ if config["qc"]:
             table=QC_FILES["method_table"],
         params:
             image=given(METHOD_PANEL_IMAGE),
-            on_error=config["on_error"],
-            grayscale=config["grayscale"],
-            sigma=config["sigma"],
-            foreground=config["threshold"]["foreground"],
+            foreground=THRESHOLD["foreground"],
             bright_cutoff=config["threshold"]["bright_cutoff"],
         log:
             "logs/qc/method_panel.log",
@@ -135,4 +127,3 @@ if config["qc"]:
             "../envs/thresholding.yaml"
         script:
             "../../scripts/method_panel.py"
-

@@ -1,59 +1,60 @@
 # Stages 2 and 3: each image's threshold value, then its mask and its
-# measurement. One job per batch of images; the masks are per image, the
-# values and measurements one small table per batch.
+# measurement. One job per batch of images: the values and measurements are
+# one small table per batch, the masks one folder per batch.
 
-for batch in BATCHES:
 
-    rule:
-        name:
-            f"threshold_{batch.id}"
-        input:
-            blurred=blurred_dir(batch),
-        output:
-            thresholds=threshold_table(batch),
-        params:
-            on_error=config["on_error"],
-            method=config["threshold"]["method"],
-            value=config["threshold"]["value"],
-            bright_cutoff=config["threshold"]["bright_cutoff"],
-        log:
-            f"logs/threshold/{batch.id}.log",
-        threads: 1
-        resources:
-            mem_mb=batch_mem_mb(batch),
-            runtime=batch_runtime(batch, "threshold"),
-        group:
-            "images"
-        conda:
-            "../envs/thresholding.yaml"
-        script:
-            "../../scripts/threshold.py"
+rule threshold:
+    input:
+        blurred=BLURRED,
+    output:
+        thresholds=THRESHOLDS,
+    params:
+        method=THRESHOLD["method"],
+        value=THRESHOLD["value"],
+        bright_cutoff=THRESHOLD["bright_cutoff"],
+    log:
+        "logs/threshold/{batch}.log",
+    benchmark:
+        "logs/benchmarks/threshold/{batch}.tsv"
+    threads: 1
+    priority: 1
+    resources:
+        mem_mb=batch_mem_mb,
+        runtime=batch_runtime("threshold"),
+    group:
+        "images"
+    conda:
+        "../envs/thresholding.yaml"
+    script:
+        "../../scripts/threshold.py"
 
-    rule:
-        name:
-            f"save_mask_{batch.id}"
-        input:
-            blurred=blurred_dir(batch),
-            thresholds=threshold_table(batch),
-        output:
-            masks=paths(mask_path, batch.images),
-            measurements=measurement_table(batch),
-        params:
-            on_error=config["on_error"],
-            method=config["threshold"]["method"],
-            foreground=config["threshold"]["foreground"],
-            bright_cutoff=config["threshold"]["bright_cutoff"],
-            sigma=config["sigma"],
-            grayscale=config["grayscale"],
-        log:
-            f"logs/save_mask/{batch.id}.log",
-        threads: 1
-        resources:
-            mem_mb=batch_mem_mb(batch),
-            runtime=batch_runtime(batch, "save_mask"),
-        group:
-            "images"
-        conda:
-            "../envs/thresholding.yaml"
-        script:
-            "../../scripts/save_mask.py"
+
+rule save_mask:
+    input:
+        blurred=BLURRED,
+        thresholds=THRESHOLDS,
+    output:
+        masks=directory(MASKS),
+        measurements=MEASUREMENTS,
+    params:
+        foreground=THRESHOLD["foreground"],
+        bright_cutoff=THRESHOLD["bright_cutoff"],
+        # written into each row of the measurements
+        method=THRESHOLD["method"],
+        sigma=config["sigma"],
+        grayscale=config["grayscale"],
+    log:
+        "logs/save_mask/{batch}.log",
+    benchmark:
+        "logs/benchmarks/save_mask/{batch}.tsv"
+    threads: 1
+    priority: 2
+    resources:
+        mem_mb=batch_mem_mb,
+        runtime=batch_runtime("save_mask"),
+    group:
+        "images"
+    conda:
+        "../envs/thresholding.yaml"
+    script:
+        "../../scripts/save_mask.py"

@@ -1,0 +1,119 @@
+"""Unit tests of the batching functions (rootmass.batches) and of the fast
+read path of grayscale_blur (rootmass.io.read_gray_and_preview)."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from rootmass.batches import batch_id, image_key, kept_batches, read_registry, split_batches
+from rootmass.io import read_gray_and_preview, read_image
+from rootmass.qc import thumbnail
+from rootmass.thresholding import to_grayscale
+
+
+@pytest.mark.parametrize(
+    "path, key",
+    [
+        ("data/trial-016.jpg", "data/trial-016"),
+        ("./a/b.c.png", "a/b.c"),
+        ("/abs/x.tif", "abs/x"),
+        ("../up/x.jpg", "__/up/x"),
+        ("n{1}%.jpg", "n%7B1%7D%25"),
+        ("noext", "noext"),
+    ],
+)
+def test_image_key(path, key):
+    assert image_key(path) == key
+
+
+def test_image_key_needs_a_name():
+    with pytest.raises(ValueError):
+        image_key("/")
+
+
+def test_batch_id_is_stable_and_order_sensitive():
+    assert batch_id(["a", "b"]) == batch_id(["a", "b"])
+    assert batch_id(["a", "b"]) != batch_id(["b", "a"])
+    assert batch_id(["ab"]) != batch_id(["a", "b"])
+    name = batch_id(["x.jpg"])
+    assert name.startswith("b") and len(name) == 13 and int(name[1:], 16) >= 0
+    with pytest.raises(ValueError):
+        batch_id([])
+
+
+def test_split_batches_covers_every_image_in_order():
+    images = [f"i{n:03d}" for n in range(50)]
+    sizes = [6.0] * 50
+    batches = split_batches(images, sizes, target_mp=60, max_images=1000, cores=4)
+    assert [i for b in batches for i in b] == images
+    assert len(batches) == 8  # ceil(300 / 60) = 5, rounded up to a multiple of 4
+    assert max(map(len, batches)) - min(map(len, batches)) <= 1
+
+
+def test_split_batches_respects_cores_and_limits():
+    images = [f"i{n}" for n in range(10)]
+    # one batch would hold them all, but every core gets one
+    assert len(split_batches(images, [1.0] * 10, 1000, 1000, cores=3)) == 3
+    # never more batches than images
+    assert len(split_batches(images[:2], [1.0] * 2, 1000, 1000, cores=8)) == 2
+    # at most max_images per batch
+    assert max(map(len, split_batches(images, [1.0] * 10, 1000, 3, cores=1))) <= 3
+    # nearly equal megapixels: one big image fills a batch of its own
+    batches = split_batches(["big", *images], [100.0] + [1.0] * 10, 55, 1000, cores=1)
+    assert batches[0] == ["big"] and len(batches) >= 2
+    assert split_batches([], [], 10, 10, cores=2) == []
+    with pytest.raises(ValueError):
+        split_batches(["a"], [], 10, 10)
+
+
+def test_kept_batches_keeps_whole_batches_of_wanted_images():
+    a, b, c = ["x1", "x2"], ["y1", "y2"], ["x2", "z"]
+    recorded = [(batch_id(a), a), (batch_id(b), b), (batch_id(c), c), ("bwrongname00", ["q"])]
+    kept = kept_batches(recorded, {"x1", "x2", "y1", "z", "q"})
+    # b lost an image, c overlaps the already kept a, the last is misnamed
+    assert kept == {batch_id(a): a}
+
+
+def test_read_registry_reads_tables_and_indexes(tmp_path):
+    table = tmp_path / "measurements" / "b000000000001.json"
+    table.parent.mkdir()
+    table.write_text(json.dumps([{"image": "a.jpg"}, {"image": "b.jpg"}]))
+    index = tmp_path / "blurred" / "b000000000002" / "index.json"
+    index.parent.mkdir(parents=True)
+    index.write_text(json.dumps([{"image": "c.jpg", "key": "c"}]))
+    broken = tmp_path / "measurements" / "b000000000003.json"
+    broken.write_text("{not json")
+    assert read_registry(str(tmp_path / "measurements" / "b*.json")) == [
+        ("b000000000001", ["a.jpg", "b.jpg"])
+    ]
+    assert read_registry(str(tmp_path / "blurred" / "b*" / "index.json")) == [
+        ("b000000000002", ["c.jpg"])
+    ]
+
+
+@pytest.mark.parametrize(
+    "mode, fmt", [("RGB", "JPEG"), ("L", "JPEG"), ("RGB", "PNG"), ("L", "PNG"),
+                  ("RGBA", "PNG"), ("P", "PNG")]
+)
+def test_fast_read_path_gives_what_the_general_path_gives(tmp_path, mode, fmt):
+    rng = np.random.default_rng(5)
+    rgb = rng.integers(0, 256, (123, 457, 3), dtype=np.uint8)
+    image = Image.fromarray(rgb)
+    if mode == "L":
+        image = image.convert("L")
+    elif mode == "RGBA":
+        image = image.convert("RGBA")
+    elif mode == "P":
+        image = image.quantize(16)
+    path = tmp_path / f"x.{fmt.lower()}"
+    image.save(path, format=fmt)
+    for grayscale in ("luma", "rgb2gray"):
+        gray, preview = read_gray_and_preview(str(path), grayscale, 100)
+        original = read_image(str(path))
+        expected = to_grayscale(original, grayscale)
+        assert gray.dtype == expected.dtype
+        np.testing.assert_array_equal(gray, expected)
+        np.testing.assert_array_equal(preview, thumbnail(original, 100))
