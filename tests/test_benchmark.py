@@ -1,28 +1,31 @@
 """The throughput benchmark runs end to end (at a tiny size: the real figures
-come from running it by hand, see the README) and checks its own numbers."""
+come from running it by hand, see benchmarks/README.md) and checks its own
+numbers against the lesson's code on the way."""
 
 import csv
 import subprocess
 import sys
 
-from conftest import ROOT
+from conftest import LESSON_DATA, ROOT
 
 
 def test_benchmark_smoke_run(tmp_path):
     out = tmp_path / "bench"
     result = subprocess.run(
-        list(map(str, [sys.executable, ROOT / "benchmarks" / "throughput.py", "--large-count", 3,
-         "--small-count", 10, "--large-shape", "200x300", "--small-shape", "60x40",
-         "--dry-run-count", 50, "--repeats", 1, "--out", out])),
-        capture_output=True, text=True, timeout=900,
+        list(map(str, [sys.executable, ROOT / "benchmarks" / "throughput.py",
+                       "--lesson-count", 2, "--demo-count", 3, "--demo-shape", "200x300",
+                       "--dry-run-counts", "50,100", "--repeats", 1, "--out", out])),
+        capture_output=True, text=True, timeout=1800,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     with open(out / "summary.csv", newline="") as f:
         summary = list(csv.DictReader(f))
     modes = {(r["set"], r["mode"]) for r in summary}
-    for name in ("200x300", "60x40"):
-        assert {(name, m) for m in "abcdefg"} <= modes
-    assert ("dry-run 50", "dry") in modes
+    sets = ["demo"] + (["lesson"] if (LESSON_DATA / "README.md").is_file() else [])
+    for name in sets:
+        assert {(name, m) for m in ["a", "b", "c", "d", "c0", "d0", "e", "f", "qc", "panel"]} <= modes
+    assert {("dry-run 50", "dry"), ("dry-run 100", "dry")} <= modes
     assert all(float(r["wall_s"]) > 0 for r in summary)
     assert (out / "throughput.png").stat().st_size > 0
     assert "| wall / (b) |" in result.stdout
+    assert "blurred cache bytes per input byte" in result.stdout
