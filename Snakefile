@@ -28,6 +28,7 @@ rule all:
     default_target: True
     input:
         rules.aggregate.output,
+        rules.summary.output,
         qc_outputs(),
 
 

@@ -1,20 +1,30 @@
 """Rule aggregate: collect the measurement tables of every batch into one CSV,
-one row per image sorted by image path, with a provenance record beside it."""
+one row per image sorted by image path, with the image's metadata from the
+sample sheet after the measurements, and a provenance record beside it."""
 
 import csv
+
+import yaml
 
 from rootmass.io import atomic_path, load_json, save_json
 from rootmass.jobs import job_log
 from rootmass.provenance import provenance
+from rootmass.samples import read_sheet
 
+params = snakemake.params
 with job_log(snakemake.log[0]):
     rows = [row for path in snakemake.input.measurements for row in load_json(path)]
+    if params.metadata:
+        with open(params.schema, encoding="utf-8") as f:
+            samples, _ = read_sheet(params.sheet, yaml.safe_load(f))
+        metadata = {sample.image: sample.metadata for sample in samples}
+        for row in rows:
+            row.update(metadata[row["image"]])
     rows.sort(key=lambda row: row["image"])
     with atomic_path(snakemake.output.csv, ".csv") as tmp:
         with open(tmp, "w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=snakemake.params.columns)
+            writer = csv.DictWriter(f, fieldnames=params.columns)
             writer.writeheader()
             # csv writes a float as repr(): every digit is kept
             writer.writerows(rows)
     save_json(snakemake.output.provenance, provenance(snakemake.config, len(rows)))
-

@@ -9,6 +9,7 @@ from rootmass.batches import image_key
 from rootmass.cache import image_file, write_blurred, write_index
 from rootmass.io import read_gray_and_preview, save_jpeg
 from rootmass.jobs import OnError, job_log
+from rootmass.samples import settings_for
 from rootmass.thresholding import blur
 
 params = snakemake.params
@@ -20,9 +21,12 @@ with job_log(snakemake.log[0]):
     rows = []
     for image in params.images:
         row = {"image": image, "key": image_key(image)}
+        settings = settings_for(params.settings, image)
         try:
-            gray, preview = read_gray_and_preview(image, params.grayscale, params.preview_side)
-            blurred = blur(gray, params.sigma)
+            gray, preview = read_gray_and_preview(
+                image, settings["grayscale"], params.preview_side
+            )
+            blurred = blur(gray, settings["sigma"])
             del gray
             write_blurred(blurred_dir, image, row["key"], blurred)
             save_jpeg(image_file(previews_dir, row["key"], ".jpg"), preview)

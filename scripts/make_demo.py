@@ -1,10 +1,11 @@
 """Write synthetic demo images (JPEG) and their ground-truth masks (1-bit PNG).
 
 Image ``i`` of a set uses seed ``demo_seed(seed, i)`` and shows label ``i``.
-As a Snakemake ``script:`` it writes ``snakemake.params.images`` images into
-the folder ``snakemake.output[0]`` (truth in its ``truth/``), with
-``snakemake.params.height``, ``.width`` and ``.seed``. From the command
-line::
+As a Snakemake ``script:`` it writes the demo experiment, of
+``snakemake.params.images`` images, into the folder ``snakemake.output[0]``
+(truth in its ``truth/``, the sample sheet ``samples.tsv``), with
+``snakemake.params.height``, ``.width`` and ``.seed``. From the command line
+it writes a plain set (every image with the usual roots)::
 
     python scripts/make_demo.py --out DIR --count N --height H --width W --seed S
 
@@ -19,21 +20,32 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from PIL import Image
 
-from rootmass.demo import demo_file_names, demo_seed, synthetic_root_image
+from rootmass.demo import (
+    DEMO_CONDITIONS,
+    demo_file_names,
+    demo_samples,
+    demo_seed,
+    synthetic_root_image,
+)
 from rootmass.io import atomic_path
 
 
-def write_demo(image_paths, truth_paths, height, width, seed, indices=None):
+def write_demo(image_paths, truth_paths, height, width, seed, indices=None, roots=None):
     """Generate image ``indices[k]`` (default ``k``) of the set into
-    ``image_paths[k]``, its truth into ``truth_paths[k]``."""
+    ``image_paths[k]``, its truth into ``truth_paths[k]``, with ``roots[k]``
+    (default 1) times the usual roots."""
     if len(image_paths) != len(truth_paths):
         raise ValueError(
             f"{len(image_paths)} image paths but {len(truth_paths)} truth paths"
         )
     if indices is None:
         indices = range(len(image_paths))
-    for i, image_path, truth_path in zip(indices, image_paths, truth_paths):
-        image, truth = synthetic_root_image((height, width), demo_seed(seed, i), label=i)
+    if roots is None:
+        roots = [1.0] * len(image_paths)
+    for i, image_path, truth_path, amount in zip(indices, image_paths, truth_paths, roots):
+        image, truth = synthetic_root_image(
+            (height, width), demo_seed(seed, i), label=i, roots=amount
+        )
         with atomic_path(image_path, ".jpg") as tmp:
             Image.fromarray(image).save(tmp, format="JPEG", quality=90)
         with atomic_path(truth_path, ".png") as tmp:
@@ -59,14 +71,32 @@ def main(argv=None):
     )
 
 
+def write_experiment(out, count, height, width, seed):
+    """The demo experiment in folder ``out``: its images (each condition with
+    its amount of roots), their truth in ``out/truth/``, and its sample sheet
+    ``out/samples.tsv`` (the images' paths as seen from the folder above)."""
+    rows = demo_samples(count)
+    write_demo(
+        [os.path.join(out, row["image"]) for row in rows],
+        [os.path.join(out, "truth", row["image"][: -len(".jpg")] + ".png") for row in rows],
+        height, width, seed,
+        roots=[DEMO_CONDITIONS[row["condition"]] for row in rows],
+    )
+    with atomic_path(os.path.join(out, "samples.tsv"), ".tsv") as tmp:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write("# The demo experiment: the treated images have more roots.\n")
+            f.write("image\tcondition\treplicate\n")
+            for row in rows:
+                image = f"{os.path.basename(os.path.normpath(out))}/{row['image']}"
+                f.write(f"{image}\t{row['condition']}\t{row['replicate']}\n")
+
+
 if "snakemake" in globals():
     if snakemake.log:
         sys.stderr = open(snakemake.log[0], "w", encoding="utf-8")
-    out = snakemake.output[0]
-    names = demo_file_names(snakemake.params.images)
-    write_demo(
-        [os.path.join(out, name) for name in names],
-        [os.path.join(out, "truth", name[: -len(".jpg")] + ".png") for name in names],
+    write_experiment(
+        snakemake.output[0],
+        snakemake.params.images,
         snakemake.params.height,
         snakemake.params.width,
         snakemake.params.seed,

@@ -12,6 +12,7 @@ import numpy as np
 from rootmass.cache import image_file, read_blurred
 from rootmass.io import atomic_path, load_json, load_mask, load_picture, save_jpeg
 from rootmass.jobs import OnError, job_log
+from rootmass.samples import settings_for
 from rootmass.qc import (
     HistogramPanel,
     histogram,
@@ -38,9 +39,10 @@ with job_log(snakemake.log[0]):
             try:
                 original = load_picture(image_file(snakemake.input.previews, key, ".jpg"))
                 selected = preview_selection(original, load_mask(row["mask"]))
+                settings = settings_for(params.settings, image)
                 plot = panel.render(
-                    histogram(blurred)[0], row["threshold"], params.foreground,
-                    params.bright_cutoff,
+                    histogram(blurred)[0], row["threshold"], settings["foreground"],
+                    settings["bright_cutoff"],
                 )
                 figure = image_figure(image, original, selected, plot, row["ratio"])
                 thumbnails[str(i)] = thumbnail(selected, params.thumbnail_side)

@@ -1,10 +1,11 @@
-"""Rule threshold: compute the threshold t of each blurred image of the batch
-and write them as one table, a row per image: {"image", "threshold"}, or
-{"image", "error"} for an image that failed."""
+"""Rule threshold: compute the threshold t of each blurred image of the batch,
+with the image's own method, and write them as one table, a row per image:
+{"image", "threshold"}, or {"image", "error"} for an image that failed."""
 
 from rootmass.cache import read_blurred
 from rootmass.io import save_json
 from rootmass.jobs import OnError, job_log
+from rootmass.samples import settings_for
 from rootmass.thresholding import threshold_value
 
 params = snakemake.params
@@ -14,10 +15,11 @@ with job_log(snakemake.log[0]):
     for row, blurred in read_blurred(snakemake.input.blurred):
         reason = row.get("error")
         if reason is None:
+            settings = settings_for(params.settings, row["image"])
             try:
                 t = threshold_value(
-                    blurred, params.method, value=params.value,
-                    bright_cutoff=params.bright_cutoff,
+                    blurred, settings["method"], value=settings["value"],
+                    bright_cutoff=settings["bright_cutoff"],
                 )
                 rows.append({"image": row["image"], "threshold": t})
             except Exception as error:

@@ -204,10 +204,13 @@ def test_outputs_that_would_collide_are_refused_before_any_job(workdir):
         (dict(sigma="1.5"), "config key 'sigma': '1.5' is not of type 'number'"),
         (dict(on_error="maybe"), "config key 'on_error': 'maybe' is not one of 'stop', 'skip'"),
         (dict(qc="yes"), "config key 'qc': 'yes' is not of type 'boolean'"),
-        (dict(method_panel="nope.jpg"), "config key 'method_panel': 'nope.jpg' is not one of the images that 'images' ('demo/*.jpg') selects"),
+        (dict(method_panel="nope.jpg"), "config key 'method_panel': 'nope.jpg' is not one of the images that the demo experiment has"),
+        (dict(images="data/*.jpg", method_panel="nope.jpg"), "is not one of the images that 'images' ('data/*.jpg') selects"),
     ],
 )
 def test_bad_config_is_rejected_before_any_job(workdir, settings, message):
+    (workdir / "data").mkdir()
+    Image.fromarray(rgb_sample(1)).save(workdir / "data" / "a.jpg")
     config = workdir / "bad.yaml"
     config.write_text(yaml.safe_dump(settings))
     result = run_snakemake(workdir, "--cores", 2, "--configfile", config, check=False)

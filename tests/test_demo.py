@@ -16,7 +16,13 @@ from PIL import Image  # noqa: E402
 from skimage.color import rgb2gray  # noqa: E402
 from skimage.filters import gaussian, threshold_otsu  # noqa: E402
 
-from rootmass.demo import demo_file_names, demo_seed, synthetic_root_image  # noqa: E402
+from rootmass.demo import (  # noqa: E402
+    DEMO_CONDITIONS,
+    demo_file_names,
+    demo_samples,
+    demo_seed,
+    synthetic_root_image,
+)
 
 SHAPE = (200, 300)
 
@@ -144,10 +150,11 @@ def test_demo_seed():
         demo_seed(-1, 0)
 
 
-def _check_written(image_paths, truth_paths, height, width, seed):
+def _check_written(image_paths, truth_paths, height, width, seed, roots=None):
+    roots = roots or [1.0] * len(image_paths)
     for i, (image_path, truth_path) in enumerate(zip(image_paths, truth_paths)):
         expected_image, expected_truth = synthetic_root_image(
-            (height, width), demo_seed(seed, i), label=i
+            (height, width), demo_seed(seed, i), label=i, roots=roots[i]
         )
         with Image.open(image_path) as image:
             assert image.format == "JPEG" and image.mode == "RGB"
@@ -196,7 +203,31 @@ def test_snakemake_script(tmp_path):
     names = demo_file_names(2)
     _check_written(
         [out / n for n in names], [out / "truth" / n.replace(".jpg", ".png") for n in names],
-        40, 60, 5,
+        40, 60, 5, roots=[DEMO_CONDITIONS["control"], DEMO_CONDITIONS["treated"]],
     )
     assert "demo-0001.jpg" in log.read_text()
-    assert sorted(os.listdir(out)) == [*names, "truth"]  # no temporary files left
+    assert sorted(os.listdir(out)) == [*names, "samples.tsv", "truth"]  # no temporary files
+    lines = (out / "samples.tsv").read_text().splitlines()
+    assert lines[0].startswith("#") and lines[1:] == [
+        "image\tcondition\treplicate", "demo/demo-0000.jpg\tcontrol\t1",
+        "demo/demo-0001.jpg\ttreated\t1"]
+
+
+def test_more_roots_more_foreground():
+    base = synthetic_root_image((300, 450), seed=8)[1].mean()
+    more = synthetic_root_image((300, 450), seed=8, roots=1.6)[1].mean()
+    fewer = synthetic_root_image((300, 450), seed=8, roots=0.5)[1].mean()
+    assert fewer < base < more
+    np.testing.assert_array_equal(  # 1 is the usual picture, to the pixel
+        synthetic_root_image((300, 450), seed=8, roots=1.0)[0],
+        synthetic_root_image((300, 450), seed=8)[0])
+    for bad in (0, -1, 6, "2", True):
+        with pytest.raises(ValueError, match="roots"):
+            synthetic_root_image((50, 50), seed=1, roots=bad)
+
+
+def test_demo_samples_alternate_the_conditions():
+    rows = demo_samples(5)
+    assert [r["condition"] for r in rows] == ["control", "treated"] * 2 + ["control"]
+    assert [r["replicate"] for r in rows] == ["1", "1", "2", "2", "3"]
+    assert rows[4]["image"] == "demo-0004.jpg"

@@ -115,6 +115,22 @@ class Page:
         )
         row.find_element(By.CSS_SELECTOR, "a[iconname='eye']").click()
 
+    def table(self, label, table_id):
+        """View the HTML table labelled `label`; its rows as the browser
+        renders them, the header first."""
+        from selenium.webdriver.common.by import By
+
+        self.view(label)
+        self.driver.switch_to.frame(self.wait_for(By.TAG_NAME, "iframe"))
+        table = self.wait_for(By.CSS_SELECTOR, f"table#{table_id}")
+        header = [th.text for th in table.find_elements(By.CSS_SELECTOR, "thead th")]
+        body = [
+            [td.get_attribute("textContent") for td in tr.find_elements(By.TAG_NAME, "td")]
+            for tr in table.find_elements(By.CSS_SELECTOR, "tbody tr")
+        ]
+        self.driver.switch_to.default_content()
+        return [header, *body]
+
     def shown_image(self, path):
         """Wait until the content pane shows the file at `path` (its bytes,
         from the image's data URI) decoded by the browser; (width, height)."""
@@ -146,23 +162,23 @@ def test_report_shows_table_and_images_in_chromium(report, browser):
     page = Page(browser, results / "report.html")
 
     # the table of ratios: every row of the CSV, every digit
-    from selenium.webdriver.common.by import By
-
     page.open("Collection", "Ratios")
     assert set(page.listed()) == {"ratios.csv", "table of ratios", "ratio per image"}
-    page.view("table of ratios")
-    browser.switch_to.frame(page.wait_for(By.TAG_NAME, "iframe"))
-    table = page.wait_for(By.CSS_SELECTOR, "table#ratios")
-    header = [th.text for th in table.find_elements(By.CSS_SELECTOR, "thead th")]
-    body = [
-        [td.get_attribute("textContent") for td in tr.find_elements(By.TAG_NAME, "td")]
-        for tr in table.find_elements(By.CSS_SELECTOR, "tbody tr")
-    ]
-    browser.switch_to.default_content()
-    assert [header, *body] == csv_rows
+    assert page.table("table of ratios", "ratios") == csv_rows
 
     page.view("ratio per image")
     plot = results / "qc" / "ratios.png"
+    assert page.shown_image(plot) == png_size(plot)
+
+    # the demo experiment's groups: the summary, its table and the plot
+    with open(results / "summary.csv", newline="", encoding="utf-8") as f:
+        summary_rows = list(csv.reader(f))
+    assert [row[0] for row in summary_rows[1:]] == ["control", "treated"]
+    page.open("Collection", "Groups")
+    assert set(page.listed()) == {"summary.csv", "table of the summary", "ratio by group"}
+    assert page.table("table of the summary", "summary") == summary_rows
+    page.view("ratio by group")
+    plot = results / "qc" / "groups.png"
     assert page.shown_image(plot) == png_size(plot)
 
     page.open("Collection", "Contact sheets")

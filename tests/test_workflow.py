@@ -272,18 +272,19 @@ def test_stages_are_rules_that_snakemake_can_address(workdir):
     listed = run_snakemake(workdir, "--list-rules", *args).stdout.split()
     assert sorted(listed) == sorted(
         ["all", "demo_images", "grayscale_blur", "threshold", "save_mask", "aggregate",
-         "qc_images", "contact_sheets", "qc_ratios", "method_panel"])
+         "qc_images", "contact_sheets", "qc_ratios", "method_panel", "summary"])
     edges = rule_graph(workdir, *args)
     chain = ["demo_images", "grayscale_blur", "threshold", "save_mask", "aggregate", "all"]
     assert set(zip(chain, chain[1:])) <= edges, edges
     assert {("save_mask", "qc_images"), ("qc_images", "contact_sheets"),
-            ("aggregate", "qc_ratios"), ("grayscale_blur", "method_panel")} <= edges
+            ("aggregate", "qc_ratios"), ("grayscale_blur", "method_panel"),
+            ("aggregate", "summary"), ("summary", "all")} <= edges
 
     # --forcerun a stage: it and everything after it
     plan = planned_jobs(run_snakemake(workdir, *args, "-n", "--forcerun", "grayscale_blur"))
     assert plan == {"grayscale_blur": 2, "threshold": 2, "save_mask": 2, "qc_images": 2,
                     "aggregate": 1, "contact_sheets": 1, "qc_ratios": 1,
-                    "method_panel": 1, "all": 1}, plan
+                    "method_panel": 1, "summary": 1, "all": 1}, plan
     # --until a stage: nothing after it
     plan = planned_jobs(run_snakemake(
         workdir, *args, "-n", "--forcerun", "grayscale_blur", "--until", "threshold"))

@@ -15,7 +15,17 @@ import numbers
 
 import numpy as np
 
-__all__ = ["synthetic_root_image", "demo_file_names", "demo_seed"]
+__all__ = [
+    "synthetic_root_image",
+    "demo_file_names",
+    "demo_seed",
+    "DEMO_CONDITIONS",
+    "demo_samples",
+]
+
+#: The demo experiment's two conditions and how many roots each draws,
+#: relative to the usual (the ``roots`` of :func:`synthetic_root_image`).
+DEMO_CONDITIONS = {"control": 1.0, "treated": 1.6}
 
 #: ``min(height, width)`` at which the features have their nominal size.
 _REFERENCE_SIZE = 600
@@ -101,6 +111,32 @@ def demo_file_names(count):
     return [f"demo-{i:04d}.jpg" for i in range(count)]
 
 
+def demo_samples(count):
+    """The demo experiment's sample sheet: its rows, as text.
+
+    Images alternate between the conditions of :data:`DEMO_CONDITIONS`
+    (``demo-0000.jpg`` control, ``demo-0001.jpg`` treated, ...) and are
+    numbered within their condition.
+
+    Parameters
+    ----------
+    count : int
+        Number of images, >= 0.
+
+    Returns
+    -------
+    rows : list of dict
+        ``{"image": "demo-0000.jpg", "condition": "control", "replicate":
+        "1"}``, ...: the file names within the demo's folder.
+    """
+    conditions = list(DEMO_CONDITIONS)
+    return [
+        {"image": name, "condition": conditions[i % len(conditions)],
+         "replicate": str(i // len(conditions) + 1)}
+        for i, name in enumerate(demo_file_names(count))
+    ]
+
+
 def _grow(rng, start, angle, length, step, gravitropism, wiggle):
     """Random walk of a root tip: an ``(n + 1, 2)`` array of ``(x, y)`` points.
 
@@ -137,8 +173,10 @@ def _draw_root(draw, points, radius0, radius1, brightness):
             draw.ellipse([x1 - r, y1 - r, x1 + r, y1 + r], fill=fill)
 
 
-def _root_system(rng, height, width, unit):
-    """Main roots growing down from the top, with lateral roots.
+def _root_system(rng, height, width, unit, roots=1.0):
+    """Main roots growing down from the top, with lateral roots; ``roots``
+    scales how many (1: as drawn at first; the random draws are then those
+    of the unscaled system).
 
     Yields ``(points, radius0, radius1, brightness)`` per root.
     Lengths are relative to the image, thicknesses to ``unit``, and the
@@ -147,7 +185,7 @@ def _root_system(rng, height, width, unit):
     """
     size = min(height, width)
     step = size / 120.0
-    n_main = int(rng.integers(4, 8))
+    n_main = max(1, int(round(int(rng.integers(4, 8)) * roots)))
     # Spread over the width: one main root per strip of the middle 80 %.
     xs = (0.1 + 0.8 * (np.arange(n_main) + rng.uniform(0.2, 0.8, n_main)) / n_main) * width
     for x in xs:
@@ -166,7 +204,7 @@ def _root_system(rng, height, width, unit):
         yield points, radius0, 0.45 * radius0, _brightness(rng, base, len(points))
 
         # Lateral roots, emerging at either side along the main root.
-        n_lateral = int(rng.integers(6, 15))
+        n_lateral = int(round(int(rng.integers(6, 15)) * roots))
         for _ in range(n_lateral):
             t = rng.uniform(0.08, 0.85)
             i = int(t * (len(points) - 1))
@@ -282,7 +320,7 @@ def _gaussian_noise(rng, shape, sigma):
     return noise
 
 
-def synthetic_root_image(shape=(600, 900), seed=0, label=None):
+def synthetic_root_image(shape=(600, 900), seed=0, label=None, roots=1.0):
     """Draw a synthetic photo of roots on a dark background, with its truth.
 
     The image imitates the maize root photos of the Data Carpentry lesson
@@ -309,6 +347,9 @@ def synthetic_root_image(shape=(600, 900), seed=0, label=None):
         deterministic function of ``shape``, ``seed`` and ``label``.
     label : int or str, optional
         What the label shows; the seed by default.
+    roots : float, optional
+        How many roots, relative to the usual: main and lateral roots are
+        drawn ``roots`` times as many (rounded). 1 gives the usual picture.
 
     Returns
     -------
@@ -334,18 +375,20 @@ def synthetic_root_image(shape=(600, 900), seed=0, label=None):
 
     height, width = _check_shape(shape)
     seed = _check_nonnegative_int("seed", seed)
+    if isinstance(roots, bool) or not isinstance(roots, (int, float)) or not 0 < roots <= 5:
+        raise ValueError(f"roots must be a number in (0, 5]; got {roots!r}")
     label = seed if label is None else label
     rng = np.random.default_rng(seed)
     unit = min(height, width) / _REFERENCE_SIZE
 
     # Roots: their gray value (0 outside) drawn by Pillow.
-    roots = Image.new("L", (width, height), 0)
-    draw = ImageDraw.Draw(roots)
-    for points, radius0, radius1, brightness in _root_system(rng, height, width, unit):
+    layer = Image.new("L", (width, height), 0)
+    draw = ImageDraw.Draw(layer)
+    for points, radius0, radius1, brightness in _root_system(rng, height, width, unit, roots):
         _draw_root(draw, points, radius0, radius1, brightness)
     marker_value, marker_alpha, boxes = _markers(rng, height, width, label)
 
-    root_value = np.asarray(roots)
+    root_value = np.asarray(layer)
     truth = (root_value > 0) & (np.asarray(marker_alpha) == 0)
 
     # Slightly soft edges: blur the layers as premultiplied value and alpha.
@@ -354,7 +397,7 @@ def synthetic_root_image(shape=(600, 900), seed=0, label=None):
     keep = np.asarray(root_alpha.filter(soften), dtype=np.float32)
     keep *= np.float32(-1 / 255)
     keep += np.float32(1)  # 1 - alpha of the roots
-    root_value = np.asarray(roots.filter(soften), dtype=np.float32)
+    root_value = np.asarray(layer.filter(soften), dtype=np.float32)
 
     background = _background(rng, height, width)
     background *= keep

@@ -49,6 +49,8 @@ __all__ = [
     "message_figure",
     "contact_sheet",
     "ratio_figure",
+    "settings_text",
+    "group_figure",
     "method_results",
     "method_figure",
 ]
@@ -565,6 +567,70 @@ def ratio_figure(names, ratios, max_named=60):
         ax.plot(*xy, "x", color="tab:red", label=f"no ratio ({int(missing.sum())})")
         ax.legend(fontsize=8)
     ax.set_title(f"Foreground ratio of {n} images", fontsize=9, pad=4)
+    return figure
+
+
+def settings_text(rows):
+    """The settings of a set of images, in words: ``method otsu, sigma 1.5,
+    grayscale luma``, or with counts where the images' own settings differ
+    (``method otsu (10), fixed (2)``).
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        Rows of ``results/ratios.csv`` (columns ``method``, ``sigma``,
+        ``grayscale``).
+    """
+    from collections import Counter
+
+    parts = []
+    for column in ("method", "sigma", "grayscale"):
+        counts = Counter(row[column] for row in rows)
+        if len(counts) == 1:
+            parts.append(f"{column} {next(iter(counts))}")
+        else:
+            parts.append(f"{column} " + ", ".join(
+                f"{value} ({n})" for value, n in sorted(counts.items())))
+    return ", ".join(parts)
+
+
+def group_figure(groups, ratios, subtitle):
+    """The ratio of every image by group: each image a point, each group's
+    median a line.
+
+    Parameters
+    ----------
+    groups : sequence of str
+        The groups' labels, in order.
+    ratios : sequence of sequence of float
+        Each group's ratios (images without a ratio left out).
+    subtitle : str
+        What the ratios were measured with (:func:`settings_text`).
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+    """
+    if len(groups) != len(ratios):
+        raise ValueError(f"{len(groups)} groups but {len(ratios)} lists of ratios")
+    width = max(5.0, 1.2 + 0.9 * len(groups))
+    figure = _matplotlib_figure(width, 4.6, left=0.8 / width + 0.04, right=0.98,
+                                bottom=0.2, top=0.84)
+    ax = figure.subplots()
+    for i, values in enumerate(ratios):
+        values = np.sort(np.asarray(values, dtype=float))
+        if values.size:
+            # spread the points evenly across the group's width, by rank
+            offsets = np.linspace(-0.25, 0.25, values.size) if values.size > 1 else [0.0]
+            ax.plot(i + np.asarray(offsets), values, "o", color="tab:green", alpha=0.6,
+                    markersize=4)
+            median = float(np.median(values))
+            ax.hlines(median, i - 0.35, i + 0.35, color="black", linewidth=2)
+    ax.set_xticks(range(len(groups)),
+                  [f"{g}\n(n = {len(r)})" for g, r in zip(groups, ratios)], fontsize=8)
+    ax.set_xlim(-0.6, len(groups) - 0.4)
+    ax.set_ylabel("foreground ratio")
+    figure.suptitle(f"Foreground ratio by group (line: median)\n{subtitle}", fontsize=9)
     return figure
 
 

@@ -1,9 +1,11 @@
-# The collection: every per-image measurement in one CSV, with provenance.
+# The collection: every per-image measurement in one CSV, with provenance and
+# each image's metadata from the sample sheet; then the summary per group.
 
 
 rule aggregate:
     input:
         measurements=per_batch(MEASUREMENTS),
+        sheet=sheet_input(),
     output:
         csv=report(
             f"{OUT}/ratios.csv",
@@ -15,14 +17,43 @@ rule aggregate:
         provenance=f"{OUT}/provenance.json",
     params:
         columns=CSV_COLUMNS,
+        metadata=METADATA,
+        sheet=SHEET,
+        schema=SHEET_SCHEMA,
     log:
         "logs/aggregate.log",
     threads: 1
     resources:
-        mem_mb=512,
+        mem_mb=512 + math.ceil(len(IMAGES) / 100),
         runtime=10,
     localrule: True
     conda:
         "../envs/thresholding.yaml"
     script:
         "../../scripts/aggregate.py"
+
+
+rule summary:
+    input:
+        csv=rules.aggregate.output.csv,
+    output:
+        summary=report(
+            f"{OUT}/summary.csv",
+            caption="../report/summary.rst",
+            category="Collection",
+            subcategory="Groups",
+            labels={"figure": "summary.csv"},
+        ),
+    params:
+        group_by=GROUP_BY,
+    log:
+        "logs/summary.log",
+    threads: 1
+    resources:
+        mem_mb=512 + math.ceil(len(IMAGES) / 100),
+        runtime=10,
+    localrule: True
+    conda:
+        "../envs/thresholding.yaml"
+    script:
+        "../../scripts/summary.py"

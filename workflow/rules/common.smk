@@ -12,6 +12,7 @@ import posixpath
 import socket
 import sys
 
+import imagesize
 import PIL.Image
 import yaml
 from snakemake.utils import validate
@@ -102,6 +103,15 @@ from rootmass.batches import (  # noqa: E402
     read_registry,
     split_batches,
 )
+from rootmass.demo import demo_file_names, demo_samples  # noqa: E402
+from rootmass.samples import (  # noqa: E402
+    Sample,
+    SheetError,
+    pixel_size_from_dpi,
+    read_sheet,
+    resolve_settings,
+    stage_settings,
+)
 
 
 def trackable(images):
@@ -123,19 +133,33 @@ def image_globs():
 
 
 DEMO_DIR = "demo"
+DEMO_SHEET = f"{DEMO_DIR}/samples.tsv"
+SHEET_SCHEMA = os.path.join(workflow.basedir, "workflow", "schemas", "samples.schema.yaml")
 
 
-def demo_images():
-    """The demo's image paths that the images globs select (none if no demo)."""
+def demo_names():
+    """Every image path of the demo experiment (none if the demo is off)."""
     demo = config.get("demo")
-    if not demo:  # null or false
-        return []
-    names = [f"{DEMO_DIR}/demo-{i:04d}.jpg" for i in range(demo["count"])]
-    return [n for n in names if any(fnmatch.fnmatch(n, g) for g in image_globs())]
+    return [f"{DEMO_DIR}/{name}" for name in demo_file_names(demo["count"])] if demo else []
+
+
+def check_keys(images, where):
+    """Refuse two images whose outputs would have the same name."""
+    seen = {}
+    for image in images:
+        key = image_key(image)
+        if key in seen:
+            raise WorkflowError(
+                f"{where}: {seen[key]!r} and {image!r} would both be written as"
+                f" '{key}' in {OUT}/; rename one of them"
+            )
+        seen[key] = image
 
 
 def discover_images():
-    found = set(DEMO_IMAGES)
+    """The images the images globs select (demo images among them whether
+    generated yet or not)."""
+    found = {n for n in demo_names() if any(fnmatch.fnmatch(n, g) for g in image_globs())}
     for pattern in image_globs():
         found.update(p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p))
     if not found:
@@ -144,30 +168,79 @@ def discover_images():
             f" (relative to {os.getcwd()})"
         )
     images = sorted(found)
-    seen = {}
-    for image in images:
-        key = image_key(image)
-        if key in seen:
-            raise WorkflowError(
-                f"config key 'images': {seen[key]!r} and {image!r} would both be"
-                f" written as '{key}' in {OUT}/; rename one of them"
-            )
-        seen[key] = image
+    check_keys(images, "config key 'images'")
     return images
+
+
+def find_samples():
+    """The experiment: (samples, metadata columns, sheet path or None), from
+    the sample sheet, the images globs, or the demo's own sheet."""
+    sheet, globs = config.get("samples"), config.get("images")
+    if sheet and globs:
+        raise WorkflowError(
+            "config keys 'images' and 'samples' are both set: with a sample sheet the"
+            " sheet alone decides the images; set images to null"
+        )
+    if sheet:
+        with open(SHEET_SCHEMA, encoding="utf-8") as f:
+            schema = yaml.safe_load(f)
+        try:
+            samples, metadata = read_sheet(sheet, schema, reserved=RESULT_COLUMNS)
+            demo = set(demo_names())
+            for sample in samples:
+                if os.path.normpath(sample.image) not in demo and not os.path.isfile(sample.image):
+                    raise SheetError(
+                        f"samples sheet {sheet!r}, line {sample.line}, column 'image':"
+                        f" {sample.image!r} does not exist (relative to {os.getcwd()})"
+                    )
+        except SheetError as error:
+            raise WorkflowError(str(error)) from None
+        check_keys([s.image for s in samples], f"samples sheet {sheet!r}")
+        return sorted(samples, key=lambda s: s.image), metadata, sheet
+    if globs:
+        return [Sample(image, line=None) for image in discover_images()], [], None
+    if not config.get("demo"):
+        raise WorkflowError(
+            "config: set 'images' (a glob of your images) or 'samples' (a sample"
+            " sheet); with both null the demo runs, but demo is off"
+        )
+    rows = demo_samples(config["demo"]["count"])
+    samples = [
+        Sample(f"{DEMO_DIR}/{row.pop('image')}", line=i + 3, metadata=row)
+        for i, row in enumerate(rows)  # line 1 a comment, line 2 the header
+    ]
+    return samples, ["condition", "replicate"], DEMO_SHEET
 
 
 @functools.cache
 def image_size(image):
-    """(width, height) of an image, from its header ((1000, 1000) if it
-    cannot be read: the job that reads it will report why)."""
+    """(width, height) of an image, from its header: by imagesize (twice as
+    fast as opening it with Pillow, which planning 100,000 images notices),
+    else Pillow; (1000, 1000) if it cannot be read: the job that reads it
+    will report why."""
     demo = config.get("demo")
     if demo and image in DEMO_SET:
         return demo["width"], demo["height"]
+    try:
+        width, height = imagesize.get(image)
+        if width > 0 and height > 0:
+            return width, height
+    except Exception:
+        pass
     try:
         with PIL.Image.open(image) as opened:
             return opened.size
     except Exception:
         return 1000, 1000
+
+
+def image_dpi(image):
+    """An image's resolution tag (x, y) in dots per inch, or None."""
+    try:
+        with PIL.Image.open(image) as opened:
+            return opened.info.get("dpi")
+    except Exception:
+        return None
 
 
 def megapixels(image):
@@ -263,22 +336,71 @@ def batch_runtime(stage):
     return runtime
 
 
-def threshold_settings():
-    """The threshold settings that the configured method uses; the others are
-    None, so that changing a setting the method ignores re-runs nothing."""
-    settings = config["threshold"]
-    method = settings["method"]
-    return {
-        "method": method,
-        "value": settings["value"] if method == "fixed" else None,
-        "foreground": settings["foreground"],
-        "bright_cutoff": (
-            settings["bright_cutoff"] if method == "otsu_excluding_bright" else None
-        ),
-    }
+# --- settings ------------------------------------------------------------------
+# Every image has the config's settings, or, for a row of the sample sheet
+# with settings of its own, its row's. Each stage's jobs get as params the
+# settings that stage uses (rootmass.samples.STAGE_SETTINGS): the config's,
+# and those of the batch's images whose own differ. So changing one row
+# re-runs only that image's batch, and only from the first stage that uses
+# the setting; a setting the image's method does not use re-runs nothing.
+DEFAULTS = {
+    "grayscale": config["grayscale"],
+    "sigma": config["sigma"],
+    "method": config["threshold"]["method"],
+    "value": config["threshold"]["value"],
+    "foreground": config["threshold"]["foreground"],
+    "bright_cutoff": config["threshold"]["bright_cutoff"],
+    "pixel_size": config["pixel_size"],
+}
 
 
-THRESHOLD = threshold_settings()
+def image_settings(samples, sheet):
+    """{image: settings} of the images whose settings are not the config's:
+    rows with settings of their own, and every image whose pixel size comes
+    from its file (read here, so that a missing tag stops the run at once)."""
+    own = {}
+    for sample in samples:
+        try:
+            settings = resolve_settings(DEFAULTS, sample, sheet) if sample.settings else None
+            if (settings or DEFAULTS)["pixel_size"] == "file":
+                settings = dict(settings or DEFAULTS)
+                try:
+                    settings["pixel_size"] = pixel_size_from_dpi(image_dpi(sample.image))
+                except ValueError as error:
+                    where = (
+                        f"samples sheet {sheet!r}, line {sample.line}, column 'pixel_size'"
+                        if "pixel_size" in sample.settings
+                        else "config key 'pixel_size'"
+                    )
+                    raise SheetError(
+                        f"{where}: 'file', but {sample.image!r} cannot give it: {error}"
+                    ) from None
+        except SheetError as error:
+            raise WorkflowError(str(error)) from None
+        if settings is not None:
+            own[sample.image] = settings
+    return own
+
+
+def settings_of(image):
+    return SETTINGS_OF.get(image, DEFAULTS)
+
+
+def stage_params(stage):
+    """The params of a stage's job: the settings it uses, the config's and
+    those of the batch's images whose own differ."""
+    default = stage_settings(stage, DEFAULTS)
+
+    def params(wildcards):
+        images = {}
+        for image in BATCHES[wildcards.batch]:
+            if image in SETTINGS_OF:
+                used = stage_settings(stage, SETTINGS_OF[image])
+                if used != default:
+                    images[image] = used
+        return {"default": default, "images": images}
+
+    return params
 
 
 # --- outputs -----------------------------------------------------------------
@@ -292,6 +414,15 @@ MASKS = f"{OUT}/masks/{{batch}}"
 MEASUREMENTS = f"{OUT}/measurements/{{batch}}.json"
 QC_IMAGES = f"{OUT}/qc/images/{{batch}}"
 THUMBNAILS = f"{OUT}/qc/thumbnails/{{batch}}.npz"
+
+
+def sheet_input():
+    """The sample sheet as an input of aggregate (the demo's is inside the
+    demo's folder, the demo rule's output): the CSV follows changes to its
+    metadata."""
+    if SHEET is None:
+        return []
+    return [DEMO_DIR] if SHEET == DEMO_SHEET and DEMO_IMAGES else [SHEET]
 
 
 def per_batch(pattern):
@@ -345,9 +476,13 @@ def method_panel_image(images):
     for image in images:
         if os.path.normpath(image) == os.path.normpath(wanted):
             return image
+    source = (
+        f"the sample sheet {SHEET!r} lists" if SHEET and SHEET != DEMO_SHEET
+        else f"'images' ({config['images']!r}) selects" if config.get("images")
+        else "the demo experiment has"
+    )
     raise WorkflowError(
-        f"config key 'method_panel': {wanted!r} is not one of the images that"
-        f" 'images' ({config['images']!r}) selects"
+        f"config key 'method_panel': {wanted!r} is not one of the images that {source}"
     )
 
 
@@ -355,6 +490,8 @@ def method_panel_image(images):
 QC_FILES = {
     "ratio_plot": f"{OUT}/qc/ratios.png",
     "ratio_table": f"{OUT}/qc/ratios.html",
+    "group_plot": f"{OUT}/qc/groups.png",
+    "summary_table": f"{OUT}/qc/summary.html",
     "method_panel": f"{OUT}/qc/method-panel.png",
     "method_table": f"{OUT}/qc/method-panel.json",
 }
@@ -372,20 +509,25 @@ def qc_outputs():
     ]
 
 
-DEMO_IMAGES = demo_images()
-DEMO_SET = set(DEMO_IMAGES)
-IMAGES = discover_images()
-IMAGE_OF_KEY = {image_key(image): image for image in IMAGES}
-if workflow.is_main_process or not os.path.exists(BATCH_PLAN):
-    BATCHES = make_batches(IMAGES)
-else:
-    BATCHES = planned_batches()
-BATCH_OF_IMAGE = {image: name for name, images in BATCHES.items() for image in images}
+def group_by():
+    """The metadata columns of results/summary.csv's groups."""
+    wanted = config.get("group_by")
+    if wanted is None:  # the demo experiment's condition; else one group
+        return ["condition"] if SHEET == DEMO_SHEET and not config.get("samples") else []
+    for column in wanted:
+        if column not in METADATA:
+            where = (
+                f"the sample sheet {SHEET!r}, whose metadata columns are"
+                f" {', '.join(map(repr, METADATA)) or 'none'}"
+                if SHEET
+                else "a sample sheet: images given by globs have no metadata"
+                " (config key samples gives a sheet)"
+            )
+            raise WorkflowError(f"config key 'group_by': {column!r} is not a column of {where}")
+    return list(wanted)
 
-CONTACT_SHEET_SPANS = contact_sheet_spans(IMAGES)
-METHOD_PANEL_IMAGE = method_panel_image(IMAGES)
 
-CSV_COLUMNS = [
+RESULT_COLUMNS = [
     "image",
     "ratio",
     "threshold",
@@ -398,6 +540,25 @@ CSV_COLUMNS = [
     "status",
     "error",
 ]
+AREA_COLUMNS = ["pixel_size_mm", "foreground_area_mm2"]
+
+SAMPLES, METADATA, SHEET = find_samples()
+IMAGES = [sample.image for sample in SAMPLES]
+DEMO_SET = {image for image in IMAGES if os.path.normpath(image) in set(demo_names())}
+DEMO_IMAGES = sorted(DEMO_SET)
+IMAGE_OF_KEY = {image_key(image): image for image in IMAGES}
+SETTINGS_OF = image_settings(SAMPLES, SHEET)
+WITH_AREAS = any(s["pixel_size"] is not None for s in [DEFAULTS, *SETTINGS_OF.values()])
+CSV_COLUMNS = RESULT_COLUMNS + (AREA_COLUMNS if WITH_AREAS else []) + METADATA
+GROUP_BY = group_by()
+if workflow.is_main_process or not os.path.exists(BATCH_PLAN):
+    BATCHES = make_batches(IMAGES)
+else:
+    BATCHES = planned_batches()
+BATCH_OF_IMAGE = {image: name for name, images in BATCHES.items() for image in images}
+
+CONTACT_SHEET_SPANS = contact_sheet_spans(IMAGES)
+METHOD_PANEL_IMAGE = method_panel_image(IMAGES)
 
 
 # --- runs that were killed ---------------------------------------------------

@@ -11,8 +11,7 @@ rule grayscale_blur:
         previews=directory(PREVIEWS),
     params:
         images=batch_images,
-        grayscale=config["grayscale"],
-        sigma=config["sigma"],
+        settings=stage_params("grayscale_blur"),
         preview_side=PREVIEW_SIDE,
     log:
         "logs/grayscale_blur/{batch}.log",

@@ -22,8 +22,7 @@ if config["qc"]:
             ),
             thumbnails=THUMBNAILS,
         params:
-            foreground=THRESHOLD["foreground"],
-            bright_cutoff=THRESHOLD["bright_cutoff"],
+            settings=stage_params("qc_images"),
             thumbnail_side=CONTACT_SHEET["cell"],
         log:
             "logs/qc_images/{batch}.log",
@@ -73,6 +72,7 @@ if config["qc"]:
     rule qc_ratios:
         input:
             csv=rules.aggregate.output.csv,
+            summary=rules.summary.output.summary,
         output:
             plot=report(
                 QC_FILES["ratio_plot"],
@@ -88,6 +88,22 @@ if config["qc"]:
                 subcategory="Ratios",
                 labels={"figure": "table of ratios"},
             ),
+            groups=report(
+                QC_FILES["group_plot"],
+                caption="../report/group_plot.rst",
+                category="Collection",
+                subcategory="Groups",
+                labels={"figure": "ratio by group"},
+            ),
+            summary=report(
+                QC_FILES["summary_table"],
+                caption="../report/summary_table.rst",
+                category="Collection",
+                subcategory="Groups",
+                labels={"figure": "table of the summary"},
+            ),
+        params:
+            group_by=GROUP_BY,
         log:
             "logs/qc/qc_ratios.log",
         threads: 1
@@ -114,8 +130,9 @@ if config["qc"]:
             table=QC_FILES["method_table"],
         params:
             image=given(METHOD_PANEL_IMAGE),
-            foreground=THRESHOLD["foreground"],
-            bright_cutoff=config["threshold"]["bright_cutoff"],
+            # the image's own (the panel shows otsu_excluding_bright too)
+            foreground=settings_of(METHOD_PANEL_IMAGE)["foreground"],
+            bright_cutoff=settings_of(METHOD_PANEL_IMAGE)["bright_cutoff"],
         log:
             "logs/qc/method_panel.log",
         threads: 1

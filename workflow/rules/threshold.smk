@@ -9,9 +9,7 @@ rule threshold:
     output:
         thresholds=THRESHOLDS,
     params:
-        method=THRESHOLD["method"],
-        value=THRESHOLD["value"],
-        bright_cutoff=THRESHOLD["bright_cutoff"],
+        settings=stage_params("threshold"),
     log:
         "logs/threshold/{batch}.log",
     benchmark:
@@ -37,12 +35,8 @@ rule save_mask:
         masks=directory(MASKS),
         measurements=MEASUREMENTS,
     params:
-        foreground=THRESHOLD["foreground"],
-        bright_cutoff=THRESHOLD["bright_cutoff"],
-        # written into each row of the measurements
-        method=THRESHOLD["method"],
-        sigma=config["sigma"],
-        grayscale=config["grayscale"],
+        # the mask's, and those written into each row of the measurements
+        settings=stage_params("save_mask"),
     log:
         "logs/save_mask/{batch}.log",
     benchmark:

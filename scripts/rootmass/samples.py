@@ -1,0 +1,271 @@
+"""The sample sheet: which images an experiment has, their own settings, and
+their metadata.
+
+A sheet is a ``.tsv`` or ``.csv`` file (by its extension) with a header. Its
+column ``image`` (a path relative to the working directory) is required;
+the columns named in :data:`SETTINGS` override the config for that row (an
+empty cell means the config's value); every other column is metadata,
+carried unchanged into the results. Blank lines and lines starting with
+``#`` are passed over, and a row may leave out its trailing empty cells.
+Every row is validated against a JSON schema
+(``workflow/schemas/samples.schema.yaml``); every error is one line naming
+the sheet, the row by its line number in the file, and the column.
+"""
+
+import csv
+import os
+from dataclasses import dataclass, field
+
+__all__ = [
+    "SETTINGS",
+    "STAGE_SETTINGS",
+    "stage_settings",
+    "settings_for",
+    "SheetError",
+    "Sample",
+    "read_sheet",
+    "resolve_settings",
+    "pixel_size_from_dpi",
+]
+
+#: The columns that override the config for their row, and the config keys
+#: they override.
+SETTINGS = {
+    "grayscale": "grayscale",
+    "sigma": "sigma",
+    "method": "threshold.method",
+    "value": "threshold.value",
+    "foreground": "threshold.foreground",
+    "bright_cutoff": "threshold.bright_cutoff",
+    "pixel_size": "pixel_size",
+}
+#: The settings each stage uses.
+STAGE_SETTINGS = {
+    "grayscale_blur": ("grayscale", "sigma"),
+    "threshold": ("method", "value", "bright_cutoff"),
+    "save_mask": ("method", "foreground", "bright_cutoff", "sigma", "grayscale", "pixel_size"),
+    "qc_images": ("foreground", "bright_cutoff"),
+}
+#: The settings whose cells are read as numbers.
+NUMERIC = ("sigma", "value", "bright_cutoff", "pixel_size")
+
+
+class SheetError(ValueError):
+    """A sample sheet that cannot be used; the message says where and why."""
+
+
+@dataclass
+class Sample:
+    """One row of a sample sheet."""
+
+    image: str
+    line: int
+    settings: dict = field(default_factory=dict)  # the row's own, typed
+    metadata: dict = field(default_factory=dict)  # column: text
+
+
+def _where(path, line=None, column=None):
+    where = f"samples sheet {path!r}"
+    if line is not None:
+        where += f", line {line}"
+    if column is not None:
+        where += f", column {column!r}"
+    return where
+
+
+def _typed(column, cell):
+    """A cell as the schema wants it: numeric settings as numbers where they
+    read as one (else left as text, for the schema to refuse)."""
+    if column in NUMERIC:
+        try:
+            number = float(cell)
+        except ValueError:
+            return cell
+        return int(number) if number.is_integer() and "." not in cell else number
+    return cell
+
+
+def _message(error):
+    """A jsonschema error as a short reason."""
+    if error.validator == "enum":
+        allowed = ", ".join(map(repr, error.validator_value))
+        return f"{error.instance!r} is not one of {allowed}"
+    if error.validator == "oneOf" and error.schema.get("description", "").startswith("Millim"):
+        return f"{error.instance!r} is neither a number > 0 nor 'file'"
+    if error.validator in ("minimum", "maximum", "exclusiveMinimum"):
+        return f"{error.instance!r} {error.message.split(' ', 1)[1]}"
+    return error.message
+
+
+def read_sheet(path, schema, reserved=()):
+    """Read and validate a sample sheet.
+
+    Parameters
+    ----------
+    path : str
+    schema : dict
+        The JSON schema of a row.
+    reserved : collection of str
+        Column names that metadata may not take (the results' own columns).
+
+    Returns
+    -------
+    samples : list of Sample
+        In the sheet's order.
+    metadata : list of str
+        The metadata columns, in the sheet's order.
+
+    Raises
+    ------
+    SheetError
+        The first problem: no such file, no ``image`` column, a row of the
+        wrong length, a cell the schema refuses, or an image listed twice.
+    """
+    import jsonschema
+
+    extension = os.path.splitext(path)[1].lower()
+    if extension not in (".tsv", ".csv"):
+        raise SheetError(f"{_where(path)}: the name must end in .tsv or .csv")
+    if not os.path.isfile(path):
+        raise SheetError(f"{_where(path)} does not exist (relative to {os.getcwd()})")
+    validator = jsonschema.Draft202012Validator(schema)
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        lines = (
+            (number, line)
+            for number, line in enumerate(f, start=1)
+            if line.strip() and not line.lstrip().startswith("#")
+        )
+        numbers, texts = [], []
+        for number, line in lines:
+            numbers.append(number)
+            texts.append(line)
+        rows = list(csv.reader(texts, delimiter="\t" if extension == ".tsv" else ","))
+    if not rows:
+        raise SheetError(f"{_where(path)} has no header line")
+    header = [name.strip() for name in rows[0]]
+    for name in header:
+        if not name:
+            raise SheetError(f"{_where(path, numbers[0])}: a column has no name")
+        if header.count(name) > 1:
+            raise SheetError(f"{_where(path, numbers[0], name)}: the column appears twice")
+    if "image" not in header:
+        raise SheetError(f"{_where(path, numbers[0])}: there is no column 'image'")
+    metadata = [name for name in header if name != "image" and name not in SETTINGS]
+    for name in metadata:
+        if name in reserved:
+            raise SheetError(
+                f"{_where(path, numbers[0], name)}: a metadata column may not take the"
+                " name of a column of the results; rename it"
+            )
+    samples, seen = [], {}
+    for number, cells in zip(numbers[1:], rows[1:]):
+        if len(cells) > len(header):
+            raise SheetError(
+                f"{_where(path, number)}: {len(cells)} cells for {len(header)} columns"
+            )
+        cells += [""] * (len(header) - len(cells))  # trailing empty cells left out
+        row = dict(zip(header, cells))
+        checked = {
+            name: _typed(name, cell.strip())
+            for name, cell in row.items()
+            if name not in SETTINGS or cell.strip()
+        }
+        error = next(iter(sorted(validator.iter_errors(checked), key=lambda e: e.path)), None)
+        if error is not None:
+            column = error.path[0] if error.path else "image"
+            raise SheetError(f"{_where(path, number, column)}: {_message(error)}")
+        image = row["image"]
+        key = os.path.normpath(image)
+        if key in seen:
+            raise SheetError(
+                f"{_where(path, number, 'image')}: {image!r} is listed on line {seen[key]} too"
+            )
+        seen[key] = number
+        samples.append(
+            Sample(
+                image=image,
+                line=number,
+                settings={k: v for k, v in checked.items() if k in SETTINGS},
+                metadata={name: row[name] for name in metadata},
+            )
+        )
+    if not samples:
+        raise SheetError(f"{_where(path)} lists no image")
+    return samples, metadata
+
+
+def resolve_settings(defaults, sample, path):
+    """A row's settings: its own, else the config's.
+
+    Parameters
+    ----------
+    defaults : dict
+        The config's, by column name (``SETTINGS``).
+    sample : Sample
+    path : str
+        The sheet, for the message.
+
+    Returns
+    -------
+    settings : dict
+
+    Raises
+    ------
+    SheetError
+        If the combination is invalid: method ``fixed`` without a value.
+    """
+    settings = {**defaults, **sample.settings}
+    if settings["method"] == "fixed" and settings["value"] is None:
+        raise SheetError(
+            f"{_where(path, sample.line, 'value')}: method 'fixed' needs a number in"
+            " [0, 1] here or in config key threshold.value"
+        )
+    return settings
+
+
+def pixel_size_from_dpi(dpi):
+    """Millimetres per pixel from an image's resolution tag (dots per inch).
+
+    Parameters
+    ----------
+    dpi : tuple of 2 float or None
+        ``(x, y)``, as Pillow reports it in ``image.info['dpi']``.
+
+    Returns
+    -------
+    pixel_size : float
+
+    Raises
+    ------
+    ValueError
+        If there is no tag, it is not positive, or the pixels are not square.
+    """
+    if not dpi:
+        raise ValueError("it has no resolution (dpi) tag")
+    x, y = (float(v) for v in dpi)
+    if not (x > 0 and y > 0):
+        raise ValueError(f"its resolution tag is {x:g} x {y:g} dpi")
+    if abs(x - y) > 1e-6 * max(x, y):
+        raise ValueError(f"its pixels are not square ({x:g} x {y:g} dpi)")
+    return 25.4 / x
+
+
+def stage_settings(stage, settings):
+    """The settings a stage uses of an image's settings.
+
+    The value of a threshold is only used by method ``fixed``, the bright
+    cutoff only by ``otsu_excluding_bright``: for other methods they are
+    None, so that changing them changes nothing a stage depends on.
+    """
+    used = {key: settings[key] for key in STAGE_SETTINGS[stage]}
+    if "value" in used and settings["method"] != "fixed":
+        used["value"] = None
+    if "bright_cutoff" in used and settings["method"] != "otsu_excluding_bright":
+        used["bright_cutoff"] = None
+    return used
+
+
+def settings_for(params, image):
+    """An image's settings in a stage's params (see the workflow's
+    stage_params): its own, where they differ, else the config's."""
+    return params["images"].get(image, params["default"])

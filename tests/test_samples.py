@@ -1,0 +1,363 @@
+"""The sample sheet: unit tests of rootmass.samples and rootmass.summary, and
+real snakemake runs of experiments (per-row settings, metadata, groups,
+areas, and every error a sheet can have)."""
+
+import csv
+import re
+from pathlib import Path
+
+import imageio.v3 as iio
+import numpy as np
+import pandas as pd
+import pytest
+import skimage as ski
+import yaml
+from PIL import Image
+
+from conftest import ROOT, link_images, run_snakemake
+from rootmass.demo import synthetic_root_image
+from rootmass.samples import (
+    Sample,
+    SheetError,
+    pixel_size_from_dpi,
+    read_sheet,
+    resolve_settings,
+    settings_for,
+    stage_settings,
+)
+from rootmass.summary import summarise
+from test_workflow import (
+    PROCEDURES,
+    TRIALS,
+    lesson_root_mass,
+    planned_jobs,
+    read_csv,
+    write_config,
+)
+
+SCHEMA = yaml.safe_load((ROOT / "workflow" / "schemas" / "samples.schema.yaml").read_text())
+DEFAULTS = {"grayscale": "luma", "sigma": 1.5, "method": "otsu", "value": None,
+            "foreground": "above", "bright_cutoff": 0.95, "pixel_size": None}
+
+
+def sheet(tmp_path, text, name="s.tsv"):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+# --- the sheet ---------------------------------------------------------------
+def test_read_sheet_settings_metadata_and_line_numbers(tmp_path):
+    path = sheet(tmp_path, "# a comment\n\nimage\tgenotype\tsigma\tmethod\tday\textra\n"
+                 "a.jpg\tB73\t2\t\t7\n# another\nb.jpg\tMo17\t\tfixed\t8\tx\n")
+    samples, metadata = read_sheet(path, SCHEMA, reserved=["ratio"])
+    assert metadata == ["genotype", "day", "extra"]
+    assert [(s.image, s.line) for s in samples] == [("a.jpg", 4), ("b.jpg", 6)]
+    assert samples[0].settings == {"sigma": 2} and samples[1].settings == {"method": "fixed"}
+    assert samples[0].metadata == {"genotype": "B73", "day": "7", "extra": ""}
+    assert samples[1].metadata == {"genotype": "Mo17", "day": "8", "extra": "x"}
+    csv_path = sheet(tmp_path, "image,condition\nx.png,wet\n", "s.csv")
+    samples, metadata = read_sheet(csv_path, SCHEMA)
+    assert metadata == ["condition"] and samples[0].metadata == {"condition": "wet"}
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("image\tmethod\na.jpg\tmagic\n",
+         "line 2, column 'method': 'magic' is not one of 'fixed', 'otsu'"),
+        ("image\tsigma\na.jpg\t1\nb.jpg\tabc\n", "line 3, column 'sigma': 'abc' is not of type 'number'"),
+        ("image\tsigma\na.jpg\t-1\n", "line 2, column 'sigma': -1 is less than the minimum of 0"),
+        ("image\tvalue\na.jpg\t1.5\n", "line 2, column 'value': 1.5 is greater than the maximum of 1"),
+        ("image\tpixel_size\na.jpg\tbig\n", "line 2, column 'pixel_size': 'big' is neither a number > 0 nor 'file'"),
+        ("image\tforeground\na.jpg\tup\n", "line 2, column 'foreground': 'up' is not one of 'above', 'below'"),
+        ("image\nfolder/a.jpg\n#\nfolder/./a.jpg\n", "line 4, column 'image': 'folder/./a.jpg' is listed on line 2 too"),
+        ("image\tx\na.jpg\t1\t2\n", "line 2: 3 cells for 2 columns"),
+        ("file\tx\na.jpg\t1\n", "line 1: there is no column 'image'"),
+        ("image\tx\tx\na.jpg\t1\t2\n", "line 1, column 'x': the column appears twice"),
+        ("image\tratio\na.jpg\t1\n", "line 1, column 'ratio': a metadata column may not take the name"),
+        ("image\n", "lists no image"),
+    ],
+)
+def test_every_sheet_error_names_the_sheet_line_and_column(tmp_path, text, message):
+    path = sheet(tmp_path, text)
+    with pytest.raises(SheetError) as error:
+        read_sheet(path, SCHEMA, reserved=["ratio"])
+    assert str(error.value).startswith(f"samples sheet {path!r}")
+    assert message in str(error.value)
+
+
+def test_sheet_files_that_will_not_do(tmp_path):
+    with pytest.raises(SheetError, match="does not exist"):
+        read_sheet(str(tmp_path / "none.tsv"), SCHEMA)
+    with pytest.raises(SheetError, match="must end in .tsv or .csv"):
+        read_sheet(sheet(tmp_path, "image\na\n", "s.txt"), SCHEMA)
+
+
+def test_resolve_settings_and_what_each_stage_uses():
+    own = Sample("a.jpg", 5, settings={"method": "fixed", "value": 0.3})
+    settings = resolve_settings(DEFAULTS, own, "s.tsv")
+    assert settings == {**DEFAULTS, "method": "fixed", "value": 0.3}
+    with pytest.raises(SheetError, match=r"'s.tsv', line 7, column 'value': method 'fixed' needs"):
+        resolve_settings(DEFAULTS, Sample("b.jpg", 7, settings={"method": "fixed"}), "s.tsv")
+    # a setting the method does not use is not a stage's setting
+    assert stage_settings("threshold", DEFAULTS) == {"method": "otsu", "value": None,
+                                                     "bright_cutoff": None}
+    assert stage_settings("threshold", {**DEFAULTS, "value": 0.2}) == stage_settings(
+        "threshold", DEFAULTS)
+    assert stage_settings("threshold", settings)["value"] == 0.3
+    excluding = {**DEFAULTS, "method": "otsu_excluding_bright"}
+    assert stage_settings("save_mask", excluding)["bright_cutoff"] == 0.95
+    assert stage_settings("grayscale_blur", settings) == {"grayscale": "luma", "sigma": 1.5}
+    params = {"default": {"sigma": 1}, "images": {"b.jpg": {"sigma": 2}}}
+    assert settings_for(params, "a.jpg") == {"sigma": 1}
+    assert settings_for(params, "b.jpg") == {"sigma": 2}
+
+
+def test_pixel_size_from_dpi():
+    assert pixel_size_from_dpi((254, 254)) == 25.4 / 254  # millimetres per pixel
+    for dpi, reason in [(None, "no resolution"), ((0, 0), "0 x 0"),
+                        ((300, 150), "not square")]:
+        with pytest.raises(ValueError, match=reason):
+            pixel_size_from_dpi(dpi)
+
+
+def test_summarise_is_pandas_on_the_csv():
+    rng = np.random.default_rng(4)
+    rows = []
+    for i in range(40):
+        failed = i % 11 == 5
+        rows.append({
+            "image": f"i{i:02d}.jpg", "status": "error" if failed else "ok",
+            "ratio": "" if failed else repr(float(rng.random())),
+            "foreground_area_mm2": "" if failed or i == 7 else repr(float(rng.random() * 9)),
+            "genotype": "AB"[i % 2], "day": str(i % 3),
+        })
+    table = pd.DataFrame(rows)
+    summary = summarise(table, ["genotype", "day"])
+    assert list(summary.columns[:4]) == ["genotype", "day", "n", "n_failed"]
+    assert len(summary) == 6
+    # what pandas' groupby gives on the CSV, read as a user would read it
+    numbers = table.assign(ratio=pd.to_numeric(table.ratio.replace("", np.nan)),
+                           area=pd.to_numeric(table.foreground_area_mm2.replace("", np.nan)))
+    ok = numbers[numbers.status == "ok"].groupby(["genotype", "day"])
+    everything = numbers.groupby(["genotype", "day"])
+    for _, row in summary.iterrows():
+        key = (row.genotype, row.day)
+        assert row.n == everything.size()[key]
+        assert row.n_failed == row.n - ok.size()[key]
+        for name in ("mean", "std", "sem", "median", "min", "max"):
+            assert row[f"ratio_{name}"] == getattr(ok.ratio, name)()[key], name
+        if ok.area.count()[key] == ok.size()[key]:
+            assert row.foreground_area_mm2_mean == ok.area.mean()[key]
+            assert row.foreground_area_mm2_sem == ok.area.sem()[key]
+        else:  # image 7 has no area: its group has none
+            assert np.isnan(row.foreground_area_mm2_mean) and np.isnan(row.foreground_area_mm2_max)
+    assert summary.foreground_area_mm2_mean.isna().sum() == 1
+    whole = summarise(table, [])
+    assert list(whole.columns[:2]) == ["n", "n_failed"]
+    assert whole.n.tolist() == [40] and whole.ratio_mean[0] == numbers.ratio[
+        numbers.status == "ok"].mean()
+
+
+# --- experiments in the real workflow -------------------------------------------
+def make_images(workdir, names, shape=(120, 180)):
+    data = Path(workdir, "data")
+    data.mkdir(exist_ok=True)
+    for seed, name in enumerate(names, start=1):
+        Image.fromarray(synthetic_root_image(shape, seed=seed)[0]).save(data / name, quality=95)
+    return [f"data/{name}" for name in names]
+
+
+def write_sheet(workdir, rows, name="samples.tsv"):
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    lines = ["\t".join(columns)] + [
+        "\t".join(str(row.get(c, "")) for c in columns) for row in rows]
+    path = Path(workdir, name)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def rows_by_image(workdir):
+    return {row["image"]: row for row in read_csv(workdir)}
+
+
+MEASURED = ["ratio", "threshold", "foreground_pixels", "total_pixels", "method", "sigma",
+            "grayscale", "status"]
+
+
+def test_a_rows_settings_give_what_the_config_gives(workdir, tmp_path):
+    images = make_images(workdir, ["a.jpg", "b.jpg", "c.jpg"])
+    path = write_sheet(workdir, [
+        {"image": images[0], "sigma": 2.5, "plate": "p1"},
+        {"image": images[1], "method": "yen", "foreground": "below", "plate": "p2"},
+        {"image": images[2], "method": "fixed", "value": 0.3, "plate": "p1"},
+    ])
+    run_snakemake(workdir, "--cores", 2, "--config", f"samples={path}")
+    rows = rows_by_image(workdir)
+    assert list(read_csv(workdir)[0])[-1] == "plate"  # metadata after the measurements
+    assert [rows[i]["plate"] for i in images] == ["p1", "p2", "p1"]
+    for image, settings in [
+        (images[0], dict(sigma=2.5)),
+        (images[1], dict(threshold=dict(method="yen", foreground="below"))),
+        (images[2], dict(threshold=dict(method="fixed", value=0.3))),
+    ]:
+        alone = tmp_path / Path(image).stem
+        alone.mkdir()
+        (alone / "data").mkdir()
+        (alone / image).symlink_to(Path(workdir, image))
+        config = write_config(alone, "c.yaml", images=image, demo=None, **settings)
+        run_snakemake(alone, "--cores", 2, "--configfile", config)
+        (expected,) = read_csv(alone)
+        assert {k: rows[image][k] for k in MEASURED} == {k: expected[k] for k in MEASURED}
+
+
+def test_the_lessons_procedures_in_one_sheet(lesson_data, workdir):
+    """Root photos with the config's Otsu (procedure 1), and every other
+    procedure of the lesson in a row of its own."""
+    sheet_rows = [{"image": f"data/{name}", "procedure": "root_mass"} for name in TRIALS]
+    expected = {f"data/{name}": lesson_root_mass(lesson_data / name) for name in TRIALS}
+    for procedure, (images, settings, lesson) in PROCEDURES.items():
+        if procedure == "enhanced_trials":  # the trials are procedure 1 here
+            continue
+        threshold = settings.get("threshold", {})
+        for name in images:
+            sheet_rows.append({
+                "image": f"data/{name}", "procedure": procedure,
+                "grayscale": settings.get("grayscale", ""), "sigma": settings.get("sigma", ""),
+                "method": threshold.get("method", ""), "value": threshold.get("value", ""),
+                "foreground": threshold.get("foreground", ""),
+            })
+            expected[f"data/{name}"] = lesson(lesson_data / name)
+    link_images(lesson_data, workdir, [Path(image).name for image in expected])
+    run_snakemake(workdir, "--cores", 2, "--config", f"samples={write_sheet(workdir, sheet_rows)}")
+    rows = rows_by_image(workdir)
+    assert set(rows) == set(expected)
+    for image, ratio in expected.items():
+        assert rows[image]["ratio"] == repr(float(ratio)), image
+
+
+def test_the_demo_experiment_out_of_the_box(workdir):
+    run_snakemake(workdir, "--cores", 2)
+    sheet_text = Path(workdir, "demo", "samples.tsv").read_text()
+    assert "image\tcondition\treplicate" in sheet_text
+    table = pd.read_csv(Path(workdir, "results", "ratios.csv"))
+    assert list(table.columns[-2:]) == ["condition", "replicate"]
+    summary = pd.read_csv(Path(workdir, "results", "summary.csv"))
+    assert summary.condition.tolist() == ["control", "treated"]
+    groups = table.groupby("condition").ratio
+    for name in ("mean", "std", "sem", "median", "min", "max"):
+        assert summary[f"ratio_{name}"].tolist() == getattr(groups, name)().tolist()
+    assert summary.n.tolist() == [6, 6] and summary.n_failed.tolist() == [0, 0]
+    # the treated roots are more: every treated ratio above the control median
+    assert (table[table.condition == "treated"].ratio > summary.ratio_median[0]).all()
+    for name in ("groups.png", "summary.html"):
+        assert Path(workdir, "results", "qc", name).stat().st_size > 0
+
+
+def four_in_two_batches(workdir, images, **own):
+    rows = [{"image": image, "method": "fixed", "value": 0.3, "sigma": 1.5} for image in images]
+    rows[2].update(own)
+    return write_sheet(workdir, rows)
+
+
+def test_changing_one_row_reruns_only_its_batch(workdir):
+    images = make_images(workdir, ["a.jpg", "b.jpg", "c.jpg", "d.jpg"])
+    path = four_in_two_batches(workdir, images)
+    args = ["--cores", 2, "--config", f"samples={path}", "batch_max_images=2"]
+    run_snakemake(workdir, *args)
+    assert "Nothing to be done" in run_snakemake(workdir, *args, "-n").stdout
+    four_in_two_batches(workdir, images, value=0.4)  # the threshold of one image
+    plan = planned_jobs(run_snakemake(workdir, *args, "-n"))
+    assert "grayscale_blur" not in plan
+    assert (plan["threshold"], plan["save_mask"], plan["qc_images"]) == (1, 1, 1), plan
+    four_in_two_batches(workdir, images, sigma=2.0)  # the blur of one image
+    plan = planned_jobs(run_snakemake(workdir, *args, "-n"))
+    assert (plan["grayscale_blur"], plan["threshold"], plan["save_mask"]) == (1, 1, 1), plan
+    run_snakemake(workdir, *args)
+    rows = rows_by_image(workdir)
+    assert [rows[i]["sigma"] for i in images] == ["1.5", "1.5", "2.0", "1.5"]
+
+
+def test_areas_in_square_millimetres(workdir):
+    images = make_images(workdir, ["a.jpg", "b.jpg"])
+    with Image.open(Path(workdir, images[1])) as image:
+        image.save(Path(workdir, images[1]), dpi=(254, 254), quality=95)
+    path = write_sheet(workdir, [{"image": images[0], "pixel_size": 0.05},
+                                 {"image": images[1], "pixel_size": "file"}])
+    run_snakemake(workdir, "--cores", 2, "--config", f"samples={path}")
+    rows = rows_by_image(workdir)
+    for image, size in zip(images, (0.05, 25.4 / 254)):
+        row = rows[image]
+        assert float(row["pixel_size_mm"]) == size
+        assert float(row["foreground_area_mm2"]) == int(row["foreground_pixels"]) * size**2
+    summary = pd.read_csv(Path(workdir, "results", "summary.csv"))
+    areas = [float(rows[i]["foreground_area_mm2"]) for i in images]
+    assert summary.foreground_area_mm2_mean[0] == pd.Series(areas).mean()
+
+
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("missing sheet", "samples sheet 'nothing.tsv' does not exist"),
+        ("unknown value", "samples sheet 'samples.tsv', line 3, column 'method': 'magic' is not one of"),
+        ("duplicate", "samples sheet 'samples.tsv', line 3, column 'image': 'data/a.jpg' is listed on line 2 too"),
+        ("missing image", "samples sheet 'samples.tsv', line 3, column 'image': 'data/none.jpg' does not exist"),
+        ("fixed without value", "samples sheet 'samples.tsv', line 3, column 'value': method 'fixed' needs a number"),
+        ("images too", "config keys 'images' and 'samples' are both set"),
+        ("group_by", "config key 'group_by': 'genotype' is not a column of the sample sheet 'samples.tsv'"),
+        ("file without dpi", "samples sheet 'samples.tsv', line 3, column 'pixel_size': 'file', but 'data/b.jpg' cannot give it: it has no resolution (dpi) tag"),
+    ],
+)
+def test_sheet_errors_stop_before_any_job(workdir, case, message):
+    make_images(workdir, ["a.jpg", "b.jpg"])
+    second = {
+        "unknown value": {"image": "data/b.jpg", "method": "magic"},
+        "duplicate": {"image": "data/a.jpg"},
+        "missing image": {"image": "data/none.jpg"},
+        "fixed without value": {"image": "data/b.jpg", "method": "fixed"},
+        "file without dpi": {"image": "data/b.jpg", "pixel_size": "file"},
+    }.get(case, {"image": "data/b.jpg"})
+    write_sheet(workdir, [{"image": "data/a.jpg", "plate": "1"}, second])
+    extra = {"missing sheet": ["samples=nothing.tsv"], "images too": ["images=data/*.jpg"],
+             "group_by": ["group_by=[genotype]"]}.get(case, [])
+    if case != "missing sheet":
+        extra.append("samples=samples.tsv")
+    result = run_snakemake(workdir, "--cores", 2, "--config", *extra, check=False)
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if message in line]
+    assert len(lines) == 1, result.stderr
+    assert not Path(workdir, "results").exists() and not Path(workdir, "demo").exists()
+
+
+def test_the_example_sheet_in_config_runs(workdir):
+    example = ROOT / "config" / "samples-example.tsv"
+    text = example.read_text()
+    assert text.startswith("#")  # commented
+    run_snakemake(workdir, "--cores", 2, "--config", f"samples={example}",
+                  "group_by=[genotype]")
+    rows = read_csv(workdir)
+    images = [line.split("\t")[0] for line in text.splitlines()
+              if line and not line.startswith("#")][1:]
+    assert sorted(r["image"] for r in rows) == sorted(images)
+    summary = pd.read_csv(Path(workdir, "results", "summary.csv"))
+    assert summary.n.sum() == len(images) and "genotype" in summary.columns
+
+
+def test_pixel_size_in_the_config_and_one_group_without_a_sheet(workdir):
+    images = make_images(workdir, ["a.jpg", "b.jpg"])
+    run_snakemake(workdir, "--cores", 2, "--config", "images=data/*.jpg", "pixel_size=0.02")
+    rows = rows_by_image(workdir)
+    for image in images:
+        assert float(rows[image]["pixel_size_mm"]) == 0.02
+        assert float(rows[image]["foreground_area_mm2"]) == int(
+            rows[image]["foreground_pixels"]) * 0.02**2
+    summary = pd.read_csv(Path(workdir, "results", "summary.csv"))
+    assert len(summary) == 1 and summary.n[0] == 2  # the collection, one group
+    assert summary.foreground_area_mm2_max[0] == max(float(rows[i]["foreground_area_mm2"]) for i in images)
+    # 'file' needs a resolution tag, which these have not
+    result = run_snakemake(workdir, "--cores", 2, "--config", "images=data/*.jpg",
+                           "pixel_size=file", check=False)
+    assert result.returncode != 0
+    assert ("config key 'pixel_size': 'file', but 'data/a.jpg' cannot give it: it has no"
+            " resolution (dpi) tag") in result.stderr
