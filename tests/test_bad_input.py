@@ -3,6 +3,7 @@ formats and names, bad configs, killed and concurrent runs."""
 
 import csv
 import os
+import re
 import signal
 import subprocess
 import time
@@ -119,7 +120,7 @@ def test_skip_processes_every_good_image_and_records_every_bad_one(workdir, odd_
             assert Path(workdir, row["mask"]).is_file()
     assert "empty (0 bytes)" in rows["data/empty.jpg"]["error"]
     assert "not an image" in rows["data/text.jpg"]["error"]
-    assert "truncated" in rows["data/truncated.jpg"]["error"]
+    assert rows["data/truncated.jpg"]["error"].startswith("the file is truncated or damaged: ")
     assert "[0, 1]" in rows["data/float-out-of-range.tif"]["error"]
     bad = sum(r is None for r in odd_images.values())
     assert f"{bad} of {len(odd_images)} images were skipped" in result.stderr
@@ -217,6 +218,28 @@ def test_bad_config_is_rejected_before_any_job(workdir, settings, message):
     assert result.returncode != 0
     assert message in result.stderr, result.stderr
     assert not (workdir / "results").exists() and not (workdir / "demo").exists()
+
+
+@pytest.mark.parametrize(
+    "given, message, method",
+    [
+        ("threshold={method:yen}", "config: unknown key 'method:yen' in 'threshold'; the keys are method, value, foreground, bright_cutoff (on the command line, a space after each colon: threshold='{method: yen}')", "yen"),
+        ("threshold=method:yen", "config key 'threshold': 'method:yen' is not a mapping; on the command line a nested setting is written whole, in quotes: threshold='{method: otsu}'", "otsu"),
+    ],
+)
+def test_nested_settings_on_the_command_line(workdir, given, message, method):
+    (workdir / "data").mkdir()
+    Image.fromarray(rgb_sample(1)).save(workdir / "data" / "a.jpg")
+    args = ["--cores", 2, "--config", "images=data/*.jpg"]
+    result = run_snakemake(workdir, *args, given, check=False)
+    assert result.returncode != 0
+    assert [line for line in result.stderr.splitlines() if message in line], result.stderr
+    assert not (workdir / "results").exists()
+    # the form the message shows works (the shell would take the quotes off)
+    shown = re.search(r"(threshold='\{.*\}')", message).group(1).replace("'", "")
+    run_snakemake(workdir, *args, shown)
+    with open(workdir / "results" / "ratios.csv", newline="") as f:
+        assert [row["method"] for row in csv.DictReader(f)] == [method]
 
 
 def demo_config(workdir):

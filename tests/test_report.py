@@ -200,3 +200,22 @@ def test_report_shows_table_and_images_in_chromium(report, browser):
     page.view(images[0])
     panel = results / "qc" / "method-panel.png"
     assert page.shown_image(panel) == png_size(panel)
+
+
+def test_report_without_the_runs_settings_says_what_to_do(report, tmp_path):
+    # the run used the defaults (the demo); a report of other images cannot be made
+    result = run_snakemake(report, "--report", "other.html", "--config",
+                           "images=demo/demo-000[0-3].jpg", check=False)
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if "snakemake --report" in line]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("snakemake --report: 'results/' has no results of these settings")
+    assert lines[0].endswith("give --report the run's own --configfile and --config"
+                             " (the run's settings differ: images: null)"), lines[0]
+    assert "Missing metadata" not in result.stderr
+    assert not (report / "other.html").exists()
+    # and where nothing has run yet
+    result = run_snakemake(tmp_path, "--report", "r.html", check=False)
+    assert result.returncode != 0
+    assert ("snakemake --report: there are no results of these settings in 'results/' to"
+            " report on: run the workflow first") in result.stderr

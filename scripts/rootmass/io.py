@@ -62,7 +62,7 @@ def open_image(path):
         image.load()
     except Exception as error:
         image.close()
-        raise BadImage(f"cannot decode the image: {error}") from None
+        raise BadImage(f"the file is truncated or damaged: Pillow cannot decode it ({error})") from None
     return image
 
 

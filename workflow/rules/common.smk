@@ -31,9 +31,25 @@ def config_error(error):
     if cause.validator == "additionalProperties":
         unknown = sorted(set(value) - set(schema["properties"]))
         where = f" in '{key}'" if cause.absolute_path else ""
+        hint = ""
+        if cause.absolute_path and any(":" in str(k) for k in unknown):
+            # --config threshold={method:yen}: YAML reads 'method:yen' as a key
+            pairs = ", ".join(
+                ": ".join(part.strip() for part in str(k).split(":", 1)) for k in unknown
+            )
+            hint = f" (on the command line, a space after each colon: {key}='{{{pairs}}}')"
         return (
             f"config: unknown key {', '.join(map(repr, unknown))}{where};"
-            f" the keys are {', '.join(schema['properties'])}"
+            f" the keys are {', '.join(schema['properties'])}{hint}"
+        )
+    if cause.validator == "type" and "object" in str(schema.get("type")) and isinstance(value, str):
+        # --config threshold=method:yen
+        return (
+            f"config key '{key}': {value!r} is not a mapping; on the command line a"
+            f" nested setting is written whole, in quotes: {key}='{{method: otsu}}'"
+            if key == "threshold" else
+            f"config key '{key}': {value!r} is not a mapping; on the command line a"
+            f" nested setting is written whole, in quotes: {key}='{{count: 12}}'"
         )
     if key == "threshold.value" or cause.validator == "required":
         return (
@@ -560,6 +576,57 @@ BATCH_OF_IMAGE = {image: name for name, images in BATCHES.items() for image in i
 CONTACT_SHEET_SPANS = contact_sheet_spans(IMAGES)
 METHOD_PANEL_IMAGE = method_panel_image(IMAGES)
 
+
+
+# --- snakemake --report --------------------------------------------------------
+# The report is built from the outputs that this config would make. Given
+# other settings than the run's (most often: without the run's --configfile),
+# Snakemake would warn of missing metadata for every file and then fail on
+# the first missing one; say instead what to do, in one line.
+def report_requested():
+    return any(arg == "--report" or arg.startswith("--report=") for arg in sys.argv[1:])
+
+
+def differing_settings(recorded, current, prefix=""):
+    """'key: value' of each setting the run recorded that differs now."""
+    differing = []
+    for key, value in recorded.items():
+        now = current.get(key) if isinstance(current, dict) else None
+        if isinstance(value, dict) and isinstance(now, dict):
+            differing += differing_settings(value, now, f"{prefix}{key}.")
+        elif value != now:
+            differing.append(f"{prefix}{key}: {json.dumps(value)}")
+    return differing
+
+
+def check_report_inputs():
+    needed = [f"{OUT}/measurements/{name}.json" for name in BATCHES]
+    if config["qc"]:
+        needed += [f"{OUT}/qc/images/{name}" for name in BATCHES]
+    missing = [path for path in needed if not os.path.exists(path)]
+    if not missing and os.path.exists(f"{OUT}/ratios.csv"):
+        return
+    how = "give --report the run's own --configfile and --config"
+    try:
+        with open(f"{OUT}/provenance.json") as f:
+            recorded = json.load(f)["config"]
+    except (OSError, ValueError, KeyError):
+        raise WorkflowError(
+            f"snakemake --report: there are no results of these settings in"
+            f" '{OUT}/' to report on: run the workflow first (snakemake --cores 8,"
+            f" with your settings), then {how}"
+        ) from None
+    differing = differing_settings(recorded, config)
+    said = f" (the run's settings differ: {'; '.join(differing)})" if differing else ""
+    first = (missing or [f"{OUT}/ratios.csv"])[0]
+    raise WorkflowError(
+        f"snakemake --report: '{OUT}/' has no results of these settings ('{first}'"
+        f" is missing): {how}{said}"
+    )
+
+
+if report_requested():
+    check_report_inputs()
 
 # --- runs that were killed ---------------------------------------------------
 # A run killed with SIGKILL leaves Snakemake's directory lock behind, and the
