@@ -41,7 +41,8 @@ with job_log(snakemake.log[0]):
     header, rows = read(snakemake.input.csv)
     records = [dict(zip(header, row)) for row in rows]
     ratios = [float(r["ratio"]) if r["status"] == "ok" else None for r in records]
-    save_figure(snakemake.output.plot, ratio_figure([r["image"] for r in records], ratios))
+    save_figure(snakemake.output.plot, ratio_figure([r["image"] for r in records], ratios,
+                                                    subtitle=settings_text(records)))
     write_table(snakemake.output.table, header, rows, "Foreground ratios",
                 snakemake.input.csv, "ratios")
 

@@ -18,6 +18,7 @@ from rootmass.qc import (
     method_results,
     preview_selection,
     ratio_figure,
+    settings_text,
     reduction,
     selection,
     thumbnail,
@@ -224,3 +225,14 @@ def test_ratio_figure_marks_images_without_ratio():
     np.testing.assert_allclose(many.axes[0].lines[0].get_ydata(), np.linspace(0, 1, 100))
     with pytest.raises(ValueError):
         ratio_figure(["a"], [])
+
+
+def test_ratio_figure_names_the_settings():
+    rows = [{"method": "otsu", "sigma": "1.5", "grayscale": "luma"},
+            {"method": "fixed", "sigma": "1.5", "grayscale": "luma"}]
+    text = settings_text(rows)
+    assert text == "method fixed (1), otsu (1), sigma 1.5, grayscale luma"
+    for n in (2, 100):
+        figure = ratio_figure([f"i{i}" for i in range(n)], [0.5] * n, subtitle=text)
+        assert figure.axes[0].get_title() == f"Foreground ratio of {n} images\n{text}"
+    assert ratio_figure(["a"], [0.5]).axes[0].get_title() == "Foreground ratio of 1 image"

@@ -520,7 +520,7 @@ def _matplotlib_figure(width, height, **margins):
     return figure
 
 
-def ratio_figure(names, ratios, max_named=60):
+def ratio_figure(names, ratios, max_named=60, subtitle=None):
     """The foreground ratio of every image.
 
     Parameters
@@ -532,6 +532,9 @@ def ratio_figure(names, ratios, max_named=60):
     max_named : int, optional
         Up to this many images are drawn as labelled horizontal bars; more as
         points against their position in the list.
+    subtitle : str, optional
+        What the ratios were measured with (:func:`settings_text`), under the
+        title.
 
     Returns
     -------
@@ -542,10 +545,12 @@ def ratio_figure(names, ratios, max_named=60):
     values = np.array([np.nan if r is None else float(r) for r in ratios])
     missing = np.isnan(values)
     n = len(names)
+    title_lines = 1 if subtitle is None else 2
     if n <= max_named:
-        height = 1.2 + 0.22 * n
+        height = 1.05 + 0.15 * title_lines + 0.22 * n
         figure = _matplotlib_figure(
-            8, height, left=0.3, right=0.96, bottom=0.5 / height, top=1 - 0.35 / height
+            8, height, left=0.3, right=0.96, bottom=0.5 / height,
+            top=1 - (0.2 + 0.15 * title_lines) / height,
         )
         ax = figure.subplots()
         positions = np.arange(n)[::-1]
@@ -555,7 +560,7 @@ def ratio_figure(names, ratios, max_named=60):
         ax.set_xlabel("foreground ratio")
         where = positions[missing]
     else:
-        figure = _matplotlib_figure(10, 4, left=0.08, bottom=0.13, top=0.91)
+        figure = _matplotlib_figure(10, 4, left=0.08, bottom=0.13, top=0.95 - 0.04 * title_lines)
         ax = figure.subplots()
         positions = np.arange(n)
         ax.plot(positions, values, ".", color="tab:green", markersize=3)
@@ -566,7 +571,8 @@ def ratio_figure(names, ratios, max_named=60):
         xy = (np.zeros(where.size), where) if n <= max_named else (where, np.zeros(where.size))
         ax.plot(*xy, "x", color="tab:red", label=f"no ratio ({int(missing.sum())})")
         ax.legend(fontsize=8)
-    ax.set_title(f"Foreground ratio of {n} images", fontsize=9, pad=4)
+    title = f"Foreground ratio of {n} image{'' if n == 1 else 's'}"
+    ax.set_title(title if subtitle is None else f"{title}\n{subtitle}", fontsize=9, pad=4)
     return figure
 
 
