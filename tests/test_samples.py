@@ -68,6 +68,8 @@ def test_read_sheet_settings_metadata_and_line_numbers(tmp_path):
          "line 2, column 'method': 'magic' is not one of 'fixed', 'otsu'"),
         ("image\tsigma\na.jpg\t1\nb.jpg\tabc\n", "line 3, column 'sigma': 'abc' is not of type 'number'"),
         ("image\tsigma\na.jpg\t-1\n", "line 2, column 'sigma': -1 is less than the minimum of 0"),
+        ("image\tsigma\na.jpg\tnan\n", "line 2, column 'sigma': 'nan' is not of type 'number'"),
+        ("image\tvalue\na.jpg\tinf\n", "line 2, column 'value': 'inf' is not of type 'number'"),
         ("image\tvalue\na.jpg\t1.5\n", "line 2, column 'value': 1.5 is greater than the maximum of 1"),
         ("image\tpixel_size\na.jpg\tbig\n", "line 2, column 'pixel_size': 'big' is neither a number > 0 nor 'file'"),
         ("image\tforeground\na.jpg\tup\n", "line 2, column 'foreground': 'up' is not one of 'above', 'below'"),
@@ -213,12 +215,18 @@ def test_a_rows_settings_give_what_the_config_gives(workdir, tmp_path):
 
 
 def test_the_lessons_procedures_in_one_sheet(lesson_data, workdir):
-    """Root photos with the config's Otsu (procedure 1), and every other
-    procedure of the lesson in a row of its own."""
+    """Root photos with the config's Otsu (procedure 1), the same photos with
+    otsu_excluding_bright (procedure 4), and every other procedure of the
+    lesson in a row of its own."""
     sheet_rows = [{"image": f"data/{name}", "procedure": "root_mass"} for name in TRIALS]
     expected = {f"data/{name}": lesson_root_mass(lesson_data / name) for name in TRIALS}
     for procedure, (images, settings, lesson) in PROCEDURES.items():
-        if procedure == "enhanced_trials":  # the trials are procedure 1 here
+        if procedure == "enhanced_trials":  # the same photos again, in a folder of their own
+            link_images(lesson_data, workdir, images, subdir="enhanced")
+            for name in images:
+                sheet_rows.append({"image": f"enhanced/{name}", "procedure": procedure,
+                                   "method": "otsu_excluding_bright", "bright_cutoff": 0.95})
+                expected[f"enhanced/{name}"] = lesson(lesson_data / name)
             continue
         threshold = settings.get("threshold", {})
         for name in images:
@@ -229,7 +237,8 @@ def test_the_lessons_procedures_in_one_sheet(lesson_data, workdir):
                 "foreground": threshold.get("foreground", ""),
             })
             expected[f"data/{name}"] = lesson(lesson_data / name)
-    link_images(lesson_data, workdir, [Path(image).name for image in expected])
+    link_images(lesson_data, workdir, [Path(image).name for image in expected
+                                       if image.startswith("data/")])
     run_snakemake(workdir, "--cores", 2, "--config", f"samples={write_sheet(workdir, sheet_rows)}")
     rows = rows_by_image(workdir)
     assert set(rows) == set(expected)
@@ -267,13 +276,21 @@ def test_changing_one_row_reruns_only_its_batch(workdir):
     args = ["--cores", 2, "--config", f"samples={path}", "batch_max_images=2"]
     run_snakemake(workdir, *args)
     assert "Nothing to be done" in run_snakemake(workdir, *args, "-n").stdout
+    batches = {p.stem: p.read_text() for p in Path(workdir, "results", "measurements").glob("*.json")}
+    assert len(batches) == 2
+    (own,) = [b for b, text in batches.items() if "data/c.jpg" in text]
+    (other,) = set(batches) - {own}
     four_in_two_batches(workdir, images, value=0.4)  # the threshold of one image
-    plan = planned_jobs(run_snakemake(workdir, *args, "-n"))
+    result = run_snakemake(workdir, *args, "-n")
+    plan = planned_jobs(result)
     assert "grayscale_blur" not in plan
     assert (plan["threshold"], plan["save_mask"], plan["qc_images"]) == (1, 1, 1), plan
+    assert f"batch={own}" in result.stdout and f"batch={other}" not in result.stdout
     four_in_two_batches(workdir, images, sigma=2.0)  # the blur of one image
-    plan = planned_jobs(run_snakemake(workdir, *args, "-n"))
+    result = run_snakemake(workdir, *args, "-n")
+    plan = planned_jobs(result)
     assert (plan["grayscale_blur"], plan["threshold"], plan["save_mask"]) == (1, 1, 1), plan
+    assert f"batch={own}" in result.stdout and f"batch={other}" not in result.stdout
     run_snakemake(workdir, *args)
     rows = rows_by_image(workdir)
     assert [rows[i]["sigma"] for i in images] == ["1.5", "1.5", "2.0", "1.5"]
@@ -307,6 +324,8 @@ def test_areas_in_square_millimetres(workdir):
         ("images too", "config keys 'images' and 'samples' are both set"),
         ("group_by", "config key 'group_by': 'genotype' is not a column of the sample sheet 'samples.tsv'"),
         ("file without dpi", "samples sheet 'samples.tsv', line 3, column 'pixel_size': 'file', but 'data/b.jpg' cannot give it: it has no resolution (dpi) tag"),
+        ("area column", "samples sheet 'samples.tsv', line 1, column 'foreground_area_mm2': a metadata column may not take the name of a column of the results"),
+        ("nan sigma", "config key 'sigma': nan is not a finite number"),
     ],
 )
 def test_sheet_errors_stop_before_any_job(workdir, case, message):
@@ -317,10 +336,11 @@ def test_sheet_errors_stop_before_any_job(workdir, case, message):
         "missing image": {"image": "data/none.jpg"},
         "fixed without value": {"image": "data/b.jpg", "method": "fixed"},
         "file without dpi": {"image": "data/b.jpg", "pixel_size": "file"},
+        "area column": {"image": "data/b.jpg", "foreground_area_mm2": "3"},
     }.get(case, {"image": "data/b.jpg"})
     write_sheet(workdir, [{"image": "data/a.jpg", "plate": "1"}, second])
     extra = {"missing sheet": ["samples=nothing.tsv"], "images too": ["images=data/*.jpg"],
-             "group_by": ["group_by=[genotype]"]}.get(case, [])
+             "group_by": ["group_by=[genotype]"], "nan sigma": ["sigma=nan"]}.get(case, [])
     if case != "missing sheet":
         extra.append("samples=samples.tsv")
     result = run_snakemake(workdir, "--cores", 2, "--config", *extra, check=False)
@@ -328,6 +348,14 @@ def test_sheet_errors_stop_before_any_job(workdir, case, message):
     lines = [line for line in result.stderr.splitlines() if message in line]
     assert len(lines) == 1, result.stderr
     assert not Path(workdir, "results").exists() and not Path(workdir, "demo").exists()
+
+
+def test_null_on_the_command_line(workdir):
+    make_images(workdir, ["a.jpg"])
+    path = write_sheet(workdir, [{"image": "data/a.jpg", "plate": "7"}])
+    run_snakemake(workdir, "--cores", 2, "--config", f"samples={path}", "images=null",
+                  "pixel_size=null", "group_by=null", "qc=false")
+    assert [(r["image"], r["plate"]) for r in read_csv(workdir)] == [("data/a.jpg", "7")]
 
 
 def test_the_example_sheet_in_config_runs(workdir):

@@ -13,6 +13,7 @@ the sheet, the row by its line number in the file, and the column.
 """
 
 import csv
+import math
 import os
 from dataclasses import dataclass, field
 
@@ -80,6 +81,8 @@ def _typed(column, cell):
         try:
             number = float(cell)
         except ValueError:
+            return cell
+        if not math.isfinite(number):  # nan, inf: for the schema to refuse
             return cell
         return int(number) if number.is_integer() and "." not in cell else number
     return cell

@@ -87,8 +87,13 @@ if str(config.get("demo")).lower() in ("", "false", "null", "none"):
 for flag in ("qc", "keep_blurred"):  # `--config qc=false`
     if str(config.get(flag)).lower() in ("true", "false"):
         config[flag] = str(config[flag]).lower() == "true"
-if str(config.get("method_panel")).lower() in ("", "null", "none"):
-    config["method_panel"] = None
+for key in ("images", "samples", "group_by", "pixel_size", "method_panel"):
+    if str(config.get(key)).lower() in ("", "null", "none"):  # `--config images=null`
+        config[key] = None
+nested = config["threshold"] if isinstance(config.get("threshold"), dict) else {}
+for key, value in [*config.items(), *((f"threshold.{k}", v) for k, v in nested.items())]:
+    if isinstance(value, float) and not math.isfinite(value):  # --config sigma=nan
+        raise WorkflowError(f"config key '{key}': {value!r} is not a finite number")
 try:
     validate(config, "../schemas/config.schema.yaml")
 except WorkflowError as error:
@@ -201,7 +206,9 @@ def find_samples():
         with open(SHEET_SCHEMA, encoding="utf-8") as f:
             schema = yaml.safe_load(f)
         try:
-            samples, metadata = read_sheet(sheet, schema, reserved=RESULT_COLUMNS)
+            samples, metadata = read_sheet(
+                sheet, schema, reserved=RESULT_COLUMNS + AREA_COLUMNS
+            )
             demo = set(demo_names())
             for sample in samples:
                 if os.path.normpath(sample.image) not in demo and not os.path.isfile(sample.image):
@@ -255,8 +262,10 @@ def image_dpi(image):
     try:
         with PIL.Image.open(image) as opened:
             return opened.info.get("dpi")
-    except Exception:
-        return None
+    except Exception as error:
+        raise WorkflowError(
+            f"cannot read the resolution (dpi) tag of {image!r}: {error}"
+        ) from None
 
 
 def megapixels(image):
