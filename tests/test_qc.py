@@ -120,11 +120,15 @@ def test_contact_sheet_lays_out_labelled_cells():
     page = contact_sheet(thumbs, ["a.jpg\nratio 0.1", "b.jpg", "c.jpg"], columns=2, cell=50)
     assert page.dtype == np.uint8 and page.shape[2] == 3
     rows, columns = 2, 2
+    tall = thumbs[0].shape[0]  # a landscape image: less tall than the cell is wide
+    assert tall < 50
     assert page.shape[1] == columns * (50 + 12)
-    assert page.shape[0] == rows * (50 + 34 + 12)
-    # the first thumbnail is pasted, the empty cell is white but for its label
-    assert (page[:60, :62] != 255).sum() > 1000
-    assert (page[6:56, 62:124] == 255).all()
+    assert page.shape[0] == rows * (tall + 34 + 12)  # no blank band above the pictures
+    # the first thumbnail is pasted right under the margin, the empty cell is
+    # white but for its label
+    assert (page[6, 6:56] != 255).any() and (page[:6] == 255).all()
+    assert (page[:tall + 6, :62] != 255).sum() > 1000
+    assert (page[6 : tall + 6, 62:124] == 255).all()
     with pytest.raises(ValueError, match="labels"):
         contact_sheet(thumbs, ["a"])
     with pytest.raises(ValueError, match="larger than cell"):

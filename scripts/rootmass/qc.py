@@ -471,7 +471,9 @@ def contact_sheet(thumbnails, labels, columns=8, cell=200, label_height=34):
         One per thumbnail; up to two lines (split at ``\\n``) under it.
     columns : int, optional
     cell : int, optional
-        Side of the square each thumbnail sits in (centred, at its foot).
+        Width of each thumbnail's cell; each row is as tall as the page's
+        tallest thumbnail (at most ``cell``), and each thumbnail sits centred
+        at its foot, right above its label.
     label_height : int, optional
 
     Returns
@@ -488,7 +490,8 @@ def contact_sheet(thumbnails, labels, columns=8, cell=200, label_height=34):
     columns = min(columns, len(thumbnails))
     rows = math.ceil(len(thumbnails) / columns)
     pad = 6
-    width, height = cell + 2 * pad, cell + label_height + 2 * pad
+    tallest = max((np.asarray(t).shape[0] for t in thumbnails if t is not None), default=0)
+    width, height = cell + 2 * pad, tallest + label_height + 2 * pad
     page = Image.new("RGB", (columns * width, rows * height), "white")
     draw = ImageDraw.Draw(page)
     for i, (small, label) in enumerate(zip(thumbnails, labels)):
@@ -500,9 +503,9 @@ def contact_sheet(thumbnails, labels, columns=8, cell=200, label_height=34):
             tile = _rgb(small)
             if max(tile.size) > cell:
                 raise ValueError(f"a thumbnail of {tile.size} is larger than cell {cell}")
-            page.paste(tile, (x + (cell - tile.width) // 2, y + cell - tile.height))
+            page.paste(tile, (x + (cell - tile.width) // 2, y + tallest - tile.height))
         for line_number, line in enumerate(label.split("\n")[:2]):
-            _text(draw, (x, y + cell + 2 + 15 * line_number), line, size=12, width=cell)
+            _text(draw, (x, y + tallest + 2 + 15 * line_number), line, size=12, width=cell)
     return np.asarray(page)
 
 
