@@ -99,12 +99,25 @@ class Page:
 
     def listed(self):
         """The labels of the results listed in the menu: the first cell of
-        every row with a view button."""
+        every row with a view button, once the list has stopped growing (a
+        loaded machine renders a long list over several frames)."""
         from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import WebDriverWait
 
         self.wait_for(By.CSS_SELECTOR, "a[iconname='eye']")
-        rows = self.driver.find_elements(By.XPATH, "//tr[.//a[@iconname='eye']]")
-        return [row.find_element(By.TAG_NAME, "td").text for row in rows]
+        script = (
+            "return Array.from(document.querySelectorAll('tr'))"
+            ".filter(tr => tr.querySelector(\"a[iconname='eye']\"))"
+            ".map(tr => tr.querySelector('td').textContent.trim());"
+        )
+        seen = []
+
+        def settled(driver):
+            labels = driver.execute_script(script)
+            seen.append(labels)
+            return len(seen) >= 3 and seen[-1] == seen[-2] == seen[-3] and labels
+
+        return WebDriverWait(self.driver, WAIT, poll_frequency=0.3).until(settled)
 
     def view(self, label):
         """Click the view button of the result labelled `label`."""
