@@ -18,6 +18,7 @@ include: "workflow/rules/demo.smk"
 include: "workflow/rules/preprocess.smk"
 include: "workflow/rules/threshold.smk"
 include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/qc.smk"
 
 
@@ -29,6 +30,7 @@ rule all:
     input:
         rules.aggregate.output,
         rules.summary.output,
+        evaluation_outputs(),
         qc_outputs(),
 
 

@@ -20,7 +20,10 @@ with job_log(snakemake.log[0]):
             raise ValueError(row["error"])
         blurred = load_array(image_file(snakemake.input.blurred, key, ".npy"))
         original = load_picture(image_file(snakemake.input.previews, key, ".jpg"))
-        results = method_results(blurred, params.foreground, params.bright_cutoff)
+        results = method_results(
+            blurred, params.foreground, params.bright_cutoff,
+            marker_min_area=params.markers[0], marker_margin=params.markers[1],
+        )
         figure = method_figure(params.image, original, results)
     except Exception as error:
         reason = on_error(params.image, error)

@@ -42,7 +42,9 @@ with job_log(snakemake.log[0]):
                 settings = settings_for(params.settings, image)
                 plot = panel.render(
                     histogram(blurred)[0], row["threshold"], settings["foreground"],
-                    settings["bright_cutoff"],
+                    # pixels at or above it are never foreground
+                    settings["bright_cutoff"]
+                    if settings["method"] == "otsu_excluding_bright" else None,
                 )
                 figure = image_figure(image, original, selected, plot, row["ratio"])
                 thumbnails[str(i)] = thumbnail(selected, params.thumbnail_side)

@@ -6,7 +6,7 @@ from rootmass.cache import read_blurred
 from rootmass.io import save_json
 from rootmass.jobs import OnError, job_log
 from rootmass.samples import settings_for
-from rootmass.thresholding import threshold_value
+from rootmass.thresholding import method_exclusion, threshold_value
 
 params = snakemake.params
 on_error = OnError(snakemake.config["on_error"], "threshold")
@@ -17,9 +17,13 @@ with job_log(snakemake.log[0]):
         if reason is None:
             settings = settings_for(params.settings, row["image"])
             try:
+                _, excluded = method_exclusion(
+                    blurred, settings["method"], settings["bright_cutoff"],
+                    settings["marker_min_area"], settings["marker_margin"],
+                )
                 t = threshold_value(
                     blurred, settings["method"], value=settings["value"],
-                    bright_cutoff=settings["bright_cutoff"],
+                    bright_cutoff=settings["bright_cutoff"], excluded=excluded,
                 )
                 rows.append({"image": row["image"], "threshold": t})
             except Exception as error:

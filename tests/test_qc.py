@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import skimage.filters
 
+from rootmass.thresholding import MARKER_MIN_AREA, marker_region
 from rootmass.qc import (
     PANEL_METHODS,
     HistogramPanel,
@@ -195,6 +196,10 @@ def test_method_results_are_the_workflows_thresholds():
         if result["method"] == "otsu_excluding_bright":
             t = skimage.filters.threshold_otsu(BLURRED[BLURRED < 0.6])
             expected = (BLURRED < t) & (BLURRED < 0.6)
+        elif result["method"] == "otsu_excluding_markers":
+            region = marker_region(BLURRED, 0.6, MARKER_MIN_AREA, 14)
+            t = skimage.filters.threshold_otsu(BLURRED[~region])
+            expected = (BLURRED < t) & ~region
         else:
             t = getattr(skimage.filters, f"threshold_{result['method']}")(BLURRED)
             expected = BLURRED < t
@@ -210,10 +215,12 @@ def test_a_method_without_threshold_gives_its_reason():
     minimum = next(r for r in results if r["method"] == "minimum")
     assert "error" in minimum and "t" not in minimum
     figure = method_figure("flat.png", flat, results)
-    # a grid of 3 x 3 cells of the image's size (20 x 20), each under a title
-    assert figure.shape == (8 + 22 + 6 + 3 * (22 + 20 + 8), 8 + 3 * (20 + 8), 3)
-    # the minimum's cell (the sixth) has the reason in dark red, no picture
-    x, y = 8 + 2 * 28, 8 + 22 + 6 + 50
+    # the original and 9 methods: a grid of 5 x 2 cells of the image's size
+    # (20 x 20), each under a title
+    assert figure.shape == (8 + 22 + 6 + 2 * (22 + 20 + 8), 8 + 5 * (20 + 8), 3)
+    # the minimum's cell (the sixth: second row, first column) has the
+    # reason in dark red, no picture
+    x, y = 8, 8 + 22 + 6 + 50
     cell = figure[y + 22 : y + 22 + 20 + 8, x : x + 20].astype(int)
     assert (np.abs(cell - [139, 0, 0]).sum(axis=2) < 80).any()
 

@@ -12,6 +12,7 @@ import skimage as ski
 from PIL import Image
 
 from conftest import link_images, png_size, run_snakemake
+from rootmass.thresholding import MARKER_MIN_AREA, marker_region
 from test_workflow import lesson_enhanced_root_mass, lesson_root_mass, planned_jobs
 
 QC_RULES = ("qc_images", "contact_sheets", "qc_ratios", "method_panel")
@@ -48,10 +49,13 @@ def test_qc_outputs_and_the_method_panel_match_the_lessons_code(lesson_data, wor
     blurred = ski.filters.gaussian(iio.imread(uri=image, mode="L"), sigma=1.5)
     panel = {r["method"]: r for r in json.loads((qc / "method-panel.json").read_text())}
     assert set(panel) == {"otsu", "isodata", "li", "mean", "minimum", "triangle", "yen",
-                          "otsu_excluding_bright"}
+                          "otsu_excluding_bright", "otsu_excluding_markers"}
     for method, result in panel.items():
         if method == "otsu_excluding_bright":
             t = ski.filters.threshold_otsu(blurred[blurred < 0.95])
+        elif method == "otsu_excluding_markers":
+            region = marker_region(blurred, 0.95, MARKER_MIN_AREA, 14)
+            t = ski.filters.threshold_otsu(blurred[~region])
         else:
             try:
                 t = getattr(ski.filters, f"threshold_{method}")(blurred)

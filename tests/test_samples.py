@@ -37,7 +37,8 @@ from test_workflow import (
 
 SCHEMA = yaml.safe_load((ROOT / "workflow" / "schemas" / "samples.schema.yaml").read_text())
 DEFAULTS = {"grayscale": "luma", "sigma": 1.5, "method": "otsu", "value": None,
-            "foreground": "above", "bright_cutoff": 0.95, "pixel_size": None}
+            "foreground": "above", "bright_cutoff": 0.95, "marker_min_area": 0.0005,
+            "marker_margin": None, "pixel_size": None}
 
 
 def sheet(tmp_path, text, name="s.tsv"):
@@ -103,13 +104,21 @@ def test_resolve_settings_and_what_each_stage_uses():
     with pytest.raises(SheetError, match=r"'s.tsv', line 7, column 'value': method 'fixed' needs"):
         resolve_settings(DEFAULTS, Sample("b.jpg", 7, settings={"method": "fixed"}), "s.tsv")
     # a setting the method does not use is not a stage's setting
-    assert stage_settings("threshold", DEFAULTS) == {"method": "otsu", "value": None,
-                                                     "bright_cutoff": None}
+    assert stage_settings("threshold", DEFAULTS) == {
+        "method": "otsu", "value": None, "bright_cutoff": None, "marker_min_area": None,
+        "marker_margin": None}
     assert stage_settings("threshold", {**DEFAULTS, "value": 0.2}) == stage_settings(
         "threshold", DEFAULTS)
     assert stage_settings("threshold", settings)["value"] == 0.3
     excluding = {**DEFAULTS, "method": "otsu_excluding_bright"}
     assert stage_settings("save_mask", excluding)["bright_cutoff"] == 0.95
+    assert stage_settings("save_mask", excluding)["marker_margin"] is None
+    markers = {**DEFAULTS, "method": "otsu_excluding_markers"}
+    assert stage_settings("threshold", markers) == {
+        "method": "otsu_excluding_markers", "value": None, "bright_cutoff": 0.95,
+        "marker_min_area": 0.0005, "marker_margin": 14}  # ceil(4 * 1.5) + 8
+    assert stage_settings("threshold", {**markers, "sigma": 3, "marker_margin": 5})[
+        "marker_margin"] == 5
     assert stage_settings("grayscale_blur", settings) == {"grayscale": "luma", "sigma": 1.5}
     params = {"default": {"sigma": 1}, "images": {"b.jpg": {"sigma": 2}}}
     assert settings_for(params, "a.jpg") == {"sigma": 1}

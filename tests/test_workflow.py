@@ -272,7 +272,8 @@ def test_stages_are_rules_that_snakemake_can_address(workdir):
     listed = run_snakemake(workdir, "--list-rules", *args).stdout.split()
     assert sorted(listed) == sorted(
         ["all", "demo_images", "grayscale_blur", "threshold", "save_mask", "aggregate",
-         "qc_images", "contact_sheets", "qc_ratios", "method_panel", "summary"])
+         "qc_images", "contact_sheets", "qc_ratios", "method_panel", "summary",
+         "evaluate", "evaluation"])
     edges = rule_graph(workdir, *args)
     chain = ["demo_images", "grayscale_blur", "threshold", "save_mask", "aggregate", "all"]
     assert set(zip(chain, chain[1:])) <= edges, edges
@@ -284,7 +285,8 @@ def test_stages_are_rules_that_snakemake_can_address(workdir):
     plan = planned_jobs(run_snakemake(workdir, *args, "-n", "--forcerun", "grayscale_blur"))
     assert plan == {"grayscale_blur": 2, "threshold": 2, "save_mask": 2, "qc_images": 2,
                     "aggregate": 1, "contact_sheets": 1, "qc_ratios": 1,
-                    "method_panel": 1, "summary": 1, "all": 1}, plan
+                    "method_panel": 1, "summary": 1, "evaluate": 2, "evaluation": 1,
+                    "all": 1}, plan
     # --until a stage: nothing after it
     plan = planned_jobs(run_snakemake(
         workdir, *args, "-n", "--forcerun", "grayscale_blur", "--until", "threshold"))
@@ -315,8 +317,12 @@ def test_stages_are_rules_that_snakemake_can_address(workdir):
         (["batch_max_images=1"], {}),
         (["keep_blurred=false"], {}),
         (["threshold={value: 0.2}"], {}),  # otsu uses no value
-        # nor a cutoff; but the method panel shows otsu_excluding_bright too
-        (["threshold={bright_cutoff: 0.5}"], {"method_panel": 1, "all": 1}),
+        # nor a cutoff; but the method panel and the evaluation (of the demo's
+        # truth) try the exclusions too
+        (["threshold={bright_cutoff: 0.5}"],
+         {"method_panel": 1, "evaluate": 2, "evaluation": 1, "all": 1}),
+        (["threshold={marker_margin: 3}"],
+         {"method_panel": 1, "evaluate": 2, "evaluation": 1, "all": 1}),
     ],
 )
 def test_settings_that_cannot_change_a_stage_do_not_rerun_it(workdir, change, planned):

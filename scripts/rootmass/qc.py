@@ -27,9 +27,12 @@ import numpy as np
 
 from .thresholding import (
     AUTOMATIC_METHODS,
+    EXCLUSION_METHODS,
+    MARKER_MIN_AREA,
     foreground_mask,
     foreground_ratio,
     image_histogram,
+    method_exclusion,
     threshold_value,
 )
 
@@ -53,12 +56,13 @@ __all__ = [
     "group_figure",
     "method_results",
     "method_figure",
+    "evaluation_figure",
 ]
 
 #: Bins of the histogram over [0, 1], as the lesson plots it.
 HISTOGRAM_BINS = 256
 #: The methods of the method panel: every automatic one.
-PANEL_METHODS = (*AUTOMATIC_METHODS, "otsu_excluding_bright")
+PANEL_METHODS = (*AUTOMATIC_METHODS, *EXCLUSION_METHODS)
 #: Largest side, in pixels, of an image panel in a figure (the previews).
 FIGURE_SIDE = 600
 #: Space around and between panels, and the height of a panel's title.
@@ -645,7 +649,7 @@ def group_figure(groups, ratios, subtitle):
 
 def method_results(
     blurred, foreground="above", bright_cutoff=0.95, methods=PANEL_METHODS,
-    preview_side=FIGURE_SIDE,
+    preview_side=FIGURE_SIDE, marker_min_area=MARKER_MIN_AREA, marker_margin=14,
 ):
     """Threshold one blurred image with every automatic method.
 
@@ -654,9 +658,11 @@ def method_results(
     blurred : (M, N) ndarray of float
     foreground : {'above', 'below'}, optional
     bright_cutoff : float, optional
-        For ``'otsu_excluding_bright'``.
+        For the :data:`EXCLUSION_METHODS`.
     methods : sequence of str, optional
     preview_side : int, optional
+    marker_min_area, marker_margin : optional
+        For ``'otsu_excluding_markers'``: see :func:`marker_region`.
 
     Returns
     -------
@@ -674,12 +680,17 @@ def method_results(
     results = []
     for method in methods:
         try:
-            t = threshold_value(blurred, method, bright_cutoff=bright_cutoff, hist=hist)
+            cutoff, excluded = method_exclusion(
+                blurred, method, bright_cutoff, marker_min_area, marker_margin
+            )
+            t = threshold_value(
+                blurred, method, bright_cutoff=bright_cutoff, hist=hist, excluded=excluded
+            )
         except ValueError as error:
             results.append({"method": method, "error": str(error)})
             continue
-        cutoff = bright_cutoff if method == "otsu_excluding_bright" else None
-        mask = foreground_mask(blurred, t, foreground, cutoff)
+        mask = foreground_mask(blurred, t, foreground, cutoff, excluded)
+        del excluded
         results.append(
             {"method": method, "t": t, "ratio": foreground_ratio(mask)[2],
              "preview": coverage(mask, factor)}
@@ -688,7 +699,7 @@ def method_results(
     return results
 
 
-def method_figure(name, image, results, columns=3):
+def method_figure(name, image, results, columns=None):
     """The method panel: the original, then each method's foreground.
 
     Parameters
@@ -699,6 +710,7 @@ def method_figure(name, image, results, columns=3):
     results : list of dict
         From :func:`method_results`.
     columns : int, optional
+        Cells per row: by default 3, or 5 for more than 9 cells.
 
     Returns
     -------
@@ -706,6 +718,8 @@ def method_figure(name, image, results, columns=3):
     """
     from PIL import Image, ImageDraw
 
+    if columns is None:
+        columns = 3 if len(results) + 1 <= 9 else 5
     original = _rgb(as_display(image))
     cell_w, cell_h = original.size
     rows = math.ceil((len(results) + 1) / columns)
@@ -733,3 +747,57 @@ def method_figure(name, image, results, columns=3):
             page.paste(content.resize((cell_w, cell_h)) if content.size != (cell_w, cell_h)
                        else content, (x, y + TITLE))
     return np.asarray(page)
+
+
+def evaluation_figure(rows, methods):
+    """F1 by method: each scored image's F1 as a point, the mean as a bar,
+    the methods best first, the best one named as such.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        Per method and image: ``method``, and ``f1`` or ``error`` (scored 0,
+        drawn as a red cross).
+    methods : sequence of dict
+        :func:`rootmass.evaluation.compare_methods` of ``rows``.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+    """
+    order = sorted(methods, key=lambda m: (-m["mean_f1"], -m["mean_iou"]))
+    n = len(order)
+    height = 1.3 + 0.32 * n
+    figure = _matplotlib_figure(
+        8, height, left=0.3, right=0.96, bottom=0.55 / height, top=1 - 0.5 / height
+    )
+    ax = figure.subplots()
+    images = len({row["image"] for row in rows})
+    for position, method in enumerate(order):
+        y = n - 1 - position
+        colour = "tab:green" if method["best"] else "tab:blue"
+        ax.barh(y, method["mean_f1"], color=colour, alpha=0.25, height=0.7)
+        scores = [r for r in rows if r["method"] == method["method"]]
+        good = [float(r["f1"]) for r in scores if not r.get("error")]
+        failed = len(scores) - len(good)
+        jitter = np.linspace(-0.2, 0.2, len(good)) if len(good) > 1 else np.zeros(len(good))
+        ax.plot(good, y + jitter, ".", color=colour, markersize=4)
+        if failed:
+            ax.plot([0.0] * failed, [y] * failed, "x", color="tab:red")
+        ax.text(min(method["mean_f1"], 1.0) + 0.01, y + 0.38,
+                f"mean {method['mean_f1']:.3f}", fontsize=7, va="top")
+    labels = [m["method"] + ("  (best)" if m["best"] else "") for m in order]
+    ax.set_yticks(np.arange(n)[::-1], labels, fontsize=8)
+    for label, method in zip(ax.get_yticklabels(), order):
+        if method["best"]:
+            label.set_fontweight("bold")
+    ax.set_xlim(0, 1.08)
+    ax.set_ylim(-0.6, n - 0.4)
+    ax.set_xlabel("F1 (Dice) of the mask against the truth, per image", fontsize=8)
+    ax.tick_params(axis="x", labelsize=8)
+    ax.set_title(
+        f"Each method against the ground truth of {images} image"
+        f"{'' if images == 1 else 's'}: F1 per image (points), mean (bar)",
+        fontsize=9, pad=4,
+    )
+    return figure

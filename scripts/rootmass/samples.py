@@ -38,17 +38,21 @@ SETTINGS = {
     "value": "threshold.value",
     "foreground": "threshold.foreground",
     "bright_cutoff": "threshold.bright_cutoff",
+    "marker_min_area": "threshold.marker_min_area",
+    "marker_margin": "threshold.marker_margin",
     "pixel_size": "pixel_size",
+    "truth": "truth",
 }
 #: The settings each stage uses.
 STAGE_SETTINGS = {
     "grayscale_blur": ("grayscale", "sigma"),
-    "threshold": ("method", "value", "bright_cutoff"),
-    "save_mask": ("method", "foreground", "bright_cutoff", "sigma", "grayscale", "pixel_size"),
-    "qc_images": ("foreground", "bright_cutoff"),
+    "threshold": ("method", "value", "bright_cutoff", "marker_min_area", "marker_margin"),
+    "save_mask": ("method", "foreground", "bright_cutoff", "marker_min_area",
+                  "marker_margin", "sigma", "grayscale", "pixel_size"),
+    "qc_images": ("method", "foreground", "bright_cutoff"),
 }
 #: The settings whose cells are read as numbers.
-NUMERIC = ("sigma", "value", "bright_cutoff", "pixel_size")
+NUMERIC = ("sigma", "value", "bright_cutoff", "marker_min_area", "marker_margin", "pixel_size")
 
 
 class SheetError(ValueError):
@@ -257,14 +261,24 @@ def stage_settings(stage, settings):
     """The settings a stage uses of an image's settings.
 
     The value of a threshold is only used by method ``fixed``, the bright
-    cutoff only by ``otsu_excluding_bright``: for other methods they are
-    None, so that changing them changes nothing a stage depends on.
+    cutoff only by the exclusion methods, the markers' area and margin only
+    by ``otsu_excluding_markers``: for other methods they are None, so that
+    changing them changes nothing a stage depends on. A margin of None is
+    the default of the image's sigma (:func:`rootmass.thresholding.marker_margin`).
     """
+    from .thresholding import EXCLUSION_METHODS, marker_margin
+
     used = {key: settings[key] for key in STAGE_SETTINGS[stage]}
-    if "value" in used and settings["method"] != "fixed":
+    method = settings["method"]
+    if "value" in used and method != "fixed":
         used["value"] = None
-    if "bright_cutoff" in used and settings["method"] != "otsu_excluding_bright":
+    if "bright_cutoff" in used and method not in EXCLUSION_METHODS:
         used["bright_cutoff"] = None
+    for key in ("marker_min_area", "marker_margin"):
+        if key in used and method != "otsu_excluding_markers":
+            used[key] = None
+    if used.get("marker_margin", 0) is None and method == "otsu_excluding_markers":
+        used["marker_margin"] = marker_margin(settings["sigma"])
     return used
 
 

@@ -24,11 +24,16 @@ __all__ = [
     "AUTOMATIC_METHODS",
     "HISTOGRAM_METHODS",
     "THRESHOLD_METHODS",
+    "EXCLUSION_METHODS",
     "FOREGROUND_SIDES",
+    "MARKER_MIN_AREA",
     "to_grayscale",
     "blur",
     "image_histogram",
     "threshold_value",
+    "marker_margin",
+    "marker_region",
+    "method_exclusion",
     "foreground_mask",
     "foreground_ratio",
     "segment",
@@ -43,8 +48,18 @@ AUTOMATIC_METHODS = ("otsu", "isodata", "li", "mean", "minimum", "triangle", "ye
 #: (``skimage.filters.threshold_<name>(hist=...)``), which several of them
 #: can then share: see :func:`image_histogram`.
 HISTOGRAM_METHODS = ("otsu", "isodata", "minimum", "yen")
+#: The methods that leave bright markers (labels, circles, rulers) out:
+#: the lesson's ``otsu_excluding_bright`` (the pixels at or above the cutoff,
+#: which leaves the markers' blurred rims as foreground) and
+#: ``otsu_excluding_markers`` (the markers whole, rims included: see
+#: :func:`marker_region`).
+EXCLUSION_METHODS = ("otsu_excluding_bright", "otsu_excluding_markers")
 #: Ways of choosing the threshold ``t``.
-THRESHOLD_METHODS = ("fixed", *AUTOMATIC_METHODS, "otsu_excluding_bright")
+THRESHOLD_METHODS = ("fixed", *AUTOMATIC_METHODS, *EXCLUSION_METHODS)
+#: A bright region is a marker if it covers at least this fraction of the
+#: image (0.05 %). On the lesson's photos the circle and the label cover
+#: 0.11 to 0.33 % each, the brightest parts of roots at most 0.017 %.
+MARKER_MIN_AREA = 0.0005
 #: Which side of ``t`` is foreground.
 FOREGROUND_SIDES = ("above", "below")
 
@@ -186,7 +201,127 @@ def image_histogram(blurred):
     return histogram(blurred.reshape(-1), 256, source_range="image")
 
 
-def threshold_value(blurred, method="otsu", value=None, bright_cutoff=0.95, hist=None):
+def _check_excluded(blurred, excluded):
+    """Raise ValueError unless ``excluded`` is a mask of ``blurred``'s shape."""
+    if excluded is None:
+        raise ValueError("method 'otsu_excluding_markers' needs the excluded region")
+    excluded = np.asarray(excluded, dtype=bool)
+    if excluded.shape != np.shape(blurred):
+        raise ValueError(
+            f"the excluded region is {excluded.shape}, the image {np.shape(blurred)}"
+        )
+    return excluded
+
+
+def marker_margin(sigma):
+    """How far the blur spreads a marker's edge: the default ``margin`` of
+    :func:`marker_region`.
+
+    Parameters
+    ----------
+    sigma : float
+        The Gaussian blur's sigma, in pixels.
+
+    Returns
+    -------
+    margin : int
+        ``ceil(4 * sigma) + 8`` pixels: the blur's reach (4 sigma) and the
+        photo's own soft edge. Measured on the lesson's photos with
+        ``otsu_excluding_bright``'s threshold, the rim around the circle and the
+        label ends 7 to 9 pixels out at sigma 1.5 (trial photos) and 12 at
+        sigma 1.0 (maize-root-cluster.jpg).
+
+    Examples
+    --------
+    >>> marker_margin(1.5), marker_margin(0)
+    (14, 8)
+    """
+    if (
+        isinstance(sigma, bool)
+        or not isinstance(sigma, (int, float, np.integer, np.floating))
+        or not sigma >= 0
+        or not np.isfinite(sigma)
+    ):
+        raise ValueError(f"sigma must be a finite number >= 0; got {sigma!r}")
+    return int(np.ceil(4 * sigma)) + 8
+
+
+def marker_region(blurred, bright_cutoff=0.95, min_area=MARKER_MIN_AREA, margin=14):
+    """The bright markers of an image (labels, circles, rulers), grown by
+    their blurred rims: the pixels ``otsu_excluding_markers`` leaves out.
+
+    A marker is a connected region (8-connected) of pixels
+    ``blurred >= bright_cutoff`` that covers at least ``min_area`` of the
+    image, with its holes (a label's dark digits) filled. Smaller bright
+    regions, such as the brightest parts of roots, are not markers. The
+    region returned is every pixel within ``margin`` pixels (Euclidean
+    distance) of a marker: the blur spreads a marker's brightness that far,
+    which leaves a rim above the threshold around it.
+
+    Parameters
+    ----------
+    blurred : (M, N) ndarray of float
+    bright_cutoff : float, optional
+        In [0, 1].
+    min_area : float, optional
+        Fraction of the image's pixels, in [0, 1].
+    margin : int, optional
+        Pixels, >= 0: :func:`marker_margin` of the blur's sigma.
+
+    Returns
+    -------
+    region : (M, N) ndarray of bool
+    """
+    from scipy import ndimage as ndi
+
+    blurred = _check_gray(blurred)
+    _check_unit_interval("threshold.bright_cutoff", bright_cutoff)
+    _check_unit_interval("threshold.marker_min_area", min_area)
+    if isinstance(margin, bool) or not isinstance(margin, (int, np.integer)) or margin < 0:
+        raise ValueError(f"threshold.marker_margin must be an integer >= 0; got {margin!r}")
+    bright = blurred >= bright_cutoff
+    labels, count = ndi.label(bright, structure=np.ones((3, 3), dtype=bool))
+    region = np.zeros(blurred.shape, dtype=bool)
+    if count == 0:
+        return region
+    areas = np.bincount(labels.reshape(-1), minlength=count + 1)
+    areas[0] = 0
+    height, width = blurred.shape
+    objects = ndi.find_objects(labels)
+    for index in np.flatnonzero(areas >= max(1, min_area * blurred.size)):
+        rows, cols = objects[index - 1]
+        top, left = max(0, rows.start - margin - 1), max(0, cols.start - margin - 1)
+        bottom = min(height, rows.stop + margin + 1)
+        right = min(width, cols.stop + margin + 1)
+        marker = ndi.binary_fill_holes(labels[top:bottom, left:right] == index)
+        if margin:
+            marker = ndi.distance_transform_edt(~marker) <= margin
+        region[top:bottom, left:right] |= marker
+    return region
+
+
+def method_exclusion(
+    blurred, method, bright_cutoff=0.95, marker_min_area=MARKER_MIN_AREA, marker_margin=14
+):
+    """What a method leaves out of the foreground, as :func:`threshold_value`
+    and :func:`foreground_mask` take it.
+
+    Returns
+    -------
+    cutoff : float or None
+        ``bright_cutoff`` for ``'otsu_excluding_bright'``, else None.
+    excluded : (M, N) ndarray of bool or None
+        :func:`marker_region` for ``'otsu_excluding_markers'``, else None.
+    """
+    _check_choice("threshold.method", method, THRESHOLD_METHODS)
+    if method == "otsu_excluding_markers":
+        return None, marker_region(blurred, bright_cutoff, marker_min_area, marker_margin)
+    return (bright_cutoff if method == "otsu_excluding_bright" else None), None
+
+
+def threshold_value(
+    blurred, method="otsu", value=None, bright_cutoff=0.95, hist=None, excluded=None
+):
     """Choose the threshold ``t`` for a blurred image.
 
     Parameters
@@ -194,12 +329,14 @@ def threshold_value(blurred, method="otsu", value=None, bright_cutoff=0.95, hist
     blurred : (M, N) ndarray of float
         Blurred grayscale image in [0, 1].
     method : {'fixed', 'otsu', 'isodata', 'li', 'mean', 'minimum', 'triangle', \
-'yen', 'otsu_excluding_bright'}, optional
+'yen', 'otsu_excluding_bright', 'otsu_excluding_markers'}, optional
         ``'fixed'``: ``t = value``. ``'otsu'``, ``'isodata'``, ``'li'``,
         ``'mean'``, ``'minimum'``, ``'triangle'``, ``'yen'``: scikit-image's
         ``skimage.filters.threshold_<method>`` of the whole image.
         ``'otsu_excluding_bright'`` (the lesson's "enhanced" root mass): Otsu's
         threshold of only the pixels ``blurred < bright_cutoff``.
+        ``'otsu_excluding_markers'``: Otsu's threshold of the pixels outside
+        ``excluded``, the image's :func:`marker_region`.
     value : float, optional
         The threshold of method ``'fixed'``, in [0, 1].
     bright_cutoff : float, optional
@@ -208,6 +345,9 @@ def threshold_value(blurred, method="otsu", value=None, bright_cutoff=0.95, hist
         The image's :func:`image_histogram`, used by the
         :data:`HISTOGRAM_METHODS` instead of computing it again (the result
         is the same).
+    excluded : (M, N) ndarray of bool
+        For ``'otsu_excluding_markers'`` (required): the pixels to leave out,
+        :func:`marker_region` of the image.
 
     Returns
     -------
@@ -217,7 +357,7 @@ def threshold_value(blurred, method="otsu", value=None, bright_cutoff=0.95, hist
     ------
     ValueError
         If ``value`` is missing or outside [0, 1] for ``'fixed'``, no pixel
-        is left below ``bright_cutoff``, or the method finds no threshold
+        is left below ``bright_cutoff`` or outside ``excluded``, or the method finds no threshold
         (``'minimum'`` on a histogram without two maxima).
     """
     _check_choice("threshold.method", method, THRESHOLD_METHODS)
@@ -240,6 +380,12 @@ def threshold_value(blurred, method="otsu", value=None, bright_cutoff=0.95, hist
             return float(function(hist=hist) if shared else function(blurred))
         except RuntimeError as error:  # threshold_minimum: no two maxima
             raise ValueError(f"threshold method {method!r}: {error}") from None
+    if method == "otsu_excluding_markers":
+        excluded = _check_excluded(blurred, excluded)
+        kept = blurred[~excluded]
+        if kept.size == 0:
+            raise ValueError("the bright markers cover the whole image: no pixels left to threshold")
+        return float(skimage.filters.threshold_otsu(kept))
     _check_unit_interval("threshold.bright_cutoff", bright_cutoff)
     kept = blurred[blurred < bright_cutoff]
     if kept.size == 0:
@@ -250,7 +396,7 @@ def threshold_value(blurred, method="otsu", value=None, bright_cutoff=0.95, hist
     return float(skimage.filters.threshold_otsu(kept))
 
 
-def foreground_mask(blurred, t, foreground="above", bright_cutoff=None):
+def foreground_mask(blurred, t, foreground="above", bright_cutoff=None, excluded=None):
     """Apply a threshold.
 
     Parameters
@@ -265,6 +411,9 @@ def foreground_mask(blurred, t, foreground="above", bright_cutoff=None):
     bright_cutoff : float, optional
         If given, pixels ``blurred >= bright_cutoff`` are never foreground
         (method ``'otsu_excluding_bright'``).
+    excluded : (M, N) ndarray of bool, optional
+        If given, these pixels are never foreground (method
+        ``'otsu_excluding_markers'``: the image's :func:`marker_region`).
 
     Returns
     -------
@@ -275,6 +424,8 @@ def foreground_mask(blurred, t, foreground="above", bright_cutoff=None):
     mask = blurred > t if foreground == "above" else blurred < t
     if bright_cutoff is not None:
         mask &= blurred < bright_cutoff
+    if excluded is not None:
+        mask &= ~_check_excluded(blurred, excluded)
     return mask
 
 
@@ -299,18 +450,26 @@ def foreground_ratio(mask):
     return count, int(mask.size), count / mask.size
 
 
-def segment(blurred, method="otsu", value=None, foreground="above", bright_cutoff=0.95):
+def segment(
+    blurred, method="otsu", value=None, foreground="above", bright_cutoff=0.95,
+    marker_min_area=MARKER_MIN_AREA, marker_margin=14,
+):
     """Threshold a blurred image as configured: ``t`` and the mask.
 
-    Parameters are those of :func:`threshold_value` and
-    :func:`foreground_mask`; ``bright_cutoff`` only applies to
-    ``method='otsu_excluding_bright'``.
+    Parameters are those of :func:`threshold_value`, :func:`foreground_mask`
+    and :func:`marker_region`; ``bright_cutoff`` only applies to the
+    :data:`EXCLUSION_METHODS`, ``marker_min_area`` and ``marker_margin``
+    only to ``'otsu_excluding_markers'``.
 
     Returns
     -------
     t : float
     mask : (M, N) ndarray of bool
     """
-    t = threshold_value(blurred, method, value=value, bright_cutoff=bright_cutoff)
-    cutoff = bright_cutoff if method == "otsu_excluding_bright" else None
-    return t, foreground_mask(blurred, t, foreground, bright_cutoff=cutoff)
+    cutoff, excluded = method_exclusion(
+        blurred, method, bright_cutoff, marker_min_area, marker_margin
+    )
+    t = threshold_value(
+        blurred, method, value=value, bright_cutoff=bright_cutoff, excluded=excluded
+    )
+    return t, foreground_mask(blurred, t, foreground, bright_cutoff=cutoff, excluded=excluded)

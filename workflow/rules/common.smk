@@ -87,7 +87,7 @@ if str(config.get("demo")).lower() in ("", "false", "null", "none"):
 for flag in ("qc", "keep_blurred"):  # `--config qc=false`
     if str(config.get(flag)).lower() in ("true", "false"):
         config[flag] = str(config[flag]).lower() == "true"
-for key in ("images", "samples", "group_by", "pixel_size", "method_panel"):
+for key in ("images", "samples", "group_by", "pixel_size", "method_panel", "truth"):
     if str(config.get(key)).lower() in ("", "null", "none"):  # `--config images=null`
         config[key] = None
 nested = config["threshold"] if isinstance(config.get("threshold"), dict) else {}
@@ -339,6 +339,7 @@ SECONDS_PER_MEGAPIXEL = {
     "threshold": 0.02,
     "save_mask": 0.01,
     "qc_images": 0.02,
+    "evaluate": 0.2,
 }
 
 
@@ -375,6 +376,8 @@ DEFAULTS = {
     "value": config["threshold"]["value"],
     "foreground": config["threshold"]["foreground"],
     "bright_cutoff": config["threshold"]["bright_cutoff"],
+    "marker_min_area": config["threshold"]["marker_min_area"],
+    "marker_margin": config["threshold"]["marker_margin"],
     "pixel_size": config["pixel_size"],
 }
 
@@ -584,6 +587,136 @@ BATCH_OF_IMAGE = {image: name for name, images in BATCHES.items() for image in i
 
 CONTACT_SHEET_SPANS = contact_sheet_spans(IMAGES)
 METHOD_PANEL_IMAGE = method_panel_image(IMAGES)
+
+
+
+# --- ground truth ----------------------------------------------------------------
+# Each image's annotated mask, if it has one: the sample sheet's column truth,
+# else the config's pattern truth, else (the demo experiment) the demo's own.
+DEMO_TRUTH = f"{DEMO_DIR}/truth/{{stem}}.png"
+
+
+def in_demo_dir(path):
+    """Whether a path lies in the demo's folder (made by the demo rule)."""
+    return os.path.normpath(path).split(os.sep)[0] == DEMO_DIR
+
+
+def truth_pattern():
+    """The pattern of the truth files: config key truth, or the demo's."""
+    pattern = config.get("truth")
+    if pattern is None:
+        return DEMO_TRUTH if SHEET == DEMO_SHEET and not config.get("samples") else None
+    unknown = [
+        name for _, name, _, _ in __import__("string").Formatter().parse(pattern)
+        if name is not None and name not in ("image", "stem")
+    ]
+    if unknown or not ("{image}" in pattern or "{stem}" in pattern):
+        instead = f", not {{{unknown[0]}}}" if unknown else ""
+        raise WorkflowError(
+            f"config key 'truth': {pattern!r} must name each image's file with"
+            " {image} (its path without the extension) or {stem} (its file name"
+            f" without extension){instead}, e.g. 'annotations/{{stem}}.png'"
+        )
+    return pattern
+
+
+def truth_file(pattern, image):
+    stem_path = os.path.splitext(image)[0]
+    return pattern.replace("{image}", stem_path).replace(
+        "{stem}", os.path.basename(stem_path)
+    )
+
+
+def find_truth(samples):
+    """{image: its truth file}, for the images that have one; a truth of
+    another size than its image stops the run here, naming both sizes."""
+    pattern = truth_pattern()
+    demo = set(demo_names())
+    found = {}
+    for sample in samples:
+        own = sample.settings.get("truth")
+        path = own if own is not None else truth_file(pattern, sample.image) if pattern else None
+        if path is None:
+            continue
+        in_demo = os.path.normpath(sample.image) in demo and in_demo_dir(path)
+        if not in_demo and not os.path.isfile(path):
+            if own is not None:
+                raise WorkflowError(
+                    f"samples sheet {SHEET!r}, line {sample.line}, column 'truth':"
+                    f" {path!r} does not exist (relative to {os.getcwd()})"
+                )
+            continue
+        if not in_demo:
+            try:
+                width, height = imagesize.get(path)
+            except Exception:
+                width = height = -1
+            if width > 0 and height > 0 and (width, height) != image_size(sample.image):
+                iw, ih = image_size(sample.image)
+                raise WorkflowError(
+                    f"truth mask {path!r} is {width} x {height} pixels but its image"
+                    f" {sample.image!r} is {iw} x {ih} (width x height)"
+                )
+        found[sample.image] = path
+    if config.get("truth") and not found:
+        raise WorkflowError(
+            f"config key 'truth': no image has a truth file at {config['truth']!r}"
+            f" (relative to {os.getcwd()}); e.g. {truth_file(pattern, samples[0].image)!r}"
+            " is absent"
+        )
+    return found
+
+
+def evaluation_inputs(wildcards):
+    """The truth files of a batch's scored images (the demo folder stands for
+    the demo's)."""
+    paths = [TRUTH_OF[i] for i in BATCHES[wildcards.batch] if i in TRUTH_OF]
+    demo = [p for p in paths if in_demo_dir(p)]
+    return trackable([p for p in paths if p not in demo]) + ([DEMO_DIR] if demo else [])
+
+
+def evaluation_params(wildcards):
+    """Per scored image of a batch: its truth file, and the settings the
+    methods are compared with (its own foreground, bright cutoff and markers)."""
+    params = {}
+    for image in BATCHES[wildcards.batch]:
+        if image in TRUTH_OF:
+            settings = settings_of(image)
+            markers = stage_settings(
+                "threshold", {**settings, "method": "otsu_excluding_markers"}
+            )
+            params[image] = {
+                "truth": TRUTH_OF[image],
+                "foreground": settings["foreground"],
+                "bright_cutoff": settings["bright_cutoff"],
+                "marker_min_area": markers["marker_min_area"],
+                "marker_margin": markers["marker_margin"],
+            }
+    return params
+
+
+def marker_settings(image):
+    """(marker_min_area, marker_margin) of an image, the margin resolved."""
+    used = stage_settings("threshold", {**settings_of(image), "method": "otsu_excluding_markers"})
+    return used["marker_min_area"], used["marker_margin"]
+
+
+EVALUATION = f"{OUT}/evaluation/{{batch}}.json"
+EVALUATION_FILES = {
+    "images": f"{OUT}/evaluation.csv",
+    "methods": f"{OUT}/evaluation-methods.csv",
+    "plot": f"{OUT}/evaluation-methods.png",
+}
+
+
+def evaluation_outputs():
+    """The scores, the targets of `all` (none without truth)."""
+    return list(EVALUATION_FILES.values()) if TRUTH_OF else []
+
+
+TRUTH_OF = find_truth(SAMPLES)
+EVALUATION_BATCHES = [name for name, images in BATCHES.items()
+                      if any(image in TRUTH_OF for image in images)]
 
 
 

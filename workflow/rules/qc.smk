@@ -130,9 +130,10 @@ if config["qc"]:
             table=QC_FILES["method_table"],
         params:
             image=given(METHOD_PANEL_IMAGE),
-            # the image's own (the panel shows otsu_excluding_bright too)
+            # the image's own (the panel shows the exclusion methods too)
             foreground=settings_of(METHOD_PANEL_IMAGE)["foreground"],
             bright_cutoff=settings_of(METHOD_PANEL_IMAGE)["bright_cutoff"],
+            markers=marker_settings(METHOD_PANEL_IMAGE),
         log:
             "logs/qc/method_panel.log",
         threads: 1

@@ -1,0 +1,83 @@
+"""Rule evaluate: score each of the batch's images that has a ground-truth
+mask. Its mask as configured (the one save_mask wrote) against the truth,
+and the mask of every automatic and exclusion method, with the image's own
+grayscale, blur, foreground, bright cutoff and markers, as
+results/evaluation-methods.csv compares them. One table per batch: a row per
+scored image, {"image", "truth", "configured": {...}, "methods": [...]}, or
+{"image", "truth", "error"} for an image without a result."""
+
+import numpy as np
+
+from rootmass.cache import read_blurred
+from rootmass.evaluation import score_mask, truth_mask
+from rootmass.io import load_json, load_mask, save_json
+from rootmass.jobs import job_log
+from rootmass.qc import PANEL_METHODS
+from rootmass.thresholding import (
+    foreground_mask,
+    image_histogram,
+    method_exclusion,
+    threshold_value,
+)
+
+
+def read_truth(path, shape, image):
+    """The truth mask of `image` (any non-zero pixel is foreground)."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as opened:
+            if opened.mode == "P":  # palette index 0 need not be black
+                opened = opened.convert("RGBA")
+            annotation = np.asarray(opened)
+    except Exception as error:
+        raise SystemExit(f"evaluate: cannot read the truth mask {path!r} of {image!r}: {error}")
+    try:
+        return truth_mask(annotation, shape, f"truth mask {path!r}", f"its image {image!r}")
+    except ValueError as error:
+        raise SystemExit(f"evaluate: {error}") from None
+
+
+def compare(blurred, truth, settings):
+    """Every method's t and scores on one image."""
+    hist = image_histogram(blurred)
+    rows = []
+    for method in PANEL_METHODS:
+        try:
+            cutoff, excluded = method_exclusion(
+                blurred, method, settings["bright_cutoff"],
+                settings["marker_min_area"], settings["marker_margin"],
+            )
+            t = threshold_value(
+                blurred, method, bright_cutoff=settings["bright_cutoff"], hist=hist,
+                excluded=excluded,
+            )
+        except ValueError as error:
+            rows.append({"method": method, "error": str(error)})
+            continue
+        mask = foreground_mask(blurred, t, settings["foreground"], cutoff, excluded)
+        rows.append({"method": method, "threshold": t, **score_mask(mask, truth)})
+    return rows
+
+
+images = snakemake.params.images
+with job_log(snakemake.log[0]):
+    measured = {row["image"]: row for row in load_json(snakemake.input.measurements)}
+    rows = []
+    for cached, blurred in read_blurred(snakemake.input.blurred):
+        image = cached["image"]
+        if image not in images:
+            continue
+        settings, row = images[image], measured[image]
+        if row["status"] != "ok":
+            rows.append({"image": image, "truth": settings["truth"], "error": row["error"]})
+            continue
+        truth = read_truth(settings["truth"], blurred.shape, image)
+        configured = score_mask(load_mask(row["mask"]), truth)
+        rows.append({
+            "image": image,
+            "truth": settings["truth"],
+            "configured": {"method": row["method"], "threshold": row["threshold"], **configured},
+            "methods": compare(blurred, truth, settings),
+        })
+    save_json(snakemake.output.scores, rows)

@@ -1,0 +1,42 @@
+"""Rule evaluation: the scores of every batch in two tables, and the plot of
+F1 by method. results/evaluation.csv: one row per scored image, its mask as
+configured against its truth (an image without a result is left out: see
+results/ratios.csv). results/evaluation-methods.csv: one row per method over
+the scored images, the best marked."""
+
+import csv
+
+from rootmass.evaluation import METHOD_COLUMNS, SCORE_COLUMNS, compare_methods
+from rootmass.io import atomic_path, load_json, save_figure
+from rootmass.jobs import job_log
+from rootmass.qc import evaluation_figure
+
+
+def write_csv(path, columns, rows):
+    with atomic_path(path, ".csv") as tmp:
+        with open(tmp, "w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows)  # floats as repr(): every digit kept
+
+
+with job_log(snakemake.log[0]):
+    scored = sorted(
+        (row for path in snakemake.input.scores for row in load_json(path)),
+        key=lambda row: row["image"],
+    )
+    results = [row for row in scored if "error" not in row]
+    write_csv(
+        snakemake.output.images,
+        ["image", "method", "threshold", *SCORE_COLUMNS],
+        [{"image": row["image"], **row["configured"]} for row in results],
+    )
+    per_method = [
+        {"image": row["image"], **method} for row in results for method in row["methods"]
+    ]
+    methods = compare_methods(per_method)
+    write_csv(snakemake.output.methods, METHOD_COLUMNS, methods)
+    save_figure(snakemake.output.plot, evaluation_figure(per_method, methods), dpi=100)
+    for row in scored:
+        if "error" in row:
+            print(f"not scored, no result: {row['image']}: {row['error']}")

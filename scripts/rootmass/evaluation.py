@@ -1,0 +1,215 @@
+"""Scores of a mask against a ground-truth mask, and the comparison of methods.
+
+Small pure functions, as in :mod:`rootmass.thresholding`: arrays and rows in,
+numbers and rows out; nothing here reads or writes files.
+
+The scores are those of CellProfiler's MeasureImageOverlap, pixel by pixel
+over the whole image::
+
+    precision = TP / (TP + FP)      recall = TP / (TP + FN)
+    f1        = 2 TP / (2 TP + FP + FN)      (the Dice coefficient)
+    iou       = TP / (TP + FP + FN)          (the Jaccard index)
+
+A score whose denominator is zero is 1 when the mask and the truth are both
+empty (nothing to find and nothing found: they agree) and 0 otherwise (an
+empty mask against a non-empty truth has precision 0; a non-empty mask
+against an empty truth has recall 0).
+"""
+
+import math
+import statistics
+
+import numpy as np
+
+__all__ = [
+    "SCORE_COLUMNS",
+    "METHOD_COLUMNS",
+    "truth_mask",
+    "overlap_counts",
+    "overlap_scores",
+    "score_mask",
+    "compare_methods",
+]
+
+#: The columns of one scored mask, in ``results/evaluation.csv``'s order.
+SCORE_COLUMNS = (
+    "true_positive_pixels",
+    "false_positive_pixels",
+    "false_negative_pixels",
+    "precision",
+    "recall",
+    "f1",
+    "iou",
+)
+#: The columns of ``results/evaluation-methods.csv``.
+METHOD_COLUMNS = (
+    "method",
+    "images",
+    "mean_f1",
+    "median_f1",
+    "mean_iou",
+    "median_iou",
+    "lowest_f1_image",
+    "best",
+)
+
+
+def truth_mask(annotation, shape=None, name="the truth mask", image="its image"):
+    """A ground-truth annotation as a boolean mask: any non-zero pixel (in any
+    channel) is foreground.
+
+    Parameters
+    ----------
+    annotation : (M, N) or (M, N, C) ndarray
+        The annotation as read from its file: 1-bit, 8-bit or 16-bit, gray,
+        RGB or RGBA (a transparent black pixel is background).
+    shape : tuple of int, optional
+        ``(M, N)`` of the image it annotates.
+    name, image : str, optional
+        The annotation's and the image's names, for the error message.
+
+    Returns
+    -------
+    truth : (M, N) ndarray of bool
+
+    Raises
+    ------
+    ValueError
+        If the annotation is not 2-D or 3-D, or its size is not ``shape``.
+    """
+    annotation = np.asarray(annotation)
+    if annotation.ndim not in (2, 3) or annotation.size == 0:
+        raise ValueError(f"{name}: expected an image; got an array of shape {annotation.shape}")
+    if shape is not None and annotation.shape[:2] != tuple(shape[:2]):
+        (h, w), (ih, iw) = annotation.shape[:2], shape[:2]
+        raise ValueError(
+            f"{name} is {w} x {h} pixels but {image} is {iw} x {ih} (width x height)"
+        )
+    truth = annotation != 0
+    return truth.any(axis=2) if truth.ndim == 3 else truth
+
+
+def overlap_counts(mask, truth):
+    """Count the agreement of a mask with the truth.
+
+    Parameters
+    ----------
+    mask, truth : (M, N) ndarray of bool
+        Same shape.
+
+    Returns
+    -------
+    tp, fp, fn : int
+        Pixels foreground in both (true positives), in the mask only (false
+        positives), in the truth only (false negatives).
+    """
+    mask, truth = np.asarray(mask, dtype=bool), np.asarray(truth, dtype=bool)
+    if mask.shape != truth.shape:
+        raise ValueError(f"the mask is {mask.shape} but the truth {truth.shape}")
+    tp = int(np.count_nonzero(mask & truth))
+    return tp, int(np.count_nonzero(mask)) - tp, int(np.count_nonzero(truth)) - tp
+
+
+def _ratio(numerator, denominator, empty):
+    if denominator:
+        return numerator / denominator
+    return 1.0 if empty else 0.0
+
+
+def overlap_scores(tp, fp, fn):
+    """Precision, recall, F1 and IoU of the counts of :func:`overlap_counts`.
+
+    Parameters
+    ----------
+    tp, fp, fn : int
+        Each >= 0.
+
+    Returns
+    -------
+    scores : dict
+        ``precision``, ``recall``, ``f1``, ``iou``, floats in [0, 1]; a
+        score whose denominator is zero is 1 if ``tp == fp == fn == 0``
+        (mask and truth both empty), else 0.
+
+    Examples
+    --------
+    >>> overlap_scores(6, 2, 4)
+    {'precision': 0.75, 'recall': 0.6, 'f1': 0.6666666666666666, 'iou': 0.5}
+    >>> overlap_scores(0, 0, 0)
+    {'precision': 1.0, 'recall': 1.0, 'f1': 1.0, 'iou': 1.0}
+    >>> overlap_scores(0, 0, 5)
+    {'precision': 0.0, 'recall': 0.0, 'f1': 0.0, 'iou': 0.0}
+    """
+    for name, count in (("tp", tp), ("fp", fp), ("fn", fn)):
+        if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
+            raise ValueError(f"{name} must be an integer >= 0; got {count!r}")
+    empty = tp == fp == fn == 0
+    return {
+        "precision": _ratio(tp, tp + fp, empty),
+        "recall": _ratio(tp, tp + fn, empty),
+        "f1": _ratio(2 * tp, 2 * tp + fp + fn, empty),
+        "iou": _ratio(tp, tp + fp + fn, empty),
+    }
+
+
+def score_mask(mask, truth):
+    """Every score of a mask against the truth.
+
+    Returns
+    -------
+    scores : dict
+        The :data:`SCORE_COLUMNS`: the counts of :func:`overlap_counts`
+        and the scores of :func:`overlap_scores`.
+    """
+    tp, fp, fn = overlap_counts(mask, truth)
+    return {
+        "true_positive_pixels": tp,
+        "false_positive_pixels": fp,
+        "false_negative_pixels": fn,
+        **overlap_scores(tp, fp, fn),
+    }
+
+
+def compare_methods(rows):
+    """Score each method over the scored images and mark the best.
+
+    Parameters
+    ----------
+    rows : iterable of dict
+        One per method and image: ``method``, ``image``, and ``f1`` and
+        ``iou``, or ``error`` (the method found no threshold there: it
+        scores 0 on that image).
+
+    Returns
+    -------
+    methods : list of dict
+        One per method, in the order of their first row, with the
+        :data:`METHOD_COLUMNS`: ``images`` (how many were scored),
+        ``mean_f1``, ``median_f1``, ``mean_iou``, ``median_iou``,
+        ``lowest_f1_image`` (the first in path order among the lowest) and
+        ``best``: true on exactly one row, the highest ``mean_f1``, ties
+        broken by ``mean_iou``, then by the order of the rows.
+    """
+    by_method = {}
+    for row in rows:
+        f1, iou = (0.0, 0.0) if row.get("error") else (float(row["f1"]), float(row["iou"]))
+        by_method.setdefault(row["method"], []).append((row["image"], f1, iou))
+    methods = []
+    for method, scored in by_method.items():
+        f1s, ious = [s[1] for s in scored], [s[2] for s in scored]
+        lowest = min(scored, key=lambda s: (s[1], s[0]))[0]
+        methods.append({
+            "method": method,
+            "images": len(scored),
+            "mean_f1": math.fsum(f1s) / len(f1s),
+            "median_f1": statistics.median(f1s),
+            "mean_iou": math.fsum(ious) / len(ious),
+            "median_iou": statistics.median(ious),
+            "lowest_f1_image": lowest,
+            "best": False,
+        })
+    if methods:
+        best = max(range(len(methods)),
+                   key=lambda i: (methods[i]["mean_f1"], methods[i]["mean_iou"], -i))
+        methods[best]["best"] = True
+    return methods

@@ -1,0 +1,66 @@
+# Scores against ground truth, for the images that have a truth mask (config
+# key truth, or the sample sheet's column truth; the demo's own by default):
+# per batch, the configured mask's scores and every method's; then the
+# tables of the collection and the plot of F1 by method.
+
+if TRUTH_OF:
+
+    rule evaluate:
+        input:
+            blurred=BLURRED,
+            masks=MASKS,
+            measurements=MEASUREMENTS,
+            truth=evaluation_inputs,
+        output:
+            scores=EVALUATION,
+        params:
+            images=evaluation_params,
+        log:
+            "logs/evaluate/{batch}.log",
+        benchmark:
+            "logs/benchmarks/evaluate/{batch}.tsv"
+        threads: 1
+        priority: 2
+        resources:
+            mem_mb=batch_mem_mb,
+            runtime=batch_runtime("evaluate"),
+        group:
+            "images"
+        conda:
+            "../envs/thresholding.yaml"
+        script:
+            "../../scripts/evaluate.py"
+
+    rule evaluation:
+        input:
+            scores=[EVALUATION.format(batch=name) for name in EVALUATION_BATCHES],
+        output:
+            images=report(
+                EVALUATION_FILES["images"],
+                caption="../report/evaluation.rst",
+                category="Evaluation",
+                labels={"figure": "evaluation.csv"},
+            ),
+            methods=report(
+                EVALUATION_FILES["methods"],
+                caption="../report/evaluation_methods.rst",
+                category="Evaluation",
+                labels={"figure": "evaluation-methods.csv"},
+            ),
+            plot=report(
+                EVALUATION_FILES["plot"],
+                caption="../report/evaluation_plot.rst",
+                category="Evaluation",
+                labels={"figure": "F1 by method"},
+            ),
+        log:
+            "logs/evaluation.log",
+        threads: 1
+        resources:
+            mem_mb=1024,
+            runtime=5,
+        localrule: True
+        conda:
+            "../envs/thresholding.yaml"
+        script:
+            "../../scripts/evaluation.py"
