@@ -23,7 +23,8 @@ with job_log(snakemake.log[0]):
     rows.sort(key=lambda row: row["image"])
     with atomic_path(snakemake.output.csv, ".csv") as tmp:
         with open(tmp, "w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=params.columns)
+            # (the measurements' separation is for results/qc/flagged.csv only)
+            writer = csv.DictWriter(f, fieldnames=params.columns, extrasaction="ignore")
             writer.writeheader()
             # csv writes a float as repr(): every digit is kept
             writer.writerows(rows)

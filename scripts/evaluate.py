@@ -27,7 +27,7 @@ def read_truth(path, shape, image):
 
     try:
         with Image.open(path) as opened:
-            if opened.mode == "P":  # palette index 0 need not be black
+            if opened.mode in ("P", "PA"):  # the palette's colours, not its indices
                 opened = opened.convert("RGBA")
             annotation = np.asarray(opened)
     except Exception as error:

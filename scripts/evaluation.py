@@ -5,6 +5,7 @@ results/ratios.csv). results/evaluation-methods.csv: one row per method over
 the scored images, the best marked."""
 
 import csv
+import sys
 
 from rootmass.evaluation import METHOD_COLUMNS, SCORE_COLUMNS, compare_methods
 from rootmass.io import atomic_path, load_json, save_figure
@@ -39,4 +40,4 @@ with job_log(snakemake.log[0]):
     save_figure(snakemake.output.plot, evaluation_figure(per_method, methods), dpi=100)
     for row in scored:
         if "error" in row:
-            print(f"not scored, no result: {row['image']}: {row['error']}")
+            print(f"not scored, no result: {row['image']}: {row['error']}", file=sys.stderr)

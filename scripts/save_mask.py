@@ -36,7 +36,8 @@ with job_log(snakemake.log[0]):
                 save_mask(mask_path, mask)
                 row = {"image": image, "ratio": ratio, "threshold": t,
                        "foreground_pixels": count, "total_pixels": total, **columns,
-                       "mask": mask_path, "status": "ok", "error": ""}
+                       "mask": mask_path, "status": "ok", "error": "",
+                       "separation": thresholds[image].get("separation")}
                 if settings["pixel_size"] is not None:
                     row["pixel_size_mm"] = settings["pixel_size"]
                     row["foreground_area_mm2"] = count * settings["pixel_size"] ** 2

@@ -94,11 +94,17 @@ def test_empty_masks_and_truths_as_documented():
 
 def test_truth_mask_any_non_zero_pixel_and_size_error():
     rgba = np.zeros((3, 4, 4), np.uint8)
-    rgba[0, 0, 3] = 255      # opaque black: foreground
-    rgba[1, 1, 0] = 1        # any channel
+    rgba[..., 3] = 255       # opaque black: background
+    rgba[1, 1, 0] = 1        # any colour channel
+    rgba[2, 2, :3] = 200     # a transparent colour: background
+    rgba[2, 2, 3] = 0
+    gray_alpha = np.zeros((3, 4, 2), np.uint8)
+    gray_alpha[..., 1] = 255
+    gray_alpha[0, 0, 0] = 255
     gray16 = np.zeros((3, 4), np.uint16)
     gray16[2, 3] = 1
-    assert np.array_equal(np.argwhere(truth_mask(rgba, (3, 4))), [[0, 0], [1, 1]])
+    assert np.array_equal(np.argwhere(truth_mask(rgba, (3, 4))), [[1, 1]])
+    assert np.array_equal(np.argwhere(truth_mask(gray_alpha)), [[0, 0]])
     assert np.array_equal(np.argwhere(truth_mask(gray16)), [[2, 3]])
     with pytest.raises(ValueError) as error:
         truth_mask(gray16, (30, 40, 3), "truth mask 'a.png'", "its image 'a.jpg'")
@@ -194,8 +200,32 @@ def test_marker_margin_default_and_errors():
         threshold_value(blurred, "otsu_excluding_markers", excluded=np.ones_like(blurred, bool))
 
 
-@pytest.mark.parametrize("name", [*TRIALS, "maize-root-cluster.jpg"])
-def test_lesson_photos_no_ring_around_circle_or_label(lesson_data, name):
+def test_demo_markers_leave_no_foreground_away_from_the_roots():
+    """On every image of the demo experiment, the new method finds no
+    foreground farther than 4 pixels from the true roots (the circle, the
+    label and their rims are all excluded); the lesson's exclusion finds
+    thousands of pixels there (the rims, and labels near the cutoff)."""
+    from scipy import ndimage as ndi
+
+    from rootmass.demo import DEMO_CONDITIONS, demo_samples, demo_seed, synthetic_root_image
+
+    for i, row in enumerate(demo_samples(12)):
+        image, truth = synthetic_root_image(
+            (600, 900), demo_seed(2026, i), label=i, roots=DEMO_CONDITIONS[row["condition"]])
+        blurred = blur(to_grayscale(image), 1.5)
+        far = ndi.distance_transform_edt(~truth) > 4
+        _, lesson = segment(blurred, "otsu_excluding_bright")
+        _, mask = segment(blurred, "otsu_excluding_markers", marker_margin=marker_margin(1.5))
+        assert (lesson & far).sum() > 1000, i
+        assert not (mask & far).any(), (i, int((mask & far).sum()))
+
+
+@pytest.mark.parametrize("name, grayscale, sigma", [
+    *[(name, "luma", 1.5) for name in TRIALS],
+    ("maize-root-cluster.jpg", "rgb2gray", 1.0),   # the lesson's settings for it
+    ("maize-root-cluster.jpg", "luma", 1.5),       # the workflow's defaults
+])
+def test_lesson_photos_no_ring_around_circle_or_label(lesson_data, name, grayscale, sigma):
     """Around each marker (the circle and the label), the lesson's enhanced
     mask has a ring; the new method's has none, neither inside its grown
     region nor in the band of 4 pixels just beyond it."""
@@ -203,8 +233,6 @@ def test_lesson_photos_no_ring_around_circle_or_label(lesson_data, name):
     from scipy import ndimage as ndi
 
     rgb = iio.imread(lesson_data / name)
-    # the lesson's settings: luma and sigma 1.5, rgb2gray and 1.0 for the cluster
-    grayscale, sigma = ("rgb2gray", 1.0) if name.startswith("maize") else ("luma", 1.5)
     blurred = blur(to_grayscale(rgb, grayscale), sigma)
     margin = marker_margin(sigma)
     core = marker_region(blurred, 0.95, MARKER_MIN_AREA, margin=0)
@@ -290,20 +318,41 @@ def write_photos(workdir, count=3):
 
     (workdir / "photos").mkdir()
     (workdir / "annotations").mkdir()
+    truths = {}
     for i in range(count):
         image, truth = synthetic_root_image((120, 160), seed=i)
         Image.fromarray(image).save(workdir / "photos" / f"p{i}.png")
-        if i < count - 1:  # the last one has no annotation: not scored
-            Image.fromarray(truth.astype(np.uint8) * 255).save(
-                workdir / "annotations" / f"p{i}.png")
+        truths[f"photos/p{i}.png"] = truth
+        if i == count - 1:  # the last one has no annotation: not scored
+            continue
+        # as editors save them: RGBA, opaque black around white roots; a palette
+        white = truth.astype(np.uint8) * 255
+        if i % 2 == 0:
+            rgba = np.stack([white, white, white, np.full_like(white, 255)], axis=2)
+            Image.fromarray(rgba, "RGBA").save(workdir / "annotations" / f"p{i}.png")
+        else:
+            Image.fromarray(white).convert("P").save(workdir / "annotations" / f"p{i}.png")
+    return truths
+
+
+def check_counts(workdir, rows, truths):
+    """Each row's counts are those of the saved mask against the truth."""
+    masks = {r["image"]: r["mask"] for r in read_csv(workdir / "results" / "ratios.csv")}
+    for row in rows:
+        mask, truth = load_png(workdir / masks[row["image"]]), truths[row["image"]]
+        assert truth.sum() > 100
+        assert (int(row["true_positive_pixels"]), int(row["false_positive_pixels"]),
+                int(row["false_negative_pixels"])) == (
+            int(np.sum(mask & truth)), int(np.sum(mask & ~truth)), int(np.sum(~mask & truth)))
 
 
 def test_truth_pattern_and_sheet_column(workdir):
-    write_photos(workdir)
+    truths = write_photos(workdir)
     run_snakemake(workdir, "--cores", "2", "--config", "images=photos/*.png",
                   "truth=annotations/{stem}.png", "qc=false")
     rows = read_csv(workdir / "results" / "evaluation.csv")
     assert [r["image"] for r in rows] == ["photos/p0.png", "photos/p1.png"]
+    check_counts(workdir, rows, truths)  # the RGBA and the palette annotation
     methods = read_csv(workdir / "results" / "evaluation-methods.csv")
     assert {r["images"] for r in methods} == {"2"}
 
@@ -317,8 +366,26 @@ def test_truth_pattern_and_sheet_column(workdir):
     assert [r["image"] for r in read_csv(workdir / "results" / "evaluation.csv")] == [
         "photos/p0.png"]
     assert not any("truth" in column for column in read_csv(workdir / "results" / "ratios.csv")[0])
+    # {image}: the path without its extension, folders and all
+    (workdir / "annotations" / "photos").mkdir()
+    for i in (1, 2):
+        Image.fromarray(truths[f"photos/p{i}.png"]).save(
+            workdir / "annotations" / "photos" / f"p{i}.png")
     run_snakemake(workdir, "--cores", "2", "--config", "images=null", "samples=sheet.tsv",
-                  "truth=annotations/{image}.png", "qc=false", "-n", check=True)
+                  "truth=annotations/{image}.png", "qc=false")
+    rows = read_csv(workdir / "results" / "evaluation.csv")
+    assert [r["image"] for r in rows] == ["photos/p0.png", "photos/p1.png", "photos/p2.png"]
+    check_counts(workdir, rows, truths)
+
+
+def test_a_broken_image_with_truth_is_skipped_not_scored(workdir):
+    truths = write_photos(workdir)
+    (workdir / "photos" / "p0.png").write_bytes(b"not an image")
+    run_snakemake(workdir, "--cores", "2", "--config", "images=photos/*.png",
+                  "truth=annotations/{stem}.png", "qc=false", "on_error=skip")
+    rows = read_csv(workdir / "results" / "evaluation.csv")
+    assert [r["image"] for r in rows] == ["photos/p1.png"]
+    check_counts(workdir, rows, truths)
 
 
 @pytest.mark.parametrize("settings, message", [
@@ -328,6 +395,8 @@ def test_truth_pattern_and_sheet_column(workdir):
      " not {name}, e.g. 'annotations/{stem}.png'"),
     (["truth=nowhere/{stem}.png"],
      "config key 'truth': no image has a truth file at 'nowhere/{stem}.png'"),
+    (["truth=annotations/{stem.png"],
+     "config key 'truth': 'annotations/{stem.png' is not a pattern"),
     (["truth=small/{stem}.png"],
      "truth mask 'small/p0.png' is 80 x 60 pixels but its image 'photos/p0.png' is"
      " 160 x 120 (width x height)"),

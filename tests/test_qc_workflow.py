@@ -15,7 +15,7 @@ from conftest import link_images, png_size, run_snakemake
 from rootmass.thresholding import MARKER_MIN_AREA, marker_region
 from test_workflow import lesson_enhanced_root_mass, lesson_root_mass, planned_jobs
 
-QC_RULES = ("qc_images", "contact_sheets", "qc_ratios", "method_panel")
+QC_RULES = ("qc_images", "contact_sheets", "qc_ratios", "method_panel", "flagged")
 
 
 def test_qc_outputs_and_the_method_panel_match_the_lessons_code(lesson_data, workdir):

@@ -174,8 +174,22 @@ def test_report_shows_table_and_images_in_chromium(report, browser):
     assert len(images) == 12
     page = Page(browser, results / "report.html")
 
+    # the menu lists the images to look at first: the demo has none, but the
+    # list is there
+    from selenium.webdriver.common.by import By
+
+    page.open()
+    page.wait_for(By.XPATH, "//span[normalize-space(text())='5. Ground truth']")
+    menu = page.driver.execute_script(
+        "return Array.from(document.querySelectorAll('span'))"
+        ".map(s => s.textContent.trim()).filter(t => /^[0-9]\\. /.test(t));")
+    assert menu == ["1. Images to look at", "2. Collection", "3. Per image",
+                    "4. Method panel", "5. Ground truth"], menu
+    page.open("1. Images to look at")
+    assert page.listed() == ["flagged.csv"]
+
     # the table of ratios: every row of the CSV, every digit
-    page.open("Collection", "Ratios")
+    page.open("2. Collection", "Ratios")
     assert set(page.listed()) == {"ratios.csv", "table of ratios", "ratio per image"}
     assert page.table("table of ratios", "ratios") == csv_rows
 
@@ -187,28 +201,28 @@ def test_report_shows_table_and_images_in_chromium(report, browser):
     with open(results / "summary.csv", newline="", encoding="utf-8") as f:
         summary_rows = list(csv.reader(f))
     assert [row[0] for row in summary_rows[1:]] == ["control", "treated"]
-    page.open("Collection", "Groups")
+    page.open("2. Collection", "Groups")
     assert set(page.listed()) == {"summary.csv", "table of the summary", "ratio by group"}
     assert page.table("table of the summary", "summary") == summary_rows
     page.view("ratio by group")
     plot = results / "qc" / "groups.png"
     assert page.shown_image(plot) == png_size(plot)
 
-    page.open("Collection", "Contact sheets")
+    page.open("2. Collection", "Contact sheets")
     assert page.listed() == ["1 of 1"]
     page.view("1 of 1")
     sheet = results / "qc" / "contact-sheets" / "sheet-0001.png"
     assert page.shown_image(sheet) == png_size(sheet)
 
     # every image's figure, listed under its name
-    page.open("Per image")
+    page.open("3. Per image")
     assert sorted(page.listed()) == images
     for image in images:
         page.view(image)
         (plot,) = (results / "qc" / "images").glob(f"*/{image}")  # <batch>/<image>.jpg
         assert page.shown_image(plot) == png_size(plot)
 
-    page.open("Method panel")
+    page.open("4. Method panel")
     assert page.listed() == [images[0]]
     page.view(images[0])
     panel = results / "qc" / "method-panel.png"

@@ -273,7 +273,7 @@ def test_stages_are_rules_that_snakemake_can_address(workdir):
     assert sorted(listed) == sorted(
         ["all", "demo_images", "grayscale_blur", "threshold", "save_mask", "aggregate",
          "qc_images", "contact_sheets", "qc_ratios", "method_panel", "summary",
-         "evaluate", "evaluation"])
+         "evaluate", "evaluation", "flagged"])
     edges = rule_graph(workdir, *args)
     chain = ["demo_images", "grayscale_blur", "threshold", "save_mask", "aggregate", "all"]
     assert set(zip(chain, chain[1:])) <= edges, edges
@@ -286,7 +286,7 @@ def test_stages_are_rules_that_snakemake_can_address(workdir):
     assert plan == {"grayscale_blur": 2, "threshold": 2, "save_mask": 2, "qc_images": 2,
                     "aggregate": 1, "contact_sheets": 1, "qc_ratios": 1,
                     "method_panel": 1, "summary": 1, "evaluate": 2, "evaluation": 1,
-                    "all": 1}, plan
+                    "flagged": 1, "all": 1}, plan
     # --until a stage: nothing after it
     plan = planned_jobs(run_snakemake(
         workdir, *args, "-n", "--forcerun", "grayscale_blur", "--until", "threshold"))

@@ -277,7 +277,7 @@ def _markers(rng, height, width, label):
     lx = lx if rng.random() < 0.5 else width - lx - w
     ly = height - margin - h - rng.uniform(0.0, 0.04) * height
     rectangle = [lx, ly, lx + w, ly + h]
-    draw_value.rectangle(rectangle, fill=int(round(rng.uniform(240.0, 250.0))))
+    draw_value.rectangle(rectangle, fill=int(round(rng.uniform(247.0, 253.0))))
     draw_alpha.rectangle(rectangle, fill=255)
     draw_value.text((lx + w / 2, ly + h / 2), text, fill=25, font=font, anchor="mm")
     return value, alpha, [circle, rectangle]

@@ -55,14 +55,16 @@ METHOD_COLUMNS = (
 
 
 def truth_mask(annotation, shape=None, name="the truth mask", image="its image"):
-    """A ground-truth annotation as a boolean mask: any non-zero pixel (in any
-    channel) is foreground.
+    """A ground-truth annotation as a boolean mask: any non-zero pixel is
+    foreground.
 
     Parameters
     ----------
     annotation : (M, N) or (M, N, C) ndarray
-        The annotation as read from its file: 1-bit, 8-bit or 16-bit, gray,
-        RGB or RGBA (a transparent black pixel is background).
+        The annotation as read from its file: 1-bit, 8-bit or 16-bit gray,
+        gray with alpha (2 channels), RGB or RGBA. A pixel is foreground if
+        any colour channel is non-zero and, with alpha, it is not
+        transparent (alpha 0): black is background, opaque or not.
     shape : tuple of int, optional
         ``(M, N)`` of the image it annotates.
     name, image : str, optional
@@ -85,8 +87,13 @@ def truth_mask(annotation, shape=None, name="the truth mask", image="its image")
         raise ValueError(
             f"{name} is {w} x {h} pixels but {image} is {iw} x {ih} (width x height)"
         )
-    truth = annotation != 0
-    return truth.any(axis=2) if truth.ndim == 3 else truth
+    if annotation.ndim == 2:
+        return annotation != 0
+    channels = annotation.shape[2]
+    if channels in (2, 4):  # gray or RGB with alpha: a transparent pixel is background
+        colour, alpha = annotation[..., :-1], annotation[..., -1]
+        return (colour != 0).any(axis=2) & (alpha != 0)
+    return (annotation != 0).any(axis=2)
 
 
 def overlap_counts(mask, truth):

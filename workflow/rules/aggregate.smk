@@ -10,7 +10,7 @@ rule aggregate:
         csv=report(
             f"{OUT}/ratios.csv",
             caption="../report/ratios.rst",
-            category="Collection",
+            category=CATEGORIES["collection"],
             subcategory="Ratios",
             labels={"figure": "ratios.csv"},
         ),
@@ -40,7 +40,7 @@ rule summary:
         summary=report(
             f"{OUT}/summary.csv",
             caption="../report/summary.rst",
-            category="Collection",
+            category=CATEGORIES["collection"],
             subcategory="Groups",
             labels={"figure": "summary.csv"},
         ),

@@ -9,7 +9,9 @@ import json
 import math
 import os
 import posixpath
+import re
 import socket
+import string
 import sys
 
 import imagesize
@@ -236,14 +238,8 @@ def find_samples():
 
 
 @functools.cache
-def image_size(image):
-    """(width, height) of an image, from its header: by imagesize (twice as
-    fast as opening it with Pillow, which planning 100,000 images notices),
-    else Pillow; (1000, 1000) if it cannot be read: the job that reads it
-    will report why."""
-    demo = config.get("demo")
-    if demo and image in DEMO_SET:
-        return demo["width"], demo["height"]
+def header_size(image):
+    """(width, height) from an image's header, or None if it cannot be read."""
     try:
         width, height = imagesize.get(image)
         if width > 0 and height > 0:
@@ -254,7 +250,19 @@ def image_size(image):
         with PIL.Image.open(image) as opened:
             return opened.size
     except Exception:
-        return 1000, 1000
+        return None
+
+
+@functools.cache
+def image_size(image):
+    """(width, height) of an image, from its header: by imagesize (twice as
+    fast as opening it with Pillow, which planning 100,000 images notices),
+    else Pillow; (1000, 1000) if it cannot be read: the job that reads it
+    will report why."""
+    demo = config.get("demo")
+    if demo and image in DEMO_SET:
+        return demo["width"], demo["height"]
+    return header_size(image) or (1000, 1000)
 
 
 def image_dpi(image):
@@ -514,8 +522,38 @@ def method_panel_image(images):
     )
 
 
+# The report's categories, in the order its menu lists them (alphabetical):
+# the images to look at first, then the collection, then each image.
+CATEGORIES = {
+    "flagged": "1. Images to look at",
+    "collection": "2. Collection",
+    "images": "3. Per image",
+    "methods": "4. Method panel",
+    "evaluation": "5. Ground truth",
+}
+# The flagged images whose figures the report shows first (all are in the CSV).
+FLAGGED_SHOWN = 200
+FLAGGED_FIGURES = f"{OUT}/qc/flagged"
+
+
+def flagged_labels(wildcards):
+    """A flagged figure's labels in the report (read from flagged.csv when
+    the report is made): its rank, its image and the reasons."""
+    rank = int(wildcards.rank)
+    with open(QC_FILES["flagged"], newline="", encoding="utf-8") as f:
+        flags = list(csv.DictReader(f))
+    images = list(dict.fromkeys(flag["image"] for flag in flags))
+    image = images[rank - 1]
+    reasons = "; ".join(
+        f"{flag['reason']} ({flag['value'] if flag['reason'] == 'failed' else format(float(flag['value']), '.3g')})"
+        for flag in flags if flag["image"] == image
+    )
+    return {"image": f"{rank}. {report_label(image)}", "reasons": reasons}
+
+
 # The collection's QC figures (rules in qc.smk).
 QC_FILES = {
+    "flagged": f"{OUT}/qc/flagged.csv",
     "ratio_plot": f"{OUT}/qc/ratios.png",
     "ratio_table": f"{OUT}/qc/ratios.html",
     "group_plot": f"{OUT}/qc/groups.png",
@@ -533,6 +571,7 @@ def qc_outputs():
         *per_batch(QC_IMAGES),
         *per_batch(THUMBNAILS),
         CONTACT_SHEETS_DIR,
+        FLAGGED_FIGURES,
         *QC_FILES.values(),
     ]
 
@@ -606,10 +645,14 @@ def truth_pattern():
     pattern = config.get("truth")
     if pattern is None:
         return DEMO_TRUTH if SHEET == DEMO_SHEET and not config.get("samples") else None
-    unknown = [
-        name for _, name, _, _ in __import__("string").Formatter().parse(pattern)
-        if name is not None and name not in ("image", "stem")
-    ]
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(pattern)]
+    except ValueError as error:  # an unbalanced brace
+        raise WorkflowError(
+            f"config key 'truth': {pattern!r} is not a pattern ({error});"
+            " e.g. 'annotations/{stem}.png'"
+        ) from None
+    unknown = [name for name in names if name is not None and name not in ("image", "stem")]
     if unknown or not ("{image}" in pattern or "{stem}" in pattern):
         instead = f", not {{{unknown[0]}}}" if unknown else ""
         raise WorkflowError(
@@ -621,10 +664,11 @@ def truth_pattern():
 
 
 def truth_file(pattern, image):
+    """The truth file of an image: the pattern with {image} and {stem}
+    filled in (in one pass: an image name may itself contain braces)."""
     stem_path = os.path.splitext(image)[0]
-    return pattern.replace("{image}", stem_path).replace(
-        "{stem}", os.path.basename(stem_path)
-    )
+    values = {"image": stem_path, "stem": os.path.basename(stem_path)}
+    return re.sub(r"\{(image|stem)\}", lambda match: values[match.group(1)], pattern)
 
 
 def find_truth(samples):
@@ -651,8 +695,10 @@ def find_truth(samples):
                 width, height = imagesize.get(path)
             except Exception:
                 width = height = -1
-            if width > 0 and height > 0 and (width, height) != image_size(sample.image):
-                iw, ih = image_size(sample.image)
+            # (an image whose header cannot be read is left to its jobs)
+            known = header_size(sample.image)
+            if width > 0 and height > 0 and known and (width, height) != known:
+                iw, ih = known
                 raise WorkflowError(
                     f"truth mask {path!r} is {width} x {height} pixels but its image"
                     f" {sample.image!r} is {iw} x {ih} (width x height)"

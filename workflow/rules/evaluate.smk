@@ -38,19 +38,19 @@ if TRUTH_OF:
             images=report(
                 EVALUATION_FILES["images"],
                 caption="../report/evaluation.rst",
-                category="Evaluation",
+                category=CATEGORIES["evaluation"],
                 labels={"figure": "evaluation.csv"},
             ),
             methods=report(
                 EVALUATION_FILES["methods"],
                 caption="../report/evaluation_methods.rst",
-                category="Evaluation",
+                category=CATEGORIES["evaluation"],
                 labels={"figure": "evaluation-methods.csv"},
             ),
             plot=report(
                 EVALUATION_FILES["plot"],
                 caption="../report/evaluation_plot.rst",
-                category="Evaluation",
+                category=CATEGORIES["evaluation"],
                 labels={"figure": "F1 by method"},
             ),
         log:

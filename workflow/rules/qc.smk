@@ -15,8 +15,10 @@ if config["qc"]:
             figures=report(
                 directory(QC_IMAGES),
                 patterns=["{key}.jpg"],
-                caption="../report/image_qc.rst",
-                category="Per image",
+                # no caption: Snakemake renders a caption for every file, each
+                # with a link target to every other file (quadratic in the
+                # number of images); workflow.rst explains the figures
+                category=CATEGORIES["images"],
                 subcategory=lambda wildcards: posixpath.dirname(wildcards.key) or ".",
                 labels=lambda wildcards: {"image": report_label(image_of_key(wildcards))},
             ),
@@ -48,8 +50,8 @@ if config["qc"]:
             sheets=report(
                 directory(CONTACT_SHEETS_DIR),
                 patterns=["sheet-{page}.png"],
-                caption="../report/contact_sheet.rst",
-                category="Collection",
+                # no caption (one page per 48 images): see workflow.rst
+                category=CATEGORIES["collection"],
                 subcategory="Contact sheets",
                 labels=contact_sheet_labels,
             ),
@@ -77,28 +79,28 @@ if config["qc"]:
             plot=report(
                 QC_FILES["ratio_plot"],
                 caption="../report/ratio_plot.rst",
-                category="Collection",
+                category=CATEGORIES["collection"],
                 subcategory="Ratios",
                 labels={"figure": "ratio per image"},
             ),
             table=report(
                 QC_FILES["ratio_table"],
                 caption="../report/ratio_table.rst",
-                category="Collection",
+                category=CATEGORIES["collection"],
                 subcategory="Ratios",
                 labels={"figure": "table of ratios"},
             ),
             groups=report(
                 QC_FILES["group_plot"],
                 caption="../report/group_plot.rst",
-                category="Collection",
+                category=CATEGORIES["collection"],
                 subcategory="Groups",
                 labels={"figure": "ratio by group"},
             ),
             summary=report(
                 QC_FILES["summary_table"],
                 caption="../report/summary_table.rst",
-                category="Collection",
+                category=CATEGORIES["collection"],
                 subcategory="Groups",
                 labels={"figure": "table of the summary"},
             ),
@@ -116,6 +118,39 @@ if config["qc"]:
         script:
             "../../scripts/qc_ratios.py"
 
+    rule flagged:
+        input:
+            csv=rules.aggregate.output.csv,
+            measurements=per_batch(MEASUREMENTS),
+            figures=per_batch(QC_IMAGES),
+        output:
+            csv=report(
+                QC_FILES["flagged"],
+                caption="../report/flagged.rst",
+                category=CATEGORIES["flagged"],
+                labels={"image": "flagged.csv", "reasons": "every flagged image"},
+            ),
+            figures=report(
+                directory(FLAGGED_FIGURES),
+                patterns=["{rank}.jpg"],
+                category=CATEGORIES["flagged"],
+                labels=flagged_labels,
+            ),
+        params:
+            group_by=GROUP_BY,
+            shown=FLAGGED_SHOWN,
+        log:
+            "logs/qc/flagged.log",
+        threads: 1
+        resources:
+            mem_mb=512 + math.ceil(len(IMAGES) / 100),
+            runtime=max(5, math.ceil(len(IMAGES) / 5000)),
+        localrule: True
+        conda:
+            "../envs/thresholding.yaml"
+        script:
+            "../../scripts/flagged.py"
+
     rule method_panel:
         input:
             blurred=BLURRED.format(batch=BATCH_OF_IMAGE[METHOD_PANEL_IMAGE]),
@@ -124,7 +159,7 @@ if config["qc"]:
             plot=report(
                 QC_FILES["method_panel"],
                 caption="../report/method_panel.rst",
-                category="Method panel",
+                category=CATEGORIES["methods"],
                 labels={"image": report_label(METHOD_PANEL_IMAGE)},
             ),
             table=QC_FILES["method_table"],
