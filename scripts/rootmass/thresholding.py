@@ -85,6 +85,17 @@ def _check_unit_interval(name, value):
         raise ValueError(f"{name} must be a number in [0, 1]; got {value!r}")
 
 
+def _check_sigma(sigma):
+    """Raise ValueError unless ``sigma`` is a finite real number >= 0."""
+    if (
+        isinstance(sigma, bool)
+        or not isinstance(sigma, (int, float, np.integer, np.floating))
+        or not sigma >= 0
+        or not np.isfinite(sigma)
+    ):
+        raise ValueError(f"sigma must be a finite number >= 0; got {sigma!r}")
+
+
 def _check_gray(image):
     """Raise ValueError unless ``image`` is a non-empty 2-D array."""
     image = np.asarray(image)
@@ -165,13 +176,7 @@ def blur(gray, sigma=1.5):
         ``sigma > 0``, ``skimage.util.img_as_float(gray)`` for ``sigma == 0``.
     """
     gray = _check_gray(gray)
-    if (
-        isinstance(sigma, bool)
-        or not isinstance(sigma, (int, float, np.integer, np.floating))
-        or not sigma >= 0
-        or not np.isfinite(sigma)
-    ):
-        raise ValueError(f"sigma must be a finite number >= 0; got {sigma!r}")
+    _check_sigma(sigma)
     if sigma == 0:
         from skimage.util import img_as_float64
 
@@ -239,13 +244,7 @@ def marker_margin(sigma):
     >>> marker_margin(1.5), marker_margin(0)
     (14, 8)
     """
-    if (
-        isinstance(sigma, bool)
-        or not isinstance(sigma, (int, float, np.integer, np.floating))
-        or not sigma >= 0
-        or not np.isfinite(sigma)
-    ):
-        raise ValueError(f"sigma must be a finite number >= 0; got {sigma!r}")
+    _check_sigma(sigma)
     return int(np.ceil(4 * sigma)) + 8
 
 
