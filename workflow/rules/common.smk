@@ -728,15 +728,13 @@ def evaluation_params(wildcards):
     for image in BATCHES[wildcards.batch]:
         if image in TRUTH_OF:
             settings = settings_of(image)
-            markers = stage_settings(
-                "threshold", {**settings, "method": "otsu_excluding_markers"}
-            )
+            min_area, margin = marker_settings(image)
             params[image] = {
                 "truth": TRUTH_OF[image],
                 "foreground": settings["foreground"],
                 "bright_cutoff": settings["bright_cutoff"],
-                "marker_min_area": markers["marker_min_area"],
-                "marker_margin": markers["marker_margin"],
+                "marker_min_area": min_area,
+                "marker_margin": margin,
             }
     return params
 
