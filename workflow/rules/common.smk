@@ -536,18 +536,24 @@ FLAGGED_SHOWN = 200
 FLAGGED_FIGURES = f"{OUT}/qc/flagged"
 
 
-def flagged_labels(wildcards):
-    """A flagged figure's labels in the report (read from flagged.csv when
-    the report is made): its rank, its image and the reasons."""
-    rank = int(wildcards.rank)
+@functools.cache
+def flagged_reasons():
+    """[(image, its reasons in words)] in flagged.csv's order, read once when
+    the report is made."""
     with open(QC_FILES["flagged"], newline="", encoding="utf-8") as f:
         flags = list(csv.DictReader(f))
-    images = list(dict.fromkeys(flag["image"] for flag in flags))
-    image = images[rank - 1]
-    reasons = "; ".join(
-        f"{flag['reason']} ({flag['value'] if flag['reason'] == 'failed' else format(float(flag['value']), '.3g')})"
-        for flag in flags if flag["image"] == image
-    )
+    reasons = {}
+    for flag in flags:
+        value = flag["value"] if flag["reason"] == "failed" else format(float(flag["value"]), ".3g")
+        reasons.setdefault(flag["image"], []).append(f"{flag['reason']} ({value})")
+    return [(image, "; ".join(found)) for image, found in reasons.items()]
+
+
+def flagged_labels(wildcards):
+    """A flagged figure's labels in the report: its rank, its image and the
+    reasons."""
+    rank = int(wildcards.rank)
+    image, reasons = flagged_reasons()[rank - 1]
     return {"image": f"{rank}. {report_label(image)}", "reasons": reasons}
 
 
