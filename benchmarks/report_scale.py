@@ -73,7 +73,7 @@ def browser():
     return webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
 
 
-def open_report(driver, page, image_key):
+def open_report(driver, page, image):
     """(seconds to the first view painted, seconds for a search by path to
     list the image's figure)."""
     from selenium.webdriver.common.by import By
@@ -89,10 +89,10 @@ def open_report(driver, page, image_key):
     painted = time.perf_counter() - started
     box = driver.find_element(By.CSS_SELECTOR, "input[placeholder='Search...']")
     started = time.perf_counter()
-    box.send_keys(image_key, Keys.ENTER)
+    box.send_keys(image, Keys.ENTER)
     WebDriverWait(driver, BROWSER_WAIT, poll_frequency=0.05).until(lambda d: d.execute_script(
         "return Array.from(document.querySelectorAll('td')).some("
-        f"td => td.textContent.trim() === {image_key + '.jpg'!r});"))
+        f"td => [{image!r}, {image + '.jpg'!r}].includes(td.textContent.trim()));"))
     return painted, time.perf_counter() - started
 
 
@@ -130,7 +130,7 @@ def main(argv=None):
             else:
                 page = target
             print(f"report.{form}: built in {built:.1f} s, {size / 1e6:.1f} MB", flush=True)
-            key = f"photos/p{args.images // 2:05d}"
+            key = f"photos/p{args.images // 2:05d}.jpg"  # the image's whole path
             try:
                 timings = [open_report(driver, page, key) for _ in range(args.repeat)]
             except TimeoutException:

@@ -1,12 +1,12 @@
 """Rule contact_sheets: every image's selection thumbnail, labelled with its
 name and ratio, on pages of a fixed number of images, in path order:
-sheet-0001.png, sheet-0002.png, ... in the output folder."""
+sheet-0001.jpg, sheet-0002.jpg, ... in the output folder."""
 
 import os
 
 import numpy as np
 
-from rootmass.io import load_json, save_png
+from rootmass.io import FIGURE_JPEG, load_json, save_jpeg
 from rootmass.jobs import job_log
 from rootmass.qc import contact_sheet
 
@@ -33,7 +33,8 @@ with job_log(snakemake.log[0]):
     os.makedirs(snakemake.output.sheets, exist_ok=True)
     for number, page in enumerate(pages, start=1):
         _, thumbnails, labels = zip(*page)
-        save_png(
-            os.path.join(snakemake.output.sheets, f"sheet-{number:04d}.png"),
+        save_jpeg(
+            os.path.join(snakemake.output.sheets, f"sheet-{number:04d}.jpg"),
             contact_sheet(list(thumbnails), list(labels), params.columns, params.cell),
+            **FIGURE_JPEG,
         )

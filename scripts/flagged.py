@@ -7,7 +7,7 @@ import csv
 import os
 import shutil
 
-from rootmass.batches import image_key
+from rootmass.batches import figure_key
 from rootmass.cache import image_file
 from rootmass.flags import FLAG_COLUMNS, flag_images
 from rootmass.io import atomic_path, load_json
@@ -21,7 +21,7 @@ with job_log(snakemake.log[0]):
     for path, figures in zip(snakemake.input.measurements, snakemake.input.figures):
         for measured in load_json(path):
             rows[measured["image"]]["separation"] = measured.get("separation")
-            figure_of[measured["image"]] = image_file(figures, image_key(measured["image"]), ".jpg")
+            figure_of[measured["image"]] = image_file(figures, figure_key(measured["image"]), ".jpg")
     flags = flag_images(list(rows.values()), params.group_by)
     with atomic_path(snakemake.output.csv, ".csv") as tmp:
         with open(tmp, "w", newline="", encoding="utf-8") as f:

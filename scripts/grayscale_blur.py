@@ -1,12 +1,15 @@
 """Rule grayscale_blur: read each image of the batch, convert it to grayscale
 and blur it. Writes the blurred images (`<key>.npy`, the cache the later
-stages read) and previews of the originals (`<key>.jpg`, for the QC
-figures, which then need not decode the originals again)."""
+stages read), previews of the originals (`<key>.jpg`) and, for an image
+larger than its preview, a detail of the original at full size
+(`<key>%detail.jpg`, where it has the most edge, its box in the index; no
+key has a `%` before anything but 25, 7B or 7D, so no name clashes), for
+the QC figures, which then need not decode the originals again."""
 
 import os
 
 from rootmass.batches import image_key
-from rootmass.cache import image_file, write_blurred, write_index
+from rootmass.cache import DETAIL_SUFFIX, image_file, write_blurred, write_index
 from rootmass.io import read_gray_and_preview, save_jpeg
 from rootmass.jobs import OnError, job_log
 from rootmass.samples import settings_for
@@ -23,13 +26,17 @@ with job_log(snakemake.log[0]):
         row = {"image": image, "key": image_key(image)}
         settings = settings_for(params.settings, image)
         try:
-            gray, preview = read_gray_and_preview(
-                image, settings["grayscale"], params.preview_side
+            gray, preview, detail = read_gray_and_preview(
+                image, settings["grayscale"], params.preview_side, params.detail_side
             )
             blurred = blur(gray, settings["sigma"])
             del gray
             write_blurred(blurred_dir, image, row["key"], blurred)
             save_jpeg(image_file(previews_dir, row["key"], ".jpg"), preview)
+            if detail is not None:
+                box, pixels = detail
+                save_jpeg(image_file(previews_dir, row["key"], DETAIL_SUFFIX), pixels)
+                row["detail"] = list(box)
             row["shape"] = list(blurred.shape)
             del blurred
         except Exception as error:

@@ -1,25 +1,30 @@
-"""Rule qc_images: for each image of the batch, one figure (original,
-selection and the blurred image's histogram with t), `<key>.jpg` in the
-batch's folder, and a thumbnail of its selection for the contact sheets (all
-of the batch's in one .npz). Made from the previews that grayscale_blur
-wrote, its blurred images and the masks that save_mask wrote: no original is
-decoded again."""
+"""Rule qc_images: for each image of the batch, one figure (the image with
+its foreground tinted, a detail at full size where the image is larger than
+its preview, and the blurred image's histogram with t), `<image path>.jpg`
+in the batch's folder, and a thumbnail of its selection for the contact
+sheets (all of the batch's in one compressed .npz). Made from the previews
+and details that grayscale_blur wrote, its blurred images and the masks that
+save_mask wrote: no original is decoded again."""
 
 import os
 
 import numpy as np
 
-from rootmass.cache import image_file, read_blurred
-from rootmass.io import atomic_path, load_json, load_mask, load_picture, save_jpeg
+from rootmass.batches import figure_key
+from rootmass.cache import DETAIL_SUFFIX, image_file, read_blurred
+from rootmass.io import FIGURE_JPEG, atomic_path, load_json, load_mask, load_picture, save_jpeg
 from rootmass.jobs import OnError, job_log
 from rootmass.samples import settings_for
 from rootmass.qc import (
     HistogramPanel,
+    coverage,
     histogram,
     image_figure,
     message_figure,
     preview_selection,
+    reduction,
     thumbnail,
+    tint,
 )
 
 params = snakemake.params
@@ -38,7 +43,15 @@ with job_log(snakemake.log[0]):
         if reason is None:
             try:
                 original = load_picture(image_file(snakemake.input.previews, key, ".jpg"))
-                selected = preview_selection(original, load_mask(row["mask"]))
+                mask = load_mask(row["mask"])
+                factor = reduction(mask.shape, max(original.shape[:2]))
+                detail = box = None
+                if cache.get("detail"):
+                    top, left, height, width = box = cache["detail"]
+                    detail = tint(
+                        load_picture(image_file(snakemake.input.previews, key, DETAIL_SUFFIX)),
+                        mask[top : top + height, left : left + width],
+                    )
                 settings = settings_for(params.settings, image)
                 plot = panel.render(
                     histogram(blurred)[0], row["threshold"], settings["foreground"],
@@ -46,12 +59,16 @@ with job_log(snakemake.log[0]):
                     settings["bright_cutoff"]
                     if settings["method"] == "otsu_excluding_bright" else None,
                 )
-                figure = image_figure(image, original, selected, plot, row["ratio"])
+                figure = image_figure(
+                    image, tint(original, coverage(mask, factor)), plot, row["ratio"],
+                    row["threshold"], detail, box,
+                )
+                selected = preview_selection(original, mask)
                 thumbnails[str(i)] = thumbnail(selected, params.thumbnail_side)
             except Exception as error:
                 reason = on_error(image, error)
         if reason is not None:
             figure = message_figure(image, f"no result for this image: {reason}")
-        save_jpeg(image_file(figures, key, ".jpg"), figure)
+        save_jpeg(image_file(figures, figure_key(image), ".jpg"), figure, **FIGURE_JPEG)
     with atomic_path(snakemake.output.thumbnails, ".npz") as tmp:
-        np.savez(tmp, **thumbnails)
+        np.savez_compressed(tmp, **thumbnails)

@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from rootmass.batches import batch_id, image_key, kept_batches, read_registry, split_batches
+from rootmass.batches import (
+    batch_id, figure_key, image_key, kept_batches, read_registry, split_batches,
+)
 from rootmass.io import read_gray_and_preview, read_image
-from rootmass.qc import thumbnail
+from rootmass.qc import as_display, detail_box, thumbnail
 from rootmass.thresholding import to_grayscale
 
 
@@ -27,6 +29,15 @@ from rootmass.thresholding import to_grayscale
 )
 def test_image_key(path, key):
     assert image_key(path) == key
+
+
+def test_figure_key_is_the_path_with_its_extension():
+    # the report's search matches the figure's path: typing the image's
+    # whole path must find it
+    assert figure_key("data/colonies-01.tif") == "data/colonies-01.tif"
+    assert figure_key("./a/../b{1}.JPG") == "b%7B1%7D.JPG"
+    assert figure_key("/x/y.png") == "x/y.png"
+    assert figure_key("x/README") == "x/README"
 
 
 def test_image_key_needs_a_name():
@@ -111,9 +122,17 @@ def test_fast_read_path_gives_what_the_general_path_gives(tmp_path, mode, fmt):
     path = tmp_path / f"x.{fmt.lower()}"
     image.save(path, format=fmt)
     for grayscale in ("luma", "rgb2gray"):
-        gray, preview = read_gray_and_preview(str(path), grayscale, 100)
+        gray, preview, (box, detail) = read_gray_and_preview(str(path), grayscale, 100, 50)
         original = read_image(str(path))
         expected = to_grayscale(original, grayscale)
         assert gray.dtype == expected.dtype
         np.testing.assert_array_equal(gray, expected)
         np.testing.assert_array_equal(preview, thumbnail(original, 100))
+        # the detail: the original's own pixels (8-bit) in the box, 50 x 50
+        top, left, height, width = box
+        assert (height, width) == (50, 50) and box == detail_box(preview, 5, (123, 457), 50)
+        np.testing.assert_array_equal(
+            detail, as_display(original)[top : top + 50, left : left + 50])
+    # no detail where the preview is the image itself, or none is asked for
+    assert read_gray_and_preview(str(path), "luma", 500, 50)[2] is None
+    assert read_gray_and_preview(str(path), "luma", 100)[2] is None

@@ -151,8 +151,7 @@ def test_planted_cases_are_flagged_and_ordinary_photos_are_not(workdir):
     figures = sorted((workdir / "results" / "qc" / "flagged").glob("*.jpg"))
     assert [p.name for p in figures] == ["0001.jpg", "0002.jpg", "0003.jpg", "0004.jpg"]
     order = list(dict.fromkeys(flag["image"] for flag in flags))
-    second = next((workdir / "results" / "qc" / "images").glob(
-        f"*/{order[1][:-len('.png')]}.jpg"))
+    second = next((workdir / "results" / "qc" / "images").glob(f"*/{order[1]}.jpg"))
     assert figures[1].read_bytes() == second.read_bytes()
 
 

@@ -12,6 +12,7 @@ from rootmass.qc import (
     as_display,
     contact_sheet,
     coverage,
+    detail_box,
     histogram,
     image_figure,
     message_figure,
@@ -23,6 +24,7 @@ from rootmass.qc import (
     reduction,
     selection,
     thumbnail,
+    tint,
 )
 
 rng = np.random.default_rng(11)
@@ -149,42 +151,102 @@ def test_histogram_panel_draws_t_the_cutoff_and_the_foreground_side():
     assert picture.shape == (380, 480, 3) and picture.dtype == np.uint8
     np.testing.assert_array_equal(panel.curve.get_ydata(), counts)
     labels = [text.get_text() for text in panel.legend.get_texts()]
-    assert labels == ["foreground (above)", "t = 0.5000", "bright cutoff 0.9"]
+    assert labels == ["foreground (above)", "t", "bright cutoff 0.9"]
+    top = panel.axes.get_ylim()[1]
 
     def colour_at(x):
-        column, top = pixel(panel, x, panel.top * 0.9)
-        return picture[top, column - 1 : column + 2].astype(int)
+        column, row = pixel(panel, x, top * 0.9)
+        return picture[row, column - 1 : column + 2].astype(int)
 
     red, blue = np.array([214, 39, 40]), np.array([31, 119, 180])
     assert (np.abs(colour_at(0.5) - red).sum(axis=1) < 60).any()
     assert (np.abs(colour_at(0.9) - blue).sum(axis=1) < 60).any()
     # shaded between t and the cutoff only: nothing at or above it is foreground
-    shaded = picture[pixel(panel, 0.7, panel.top * 0.9)[::-1]]
-    unshaded = picture[pixel(panel, 0.95, panel.top * 0.9)[::-1]]
+    shaded = picture[pixel(panel, 0.7, top * 0.9)[::-1]]
+    unshaded = picture[pixel(panel, 0.95, top * 0.9)[::-1]]
     assert tuple(unshaded) == (255, 255, 255) and tuple(shaded) != (255, 255, 255)
     # without a cutoff: two entries, the side shaded to 1; below: shaded to 0
     panel.render(counts, 0.3, "below")
-    assert [t.get_text() for t in panel.legend.get_texts()] == [
-        "foreground (below)", "t = 0.3000"]
+    assert [t.get_text() for t in panel.legend.get_texts()] == ["foreground (below)", "t"]
     assert panel.span.get_x() == 0 and panel.span.get_width() == 0.3
     with pytest.raises(ValueError, match="256 counts"):
         panel.render(counts[:-1], 0.5)
 
 
-def test_image_figure_shows_the_previews_and_the_panel():
+@pytest.mark.parametrize("most", [3, 40_000, 3_000_000, 75_000_000, 10**10])
+def test_histogram_panel_keeps_every_label_whole_and_apart(most):
+    """No tick label clipped (the lesson photos' "100,000"), the "pixels"
+    label clear of the ticks, the legend above the plot, at every range of
+    counts up to a 150-megapixel scan's (and beyond)."""
+    panel = HistogramPanel()
+    counts = np.zeros(256, dtype=np.int64)
+    counts[[20, 200]] = most, 1
+    panel.render(counts, 0.4, "above", 0.9)
+    renderer = panel.canvas.get_renderer()
+    ax = panel.axes
+    ticks = [t for t in ax.get_yticklabels() + ax.get_xticklabels() if t.get_text()]
+    assert len(ticks) >= 8
+    page = panel.figure.bbox
+    boxes = {id(t): t.get_window_extent(renderer)
+             for t in [ax.yaxis.label, ax.xaxis.label, *ticks, *panel.legend.get_texts()]}
+    for box in boxes.values():
+        assert page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1
+    ylabel = boxes[id(ax.yaxis.label)]
+    assert not any(ylabel.overlaps(boxes[id(t)]) for t in ticks)
+    plot = ax.get_window_extent(renderer)
+    assert all(boxes[id(t)].y0 >= plot.y1 for t in panel.legend.get_texts())
+
+
+def test_tint_marks_the_foreground_and_keeps_the_rest():
+    image = np.full((4, 5, 3), 100, dtype=np.uint8)
+    covered = np.zeros((4, 5), dtype=np.uint8)
+    covered[1, 1], covered[2, 2] = 255, 128
+    tinted = tint(image, covered, color=(255, 0, 255), strength=0.5)
+    assert tinted.dtype == np.uint8 and tinted.shape == image.shape
+    assert (tinted[covered == 0] == 100).all()
+    assert tuple(tinted[1, 1]) == (178, 50, 178)          # half the colour
+    assert tuple(tinted[2, 2]) == (139, 75, 139)          # a quarter (128/255)
+    gray = tint(image[..., 0], covered.astype(bool), strength=0.5)
+    assert gray.shape == (4, 5, 3) and tuple(gray[1, 1]) == (178, 50, 178)
+    with pytest.raises(ValueError, match="does not fit"):
+        tint(image, covered[:-1])
+
+
+def test_detail_box_is_where_the_edges_are():
+    # a flat image with one textured square: the box covers the square
+    full = np.zeros((400, 600), dtype=np.uint8)
+    full[250:330, 420:500] = rng.integers(0, 256, (80, 80))
+    preview = thumbnail(full, 100)
+    factor = reduction(full.shape, 100)
+    top, left, height, width = detail_box(preview, factor, full.shape, 120)
+    assert (height, width) == (120, 120)
+    assert top <= 250 and 330 <= top + height and left <= 420 and 500 <= left + width
+    # inside the image, and no larger than it
+    assert detail_box(preview, factor, full.shape, 1000) == (0, 0, 400, 600)
+    corner = np.zeros_like(full)
+    corner[-10:, -10:] = 255
+    top, left, height, width = detail_box(thumbnail(corner, 100), factor, full.shape, 120)
+    assert (top + height, left + width) == (400, 600)
+
+
+def test_image_figure_shows_the_tinted_image_the_detail_and_the_panel():
     mask = BLURRED > 0.5
     original = thumbnail(RGB, 30)
-    selected = preview_selection(original, mask)
+    factor = reduction(mask.shape, 30)
+    tinted = tint(original, coverage(mask, factor))
     plot = HistogramPanel(width=200, height=150).render(histogram(BLURRED)[0], 0.5)
-    figure = image_figure("x.jpg", original, selected, plot, 0.25)
+    detail = tint(RGB[5:25, 10:30], mask[5:25, 10:30])
+    figure = image_figure("x.jpg", tinted, plot, 0.25, 0.5, detail, (5, 10, 20, 20))
     assert figure.dtype == np.uint8 and figure.ndim == 3
-    height, width = original.shape[:2]
-    assert figure.shape[1] == 8 + width + 8 + width + 8 + 200 + 8
+    height, width = tinted.shape[:2]
+    assert figure.shape[1] == 8 + width + 8 + 20 + 8 + 200 + 8
     top = 8 + 22 + 22  # under the title and the panels' titles
-    np.testing.assert_array_equal(figure[top : top + height, 8 : 8 + width], original)
+    np.testing.assert_array_equal(figure[top : top + height, 8 : 8 + width], tinted)
     x = 8 + width + 8
-    np.testing.assert_array_equal(figure[top : top + height, x : x + width], selected)
+    np.testing.assert_array_equal(figure[top : top + 20, x : x + 20], detail)
     np.testing.assert_array_equal(figure[top : top + 150, -208:-8], plot)
+    # without a detail (an image no larger than its preview): two panels
+    assert image_figure("x.jpg", tinted, plot, 0.25, 0.5).shape[1] == 8 + width + 8 + 200 + 8
     message = message_figure("broken.jpg", "no result for this image: not an image")
     assert message.shape[1] == 1200 and (message != 255).any()
 
@@ -216,13 +278,36 @@ def test_a_method_without_threshold_gives_its_reason():
     assert "error" in minimum and "t" not in minimum
     figure = method_figure("flat.png", flat, results)
     # the original and 9 methods: a grid of 5 x 2 cells of the image's size
-    # (20 x 20), each under a title
-    assert figure.shape == (8 + 22 + 6 + 2 * (22 + 20 + 8), 8 + 5 * (20 + 8), 3)
+    # (20 x 20), each under a title of two lines (38 pixels)
+    assert figure.shape == (8 + 22 + 6 + 2 * (38 + 20 + 8), 8 + 5 * (20 + 8), 3)
     # the minimum's cell (the sixth: second row, first column) has the
     # reason in dark red, no picture
-    x, y = 8, 8 + 22 + 6 + 50
-    cell = figure[y + 22 : y + 22 + 20 + 8, x : x + 20].astype(int)
+    x, y = 8, 8 + 22 + 6 + 66
+    cell = figure[y + 38 : y + 38 + 20 + 8, x : x + 20].astype(int)
     assert (np.abs(cell - [139, 0, 0]).sum(axis=2) < 80).any()
+
+
+@pytest.mark.parametrize("side", [40, 150])
+def test_method_panel_titles_stay_in_their_cells_on_square_images(side):
+    # square images make narrow cells: a title is two lines (the method;
+    # t and the ratio), each shortened to its cell where it must be, so the
+    # gaps between the cells stay white (but for a glyph's antialiased edge)
+    image = np.zeros((side, side))
+    image[side // 4 : side // 2, side // 4 : side // 2] = 0.8
+    image[-3:, -3:] = 1.0
+    blurred = skimage.filters.gaussian(image, sigma=1)
+    figure = method_figure("square.png", blurred, method_results(blurred))
+    assert figure.shape[1] == 8 + 5 * (side + 8)
+    for row in range(2):
+        top = 8 + 22 + 6 + row * (38 + side + 8)
+        band = figure[top : top + 38]
+        assert (band[:19] < 128).any() and (band[19:] < 128).any()  # two lines
+        for column in range(1, 5):
+            gap = 8 + column * (side + 8) - 8  # the 8 pixels before a cell
+            assert (band[:, gap : gap + 7] == 255).all(), (row, column)
+            assert (band[:, gap + 7] > 240).all(), (row, column)
+    # the figure's own title stays above the cells' titles
+    assert (figure[8 + 22 : 8 + 22 + 6] == 255).all()
 
 
 def test_ratio_figure_marks_images_without_ratio():

@@ -27,14 +27,29 @@ def test_qc_outputs_and_the_method_panel_match_the_lessons_code(lesson_data, wor
     )
     qc = Path(workdir, "results", "qc")
     for name in trials:
-        (figure,) = qc.glob(f"images/*/data/{name}")  # <batch>/<image path>.jpg
-        assert png_size(figure)[0] > 1200
-    assert sorted(p.name for p in qc.glob("contact-sheets/*.png")) == ["sheet-0001.png"]
-    width, height = png_size(qc / "contact-sheets" / "sheet-0001.png")
+        (figure,) = qc.glob(f"images/*/data/{name}.jpg")  # <batch>/<image path>.jpg
+        (preview,) = Path(workdir, "results", "previews").glob(f"*/data/{name}")
+        # the tinted preview (at most 600 wide), the detail (240) and the
+        # histogram (340)
+        assert png_size(preview)[0] <= 600
+        assert png_size(figure)[0] == 8 + png_size(preview)[0] + 8 + 240 + 8 + 340 + 8
+        # the detail: the original's pixels at full size, where grayscale_blur
+        # found the most edge (its box in the previews' index)
+        index = preview.parents[1] / "index.json"  # the batch folder's
+        row = next(r for r in json.loads(index.read_text()) if r["image"] == f"data/{name}")
+        top, left, height, width = row["detail"]
+        assert (height, width) == (240, 240)
+        crop = np.asarray(Image.open(lesson_data / name))[top : top + 240, left : left + 240]
+        stored = preview.parent / f"{name[:-4]}%detail.jpg"
+        # the same pixels, but for JPEG's loss
+        assert np.abs(np.asarray(Image.open(stored)).astype(int) - crop).mean() < 3
+    assert sorted(p.name for p in qc.glob("contact-sheets/sheet-*")) == ["sheet-0001.jpg"]
+    width, height = png_size(qc / "contact-sheets" / "sheet-0001.jpg")
     # one row of three landscape photos, as tall as they are: no blank band above
     assert width == 3 * (200 + 12) and 34 + 12 < height < 200 + 34 + 12
-    sheet = np.asarray(Image.open(qc / "contact-sheets" / "sheet-0001.png").convert("L"))
-    assert (sheet[:6] == 255).all() and (sheet[6, 6:206] != 255).any()
+    sheet = np.asarray(Image.open(qc / "contact-sheets" / "sheet-0001.jpg").convert("L"))
+    # (white above it, but for JPEG ringing in the 8 x 8 blocks it starts in)
+    assert (sheet[:4].mean(axis=1) >= 245).all() and (sheet[7, 7:205] < 200).any()
     assert png_size(qc / "ratios.png")[0] > 0
 
     # the ratio table: the CSV's values, every digit
@@ -97,13 +112,15 @@ def test_an_image_without_result_gets_a_figure_saying_why(workdir):
     run_snakemake(workdir, "--cores", 2, "--config", "images=data/*.png", "demo=false",
                   "on_error=skip")
     qc = Path(workdir, "results", "qc")
-    (broken,), (good,) = qc.glob("images/*/data/broken.jpg"), qc.glob("images/*/data/good.jpg")
+    (broken,) = qc.glob("images/*/data/broken.png.jpg")
+    (good,) = qc.glob("images/*/data/good.png.jpg")
     broken, good = png_size(broken), png_size(good)
     assert broken[1] < good[1]  # the short message figure
-    sheet = np.asarray(Image.open(qc / "contact-sheets" / "sheet-0001.png").convert("L"))
+    sheet = np.asarray(Image.open(qc / "contact-sheets" / "sheet-0001.jpg").convert("L"))
     assert sheet.shape == (50 + 34 + 12, 2 * (200 + 12))  # the row as tall as good.png
     # the broken image's cell (the first, in path order) has no thumbnail
-    assert (sheet[6:56, 6:206] == 255).all() and (sheet[6:56, 218:418] != 255).any()
+    # (white, but for JPEG's ringing near the next cell)
+    assert (sheet[6:56, 6:200] >= 250).all() and (sheet[6:56, 218:418] < 200).any()
     # the method panel of the first image, which cannot be read, says why
     assert json.loads((qc / "method-panel.json").read_text()) == []
     assert "method_panel: cannot process 'data/broken.png'" in Path(

@@ -211,7 +211,7 @@ def test_report_shows_table_and_images_in_chromium(report, browser):
     page.open("2. Collection", "Contact sheets")
     assert page.listed() == ["1 of 1"]
     page.view("1 of 1")
-    sheet = results / "qc" / "contact-sheets" / "sheet-0001.png"
+    sheet = results / "qc" / "contact-sheets" / "sheet-0001.jpg"
     assert page.shown_image(sheet) == png_size(sheet)
 
     # every image's figure, listed under its name
@@ -219,8 +219,21 @@ def test_report_shows_table_and_images_in_chromium(report, browser):
     assert sorted(page.listed()) == images
     for image in images:
         page.view(image)
-        (plot,) = (results / "qc" / "images").glob(f"*/{image}")  # <batch>/<image>.jpg
+        (plot,) = (results / "qc" / "images").glob(f"*/{image}.jpg")  # <batch>/<image>.jpg
         assert page.shown_image(plot) == png_size(plot)
+
+    # typing an image's whole path into the search box finds its figure
+    from selenium.webdriver.common.keys import Keys
+
+    image = images[5]
+    page.open()
+    box = page.wait_for(By.CSS_SELECTOR, "input[placeholder='Search...']")
+    box.send_keys(image, Keys.ENTER)
+    row = page.wait_for(By.XPATH, f"//tr[td[contains(normalize-space(.), {image!r})]]"
+                                  "[.//a[@iconname='eye']]")
+    row.find_element(By.CSS_SELECTOR, "a[iconname='eye']").click()
+    (plot,) = (results / "qc" / "images").glob(f"*/{image}.jpg")
+    assert page.shown_image(plot) == png_size(plot)
 
     page.open("4. Method panel")
     assert page.listed() == [images[0]]

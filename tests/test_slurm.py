@@ -212,5 +212,5 @@ def test_workflow_on_slurm_matches_local_run_and_groups_images(
     # (c) the QC figures were made on the cluster too
     qc = cluster / "results" / "qc"
     assert len(list((qc / "images").rglob("*.jpg"))) == len(TRIALS)
-    for name in ("contact-sheets/sheet-0001.png", "method-panel.png", "ratios.png"):
+    for name in ("contact-sheets/sheet-0001.jpg", "method-panel.png", "ratios.png"):
         assert (qc / name).stat().st_size > 0, name

@@ -23,6 +23,7 @@ __all__ = [
     "split_batches",
     "kept_batches",
     "read_registry",
+    "figure_key",
 ]
 
 
@@ -49,6 +50,15 @@ def image_key(path):
     if not parts:
         raise ValueError(f"{path!r} has no file name")
     return posixpath.join(*("__" if p == ".." else p for p in parts))
+
+
+def figure_key(path):
+    """The name of an image's QC figure, without its ``.jpg``: the image's
+    :func:`image_key` with the image's extension, e.g.
+    ``'data/colonies-01.tif'``, so that the report's search (which matches
+    the figure's path) finds it by the image's whole path."""
+    extension = os.path.splitext(os.path.normpath(path))[1]
+    return image_key(path) + extension.replace("%", "%25").replace("{", "%7B").replace("}", "%7D")
 
 
 def batch_id(images):

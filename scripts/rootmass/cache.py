@@ -10,9 +10,12 @@ import os
 
 from .io import load_array, load_json, save_array, save_json
 
-__all__ = ["INDEX", "image_file", "write_index", "read_index", "write_blurred", "read_blurred"]
+__all__ = ["INDEX", "DETAIL_SUFFIX", "image_file", "write_index", "read_index", "write_blurred", "read_blurred"]
 
 INDEX = "index.json"
+#: A preview folder's detail of an image at full size: ``<key>%detail.jpg``
+#: (a key has ``%`` only before 25, 7B or 7D, so it names no other file).
+DETAIL_SUFFIX = "%detail.jpg"
 
 
 def image_file(folder, key, suffix):

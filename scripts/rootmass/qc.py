@@ -11,8 +11,12 @@ for a range of counts, then only the curve and the lines for each image
 - :func:`selection`: the lesson's selection, ``image[~mask] = 0``.
 - :func:`thumbnail`, :func:`coverage` and :func:`preview_selection`: an
   image, its mask and its selection at the size of a figure's panel.
-- :class:`HistogramPanel` and :func:`image_figure`: one image's original,
-  selection and histogram with the threshold (and the bright cutoff).
+- :func:`detail_box` and :func:`tint`: the part of an image with the most
+  edge, for a detail at full resolution, and an image with its foreground
+  tinted.
+- :class:`HistogramPanel` and :func:`image_figure`: one image with its
+  foreground tinted, a detail at full resolution, and the histogram with the
+  threshold (and the bright cutoff).
 - :func:`contact_sheet`: labelled thumbnails of many images on a page.
 - :func:`ratio_figure`: the ratio of every image (a matplotlib figure).
 - :func:`method_results` and :func:`method_figure`: the foreground that every
@@ -39,6 +43,8 @@ from .thresholding import (
 __all__ = [
     "HISTOGRAM_BINS",
     "FIGURE_SIDE",
+    "DETAIL_SIDE",
+    "TINT",
     "PANEL_METHODS",
     "histogram",
     "selection",
@@ -47,6 +53,8 @@ __all__ = [
     "thumbnail",
     "coverage",
     "preview_selection",
+    "detail_box",
+    "tint",
     "HistogramPanel",
     "image_figure",
     "message_figure",
@@ -65,6 +73,10 @@ HISTOGRAM_BINS = 256
 PANEL_METHODS = (*AUTOMATIC_METHODS, *EXCLUSION_METHODS)
 #: Largest side, in pixels, of an image panel in a figure (the previews).
 FIGURE_SIDE = 600
+#: Side, in pixels, of the detail at full resolution in an image's figure.
+DETAIL_SIDE = 240
+#: The colour that marks the foreground in a figure, and how strongly.
+TINT, TINT_STRENGTH = (255, 0, 255), 0.4
 #: Space around and between panels, and the height of a panel's title.
 PAD, TITLE = 8, 22
 
@@ -251,6 +263,81 @@ def preview_selection(preview, mask):
     return ((preview.astype(np.uint16) * weight + 127) // 255).astype(np.uint8)
 
 
+def detail_box(preview, factor, shape, side=DETAIL_SIDE):
+    """The part of an image with the most edge, for a detail at full size.
+
+    The edges are the Sobel magnitude of the preview's grayscale; the box is
+    the ``side`` by ``side`` window of the full-size image whose block of the
+    preview holds the most of it (where the roots' outlines are densest).
+
+    Parameters
+    ----------
+    preview : (m, n) or (m, n, 3) ndarray
+        The image reduced by ``factor`` (:func:`thumbnail`).
+    factor : int
+        The reduction (:func:`reduction`).
+    shape : tuple of int
+        The full-size image's (height, width).
+    side : int, optional
+
+    Returns
+    -------
+    box : tuple of 4 int
+        ``(top, left, height, width)`` in the full-size image; the whole
+        image where it is no larger than ``side``.
+    """
+    from scipy.ndimage import uniform_filter
+    from skimage.filters import sobel
+
+    height, width = shape[:2]
+    if side < 1:
+        raise ValueError(f"side must be at least 1; got {side!r}")
+    box_h, box_w = min(side, height), min(side, width)
+    preview = np.asarray(preview, dtype=np.float32)
+    gray = preview.mean(axis=2) if preview.ndim == 3 else preview
+    edges = sobel(gray)
+    # the window's mean edge at each preview pixel, the window's centre
+    win_h, win_w = max(1, box_h // factor), max(1, box_w // factor)
+    density = uniform_filter(edges, size=(win_h, win_w), mode="constant")
+    row, col = np.unravel_index(np.argmax(density), density.shape)
+    top = min(max(0, row * factor + factor // 2 - box_h // 2), height - box_h)
+    left = min(max(0, col * factor + factor // 2 - box_w // 2), width - box_w)
+    return int(top), int(left), int(box_h), int(box_w)
+
+
+def tint(image, covered, color=TINT, strength=TINT_STRENGTH):
+    """An image with its foreground tinted: ``color`` blended in, in
+    proportion to how much of each pixel the mask covers.
+
+    Parameters
+    ----------
+    image : (M, N) or (M, N, 3) ndarray of uint8
+    covered : (M, N) ndarray of uint8 or bool
+        255 (or True) where the mask covers the pixel (:func:`coverage`).
+    color : tuple of 3 int, optional
+    strength : float, optional
+        The colour's share where the mask covers the pixel fully.
+
+    Returns
+    -------
+    tinted : (M, N, 3) ndarray of uint8
+        The image where the mask is empty; elsewhere the image's pixel and
+        ``color`` mixed, so that what the mask leaves out keeps its colour.
+    """
+    image = as_display(image)
+    if image.ndim == 2:
+        image = np.repeat(image[..., np.newaxis], 3, axis=2)
+    covered = np.asarray(covered)
+    if covered.shape != image.shape[:2]:
+        raise ValueError(
+            f"a mask of shape {covered.shape} does not fit an image of {image.shape[:2]}"
+        )
+    weight = (covered.astype(np.float32) / (1 if covered.dtype == bool else 255))
+    weight = (strength * weight)[..., np.newaxis]
+    mixed = image * (1 - weight) + np.asarray(color, dtype=np.float32) * weight
+    return np.rint(mixed).astype(np.uint8)
+
+
 # --- drawing -------------------------------------------------------------------
 @functools.cache
 def _font(size):
@@ -305,14 +392,24 @@ def _layout(title, panels):
     return np.asarray(page)
 
 
+def _count_label(count, top):
+    """A tick label of the histogram's counts on axes up to ``top``:
+    ``100,000`` while the axes end at a million or below, else ``10^7`` for
+    every tick above 1 (so that no label is wider than the margin for it)."""
+    if top <= 1e6 or count < 10:
+        return f"{count:,.0f}"
+    return f"$10^{{{round(math.log10(count))}}}$"
+
+
 class HistogramPanel:
     """The lesson's histogram of one image after another, as a picture.
 
     The counts are drawn against the blurred grayscale value on [0, 1], on a
     log scale (linear below 1), with ``t`` as a red line, the foreground's
     side shaded and, where given, the bright cutoff dashed in blue. The axes,
-    ticks and labels are drawn once for each range of counts (a power of
-    ten); each image then only draws its curve and lines onto them.
+    ticks, labels and legend are drawn once for each range of counts (a
+    power of ten) and legend; each image then only draws its curve and lines
+    onto them. The value of ``t`` goes in the figure's panel title.
 
     Parameters
     ----------
@@ -320,59 +417,54 @@ class HistogramPanel:
         Size of the picture in pixels.
     """
 
-    def __init__(self, width=480, height=380):
+    def __init__(self, width=340, height=230):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
         dpi = 100
         self.figure = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
         self.canvas = FigureCanvasAgg(self.figure)
-        # fixed margins in pixels: room for "10,000,000" and the axis labels
-        left, right, bottom, top = 84, 12, 46, 40
+        # fixed margins in pixels: room for "100,000", the axis labels and
+        # the legend above the plot
+        left, right, bottom, top = 80, 10, 38, 24
         self.axes = ax = self.figure.add_axes(
             [left / width, bottom / height, 1 - (left + right) / width,
              1 - (bottom + top) / height]
         )
         ax.set_xlim(0, 1)
         ax.set_yscale("symlog", linthresh=1)
-        ax.yaxis.set_major_formatter("{x:,.0f}")
-        ax.tick_params(labelsize=8)
-        ax.set_xlabel("blurred grayscale value", fontsize=9)
-        ax.set_ylabel("pixels", fontsize=9)
+        ax.yaxis.set_major_formatter(lambda count, _: _count_label(count, ax.get_ylim()[1]))
+        ax.tick_params(labelsize=7, pad=2)
+        ax.set_xlabel("blurred grayscale value", fontsize=8, labelpad=2)
+        ax.set_ylabel("pixels", fontsize=8, labelpad=2)
         edges = np.linspace(0, 1, HISTOGRAM_BINS + 1)
         self.span = ax.axvspan(0, 1, color="tab:orange", alpha=0.15, animated=True)
         (self.curve,) = ax.plot(
-            edges[:-1], np.zeros(HISTOGRAM_BINS), color="0.2", linewidth=1, animated=True
+            edges[:-1], np.zeros(HISTOGRAM_BINS), color="0.2", linewidth=0.8, animated=True
         )
-        self.t_line = ax.axvline(0, color="tab:red", animated=True)
+        self.t_line = ax.axvline(0, color="tab:red", linewidth=1.5, animated=True)
         self.cutoff_line = ax.axvline(
-            0, color="tab:blue", linestyle="--", animated=True
+            0, color="tab:blue", linestyle="--", linewidth=1.5, animated=True
         )
-        self.legends = {}
         self.legend = None
-        self.top = None
+        self.key = None
         self.background = None
 
     def _legend(self, foreground, bright_cutoff):
-        """The legend for a foreground side and cutoff, made once: above the
-        plot, so that it never covers the curve; ``t`` is its second entry."""
-        key = (foreground, bright_cutoff)
-        if key not in self.legends:
-            handles = [self.span, self.t_line]
-            labels = [f"foreground ({foreground})", "t = 0.0000"]
-            if bright_cutoff is not None:
-                handles.append(self.cutoff_line)
-                labels.append(f"bright cutoff {bright_cutoff:g}")
-            legend = self.axes.legend(
-                handles, labels, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3,
-                frameon=False, fontsize=8, borderaxespad=0.3, handlelength=1.5,
-                columnspacing=1.0,
-            )
-            legend.set_animated(True)
-            legend.remove()  # drawn by hand, never by the figure
-            self.legends[key] = legend
-        self.legend = self.legends[key]
-        return self.legend
+        """The legend for a foreground side and cutoff: above the plot, from
+        the picture's left edge, so that it never covers the curve."""
+        handles = [self.span, self.t_line]
+        labels = [f"foreground ({foreground})", "t"]
+        if bright_cutoff is not None:
+            handles.append(self.cutoff_line)
+            labels.append(f"bright cutoff {bright_cutoff:g}")
+        legend = self.figure.legend(
+            handles, labels, loc="upper left", bbox_to_anchor=(0, 1), ncol=3,
+            frameon=False, fontsize=7, borderaxespad=0.2, handlelength=1.4,
+            columnspacing=0.8, handletextpad=0.4,
+        )
+        legend.set_animated(True)
+        return legend
 
     def render(self, counts, t, foreground="above", bright_cutoff=None):
         """The panel for one image.
@@ -394,11 +486,16 @@ class HistogramPanel:
         if counts.shape != (HISTOGRAM_BINS,):
             raise ValueError(f"expected {HISTOGRAM_BINS} counts; got shape {counts.shape}")
         top = 10 ** math.ceil(math.log10(max(10, 2 * int(counts.max()))))
-        if top != self.top:  # new axes: draw them once, keep the picture
+        key = (top, foreground, bright_cutoff)
+        if key != self.key:  # new axes or legend: draw them once, keep the picture
+            if self.legend is not None:
+                self.legend.remove()
+            self.legend = self._legend(foreground, bright_cutoff)
+            self.legend.set_animated(False)
             self.axes.set_ylim(0, top)
             self.canvas.draw()
             self.background = self.canvas.copy_from_bbox(self.figure.bbox)
-            self.top = top
+            self.key = key
         self.canvas.restore_region(self.background)
         ax = self.axes
         if foreground == "above":
@@ -409,9 +506,7 @@ class HistogramPanel:
         self.span.set_width(side[1] - side[0])
         self.curve.set_ydata(counts)
         self.t_line.set_xdata([t, t])
-        legend = self._legend(foreground, bright_cutoff)
-        legend.get_texts()[1].set_text(f"t = {t:.4f}")
-        artists = [self.span, self.curve, self.t_line, legend]
+        artists = [self.span, self.curve, self.t_line]
         if bright_cutoff is not None:
             self.cutoff_line.set_xdata([bright_cutoff, bright_cutoff])
             artists.append(self.cutoff_line)
@@ -420,34 +515,37 @@ class HistogramPanel:
         return np.asarray(self.canvas.buffer_rgba())[..., :3].copy()
 
 
-def image_figure(name, original, selected, panel, ratio):
+def image_figure(name, tinted, panel, ratio, t, detail=None, box=None):
     """One image's thresholding at a glance.
 
     Parameters
     ----------
     name : str
         The figure's title (the image's path).
-    original, selected : ndarray of uint8
-        The image and its selection (:func:`thumbnail`,
-        :func:`preview_selection`).
+    tinted : ndarray of uint8
+        The image with its foreground tinted (:func:`tint` of a preview and
+        its :func:`coverage`).
     panel : ndarray of uint8
         The histogram with ``t`` (:meth:`HistogramPanel.render`).
-    ratio : float
+    ratio, t : float
+    detail : ndarray of uint8, optional
+        A part of the full-size image, tinted by the full-size mask.
+    box : tuple of 4 int, optional
+        The detail's ``(top, left, height, width)`` in the image.
 
     Returns
     -------
     figure : (H, W, 3) ndarray of uint8
-        The original, the lesson's selection (``image[~mask] = 0``) with the
-        foreground ratio, and the histogram, side by side under the title.
+        The tinted image with the foreground ratio, the detail (where
+        given), and the histogram, side by side under the title.
     """
-    return _layout(
-        name,
-        [
-            ("original", _rgb(original)),
-            (f"selection (image[~mask] = 0), ratio {ratio:.4f}", _rgb(selected)),
-            ("histogram of the blurred image, 256 bins", _rgb(panel)),
-        ],
-    )
+    panels = [(f"foreground tinted, ratio {ratio:.4f}", _rgb(tinted))]
+    if detail is not None:
+        top, left, height, width = box
+        panels.append((f"full size, x {left}-{left + width}, y {top}-{top + height}",
+                       _rgb(detail)))
+    panels.append((f"histogram of the blurred image, t = {t:.4f}", _rgb(panel)))
+    return _layout(name, panels)
 
 
 def message_figure(name, message, width=1200):
@@ -722,30 +820,33 @@ def method_figure(name, image, results, columns=None):
         columns = 3 if len(results) + 1 <= 9 else 5
     original = _rgb(as_display(image))
     cell_w, cell_h = original.size
+    title_h = 2 * TITLE - 6  # two lines: the method, then t and the ratio
     rows = math.ceil((len(results) + 1) / columns)
     width = PAD + columns * (cell_w + PAD)
-    height = PAD + TITLE + 6 + rows * (TITLE + cell_h + PAD)
+    height = PAD + TITLE + 6 + rows * (title_h + cell_h + PAD)
     page = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(page)
     _text(draw, (PAD, PAD), f"{name}: the foreground of every automatic method",
           size=15, width=width - 2 * PAD)
-    cells = [("original", original)]
+    cells = [(("original", ""), original)]
     for result in results:
         if "error" in result:
-            cells.append((result["method"], result["error"]))
+            cells.append(((result["method"], "no threshold"), result["error"]))
         else:
-            title = f"{result['method']}: t = {result['t']:.4f}, ratio {result['ratio']:.4f}"
-            cells.append((title, _rgb(result["preview"])))
-    for i, (title, content) in enumerate(cells):
+            values = f"t = {result['t']:.4f}, ratio {result['ratio']:.4f}"
+            cells.append(((result["method"], values), _rgb(result["preview"])))
+    for i, ((method, values), content) in enumerate(cells):
         x = PAD + (i % columns) * (cell_w + PAD)
-        y = PAD + TITLE + 6 + (i // columns) * (TITLE + cell_h + PAD)
-        _text(draw, (x, y + 2), title, size=12, width=cell_w)
+        y = PAD + TITLE + 6 + (i // columns) * (title_h + cell_h + PAD)
+        # each line shortened to the cell's width: no title runs into the next
+        _text(draw, (x, y + 1), method, size=12, width=cell_w)
+        _text(draw, (x, y + TITLE - 5), values, size=12, width=cell_w)
         if isinstance(content, str):
             for n, line in enumerate(textwrap.wrap(content, max(20, cell_w // 7))[:8]):
-                _text(draw, (x, y + TITLE + 8 + 16 * n), line, size=11, fill="darkred")
+                _text(draw, (x, y + title_h + 8 + 16 * n), line, size=11, fill="darkred")
         else:
             page.paste(content.resize((cell_w, cell_h)) if content.size != (cell_w, cell_h)
-                       else content, (x, y + TITLE))
+                       else content, (x, y + title_h))
     return np.asarray(page)
 
 

@@ -121,6 +121,7 @@ wildcard_constraints:
 sys.path.insert(0, os.path.join(workflow.basedir, "scripts"))
 from rootmass.batches import (  # noqa: E402
     batch_id,
+    figure_key,
     image_key,
     kept_batches,
     read_registry,
@@ -352,8 +353,10 @@ SECONDS_PER_MEGAPIXEL = {
 
 
 # The previews of the originals that grayscale_blur writes for the QC
-# figures: at most this many pixels on their longer side.
+# figures: at most this many pixels on their longer side; and, for a larger
+# image, a detail at full size of this side (rootmass.qc.DETAIL_SIDE).
 PREVIEW_SIDE = 600
+DETAIL_SIDE = 240
 
 
 def batch_mem_mb(wildcards):
@@ -476,6 +479,11 @@ def blurred_output():
 def image_of_key(wildcards):
     """The image path of a key found in a batch folder (for report labels)."""
     return IMAGE_OF_KEY.get(wildcards.key, wildcards.key)
+
+
+def image_of_figure(wildcards):
+    """The image path of a QC figure's name (rootmass.batches.figure_key)."""
+    return IMAGE_OF_FIGURE.get(wildcards.figure, wildcards.figure)
 
 
 def report_label(image):
@@ -620,6 +628,7 @@ IMAGES = [sample.image for sample in SAMPLES]
 DEMO_SET = {image for image in IMAGES if os.path.normpath(image) in set(demo_names())}
 DEMO_IMAGES = sorted(DEMO_SET)
 IMAGE_OF_KEY = {image_key(image): image for image in IMAGES}
+IMAGE_OF_FIGURE = {figure_key(image): image for image in IMAGES}
 SETTINGS_OF = image_settings(SAMPLES, SHEET)
 WITH_AREAS = any(s["pixel_size"] is not None for s in [DEFAULTS, *SETTINGS_OF.values()])
 CSV_COLUMNS = RESULT_COLUMNS + (AREA_COLUMNS if WITH_AREAS else []) + METADATA

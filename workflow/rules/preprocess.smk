@@ -13,6 +13,7 @@ rule grayscale_blur:
         images=batch_images,
         settings=stage_params("grayscale_blur"),
         preview_side=PREVIEW_SIDE,
+        detail_side=DETAIL_SIDE,
     log:
         "logs/grayscale_blur/{batch}.log",
     benchmark:

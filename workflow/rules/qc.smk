@@ -14,13 +14,14 @@ if config["qc"]:
         output:
             figures=report(
                 directory(QC_IMAGES),
-                patterns=["{key}.jpg"],
+                # <image path>.jpg: the report's search finds it by the path
+                patterns=["{figure}.jpg"],
                 # no caption: Snakemake renders a caption for every file, each
                 # with a link target to every other file (quadratic in the
                 # number of images); workflow.rst explains the figures
                 category=CATEGORIES["images"],
-                subcategory=lambda wildcards: posixpath.dirname(wildcards.key) or ".",
-                labels=lambda wildcards: {"image": report_label(image_of_key(wildcards))},
+                subcategory=lambda wildcards: posixpath.dirname(wildcards.figure) or ".",
+                labels=lambda wildcards: {"image": report_label(image_of_figure(wildcards))},
             ),
             thumbnails=THUMBNAILS,
         params:
@@ -49,7 +50,7 @@ if config["qc"]:
         output:
             sheets=report(
                 directory(CONTACT_SHEETS_DIR),
-                patterns=["sheet-{page}.png"],
+                patterns=["sheet-{page}.jpg"],
                 # no caption (one page per 48 images): see workflow.rst
                 category=CATEGORIES["collection"],
                 subcategory="Contact sheets",
