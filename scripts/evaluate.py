@@ -10,7 +10,7 @@ import numpy as np
 
 from rootmass.cache import read_blurred
 from rootmass.evaluation import score_mask, truth_mask
-from rootmass.io import load_json, load_mask, save_json
+from rootmass.io import load_json, load_mask, save_json, set_max_megapixels
 from rootmass.jobs import job_log
 from rootmass.qc import PANEL_METHODS
 from rootmass.thresholding import (
@@ -61,6 +61,8 @@ def compare(blurred, truth, settings):
 
 
 images = snakemake.params.images
+# a truth mask has its image's size: Pillow's limit as the images'
+set_max_megapixels(snakemake.config["max_megapixels"])
 with job_log(snakemake.log[0]):
     measured = {row["image"]: row for row in load_json(snakemake.input.measurements)}
     rows = []

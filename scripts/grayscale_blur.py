@@ -10,7 +10,7 @@ import os
 
 from rootmass.batches import image_key
 from rootmass.cache import DETAIL_SUFFIX, image_file, write_blurred, write_index
-from rootmass.io import read_gray_and_preview, save_jpeg
+from rootmass.io import read_gray_and_preview, save_jpeg, set_max_megapixels
 from rootmass.jobs import OnError, job_log
 from rootmass.samples import settings_for
 from rootmass.thresholding import blur
@@ -18,6 +18,7 @@ from rootmass.thresholding import blur
 params = snakemake.params
 blurred_dir, previews_dir = snakemake.output.blurred, snakemake.output.previews
 on_error = OnError(snakemake.config["on_error"], "grayscale_blur")
+set_max_megapixels(snakemake.config["max_megapixels"])
 with job_log(snakemake.log[0]):
     for folder in (blurred_dir, previews_dir):
         os.makedirs(folder, exist_ok=True)

@@ -146,6 +146,60 @@ def test_stop_names_the_file_and_the_reason_in_one_line(workdir):
     assert not (workdir / "results" / "ratios.csv").exists()
 
 
+def test_max_megapixels_refuses_larger_images_and_sets_pillows_guard(tmp_path):
+    from PIL import Image as PILImage
+
+    from rootmass import io
+
+    path = tmp_path / "scan.png"
+    Image.fromarray(np.zeros((50, 60), np.uint8)).save(path)
+    before = io.MAX_MEGAPIXELS, PILImage.MAX_IMAGE_PIXELS
+    try:
+        io.set_max_megapixels(0.01)
+        assert PILImage.MAX_IMAGE_PIXELS == 10_000
+        assert io.read_image(str(path)).shape == (50, 60)
+        io.set_max_megapixels(0.002)
+        with pytest.raises(io.BadImage) as error:
+            io.read_image(str(path))
+        assert str(error.value) == (
+            "the image has 0.003 megapixels (60 x 50), more than max_megapixels (0.002);"
+            " raise max_megapixels in the config to process it (a job needs about 40 bytes"
+            " a pixel)")
+        # Pillow's own guard (which would refuse it above twice its limit,
+        # with no word of our setting) never speaks first
+        PILImage.MAX_IMAGE_PIXELS = 1000
+        with pytest.raises(io.BadImage, match="max_megapixels"):
+            io.read_image(str(path))
+        with pytest.raises(ValueError):
+            io.set_max_megapixels(0)
+    finally:
+        io.MAX_MEGAPIXELS, PILImage.MAX_IMAGE_PIXELS = before
+
+
+def test_an_image_above_max_megapixels_is_one_line_naming_the_setting(workdir):
+    data = workdir / "data"
+    data.mkdir()
+    Image.fromarray(rgb_sample(1)[:50, :60]).save(data / "big.png")
+    Image.fromarray(rgb_sample(1)[:20, :30]).save(data / "small.png")
+    config = ["--config", "images=data/*.png", "demo=false", "max_megapixels=0.002"]
+    result = run_snakemake(workdir, "--cores", 2, *config, check=False)
+    assert result.returncode != 0
+    line = ("grayscale_blur: cannot process 'data/big.png': the image has 0.003 megapixels"
+            " (60 x 50), more than max_megapixels (0.002); raise max_megapixels in the"
+            " config to process it (a job needs about 40 bytes a pixel)")
+    assert line in result.stderr.splitlines(), result.stderr
+    # with on_error: skip, a row that says so; the other image is processed
+    run_snakemake(workdir, "--cores", 2, *config, "on_error=skip")
+    rows = read_rows(workdir)
+    assert rows["data/big.png"]["status"] == "error"
+    assert "more than max_megapixels (0.002)" in rows["data/big.png"]["error"]
+    assert rows["data/small.png"]["status"] == "ok"
+    # raised, the image is processed
+    run_snakemake(workdir, "--cores", 2, "--config", "images=data/*.png", "demo=false",
+                  "max_megapixels=0.004", "on_error=skip")
+    assert read_rows(workdir)["data/big.png"]["status"] == "ok"
+
+
 def test_all_bright_image_with_otsu_excluding_bright_is_a_defined_error(workdir):
     data = workdir / "data"
     data.mkdir()

@@ -7,12 +7,15 @@ half-written output under the final name.
 
 import contextlib
 import json
+import math
 import os
 
 import numpy as np
 
 __all__ = [
     "BadImage",
+    "MAX_MEGAPIXELS",
+    "set_max_megapixels",
     "open_image",
     "read_image",
     "read_gray_and_preview",
@@ -41,6 +44,33 @@ class BadImage(ValueError):
     """An input image that cannot be used; the message says why."""
 
 
+#: The largest image read, in megapixels (config key ``max_megapixels``):
+#: Pillow's own guard against "decompression bombs" warns above 89 and
+#: refuses above 179 megapixels, below what a flatbed scan at 1200 dpi has.
+MAX_MEGAPIXELS = 200
+
+
+def set_max_megapixels(megapixels):
+    """Set the largest image that :func:`open_image` reads, in megapixels,
+    and Pillow's limit to match (so that Pillow neither warns nor refuses
+    below it)."""
+    from PIL import Image
+
+    global MAX_MEGAPIXELS
+    if not megapixels > 0:
+        raise ValueError(f"max_megapixels must be above 0; got {megapixels!r}")
+    MAX_MEGAPIXELS = megapixels
+    Image.MAX_IMAGE_PIXELS = math.ceil(megapixels * 1e6)
+
+
+def _too_large(width, height):
+    return BadImage(
+        f"the image has {width * height / 1e6:.4g} megapixels ({width} x {height}),"
+        f" more than max_megapixels ({MAX_MEGAPIXELS:g}); raise max_megapixels in the"
+        " config to process it (a job needs about 40 bytes a pixel)"
+    )
+
+
 def open_image(path):
     """Open an image file with Pillow and decode its first frame.
 
@@ -52,18 +82,29 @@ def open_image(path):
     Raises
     ------
     BadImage
-        If the file is empty, not an image, or cannot be decoded.
+        If the file is empty, not an image, larger than
+        :data:`MAX_MEGAPIXELS` (:func:`set_max_megapixels`), or cannot be
+        decoded.
     """
     from PIL import Image, UnidentifiedImageError
 
     if os.path.getsize(path) == 0:
         raise BadImage("the file is empty (0 bytes)")
+    # Pillow's own check (a warning, or an error naming no setting of ours)
+    # is replaced by the check of max_megapixels below, from the header
+    pillow_limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
     try:
         image = Image.open(path)
     except UnidentifiedImageError:
         raise BadImage("not an image file that Pillow can read") from None
     except Exception as error:
         raise BadImage(f"cannot open the image: {error}") from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = pillow_limit
+    if image.width * image.height > MAX_MEGAPIXELS * 1e6:
+        size = image.size
+        image.close()
+        raise _too_large(*size)
     try:
         image.seek(0)
         image.load()

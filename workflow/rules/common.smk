@@ -238,6 +238,12 @@ def find_samples():
     return samples, ["condition", "replicate"], DEMO_SHEET
 
 
+# Pillow's guard against decompression bombs (it refuses images above 179
+# megapixels, a large flatbed scan) is the config's max_megapixels here and
+# in the jobs (rootmass.io.set_max_megapixels)
+PIL.Image.MAX_IMAGE_PIXELS = math.ceil(config["max_megapixels"] * 1e6)
+
+
 @functools.cache
 def header_size(image):
     """(width, height) from an image's header, or None if it cannot be read."""
@@ -357,6 +363,14 @@ SECONDS_PER_MEGAPIXEL = {
 # image, a detail at full size of this side (rootmass.qc.DETAIL_SIDE).
 PREVIEW_SIDE = 600
 DETAIL_SIDE = 240
+
+
+def oversized_images(wildcards):
+    """The batch's images above max_megapixels (by their headers): a param
+    of grayscale_blur, so that raising the limit re-runs the batches it
+    changes, and only those."""
+    limit = config["max_megapixels"]
+    return [image for image in BATCHES[wildcards.batch] if megapixels(image) > limit]
 
 
 def batch_mem_mb(wildcards):

@@ -14,6 +14,7 @@ rule grayscale_blur:
         settings=stage_params("grayscale_blur"),
         preview_side=PREVIEW_SIDE,
         detail_side=DETAIL_SIDE,
+        oversized=oversized_images,
     log:
         "logs/grayscale_blur/{batch}.log",
     benchmark:
