@@ -10,7 +10,7 @@ import numpy as np
 
 from rootmass.cache import read_blurred
 from rootmass.evaluation import score_mask, truth_mask
-from rootmass.io import load_json, load_mask, save_json, set_max_megapixels
+from rootmass.io import load_json, load_mask, save_json, without_pillows_guard
 from rootmass.jobs import job_log
 from rootmass.qc import PANEL_METHODS
 from rootmass.thresholding import (
@@ -26,7 +26,9 @@ def read_truth(path, shape, image):
     from PIL import Image
 
     try:
-        with Image.open(path) as opened:
+        # a truth mask of its image's size (checked before any job): Pillow's
+        # guard would refuse a scan's above 179 megapixels
+        with without_pillows_guard(), Image.open(path) as opened:
             if opened.mode in ("P", "PA"):  # the palette's colours, not its indices
                 opened = opened.convert("RGBA")
             annotation = np.asarray(opened)
@@ -61,8 +63,6 @@ def compare(blurred, truth, settings):
 
 
 images = snakemake.params.images
-# a truth mask has its image's size: Pillow's limit as the images'
-set_max_megapixels(snakemake.config["max_megapixels"])
 with job_log(snakemake.log[0]):
     measured = {row["image"]: row for row in load_json(snakemake.input.measurements)}
     rows = []

@@ -12,7 +12,14 @@ import numpy as np
 
 from rootmass.batches import figure_key
 from rootmass.cache import DETAIL_SUFFIX, image_file, read_blurred
-from rootmass.io import FIGURE_JPEG, atomic_path, load_json, load_mask, load_picture, save_jpeg
+from rootmass.io import (
+    FIGURE_JPEG,
+    atomic_path,
+    load_json,
+    load_mask,
+    load_picture,
+    save_jpeg,
+)
 from rootmass.jobs import OnError, job_log
 from rootmass.samples import settings_for
 from rootmass.qc import (

@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -153,11 +154,24 @@ def test_max_megapixels_refuses_larger_images_and_sets_pillows_guard(tmp_path):
 
     path = tmp_path / "scan.png"
     Image.fromarray(np.zeros((50, 60), np.uint8)).save(path)
+    tiff = tmp_path / "scan16.tif"  # read through imageio, and Pillow checks
+    Image.fromarray(np.zeros((50, 60), np.uint16)).save(tiff)  # again on decoding
     before = io.MAX_MEGAPIXELS, PILImage.MAX_IMAGE_PIXELS
     try:
+        PILImage.MAX_IMAGE_PIXELS = 1000  # as if Pillow refused above 2000 pixels
         io.set_max_megapixels(0.01)
-        assert PILImage.MAX_IMAGE_PIXELS == 10_000
+        assert PILImage.MAX_IMAGE_PIXELS == 1000  # left alone
         assert io.read_image(str(path)).shape == (50, 60)
+        # within max_megapixels, Pillow's guard never speaks, whatever its
+        # own limit, and is left as it was
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert io.read_image(str(tiff)).dtype == np.uint16
+            assert io.read_image(str(path)).shape == (50, 60)
+            assert io.load_mask(str(path)).shape == (50, 60)
+        assert PILImage.MAX_IMAGE_PIXELS == 1000
+        assert io.above_max_megapixels(1000, 1025, 1.025) is False
+        assert io.above_max_megapixels(1001, 1025, 1.025) is True
         io.set_max_megapixels(0.002)
         with pytest.raises(io.BadImage) as error:
             io.read_image(str(path))
@@ -167,9 +181,10 @@ def test_max_megapixels_refuses_larger_images_and_sets_pillows_guard(tmp_path):
             " a pixel)")
         # Pillow's own guard (which would refuse it above twice its limit,
         # with no word of our setting) never speaks first
-        PILImage.MAX_IMAGE_PIXELS = 1000
-        with pytest.raises(io.BadImage, match="max_megapixels"):
-            io.read_image(str(path))
+        for image in (path, tiff):
+            with pytest.raises(io.BadImage, match="max_megapixels"):
+                io.read_image(str(image))
+        assert PILImage.MAX_IMAGE_PIXELS == 1000
         with pytest.raises(ValueError):
             io.set_max_megapixels(0)
     finally:

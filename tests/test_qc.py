@@ -332,3 +332,14 @@ def test_ratio_figure_names_the_settings():
         figure = ratio_figure([f"i{i}" for i in range(n)], [0.5] * n, subtitle=text)
         assert figure.axes[0].get_title() == f"Foreground ratio of {n} images\n{text}"
     assert ratio_figure(["a"], [0.5]).axes[0].get_title() == "Foreground ratio of 1 image"
+
+
+def test_the_workflow_asks_for_the_detail_side_of_the_functions():
+    import re
+
+    from conftest import ROOT
+    from rootmass.qc import DETAIL_SIDE, FIGURE_SIDE
+
+    common = (ROOT / "workflow" / "rules" / "common.smk").read_text()
+    assert re.search(r"^DETAIL_SIDE = (\d+)$", common, re.M).group(1) == str(DETAIL_SIDE)
+    assert re.search(r"^PREVIEW_SIDE = (\d+)$", common, re.M).group(1) == str(FIGURE_SIDE)

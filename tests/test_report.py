@@ -229,6 +229,8 @@ def test_report_shows_table_and_images_in_chromium(report, browser):
     page.open()
     box = page.wait_for(By.CSS_SELECTOR, "input[placeholder='Search...']")
     box.send_keys(image, Keys.ENTER)
+    # the search lists that one figure (its file named by the whole path)
+    assert page.listed() == [image]
     row = page.wait_for(By.XPATH, f"//tr[td[contains(normalize-space(.), {image!r})]]"
                                   "[.//a[@iconname='eye']]")
     row.find_element(By.CSS_SELECTOR, "a[iconname='eye']").click()

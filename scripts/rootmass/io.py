@@ -16,6 +16,8 @@ __all__ = [
     "BadImage",
     "MAX_MEGAPIXELS",
     "set_max_megapixels",
+    "above_max_megapixels",
+    "without_pillows_guard",
     "open_image",
     "read_image",
     "read_gray_and_preview",
@@ -51,16 +53,34 @@ MAX_MEGAPIXELS = 200
 
 
 def set_max_megapixels(megapixels):
-    """Set the largest image that :func:`open_image` reads, in megapixels,
-    and Pillow's limit to match (so that Pillow neither warns nor refuses
-    below it)."""
-    from PIL import Image
-
+    """Set the largest image that :func:`open_image` reads, in megapixels.
+    Pillow's own limit is left alone (its check is off while the workflow
+    reads its images and masks, :func:`without_pillows_guard`; Pillow also
+    applies it to the masks of the text it draws)."""
     global MAX_MEGAPIXELS
     if not megapixels > 0:
         raise ValueError(f"max_megapixels must be above 0; got {megapixels!r}")
     MAX_MEGAPIXELS = megapixels
-    Image.MAX_IMAGE_PIXELS = math.ceil(megapixels * 1e6)
+
+
+def above_max_megapixels(width, height, megapixels):
+    """Whether an image of ``width`` x ``height`` pixels is larger than
+    ``megapixels`` (the one comparison, for the jobs and the planning)."""
+    return width * height > round(megapixels * 1e6)
+
+
+@contextlib.contextmanager
+def without_pillows_guard():
+    """Pillow's decompression-bomb check off, and back as it was after: for
+    files whose size is checked against max_megapixels, or that the
+    workflow wrote itself."""
+    from PIL import Image
+
+    limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+    try:
+        yield
+    finally:
+        Image.MAX_IMAGE_PIXELS = limit
 
 
 def _too_large(width, height):
@@ -90,27 +110,28 @@ def open_image(path):
 
     if os.path.getsize(path) == 0:
         raise BadImage("the file is empty (0 bytes)")
-    # Pillow's own check (a warning, or an error naming no setting of ours)
-    # is replaced by the check of max_megapixels below, from the header
-    pillow_limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
-    try:
-        image = Image.open(path)
-    except UnidentifiedImageError:
-        raise BadImage("not an image file that Pillow can read") from None
-    except Exception as error:
-        raise BadImage(f"cannot open the image: {error}") from None
-    finally:
-        Image.MAX_IMAGE_PIXELS = pillow_limit
-    if image.width * image.height > MAX_MEGAPIXELS * 1e6:
-        size = image.size
-        image.close()
-        raise _too_large(*size)
-    try:
-        image.seek(0)
-        image.load()
-    except Exception as error:
-        image.close()
-        raise BadImage(f"the file is truncated or damaged: Pillow cannot decode it ({error})") from None
+    # Pillow's own check (a warning, or an error naming no setting of ours,
+    # on opening and again on decoding) is replaced by the check of
+    # max_megapixels below, from the header
+    with without_pillows_guard():
+        try:
+            image = Image.open(path)
+        except UnidentifiedImageError:
+            raise BadImage("not an image file that Pillow can read") from None
+        except Exception as error:
+            raise BadImage(f"cannot open the image: {error}") from None
+        if above_max_megapixels(image.width, image.height, MAX_MEGAPIXELS):
+            size = image.size
+            image.close()
+            raise _too_large(*size)
+        try:
+            image.seek(0)
+            image.load()
+        except Exception as error:
+            image.close()
+            raise BadImage(
+                f"the file is truncated or damaged: Pillow cannot decode it ({error})"
+            ) from None
     return image
 
 
@@ -135,7 +156,8 @@ def read_image(path):
             import imageio.v3 as iio
 
             try:
-                array = iio.imread(path, index=0, plugin="pillow")
+                with without_pillows_guard():  # its size is checked above
+                    array = iio.imread(path, index=0, plugin="pillow")
             except Exception as error:
                 raise BadImage(f"cannot decode the image: {error}") from None
     return _checked(array)
@@ -250,7 +272,7 @@ def load_mask(path):
     """Read a mask PNG as a boolean array."""
     from PIL import Image
 
-    with Image.open(path) as image:
+    with without_pillows_guard(), Image.open(path) as image:  # the workflow's own
         return np.asarray(image.convert("1"), dtype=bool)
 
 
@@ -281,7 +303,7 @@ def load_picture(path):
     an array of uint8."""
     from PIL import Image
 
-    with Image.open(path) as image:
+    with without_pillows_guard(), Image.open(path) as image:  # the workflow's own
         return np.asarray(image)
 
 

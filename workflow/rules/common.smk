@@ -128,6 +128,7 @@ from rootmass.batches import (  # noqa: E402
     split_batches,
 )
 from rootmass.demo import demo_file_names, demo_samples  # noqa: E402
+from rootmass.io import above_max_megapixels  # noqa: E402
 from rootmass.samples import (  # noqa: E402
     Sample,
     SheetError,
@@ -239,9 +240,10 @@ def find_samples():
 
 
 # Pillow's guard against decompression bombs (it refuses images above 179
-# megapixels, a large flatbed scan) is the config's max_megapixels here and
-# in the jobs (rootmass.io.set_max_megapixels)
-PIL.Image.MAX_IMAGE_PIXELS = math.ceil(config["max_megapixels"] * 1e6)
+# megapixels, a large flatbed scan) is off here, where only headers are
+# read; the jobs check each image against max_megapixels
+# (rootmass.io.set_max_megapixels), and oversized_images lists those above it
+PIL.Image.MAX_IMAGE_PIXELS = None
 
 
 @functools.cache
@@ -370,7 +372,8 @@ def oversized_images(wildcards):
     of grayscale_blur, so that raising the limit re-runs the batches it
     changes, and only those."""
     limit = config["max_megapixels"]
-    return [image for image in BATCHES[wildcards.batch] if megapixels(image) > limit]
+    return [image for image in BATCHES[wildcards.batch]
+            if above_max_megapixels(*image_size(image), limit)]
 
 
 def batch_mem_mb(wildcards):
@@ -488,11 +491,6 @@ def blurred_output():
     by Snakemake as soon as the jobs that read them are done."""
     folder = directory(BLURRED)
     return folder if config["keep_blurred"] else temp(folder)
-
-
-def image_of_key(wildcards):
-    """The image path of a key found in a batch folder (for report labels)."""
-    return IMAGE_OF_KEY.get(wildcards.key, wildcards.key)
 
 
 def image_of_figure(wildcards):
@@ -641,7 +639,6 @@ SAMPLES, METADATA, SHEET = find_samples()
 IMAGES = [sample.image for sample in SAMPLES]
 DEMO_SET = {image for image in IMAGES if os.path.normpath(image) in set(demo_names())}
 DEMO_IMAGES = sorted(DEMO_SET)
-IMAGE_OF_KEY = {image_key(image): image for image in IMAGES}
 IMAGE_OF_FIGURE = {figure_key(image): image for image in IMAGES}
 SETTINGS_OF = image_settings(SAMPLES, SHEET)
 WITH_AREAS = any(s["pixel_size"] is not None for s in [DEFAULTS, *SETTINGS_OF.values()])

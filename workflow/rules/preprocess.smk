@@ -1,6 +1,7 @@
 # Stage 1: grayscale and blur. One job per batch of images: the blurred
-# images (the cache that threshold changes reuse) and small previews of the
-# originals (for the QC figures, which then need not decode them again).
+# images (the cache that threshold changes reuse), small previews of the
+# originals and, for larger images, a detail at full size (for the QC
+# figures, which then need not decode them again).
 
 
 rule grayscale_blur:
