@@ -7,7 +7,6 @@ half-written output under the final name.
 
 import contextlib
 import json
-import math
 import os
 
 import numpy as np
