@@ -66,11 +66,12 @@ with job_log(snakemake.log[0]):
                     settings["bright_cutoff"]
                     if settings["method"] == "otsu_excluding_bright" else None,
                 )
+                covered = coverage(mask, factor)  # for the tint and the selection
                 figure = image_figure(
-                    image, tint(original, coverage(mask, factor)), plot, row["ratio"],
+                    image, tint(original, covered), plot, row["ratio"],
                     row["threshold"], detail, box,
                 )
-                selected = preview_selection(original, mask)
+                selected = preview_selection(original, mask, covered)
                 thumbnails[str(i)] = thumbnail(selected, params.thumbnail_side)
             except Exception as error:
                 reason = on_error(image, error)

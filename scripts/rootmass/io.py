@@ -197,7 +197,7 @@ def read_gray_and_preview(path, grayscale, max_side, detail_side=None):
     photo through numpy: a quarter less time for a 6-megapixel JPEG. The
     results are the same.
     """
-    from .qc import as_display, detail_box, reduction, thumbnail
+    from .qc import as_display, reduction, thumbnail
     from .thresholding import to_grayscale
 
     with open_image(path) as image:
@@ -206,19 +206,26 @@ def read_gray_and_preview(path, grayscale, max_side, detail_side=None):
             shape = (image.height, image.width)
             factor = reduction(shape, max_side)
             preview = np.asarray(image.reduce(factor) if factor > 1 else image)
-            detail = None
-            if detail_side is not None and factor > 1:
-                top, left, height, width = box = detail_box(preview, factor, shape, detail_side)
-                detail = box, np.asarray(image.crop((left, top, left + width, top + height)))
+            detail = _detail(preview, factor, shape, detail_side, lambda top, left, h, w:
+                             np.asarray(image.crop((left, top, left + w, top + h))))
             return _checked(gray), preview, detail
     original = read_image(path)
     preview = thumbnail(original, max_side)
     factor = reduction(original.shape, max_side)
-    detail = None
-    if detail_side is not None and factor > 1:
-        top, left, height, width = box = detail_box(preview, factor, original.shape, detail_side)
-        detail = box, as_display(original[top : top + height, left : left + width])
+    detail = _detail(preview, factor, original.shape, detail_side, lambda top, left, h, w:
+                     as_display(original[top : top + h, left : left + w]))
     return to_grayscale(original, grayscale), preview, detail
+
+
+def _detail(preview, factor, shape, side, crop):
+    """``(box, crop(*box))`` for :func:`read_gray_and_preview`, or None where
+    no detail is asked for or the preview is the image itself."""
+    from .qc import detail_box
+
+    if side is None or factor == 1:
+        return None
+    box = detail_box(preview, factor, shape, side)
+    return box, crop(*box)
 
 
 @contextlib.contextmanager

@@ -232,7 +232,7 @@ def coverage(mask, factor):
     return np.asarray(gray.reduce(factor) if factor > 1 else gray)
 
 
-def preview_selection(preview, mask):
+def preview_selection(preview, mask, covered=None):
     """The selection at a preview's size, from the preview and the mask.
 
     Parameters
@@ -241,6 +241,9 @@ def preview_selection(preview, mask):
         :func:`thumbnail` of the image, ``m`` by ``n`` pixels.
     mask : (M, N) ndarray of bool
         The full-size mask.
+    covered : (m, n) ndarray of uint8, optional
+        The mask's :func:`coverage` at the preview's scale, where the
+        caller has it already (it is computed from ``mask`` otherwise).
 
     Returns
     -------
@@ -253,8 +256,8 @@ def preview_selection(preview, mask):
     """
     preview = np.asarray(preview)
     mask = np.asarray(mask, dtype=bool)
-    factor = reduction(mask.shape, max(preview.shape[:2]))
-    covered = coverage(mask, factor)
+    if covered is None:
+        covered = coverage(mask, reduction(mask.shape, max(preview.shape[:2])))
     if covered.shape != preview.shape[:2]:
         raise ValueError(
             f"a mask of shape {mask.shape} does not fit a preview of {preview.shape[:2]}"
