@@ -10,7 +10,8 @@ from snakemake.utils import min_version
 min_version("9.27")
 
 
-configfile: os.path.join(workflow.basedir, "config", "config.yaml")
+# the workflow's own defaults (found from this file, also as a module)
+configfile: os.path.join(str(workflow.current_basedir), "config", "config.yaml")
 
 
 include: "workflow/rules/common.smk"
@@ -34,10 +35,5 @@ rule all:
         qc_outputs(),
 
 
-onstart:
-    record_run()
-    record_batches()
-
-
 onsuccess:
-    report_skipped()
+    on_success()

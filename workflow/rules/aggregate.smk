@@ -16,15 +16,15 @@ rule aggregate:
         ),
         provenance=f"{OUT}/provenance.json",
     params:
-        columns=CSV_COLUMNS,
-        metadata=METADATA,
-        sheet=SHEET,
+        columns=EXPERIMENT.csv_columns,
+        metadata=EXPERIMENT.metadata,
+        sheet=EXPERIMENT.sheet,
         schema=SHEET_SCHEMA,
     log:
         "logs/aggregate.log",
     threads: 1
     resources:
-        mem_mb=512 + math.ceil(len(IMAGES) / 100),
+        mem_mb=collection_mem_mb(),
         runtime=10,
     localrule: True
     conda:
@@ -45,12 +45,12 @@ rule summary:
             labels={"figure": "summary.csv"},
         ),
     params:
-        group_by=GROUP_BY,
+        group_by=EXPERIMENT.group_by,
     log:
         "logs/summary.log",
     threads: 1
     resources:
-        mem_mb=512 + math.ceil(len(IMAGES) / 100),
+        mem_mb=collection_mem_mb(),
         runtime=10,
     localrule: True
     conda:

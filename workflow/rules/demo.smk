@@ -3,7 +3,7 @@
 # Snakemake tracks one path; the jobs that read demo images take the folder
 # as their input).
 
-if DEMO_IMAGES:
+if DEMO_SET:
 
     rule demo_images:
         output:

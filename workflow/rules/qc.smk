@@ -106,7 +106,7 @@ if config["qc"]:
                 labels={"figure": "table of the summary"},
             ),
         params:
-            group_by=GROUP_BY,
+            group_by=EXPERIMENT.group_by,
         log:
             "logs/qc/qc_ratios.log",
         threads: 1
@@ -138,13 +138,13 @@ if config["qc"]:
                 labels=flagged_labels,
             ),
         params:
-            group_by=GROUP_BY,
+            group_by=EXPERIMENT.group_by,
             shown=FLAGGED_SHOWN,
         log:
             "logs/qc/flagged.log",
         threads: 1
         resources:
-            mem_mb=512 + math.ceil(len(IMAGES) / 100),
+            mem_mb=collection_mem_mb(),
             runtime=max(5, math.ceil(len(IMAGES) / 5000)),
         localrule: True
         conda:
@@ -175,7 +175,7 @@ if config["qc"]:
         threads: 1
         resources:
             # threshold_li holds three float64 copies of the image
-            mem_mb=256 + math.ceil(6 * 8 * megapixels(METHOD_PANEL_IMAGE)),
+            mem_mb=256 + math.ceil(6 * 8 * planning.megapixels(SIZES[METHOD_PANEL_IMAGE])),
             runtime=5,
         conda:
             "../envs/thresholding.yaml"

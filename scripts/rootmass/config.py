@@ -1,0 +1,205 @@
+"""The workflow's config: what ``--config`` strings mean, and one line for a
+config that does not fit the schema.
+
+Snakemake reads ``--config key=value`` with YAML's BaseLoader, so every
+value of a nested setting arrives as a string, and ``qc=false`` as the
+string ``'false'``. :func:`normalise` turns them into what the same text in
+a YAML config file would be, before the schema is checked;
+:func:`config_error` turns the schema's complaint into one line naming the
+key, what is wrong and what is allowed.
+
+- :class:`ConfigError`: a config that will not do (its message is the line).
+- :func:`typed`: a string as YAML would read it, if a plain scalar.
+- :func:`normalise`: the config with ``--config`` strings read as values.
+- :func:`config_error`: one line for a jsonschema ``ValidationError``.
+- :func:`check_config`: all of it: the config normalised, checked against
+  the schema and completed with the schema's defaults, or one line.
+"""
+
+import math
+
+import yaml
+
+__all__ = [
+    "ConfigError",
+    "NESTED_SECTIONS",
+    "typed",
+    "normalise",
+    "config_error",
+    "check_config",
+]
+
+#: The sections whose values may be given one by one with --config.
+NESTED_SECTIONS = ("threshold", "demo")
+#: Keys that take true or false.
+_FLAGS = ("qc", "keep_blurred")
+#: Keys whose null may be written ``null``, ``none`` or nothing.
+_NULLABLE = ("images", "samples", "group_by", "pixel_size", "method_panel", "truth")
+#: An example of each nested section, for the hint about quoting it whole.
+_EXAMPLES = {"threshold": "{method: otsu}", "demo": "{count: 12}"}
+
+
+class ConfigError(ValueError):
+    """A config that will not do; the message is one line naming the key."""
+
+
+def typed(value):
+    """A value of a nested setting given with ``--config``, as YAML reads it.
+
+    Parameters
+    ----------
+    value : object
+        The value as Snakemake passes it (a string for ``--config``).
+
+    Returns
+    -------
+    object
+        ``value`` read by YAML where that gives null, a boolean or a number;
+        else ``value`` unchanged.
+    """
+    if not isinstance(value, str):
+        return value
+    try:
+        parsed = yaml.safe_load(value)
+    except yaml.YAMLError:
+        return value
+    return parsed if parsed is None or isinstance(parsed, (bool, int, float)) else value
+
+
+def _is_null_text(value):
+    return str(value).lower() in ("", "null", "none")
+
+
+def normalise(config):
+    """The config with ``--config`` strings read as the values they mean.
+
+    Parameters
+    ----------
+    config : dict
+        The config as Snakemake built it; changed in place.
+
+    Returns
+    -------
+    dict
+        ``config`` itself.
+
+    Raises
+    ------
+    ConfigError
+        A value that is a number but not a finite one (``sigma=nan``).
+
+    Notes
+    -----
+    ``demo=false`` (or null, or empty) turns the demo off; ``qc=false``
+    and ``keep_blurred=false`` are booleans; ``images=null`` and the other
+    nullable keys are null.
+    """
+    for section in NESTED_SECTIONS:
+        if isinstance(config.get(section), dict):
+            config[section] = {key: typed(v) for key, v in config[section].items()}
+    if _is_null_text(config.get("demo")) or str(config.get("demo")).lower() == "false":
+        config["demo"] = None
+    for flag in _FLAGS:
+        if str(config.get(flag)).lower() in ("true", "false"):
+            config[flag] = str(config[flag]).lower() == "true"
+    for key in _NULLABLE:
+        if _is_null_text(config.get(key)):
+            config[key] = None
+    nested = config["threshold"] if isinstance(config.get("threshold"), dict) else {}
+    for key, value in [*config.items(), *((f"threshold.{k}", v) for k, v in nested.items())]:
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"config key '{key}': {value!r} is not a finite number")
+    return config
+
+
+def config_error(error):
+    """One line for a config that does not fit the schema.
+
+    Parameters
+    ----------
+    error : Exception
+        What the schema check raised: a ``jsonschema.ValidationError``, or
+        an error chained to one (Snakemake's ``validate`` raises its own
+        WorkflowError from it).
+
+    Returns
+    -------
+    str
+        The key, what is wrong and what is allowed, e.g. ``config key
+        'sigma': -1 is less than the minimum of 0``; ``str(error)`` for an
+        error that no schema check caused.
+    """
+    import jsonschema
+
+    cause = error
+    if not isinstance(cause, jsonschema.ValidationError):
+        cause = error.__cause__ or error.__context__
+    if not isinstance(cause, jsonschema.ValidationError):
+        return str(error)
+    cause = jsonschema.exceptions.best_match([cause])
+    key = ".".join(map(str, cause.absolute_path)) or "(top level)"
+    schema, value = cause.schema, cause.instance
+    if cause.validator == "additionalProperties":
+        unknown = sorted(set(value) - set(schema["properties"]))
+        where = f" in '{key}'" if cause.absolute_path else ""
+        hint = ""
+        if cause.absolute_path and any(":" in str(k) for k in unknown):
+            # --config threshold={method:yen}: YAML reads 'method:yen' as a key
+            pairs = ", ".join(
+                ": ".join(part.strip() for part in str(k).split(":", 1)) for k in unknown
+            )
+            hint = f" (on the command line, a space after each colon: {key}='{{{pairs}}}')"
+        return (
+            f"config: unknown key {', '.join(map(repr, unknown))}{where};"
+            f" the keys are {', '.join(schema['properties'])}{hint}"
+        )
+    if cause.validator == "type" and "object" in str(schema.get("type")) and isinstance(value, str):
+        # --config threshold=method:yen
+        example = _EXAMPLES.get(key, "{count: 12}")
+        return (
+            f"config key '{key}': {value!r} is not a mapping; on the command line a"
+            f" nested setting is written whole, in quotes: {key}='{example}'"
+        )
+    if key == "threshold.value" or cause.validator == "required":
+        return (
+            f"config key 'threshold.value': {value!r} will not do; method 'fixed'"
+            " needs a number in [0, 1]"
+        )
+    if cause.validator == "enum":
+        allowed = ", ".join(map(repr, schema["enum"]))
+        return f"config key '{key}': {value!r} is not one of {allowed}"
+    if cause.validator in ("minimum", "maximum", "exclusiveMinimum"):
+        return f"config key '{key}': {value!r} {cause.message.split(' ', 1)[1]}"
+    return f"config key '{key}': {cause.message}"
+
+
+def check_config(config, schema):
+    """Normalise a config and check it against the workflow's schema.
+
+    Parameters
+    ----------
+    config : dict
+        Changed in place: ``--config`` strings read as values
+        (:func:`normalise`), missing keys set to the schema's defaults.
+    schema : str
+        The path of ``workflow/schemas/config.schema.yaml``.
+
+    Returns
+    -------
+    dict
+        ``config`` itself.
+
+    Raises
+    ------
+    ConfigError
+        One line naming the key (:func:`config_error`).
+    """
+    from snakemake.exceptions import WorkflowError
+    from snakemake.utils import validate
+
+    normalise(config)
+    try:
+        validate(config, schema)
+    except WorkflowError as error:
+        raise ConfigError(config_error(error)) from None
+    return config

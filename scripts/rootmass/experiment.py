@@ -1,0 +1,591 @@
+"""The experiment a config describes: its images, their metadata and
+settings, their sizes and their ground truth.
+
+Plain data in (the validated config, paths relative to the working
+directory), plain data out; every mistake is a :class:`ConfigError` whose
+message is one line naming the config key, or the sheet's line and column.
+Only image headers are read, never pixels.
+
+- :func:`demo_names`: the demo experiment's image paths.
+- :func:`discover_images`: the images that the ``images`` globs select.
+- :func:`find_samples`: the samples, the metadata columns and the sheet.
+- :func:`header_size` and :func:`image_dpi`: what an image's header says.
+- :func:`image_settings`: the images whose settings are not the config's.
+- :func:`truth_pattern`, :func:`truth_file` and :func:`find_truth`: each
+  image's annotated mask.
+- :func:`group_by` and :func:`method_panel_image`: the keys that name
+  metadata columns or an image, checked against the experiment.
+- :func:`load_experiment`: all of it, as an :class:`Experiment`.
+"""
+
+import fnmatch
+import functools
+import glob
+import os
+import re
+import string
+from dataclasses import dataclass, field
+
+import imagesize
+import PIL.Image
+import yaml
+
+from .batches import figure_key, image_key
+from .config import ConfigError
+from .demo import demo_file_names, demo_samples
+from .samples import (
+    Sample,
+    SheetError,
+    pixel_size_from_dpi,
+    read_sheet,
+    resolve_settings,
+    stage_settings,
+)
+
+__all__ = [
+    "DEMO_DIR",
+    "DEMO_SHEET",
+    "DEMO_TRUTH",
+    "RESULT_COLUMNS",
+    "AREA_COLUMNS",
+    "Experiment",
+    "defaults",
+    "demo_names",
+    "in_demo_dir",
+    "input_files",
+    "check_keys",
+    "discover_images",
+    "find_samples",
+    "header_size",
+    "image_dpi",
+    "image_settings",
+    "marker_settings",
+    "truth_pattern",
+    "truth_file",
+    "find_truth",
+    "group_by",
+    "method_panel_image",
+    "load_experiment",
+]
+
+DEMO_DIR = "demo"
+DEMO_SHEET = f"{DEMO_DIR}/samples.tsv"
+DEMO_TRUTH = f"{DEMO_DIR}/truth/{{stem}}.png"
+#: The columns of results/ratios.csv before the areas and the metadata.
+RESULT_COLUMNS = [
+    "image",
+    "ratio",
+    "threshold",
+    "foreground_pixels",
+    "total_pixels",
+    "method",
+    "sigma",
+    "grayscale",
+    "mask",
+    "status",
+    "error",
+]
+#: The columns of the areas, where a pixel size is known.
+AREA_COLUMNS = ["pixel_size_mm", "foreground_area_mm2"]
+
+# Pillow's guard against decompression bombs (it refuses images above 179
+# megapixels, a large flatbed scan) is off where only headers are read; the
+# jobs check each image against max_megapixels (rootmass.io).
+PIL.Image.MAX_IMAGE_PIXELS = None
+
+
+def defaults(config):
+    """The config's settings of an image, by sample-sheet column.
+
+    Parameters
+    ----------
+    config : dict
+        The validated config.
+
+    Returns
+    -------
+    dict
+        Every key of :data:`rootmass.samples.SETTINGS` but ``truth``.
+    """
+    threshold = config["threshold"]
+    return {
+        "grayscale": config["grayscale"],
+        "sigma": config["sigma"],
+        "method": threshold["method"],
+        "value": threshold["value"],
+        "foreground": threshold["foreground"],
+        "bright_cutoff": threshold["bright_cutoff"],
+        "marker_min_area": threshold["marker_min_area"],
+        "marker_margin": threshold["marker_margin"],
+        "pixel_size": config["pixel_size"],
+    }
+
+
+def demo_names(config):
+    """Every image path of the demo experiment (none with the demo off)."""
+    demo = config.get("demo")
+    return [f"{DEMO_DIR}/{name}" for name in demo_file_names(demo["count"])] if demo else []
+
+
+def in_demo_dir(path):
+    """Whether a path lies in the demo's folder (made by the demo rule)."""
+    return os.path.normpath(path).split(os.sep)[0] == DEMO_DIR
+
+
+def input_files(paths, made_by_demo):
+    """The files Snakemake can take as input for ``paths``.
+
+    The demo folder (the demo rule's one output) stands for the files that
+    ``made_by_demo(path)`` says it makes; paths with braces are left out,
+    since Snakemake would read them as wildcards (the jobs get every image
+    from their params; only changes to the others are tracked).
+    """
+    own = [path for path in paths if not made_by_demo(path)]
+    tracked = [path for path in own if "{" not in path and "}" not in path]
+    return tracked + ([DEMO_DIR] if len(own) < len(paths) else [])
+
+
+def check_keys(images, where, out="results"):
+    """Refuse two images whose outputs would have the same name.
+
+    Raises
+    ------
+    ConfigError
+        Naming both images and the name they share.
+    """
+    seen = {}
+    for image in images:
+        key = image_key(image)
+        if key in seen:
+            raise ConfigError(
+                f"{where}: {seen[key]!r} and {image!r} would both be written as"
+                f" '{key}' in {out}/; rename one of them"
+            )
+        seen[key] = image
+
+
+def discover_images(globs, demo=()):
+    """The images that globs select, sorted.
+
+    Parameters
+    ----------
+    globs : str or list of str
+        Config key ``images`` (``**`` recurses).
+    demo : iterable of str
+        The demo's image paths, selected whether generated yet or not.
+
+    Returns
+    -------
+    list of str
+    """
+    patterns = [globs] if isinstance(globs, str) else list(globs)
+    found = {name for name in demo if any(fnmatch.fnmatch(name, g) for g in patterns)}
+    for pattern in patterns:
+        found.update(p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p))
+    if not found:
+        raise ConfigError(
+            f"config key 'images': {globs!r} matches no file (relative to {os.getcwd()})"
+        )
+    images = sorted(found)
+    check_keys(images, "config key 'images'")
+    return images
+
+
+def find_samples(config, sheet_schema):
+    """The experiment's samples.
+
+    Parameters
+    ----------
+    config : dict
+        The validated config: its sample sheet (``samples``), else its
+        globs (``images``), else the demo.
+    sheet_schema : dict
+        The sample sheet's JSON schema.
+
+    Returns
+    -------
+    samples : list of Sample
+        Sorted by image path.
+    metadata : list of str
+        The metadata columns.
+    sheet : str or None
+        The sheet's path (the demo's own for the demo), None for globs.
+    """
+    sheet, globs = config.get("samples"), config.get("images")
+    demo = demo_names(config)
+    if sheet and globs:
+        raise ConfigError(
+            "config keys 'images' and 'samples' are both set: with a sample sheet the"
+            " sheet alone decides the images; set images to null"
+        )
+    if sheet:
+        try:
+            samples, metadata = read_sheet(
+                sheet, sheet_schema, reserved=RESULT_COLUMNS + AREA_COLUMNS
+            )
+            for sample in samples:
+                if os.path.normpath(sample.image) not in demo and not os.path.isfile(
+                    sample.image
+                ):
+                    raise SheetError(
+                        f"samples sheet {sheet!r}, line {sample.line}, column 'image':"
+                        f" {sample.image!r} does not exist (relative to {os.getcwd()})"
+                    )
+        except SheetError as error:
+            raise ConfigError(str(error)) from None
+        check_keys([s.image for s in samples], f"samples sheet {sheet!r}")
+        return sorted(samples, key=lambda s: s.image), metadata, sheet
+    if globs:
+        return [Sample(image, line=None) for image in discover_images(globs, demo)], [], None
+    if not config.get("demo"):
+        raise ConfigError(
+            "config: set 'images' (a glob of your images) or 'samples' (a sample"
+            " sheet); with both null the demo runs, but demo is off"
+        )
+    rows = demo_samples(config["demo"]["count"])
+    samples = [
+        Sample(f"{DEMO_DIR}/{row.pop('image')}", line=i + 3, metadata=row)
+        for i, row in enumerate(rows)  # line 1 a comment, line 2 the header
+    ]
+    return samples, ["condition", "replicate"], DEMO_SHEET
+
+
+@functools.cache
+def header_size(image):
+    """(width, height) from an image's header, or None if it cannot be read.
+
+    By ``imagesize`` (twice as fast as opening the image with Pillow, which
+    planning 100,000 images notices), else Pillow.
+    """
+    try:
+        width, height = imagesize.get(image)
+        if width > 0 and height > 0:
+            return width, height
+    except Exception:
+        pass
+    try:
+        with PIL.Image.open(image) as opened:
+            return opened.size
+    except Exception:
+        return None
+
+
+def image_dpi(image):
+    """An image's resolution tag ``(x, y)`` in dots per inch, or None."""
+    try:
+        with PIL.Image.open(image) as opened:
+            return opened.info.get("dpi")
+    except Exception as error:
+        raise ConfigError(f"cannot read the resolution (dpi) tag of {image!r}: {error}") from None
+
+
+def image_settings(samples, sheet, default):
+    """The settings of the images whose settings are not the config's.
+
+    Parameters
+    ----------
+    samples : list of Sample
+    sheet : str or None
+        The sheet, for messages.
+    default : dict
+        The config's settings (:func:`defaults`).
+
+    Returns
+    -------
+    dict
+        ``{image: settings}`` for rows with settings of their own, and for
+        every image whose pixel size comes from its file (read here, so that
+        a missing tag stops the run at once).
+    """
+    own = {}
+    for sample in samples:
+        try:
+            settings = resolve_settings(default, sample, sheet) if sample.settings else None
+            if (settings or default)["pixel_size"] == "file":
+                settings = dict(settings or default)
+                try:
+                    settings["pixel_size"] = pixel_size_from_dpi(image_dpi(sample.image))
+                except ValueError as error:
+                    where = (
+                        f"samples sheet {sheet!r}, line {sample.line}, column 'pixel_size'"
+                        if "pixel_size" in sample.settings
+                        else "config key 'pixel_size'"
+                    )
+                    raise SheetError(
+                        f"{where}: 'file', but {sample.image!r} cannot give it: {error}"
+                    ) from None
+        except SheetError as error:
+            raise ConfigError(str(error)) from None
+        if settings is not None:
+            own[sample.image] = settings
+    return own
+
+
+def marker_settings(settings):
+    """``(marker_min_area, marker_margin)`` of an image's settings, the
+    margin resolved (its default follows sigma)."""
+    used = stage_settings("threshold", {**settings, "method": "otsu_excluding_markers"})
+    return used["marker_min_area"], used["marker_margin"]
+
+
+def truth_pattern(config, demo_experiment):
+    """The pattern of the truth files: config key ``truth``, or the demo's.
+
+    Parameters
+    ----------
+    config : dict
+    demo_experiment : bool
+        Whether the experiment is the demo's (its truth is then the default).
+
+    Returns
+    -------
+    str or None
+    """
+    pattern = config.get("truth")
+    if pattern is None:
+        return DEMO_TRUTH if demo_experiment else None
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(pattern)]
+    except ValueError as error:  # an unbalanced brace
+        raise ConfigError(
+            f"config key 'truth': {pattern!r} is not a pattern ({error});"
+            " e.g. 'annotations/{stem}.png'"
+        ) from None
+    unknown = [name for name in names if name is not None and name not in ("image", "stem")]
+    if unknown or not ("{image}" in pattern or "{stem}" in pattern):
+        instead = f", not {{{unknown[0]}}}" if unknown else ""
+        raise ConfigError(
+            f"config key 'truth': {pattern!r} must name each image's file with"
+            " {image} (its path without the extension) or {stem} (its file name"
+            f" without extension){instead}, e.g. 'annotations/{{stem}}.png'"
+        )
+    return pattern
+
+
+def truth_file(pattern, image):
+    """The truth file of an image: the pattern with ``{image}`` and
+    ``{stem}`` filled in (in one pass: an image name may contain braces)."""
+    stem_path = os.path.splitext(image)[0]
+    values = {"image": stem_path, "stem": os.path.basename(stem_path)}
+    return re.sub(r"\{(image|stem)\}", lambda match: values[match.group(1)], pattern)
+
+
+def find_truth(samples, pattern, sheet, demo=(), configured=None):
+    """Each image's truth file, for the images that have one.
+
+    Parameters
+    ----------
+    samples : list of Sample
+        A sample's own ``truth`` setting (a sheet column) comes first.
+    pattern : str or None
+        :func:`truth_pattern`.
+    sheet : str or None
+        The sheet, for messages.
+    demo : iterable of str
+        The demo's images (whose truth is made with them).
+    configured : str or None
+        Config key ``truth`` as given: a pattern that finds nothing is then
+        an error.
+
+    Returns
+    -------
+    dict
+        ``{image: truth file}``; a truth of another size than its image is
+        a ConfigError naming both sizes.
+    """
+    demo = set(demo)
+    found = {}
+    for sample in samples:
+        own = sample.settings.get("truth")
+        path = own if own is not None else truth_file(pattern, sample.image) if pattern else None
+        if path is None:
+            continue
+        in_demo = os.path.normpath(sample.image) in demo and in_demo_dir(path)
+        if not in_demo and not os.path.isfile(path):
+            if own is not None:
+                raise ConfigError(
+                    f"samples sheet {sheet!r}, line {sample.line}, column 'truth':"
+                    f" {path!r} does not exist (relative to {os.getcwd()})"
+                )
+            continue
+        if not in_demo:
+            try:
+                width, height = imagesize.get(path)
+            except Exception:
+                width = height = -1
+            # (an image whose header cannot be read is left to its jobs)
+            known = header_size(sample.image)
+            if width > 0 and height > 0 and known and (width, height) != known:
+                iw, ih = known
+                raise ConfigError(
+                    f"truth mask {path!r} is {width} x {height} pixels but its image"
+                    f" {sample.image!r} is {iw} x {ih} (width x height)"
+                )
+        found[sample.image] = path
+    if configured and not found:
+        raise ConfigError(
+            f"config key 'truth': no image has a truth file at {configured!r}"
+            f" (relative to {os.getcwd()}); e.g. {truth_file(pattern, samples[0].image)!r}"
+            " is absent"
+        )
+    return found
+
+
+def group_by(wanted, metadata, sheet, demo_experiment):
+    """The metadata columns of results/summary.csv's groups.
+
+    Parameters
+    ----------
+    wanted : list of str or None
+        Config key ``group_by``; None: the demo's condition, else one group.
+    metadata : list of str
+        The experiment's metadata columns.
+    sheet : str or None
+    demo_experiment : bool
+    """
+    if wanted is None:
+        return ["condition"] if demo_experiment else []
+    for column in wanted:
+        if column not in metadata:
+            where = (
+                f"the sample sheet {sheet!r}, whose metadata columns are"
+                f" {', '.join(map(repr, metadata)) or 'none'}"
+                if sheet
+                else "a sample sheet: images given by globs have no metadata"
+                " (config key samples gives a sheet)"
+            )
+            raise ConfigError(f"config key 'group_by': {column!r} is not a column of {where}")
+    return list(wanted)
+
+
+def method_panel_image(wanted, images, source):
+    """The image of the method panel: config key ``method_panel``, or the
+    first image. ``source`` says where the images come from, for the
+    message."""
+    if wanted is None:
+        return images[0]
+    for image in images:
+        if os.path.normpath(image) == os.path.normpath(wanted):
+            return image
+    raise ConfigError(
+        f"config key 'method_panel': {wanted!r} is not one of the images that {source}"
+    )
+
+
+@dataclass
+class Experiment:
+    """Everything the plan needs to know of an experiment."""
+
+    samples: list
+    metadata: list
+    sheet: str | None
+    defaults: dict
+    #: ``{image: settings}`` where they are not the config's
+    settings_of: dict
+    demo: set = field(default_factory=set)
+    truth_of: dict = field(default_factory=dict)
+    group_by: list = field(default_factory=list)
+    method_panel: str | None = None
+
+    @property
+    def images(self):
+        return [sample.image for sample in self.samples]
+
+    @property
+    def demo_experiment(self):
+        """Whether this is the demo's own experiment (not a sheet of demo
+        images)."""
+        return self.sheet == DEMO_SHEET
+
+    def settings(self, image):
+        """An image's settings: its own, else the config's."""
+        return self.settings_of.get(image, self.defaults)
+
+    @property
+    def with_areas(self):
+        return any(s["pixel_size"] is not None for s in [self.defaults, *self.settings_of.values()])
+
+    @property
+    def csv_columns(self):
+        """The columns of results/ratios.csv."""
+        return RESULT_COLUMNS + (AREA_COLUMNS if self.with_areas else []) + self.metadata
+
+    def stage_params(self, stage, images):
+        """The params of a stage's job on ``images``: the settings that the
+        stage uses, the config's (``default``) and those of the images whose
+        own differ (``images``). So changing one row of a sheet re-runs only
+        its batch, and only from the first stage that uses the setting."""
+        default = stage_settings(stage, self.defaults)
+        own = {}
+        for image in images:
+            if image in self.settings_of:
+                used = stage_settings(stage, self.settings_of[image])
+                if used != default:
+                    own[image] = used
+        return {"default": default, "images": own}
+
+    def evaluation_params(self, images):
+        """Per scored image of ``images``: its truth file and the settings
+        that the methods are compared with (its own foreground, bright
+        cutoff and markers)."""
+        params = {}
+        for image in images:
+            if image in self.truth_of:
+                settings = self.settings(image)
+                min_area, margin = marker_settings(settings)
+                params[image] = {
+                    "truth": self.truth_of[image],
+                    "foreground": settings["foreground"],
+                    "bright_cutoff": settings["bright_cutoff"],
+                    "marker_min_area": min_area,
+                    "marker_margin": margin,
+                }
+        return params
+
+    @functools.cached_property
+    def image_of_figure(self):
+        """``{figure key: image}`` (:func:`rootmass.batches.figure_key`)."""
+        return {figure_key(image): image for image in self.images}
+
+
+def load_experiment(config, sheet_schema_path):
+    """The experiment of a validated config.
+
+    Parameters
+    ----------
+    config : dict
+    sheet_schema_path : str
+        ``workflow/schemas/samples.schema.yaml``.
+
+    Returns
+    -------
+    Experiment
+    """
+    with open(sheet_schema_path, encoding="utf-8") as f:
+        schema = yaml.safe_load(f)
+    samples, metadata, sheet = find_samples(config, schema)
+    images = [sample.image for sample in samples]
+    demo_all = set(demo_names(config))
+    default = defaults(config)
+    experiment = Experiment(
+        samples=samples,
+        metadata=metadata,
+        sheet=sheet,
+        defaults=default,
+        settings_of=image_settings(samples, sheet, default),
+        demo={image for image in images if os.path.normpath(image) in demo_all},
+    )
+    own = experiment.demo_experiment and not config.get("samples")
+    experiment.group_by = group_by(config.get("group_by"), metadata, sheet, own)
+    source = (
+        f"the sample sheet {sheet!r} lists"
+        if sheet and sheet != DEMO_SHEET
+        else f"'images' ({config['images']!r}) selects"
+        if config.get("images")
+        else "the demo experiment has"
+    )
+    experiment.method_panel = method_panel_image(config.get("method_panel"), images, source)
+    experiment.truth_of = find_truth(
+        samples, truth_pattern(config, own), sheet, demo_all, config.get("truth")
+    )
+    return experiment

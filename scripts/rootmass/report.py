@@ -1,0 +1,122 @@
+"""What Snakemake's report shows of a run: its categories, the labels of
+its figures, and a check that the results to report on exist.
+
+Plain data in and out; the report itself is Snakemake's
+(``snakemake --report``), with the categories and labels that the rules
+give their outputs.
+
+- :data:`CATEGORIES`: the report's menu.
+- :func:`report_label`: an image's label.
+- :func:`contact_sheet_spans`: the first and last image of each page.
+- :func:`flagged_reasons`: flagged.csv as the report's labels.
+- :func:`differing_settings` and :func:`missing_results_message`: one line
+  for a report asked of settings that made no results.
+"""
+
+import csv
+import json
+import os
+
+from .batches import image_key
+
+__all__ = [
+    "CATEGORIES",
+    "CONTACT_SHEET",
+    "FLAGGED_SHOWN",
+    "report_label",
+    "contact_sheet_spans",
+    "flagged_reasons",
+    "differing_settings",
+    "missing_results_message",
+]
+
+#: The report's categories, in the order its menu lists them (alphabetical):
+#: the images to look at first, then the collection, then each image.
+CATEGORIES = {
+    "flagged": "1. Images to look at",
+    "collection": "2. Collection",
+    "images": "3. Per image",
+    "methods": "4. Method panel",
+    "evaluation": "5. Ground truth",
+}
+#: Contact sheets: pages of thumbnails in image path order.
+CONTACT_SHEET = {"columns": 8, "per_page": 48, "cell": 200}
+#: The flagged images whose figures the report shows first (all are in the
+#: CSV).
+FLAGGED_SHOWN = 200
+
+
+def report_label(image):
+    """An image's label in the report: its path (its key if the path has
+    braces, which the report would read as wildcards)."""
+    return image_key(image) if "{" in image or "}" in image else image
+
+
+def contact_sheet_spans(images, per_page=CONTACT_SHEET["per_page"]):
+    """``["first image to last image"]`` of every contact sheet page."""
+    pages = [images[i : i + per_page] for i in range(0, len(images), per_page)]
+    return [f"{report_label(page[0])} to {report_label(page[-1])}" for page in pages]
+
+
+def flagged_reasons(path):
+    """``[(image, its reasons in words)]`` in the order of flagged.csv."""
+    with open(path, newline="", encoding="utf-8") as f:
+        flags = list(csv.DictReader(f))
+    reasons = {}
+    for flag in flags:
+        value = flag["value"] if flag["reason"] == "failed" else format(float(flag["value"]), ".3g")
+        reasons.setdefault(flag["image"], []).append(f"{flag['reason']} ({value})")
+    return [(image, "; ".join(found)) for image, found in reasons.items()]
+
+
+def differing_settings(recorded, current, prefix=""):
+    """``'key: value'`` of each setting the run recorded that differs now."""
+    differing = []
+    for key, value in recorded.items():
+        now = current.get(key) if isinstance(current, dict) else None
+        if isinstance(value, dict) and isinstance(now, dict):
+            differing += differing_settings(value, now, f"{prefix}{key}.")
+        elif value != now:
+            differing.append(f"{prefix}{key}: {json.dumps(value)}")
+    return differing
+
+
+def missing_results_message(needed, config, out="results"):
+    """One line for ``snakemake --report`` where these settings made no
+    results, or None where they did.
+
+    Parameters
+    ----------
+    needed : list of str
+        The results the report of these settings shows.
+    config : dict
+        These settings, to compare with those the last run recorded in
+        ``<out>/provenance.json``.
+    out : str
+        The results folder.
+
+    Notes
+    -----
+    Snakemake, given other settings than the run's (most often: without
+    the run's ``--configfile``), would warn of missing metadata for every
+    file and then fail on the first missing one.
+    """
+    missing = [path for path in needed if not os.path.exists(path)]
+    if not missing:
+        return None
+    how = "give --report the run's own --configfile and --config"
+    try:
+        with open(f"{out}/provenance.json", encoding="utf-8") as f:
+            recorded = json.load(f)["config"]
+    except (OSError, ValueError, KeyError):
+        return (
+            f"snakemake --report: there are no results of these settings in"
+            f" '{out}/' to report on: run the workflow first (snakemake --cores 8,"
+            f" with your settings), then {how}"
+        )
+    differing = differing_settings(recorded, config)
+    said = f" (the run's settings differ: {'; '.join(differing)})" if differing else ""
+    return (
+        f"snakemake --report: '{out}/' has no results of these settings ('{missing[0]}'"
+        f" is missing): {how}{said}"
+    )

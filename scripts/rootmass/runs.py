@@ -1,0 +1,94 @@
+"""Runs of the workflow in one working directory: the lock a killed run
+leaves behind, and what a finished run tells its user.
+
+Snakemake locks the working directory while a run is on, and a run killed
+with SIGKILL leaves the lock behind: the next run refuses to start until the
+user runs ``snakemake --unlock``. Snakemake cannot tell a dead run's lock
+from a live one's; this module can, because every run records its process
+(:func:`record_run`) and a lock whose run is no longer alive on this host is
+removed (:func:`clear_stale_locks`), so that a killed run can simply be
+started again, as the README promises. A live run's lock stands, so a
+second run started at the same time is still refused.
+
+A run records itself while it plans, before Snakemake locks, and only where
+no lock is held (:func:`locked`): so the record names the run that then
+takes the lock, and a run that is refused the lock leaves the record alone.
+(Snakemake's ``onstart`` would come after the lock, but a workflow used as
+a module of another has none of its own.)
+"""
+
+import csv
+import os
+import socket
+
+__all__ = [
+    "LOCKS",
+    "RUN_RECORD",
+    "locked",
+    "record_run",
+    "run_alive",
+    "clear_stale_locks",
+    "skipped_message",
+]
+
+LOCKS = os.path.join(".snakemake", "locks")
+RUN_RECORD = os.path.join(".snakemake", "rootmass-run")
+
+
+def locked(locks=LOCKS):
+    """Whether a run holds Snakemake's lock of the working directory."""
+    return os.path.isdir(locks) and bool(os.listdir(locks))
+
+
+def record_run(path=RUN_RECORD, pid=None):
+    """Record this run's process and host."""
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(f"{pid or os.getpid()} {socket.gethostname()}\n")
+
+
+def run_alive(pid):
+    """Whether a process of that id is a running snakemake."""
+    import psutil
+
+    try:
+        return any("snakemake" in part for part in psutil.Process(pid).cmdline())
+    except psutil.Error:
+        return False
+
+
+def clear_stale_locks(locks=LOCKS, record=RUN_RECORD):
+    """Remove the locks of a recorded run that is no longer running.
+
+    Returns
+    -------
+    str or None
+        What was done, in one line, or None where nothing was.
+    """
+    if not locked(locks):
+        return None
+    try:
+        with open(record, encoding="utf-8") as f:
+            pid, host = f.read().split()
+    except (OSError, ValueError):
+        return None
+    if host != socket.gethostname() or run_alive(int(pid)):
+        return None
+    for name in os.listdir(locks):
+        os.remove(os.path.join(locks, name))
+    return f"Removed the lock of an earlier run (process {pid}) that is no longer running."
+
+
+def skipped_message(csv_path):
+    """One line on the images a run skipped (``on_error: skip``), or None."""
+    if not os.path.exists(csv_path):
+        return None
+    with open(csv_path, newline="", encoding="utf-8") as f:
+        statuses = [row.get("status") for row in csv.DictReader(f)]
+    skipped = sum(status != "ok" for status in statuses)
+    if not skipped:
+        return None
+    return (
+        f"{skipped} of {len(statuses)} images were skipped: see the status and"
+        f" error columns of {csv_path}."
+    )

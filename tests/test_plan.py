@@ -1,0 +1,341 @@
+"""The plan of a run, without Snakemake: the config's normalisation and its
+one-line errors, the experiment (images, sheet, settings, truth), the
+batches and resources, the report's helpers and the stale-lock repair."""
+
+import copy
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+import yaml
+from PIL import Image
+
+from conftest import ROOT
+from rootmass import planning
+from rootmass.config import ConfigError, check_config, normalise, typed
+from rootmass.experiment import (
+    DEMO_SHEET,
+    find_truth,
+    load_experiment,
+    truth_file,
+)
+from rootmass.report import contact_sheet_spans, differing_settings, missing_results_message, report_label
+from rootmass.runs import clear_stale_locks, locked, record_run, skipped_message
+
+SCHEMA = str(ROOT / "workflow" / "schemas" / "config.schema.yaml")
+SHEET_SCHEMA = str(ROOT / "workflow" / "schemas" / "samples.schema.yaml")
+with open(ROOT / "config" / "config.yaml", encoding="utf-8") as f:
+    DEFAULT_CONFIG = yaml.safe_load(f)
+
+
+def merged(**overrides):
+    """The default config with overrides, as Snakemake merges --config."""
+    config = copy.deepcopy(DEFAULT_CONFIG)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(config.get(key), dict):
+            config[key].update(value)
+        else:
+            config[key] = value
+    return config
+
+
+def plan(**overrides):
+    """The experiment of the default config with overrides, in the current
+    folder; a bad config raises ConfigError."""
+    config = check_config(merged(**overrides), SCHEMA)
+    return load_experiment(config, SHEET_SCHEMA), config
+
+
+def one_line(error):
+    message = str(error.value)
+    assert "\n" not in message
+    return message
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    """A working folder with two small images in data/."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    for name in ("a.jpg", "b.jpg"):
+        Image.new("RGB", (90, 60), "gray").save(tmp_path / "data" / name)
+    return tmp_path
+
+
+def write_sheet(folder, rows, name="samples.tsv"):
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    lines = ["\t".join(columns)] + ["\t".join(str(r.get(c, "")) for c in columns) for r in rows]
+    (folder / name).write_text("\n".join(lines) + "\n")
+
+
+# --- the config --------------------------------------------------------------
+
+
+def test_typed_reads_scalars_as_yaml_does():
+    assert typed("1.5") == 1.5 and typed("3") == 3 and typed("true") is True
+    assert typed("null") is None and typed("otsu") == "otsu" and typed("[a, b]") == "[a, b]"
+    assert typed(2) == 2
+
+
+def test_normalise_reads_command_line_strings():
+    config = normalise(
+        merged(qc="false", keep_blurred="True", images="null", demo="false",
+               threshold={"value": "0.4", "method": "fixed"})
+    )
+    assert config["qc"] is False and config["keep_blurred"] is True
+    assert config["images"] is None and config["demo"] is None
+    assert config["threshold"]["value"] == 0.4 and config["threshold"]["method"] == "fixed"
+
+
+def test_check_config_fills_the_schemas_defaults():
+    config = check_config({"threshold": {"method": "yen"}}, SCHEMA)
+    assert config["sigma"] == 1.5 and config["threshold"]["foreground"] == "above"
+    assert config["threshold"]["method"] == "yen" and config["on_error"] == "stop"
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        (dict(threshold=dict(method="magic")), "config key 'threshold.method': 'magic' is not one of 'fixed', 'otsu', 'isodata', 'li', 'mean', 'minimum', 'triangle', 'yen', 'otsu_excluding_bright'"),
+        (dict(sigma=-1), "config key 'sigma': -1 is less than the minimum of 0"),
+        (dict(threshold=dict(method="fixed")), "config key 'threshold.value': None will not do; method 'fixed' needs a number in [0, 1]"),
+        (dict(threshold=dict(method="fixed", value=1.5)), "config key 'threshold.value': 1.5 will not do"),
+        (dict(sigmaa=1.0), "config: unknown key 'sigmaa'; the keys are images,"),
+        (dict(sigma="1.5"), "config key 'sigma': '1.5' is not of type 'number'"),
+        (dict(on_error="maybe"), "config key 'on_error': 'maybe' is not one of 'stop', 'skip'"),
+        (dict(qc="yes"), "config key 'qc': 'yes' is not of type 'boolean'"),
+        (dict(sigma=float("nan")), "config key 'sigma': nan is not a finite number"),
+        (dict(threshold={"method:yen": None}), "config: unknown key 'method:yen' in 'threshold'; the keys are method, value, foreground, bright_cutoff, marker_min_area, marker_margin (on the command line, a space after each colon: threshold='{method: yen}')"),
+        (dict(threshold="method:yen"), "config key 'threshold': 'method:yen' is not a mapping; on the command line a nested setting is written whole, in quotes: threshold='{method: otsu}'"),
+        (dict(demo="count:3"), "config key 'demo': 'count:3' is not a mapping; on the command line a nested setting is written whole, in quotes: demo='{count: 12}'"),
+    ],
+)
+def test_a_bad_config_is_one_line_naming_the_key(settings, message):
+    config = copy.deepcopy(DEFAULT_CONFIG)
+    config.update(settings)
+    with pytest.raises(ConfigError) as error:
+        check_config(config, SCHEMA)
+    assert message in one_line(error)
+
+
+# --- the experiment ----------------------------------------------------------
+
+
+def test_the_demo_experiment(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    experiment, _ = plan()
+    assert len(experiment.images) == 12 and experiment.sheet == DEMO_SHEET
+    assert experiment.demo == set(experiment.images)
+    assert experiment.group_by == ["condition"]
+    assert experiment.metadata == ["condition", "replicate"]
+    assert set(experiment.truth_of) == set(experiment.images)  # the demo's own truth
+    assert experiment.method_panel == experiment.images[0]
+    assert not (tmp_path / "demo").exists()  # planned, not made
+
+
+def test_images_by_glob_settings_and_columns(folder):
+    experiment, _ = plan(images="data/*.jpg", pixel_size=0.1, method_panel="data/b.jpg")
+    assert experiment.images == ["data/a.jpg", "data/b.jpg"]
+    assert experiment.sheet is None and experiment.metadata == [] and experiment.group_by == []
+    assert experiment.truth_of == {} and experiment.method_panel == "data/b.jpg"
+    assert experiment.csv_columns[-2:] == ["pixel_size_mm", "foreground_area_mm2"]
+    params = experiment.stage_params("threshold", experiment.images)
+    assert params == {
+        "default": {"method": "otsu", "value": None, "bright_cutoff": None,
+                    "marker_min_area": None, "marker_margin": None},
+        "images": {},
+    }
+
+
+def test_a_rows_own_settings_reach_only_the_stages_that_use_them(folder):
+    write_sheet(folder, [{"image": "data/a.jpg", "plate": "1"},
+                         {"image": "data/b.jpg", "plate": "2", "method": "fixed", "value": 0.4}])
+    experiment, _ = plan(samples="samples.tsv", group_by=["plate"])
+    assert experiment.metadata == ["plate"] and experiment.group_by == ["plate"]
+    threshold = experiment.stage_params("threshold", experiment.images)
+    assert threshold["images"] == {"data/b.jpg": {**threshold["default"], "method": "fixed", "value": 0.4}}
+    # the blur does not use the method: the row changes nothing there
+    assert experiment.stage_params("grayscale_blur", experiment.images)["images"] == {}
+
+
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("missing sheet", "samples sheet 'nothing.tsv' does not exist"),
+        ("unknown value", "samples sheet 'samples.tsv', line 3, column 'method': 'magic' is not one of"),
+        ("duplicate", "samples sheet 'samples.tsv', line 3, column 'image': 'data/a.jpg' is listed on line 2 too"),
+        ("missing image", "samples sheet 'samples.tsv', line 3, column 'image': 'data/none.jpg' does not exist"),
+        ("fixed without value", "samples sheet 'samples.tsv', line 3, column 'value': method 'fixed' needs a number"),
+        ("images too", "config keys 'images' and 'samples' are both set"),
+        ("group_by", "config key 'group_by': 'genotype' is not a column of the sample sheet 'samples.tsv'"),
+        ("file without dpi", "samples sheet 'samples.tsv', line 3, column 'pixel_size': 'file', but 'data/b.jpg' cannot give it: it has no resolution (dpi) tag"),
+        ("area column", "samples sheet 'samples.tsv', line 1, column 'foreground_area_mm2': a metadata column may not take the name of a column of the results"),
+    ],
+)
+def test_a_bad_sheet_is_one_line_naming_line_and_column(folder, case, message):
+    second = {
+        "unknown value": {"image": "data/b.jpg", "method": "magic"},
+        "duplicate": {"image": "data/a.jpg"},
+        "missing image": {"image": "data/none.jpg"},
+        "fixed without value": {"image": "data/b.jpg", "method": "fixed"},
+        "file without dpi": {"image": "data/b.jpg", "pixel_size": "file"},
+        "area column": {"image": "data/b.jpg", "foreground_area_mm2": "3"},
+    }.get(case, {"image": "data/b.jpg"})
+    write_sheet(folder, [{"image": "data/a.jpg", "plate": "1"}, second])
+    settings = {"missing sheet": dict(samples="nothing.tsv"),
+                "images too": dict(samples="samples.tsv", images="data/*.jpg"),
+                "group_by": dict(samples="samples.tsv", group_by=["genotype"])}
+    with pytest.raises(ConfigError) as error:
+        plan(**settings.get(case, dict(samples="samples.tsv")))
+    assert message in one_line(error)
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        (dict(images="nothing/*.jpg"), "config key 'images': 'nothing/*.jpg' matches no file"),
+        (dict(method_panel="nope.jpg"), "config key 'method_panel': 'nope.jpg' is not one of the images that the demo experiment has"),
+        (dict(images="data/*.jpg", method_panel="nope.jpg"), "is not one of the images that 'images' ('data/*.jpg') selects"),
+        (dict(images="data/*.jpg", demo=None, group_by=["plate"]), "config key 'group_by': 'plate' is not a column of a sample sheet: images given by globs have no metadata"),
+        (dict(images=None, samples=None, demo=None), "config: set 'images' (a glob of your images) or 'samples' (a sample sheet)"),
+        (dict(images="data/*"), "config key 'images': 'data/a.jpg' and 'data/a.png' would both be written as 'data/a' in results/; rename one of them"),
+    ],
+)
+def test_a_bad_selection_is_one_line(folder, settings, message):
+    Image.new("RGB", (90, 60)).save(folder / "data" / "a.png")
+    with pytest.raises(ConfigError) as error:
+        plan(**settings)
+    assert message in one_line(error)
+
+
+@pytest.mark.parametrize(
+    "truth, message",
+    [
+        ("annotations/{name}.png", "config key 'truth': 'annotations/{name}.png' must name each image's file with {image} (its path without the extension) or {stem} (its file name without extension), not {name}, e.g. 'annotations/{stem}.png'"),
+        ("nowhere/{stem}.png", "config key 'truth': no image has a truth file at 'nowhere/{stem}.png'"),
+        ("annotations/{stem.png", "config key 'truth': 'annotations/{stem.png' is not a pattern"),
+        ("small/{stem}.png", "truth mask 'small/a.png' is 45 x 30 pixels but its image 'data/a.jpg' is 90 x 60 (width x height)"),
+    ],
+)
+def test_bad_truth_is_one_line(folder, truth, message):
+    (folder / "small").mkdir()
+    Image.new("1", (45, 30)).save(folder / "small" / "a.png")
+    with pytest.raises(ConfigError) as error:
+        plan(images="data/*.jpg", truth=truth)
+    assert message in one_line(error)
+
+
+def test_truth_by_pattern_and_by_sheet_column(folder):
+    (folder / "ann").mkdir()
+    Image.new("1", (90, 60)).save(folder / "ann" / "b.png")
+    experiment, _ = plan(images="data/*.jpg", truth="ann/{stem}.png")
+    assert experiment.truth_of == {"data/b.jpg": "ann/b.png"}  # a has none: not scored
+    assert truth_file("x/{image}-t.png", "data/{odd}.jpg") == "x/data/{odd}-t.png"
+    (folder / "sheet.csv").write_text("image,truth\ndata/a.jpg,gone.png\n")
+    with pytest.raises(ConfigError) as error:
+        plan(samples="sheet.csv")
+    assert ("samples sheet 'sheet.csv', line 2, column 'truth': 'gone.png' does not exist"
+            in one_line(error))
+    assert find_truth([], None, None) == {}
+
+
+# --- batches and resources ---------------------------------------------------
+
+
+def test_batches_cover_every_image_and_are_kept_when_images_are_added(folder):
+    images = [f"data/p{i:02}.jpg" for i in range(10)]
+    sizes = {image: (2000, 3000) for image in images}  # 6 MP each
+    batches = planning.make_batches(images, sizes, 20, 1000, cores=2)
+    assert [i for members in batches.values() for i in members] == images
+    assert len(batches) >= 2  # one for each core at least
+    assert all(sum(planning.megapixels(sizes[i]) for i in m) <= 24 for m in batches.values())
+    planning.record_plan(".snakemake/plan.json", batches)
+    assert planning.read_plan(".snakemake/plan.json") == batches
+
+
+def test_resources_follow_the_largest_image_and_the_work():
+    small, large = (1000, 1000), (4000, 6000)
+    assert planning.batch_mem_mb([small, large]) == 256 + 5 * 8 * 24
+    assert planning.batch_runtime("grayscale_blur", [small]) == 5  # the floor
+    assert planning.batch_runtime("evaluate", [large] * 10) == 10 * (0.2 * 240 + 1) // 60 + 1
+    sizes = {"a": small, "b": (20000, 20000)}
+    assert planning.oversized(["a", "b"], sizes, 200) == ["b"]
+
+
+def test_image_sizes_from_headers_demo_and_unreadable(folder):
+    (folder / "data" / "broken.jpg").write_bytes(b"not an image")
+    sizes = planning.image_sizes(["data/a.jpg", "data/broken.jpg", "demo/x.jpg"],
+                                 {"demo/x.jpg"}, (900, 600))
+    assert sizes == {"data/a.jpg": (90, 60), "data/broken.jpg": planning.UNREADABLE_SIZE,
+                     "demo/x.jpg": (900, 600)}
+
+
+# --- the report --------------------------------------------------------------
+
+
+def test_report_labels_and_contact_sheet_spans():
+    assert report_label("data/a.jpg") == "data/a.jpg"
+    assert report_label("data/{x}.jpg") == "data/%7Bx%7D"
+    images = [f"p{i:03}.jpg" for i in range(100)]
+    assert contact_sheet_spans(images) == [
+        "p000.jpg to p047.jpg", "p048.jpg to p095.jpg", "p096.jpg to p099.jpg"]
+
+
+def test_report_without_results_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    message = missing_results_message(["results/ratios.csv"], {"sigma": 1.0})
+    assert "there are no results of these settings in 'results/'" in message
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "provenance.json").write_text('{"config": {"sigma": 2.0}}')
+    message = missing_results_message(["results/ratios.csv"], {"sigma": 1.0})
+    assert "('results/ratios.csv' is missing)" in message
+    assert "(the run's settings differ: sigma: 2.0)" in message
+    (tmp_path / "results" / "ratios.csv").write_text("image\n")
+    assert missing_results_message(["results/ratios.csv"], {}) is None
+    assert differing_settings({"a": {"b": 1, "c": 2}}, {"a": {"b": 1, "c": 3}}) == ["a.c: 2"]
+
+
+# --- runs ----------------------------------------------------------------------
+
+
+def test_a_dead_runs_lock_is_removed_and_a_live_ones_stays(tmp_path):
+    locks, record = tmp_path / "locks", tmp_path / "run"
+    assert clear_stale_locks(str(locks), str(record)) is None and not locked(str(locks))
+    locks.mkdir()
+    (locks / "0.input.lock").write_text("x")
+    assert locked(str(locks))
+    # a live snakemake holds it
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "snakemake"])
+    try:
+        record_run(str(record), live.pid)
+        assert clear_stale_locks(str(locks), str(record)) is None and locked(str(locks))
+    finally:
+        live.kill()
+        live.wait()
+    # the same process, dead
+    said = clear_stale_locks(str(locks), str(record))
+    assert said == (f"Removed the lock of an earlier run (process {live.pid}) that is no"
+                    " longer running.")
+    assert not locked(str(locks))
+    # a run of another host is left alone
+    (locks / "0.input.lock").write_text("x")
+    record.write_text(f"{live.pid} not-{socket.gethostname()}\n")
+    assert clear_stale_locks(str(locks), str(record)) is None and locked(str(locks))
+
+
+def test_skipped_message(tmp_path):
+    path = tmp_path / "ratios.csv"
+    assert skipped_message(str(path)) is None
+    path.write_text("image,status\na,ok\nb,error\nc,error\n")
+    assert skipped_message(str(path)).startswith("2 of 3 images were skipped")
+    path.write_text("image,status\na,ok\n")
+    assert skipped_message(str(path)) is None
+
+
+def test_common_smk_stays_thin():
+    """common.smk holds what Snakemake needs; the logic is in the modules."""
+    lines = (ROOT / "workflow" / "rules" / "common.smk").read_text().splitlines()
+    assert len(lines) <= 260
+    assert not [line for line in lines if "workflow._" in line]  # no private attributes
