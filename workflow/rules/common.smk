@@ -13,9 +13,8 @@ import sys
 
 # The rule scripts' package, found from this file (not from the main
 # Snakefile: as a module of another workflow, that is the other's).
-sys.path.insert(
-    0, os.path.normpath(os.path.join(str(workflow.current_basedir), "..", "..", "scripts"))
-)
+RULES_DIR = str(workflow.current_basedir)
+sys.path.insert(0, os.path.normpath(os.path.join(RULES_DIR, "..", "..", "scripts")))
 from rootmass.batches import image_key  # noqa: E402
 from rootmass.config import ConfigError, check_config  # noqa: E402
 from rootmass.experiment import (  # noqa: E402
@@ -39,11 +38,14 @@ from rootmass.report import (  # noqa: E402
 from rootmass.runs import clear_stale_locks, locked, record_run, skipped_message  # noqa: E402
 
 OUT = "results"
-SHEET_SCHEMA = workflow.source_path("../schemas/samples.schema.yaml")
+# (a local path: workflow.source_path's copies change name every run, and a
+# path in params would re-run the rule)
+SCHEMAS = os.path.normpath(os.path.join(RULES_DIR, "..", "schemas"))
+SHEET_SCHEMA = os.path.join(SCHEMAS, "samples.schema.yaml")
 BATCH_PLAN = os.path.join(".snakemake", "rootmass-batches.json")
 
 try:
-    check_config(config, workflow.source_path("../schemas/config.schema.yaml"))
+    check_config(config, os.path.join(SCHEMAS, "config.schema.yaml"))
     EXPERIMENT = load_experiment(config, SHEET_SCHEMA)
 except ConfigError as error:
     raise WorkflowError(str(error)) from None
