@@ -15,20 +15,20 @@ rule aggregate:
             labels={"figure": "ratios.csv"},
         ),
         provenance=f"{OUT}/provenance.json",
+    log:
+        "logs/aggregate.log",
+    localrule: True
+    conda:
+        "../envs/thresholding.yaml"
+    threads: 1
+    resources:
+        mem_mb=collection_mem_mb(),
+        runtime=10,
     params:
         columns=EXPERIMENT.csv_columns,
         metadata=EXPERIMENT.metadata,
         sheet=EXPERIMENT.sheet,
         schema=SHEET_SCHEMA,
-    log:
-        "logs/aggregate.log",
-    threads: 1
-    resources:
-        mem_mb=collection_mem_mb(),
-        runtime=10,
-    localrule: True
-    conda:
-        "../envs/thresholding.yaml"
     script:
         "../../scripts/aggregate.py"
 
@@ -44,16 +44,16 @@ rule summary:
             subcategory="Groups",
             labels={"figure": "summary.csv"},
         ),
-    params:
-        group_by=EXPERIMENT.group_by,
     log:
         "logs/summary.log",
+    localrule: True
+    conda:
+        "../envs/thresholding.yaml"
     threads: 1
     resources:
         mem_mb=collection_mem_mb(),
         runtime=10,
-    localrule: True
-    conda:
-        "../envs/thresholding.yaml"
+    params:
+        group_by=EXPERIMENT.group_by,
     script:
         "../../scripts/summary.py"

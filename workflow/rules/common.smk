@@ -10,7 +10,6 @@ import os
 import posixpath
 import sys
 
-
 # The rule scripts' package, found from this file (not from the main
 # Snakefile: as a module of another workflow, that is the other's).
 RULES_DIR = str(workflow.current_basedir)
@@ -35,7 +34,12 @@ from rootmass.report import (  # noqa: E402
     missing_results_message,
     report_label,
 )
-from rootmass.runs import clear_stale_locks, locked, record_run, skipped_message  # noqa: E402
+from rootmass.runs import (  # noqa: E402
+    clear_stale_locks,
+    locked,
+    record_run,
+    skipped_message,
+)
 
 OUT = "results"
 # (a local path: workflow.source_path's copies change name every run, and a
@@ -80,7 +84,9 @@ SIZES, BATCHES = planning.plan_run(
     IMAGES, DEMO_SET, config, run_cores(), workflow.is_main_process, BATCH_PLAN, OUT
 )
 BATCH_OF_IMAGE = {image: name for name, images in BATCHES.items() for image in images}
-EVALUATION_BATCHES = [b for b, images in BATCHES.items() if any(i in TRUTH_OF for i in images)]
+EVALUATION_BATCHES = [
+    b for b, images in BATCHES.items() if any(i in TRUTH_OF for i in images)
+]
 CONTACT_SHEET_SPANS = contact_sheet_spans(IMAGES)
 
 # --- outputs -----------------------------------------------------------------
@@ -237,7 +243,9 @@ def batch_mem_mb(wildcards):
 
 def batch_runtime(stage):
     def runtime(wildcards):
-        return planning.batch_runtime(stage, [SIZES[i] for i in BATCHES[wildcards.batch]])
+        return planning.batch_runtime(
+            stage, [SIZES[i] for i in BATCHES[wildcards.batch]]
+        )
 
     return runtime
 

@@ -8,19 +8,19 @@ if DEMO_SET:
     rule demo_images:
         output:
             directory(DEMO_DIR),
+        log:
+            "logs/demo_images.log",
+        localrule: True
+        conda:
+            "../envs/thresholding.yaml"
+        threads: 1
+        resources:
+            mem_mb=512,
+            runtime=max(5, math.ceil(config["demo"]["count"] / 200)),
         params:
             images=config["demo"]["count"],
             height=config["demo"]["height"],
             width=config["demo"]["width"],
             seed=config["demo"]["seed"],
-        log:
-            "logs/demo_images.log",
-        threads: 1
-        resources:
-            mem_mb=512,
-            runtime=max(5, math.ceil(config["demo"]["count"] / 200)),
-        localrule: True
-        conda:
-            "../envs/thresholding.yaml"
         script:
             "../../scripts/make_demo.py"

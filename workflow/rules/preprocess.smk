@@ -10,23 +10,23 @@ rule grayscale_blur:
     output:
         blurred=blurred_output(),
         previews=directory(PREVIEWS),
+    log:
+        "logs/grayscale_blur/{batch}.log",
+    benchmark:
+        "logs/benchmarks/grayscale_blur/{batch}.tsv"
+    group:
+        "images"
+    conda:
+        "../envs/thresholding.yaml"
+    threads: 1
+    resources:
+        mem_mb=batch_mem_mb,
+        runtime=batch_runtime("grayscale_blur"),
     params:
         images=batch_images,
         settings=stage_params("grayscale_blur"),
         preview_side=PREVIEW_SIDE,
         detail_side=DETAIL_SIDE,
         oversized=oversized_images,
-    log:
-        "logs/grayscale_blur/{batch}.log",
-    benchmark:
-        "logs/benchmarks/grayscale_blur/{batch}.tsv"
-    threads: 1
-    resources:
-        mem_mb=batch_mem_mb,
-        runtime=batch_runtime("grayscale_blur"),
-    group:
-        "images"
-    conda:
-        "../envs/thresholding.yaml"
     script:
         "../../scripts/grayscale_blur.py"
