@@ -8,7 +8,7 @@ import numpy as np
 
 from rootmass.io import FIGURE_JPEG, load_json, save_jpeg
 from rootmass.jobs import job_log
-from rootmass.qc import contact_sheet
+from rootmass.figures import contact_sheet
 
 params = snakemake.params
 with job_log(snakemake.log[0]):

@@ -10,7 +10,7 @@ import sys
 from rootmass.evaluation import METHOD_COLUMNS, SCORE_COLUMNS, compare_methods
 from rootmass.io import atomic_path, load_json, save_figure
 from rootmass.jobs import job_log
-from rootmass.qc import evaluation_figure
+from rootmass.plots import evaluation_figure
 
 
 def write_csv(path, columns, rows):

@@ -22,12 +22,10 @@ from rootmass.io import (
 )
 from rootmass.jobs import OnError, job_log
 from rootmass.samples import settings_for
-from rootmass.qc import (
-    HistogramPanel,
+from rootmass.figures import HistogramPanel, image_figure, message_figure
+from rootmass.previews import (
     coverage,
     histogram,
-    image_figure,
-    message_figure,
     preview_selection,
     reduction,
     thumbnail,

@@ -9,7 +9,7 @@ from rootmass.io import save_json
 from rootmass.jobs import OnError, job_log
 from rootmass.samples import settings_for
 from rootmass.flags import separation
-from rootmass.thresholding import image_histogram, method_exclusion, threshold_value
+from rootmass.thresholding import image_histogram, segment
 
 params = snakemake.params
 on_error = OnError(snakemake.config["on_error"], "threshold")
@@ -20,15 +20,13 @@ with job_log(snakemake.log[0]):
         if reason is None:
             settings = settings_for(params.settings, row["image"])
             try:
-                _, excluded = method_exclusion(
-                    blurred, settings["method"], settings["bright_cutoff"],
-                    settings["marker_min_area"], settings["marker_margin"],
-                )
                 # the histogram methods use the histogram as it is (no cost)
                 hist = image_histogram(blurred)
-                t = threshold_value(
-                    blurred, settings["method"], value=settings["value"],
-                    bright_cutoff=settings["bright_cutoff"], hist=hist, excluded=excluded,
+                t, _ = segment(
+                    blurred, settings["method"], settings["value"],
+                    bright_cutoff=settings["bright_cutoff"],
+                    marker_min_area=settings["marker_min_area"],
+                    marker_margin=settings["marker_margin"], hist=hist, mask=False,
                 )
                 rows.append({"image": row["image"], "threshold": t,
                              "separation": separation(hist, t)})

@@ -5,22 +5,21 @@ import numpy as np
 import pytest
 import skimage.filters
 
-from rootmass.thresholding import MARKER_MIN_AREA, marker_region
-from rootmass.qc import (
-    PANEL_METHODS,
+from rootmass.thresholding import MARKER_MIN_AREA, PANEL_METHODS, marker_region, method_results
+from rootmass.figures import (
     HistogramPanel,
-    as_display,
     contact_sheet,
-    coverage,
-    detail_box,
-    histogram,
     image_figure,
     message_figure,
     method_figure,
-    method_results,
+)
+from rootmass.plots import ratio_figure, settings_text
+from rootmass.previews import (
+    as_display,
+    coverage,
+    detail_box,
+    histogram,
     preview_selection,
-    ratio_figure,
-    settings_text,
     reduction,
     selection,
     thumbnail,
@@ -338,7 +337,7 @@ def test_the_workflow_asks_for_the_detail_side_of_the_functions():
     import re
 
     from conftest import ROOT
-    from rootmass.qc import DETAIL_SIDE, FIGURE_SIDE
+    from rootmass.previews import DETAIL_SIDE, FIGURE_SIDE
 
     common = (ROOT / "workflow" / "rules" / "common.smk").read_text()
     assert re.search(r"^DETAIL_SIDE = (\d+)$", common, re.M).group(1) == str(DETAIL_SIDE)

@@ -184,7 +184,7 @@ def read_gray_and_preview(path, grayscale, max_side, detail_side=None):
     preview : ndarray of uint8
         ``thumbnail(read_image(path), max_side)``.
     detail : tuple or None
-        ``(box, pixels)``: the :func:`rootmass.qc.detail_box` of side
+        ``(box, pixels)``: the :func:`rootmass.previews.detail_box` of side
         ``detail_side`` (its ``(top, left, height, width)``) and the
         original's pixels there, 8-bit; None where the preview is the image
         itself (no detail is needed) or ``detail_side`` is None.
@@ -197,7 +197,7 @@ def read_gray_and_preview(path, grayscale, max_side, detail_side=None):
     photo through numpy: a quarter less time for a 6-megapixel JPEG. The
     results are the same.
     """
-    from .qc import as_display, reduction, thumbnail
+    from .previews import as_display, reduction, thumbnail
     from .thresholding import to_grayscale
 
     with open_image(path) as image:
@@ -220,7 +220,7 @@ def read_gray_and_preview(path, grayscale, max_side, detail_side=None):
 def _detail(preview, factor, shape, side, crop):
     """``(box, crop(*box))`` for :func:`read_gray_and_preview`, or None where
     no detail is asked for or the preview is the image itself."""
-    from .qc import detail_box
+    from .previews import detail_box
 
     if side is None or factor == 1:
         return None
