@@ -3,15 +3,16 @@ its foreground tinted, a detail at full size where the image is larger than
 its preview, and the blurred image's histogram with t), `<image path>.jpg`
 in the batch's folder, and a thumbnail of its selection for the contact
 sheets (all of the batch's in one compressed .npz). Made from the previews
-and details that grayscale_blur wrote, its blurred images and the masks that
-save_mask wrote: no original is decoded again."""
+and details that grayscale_blur wrote, the histograms that threshold
+recorded and the masks that save_mask wrote: no original is decoded again,
+and no blurred image read."""
 
 import os
 
 import numpy as np
 
 from rootmass.batches import figure_key
-from rootmass.cache import DETAIL_SUFFIX, image_file, read_blurred
+from rootmass.cache import DETAIL_SUFFIX, image_file, read_index
 from rootmass.io import (
     FIGURE_JPEG,
     atomic_path,
@@ -23,14 +24,7 @@ from rootmass.io import (
 from rootmass.jobs import OnError, job_log
 from rootmass.samples import settings_for
 from rootmass.figures import HistogramPanel, image_figure, message_figure
-from rootmass.previews import (
-    coverage,
-    histogram,
-    preview_selection,
-    reduction,
-    thumbnail,
-    tint,
-)
+from rootmass.previews import coverage, preview_selection, reduction, thumbnail, tint
 
 params = snakemake.params
 figures = snakemake.output.figures
@@ -39,9 +33,10 @@ with job_log(snakemake.log[0]):
     os.makedirs(figures, exist_ok=True)
     panel = HistogramPanel()
     thumbnails = {}
-    cached = read_blurred(snakemake.input.blurred)
+    thresholds = {row["image"]: row for row in load_json(snakemake.input.thresholds)}
+    indexed = read_index(snakemake.input.previews)
     rows = load_json(snakemake.input.measurements)
-    for i, ((cache, blurred), row) in enumerate(zip(cached, rows)):
+    for i, (cache, row) in enumerate(zip(indexed, rows)):
         image, key = row["image"], cache["key"]
         assert cache["image"] == image, (cache, row)  # the same order
         reason = row["error"] if row["status"] != "ok" else None
@@ -59,7 +54,7 @@ with job_log(snakemake.log[0]):
                     )
                 settings = settings_for(params.settings, image)
                 plot = panel.render(
-                    histogram(blurred)[0], row["threshold"], settings["foreground"],
+                    thresholds[image]["histogram"], row["threshold"], settings["foreground"],
                     # pixels at or above it are never foreground
                     settings["bright_cutoff"]
                     if settings["method"] == "otsu_excluding_bright" else None,

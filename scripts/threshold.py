@@ -1,14 +1,16 @@
 """Rule threshold: compute the threshold t of each blurred image of the batch,
 with the image's own method, and write them as one table, a row per image:
-{"image", "threshold", "separation"} (how well t splits the image's
-histogram, for results/qc/flagged.csv), or {"image", "error"} for an image
-that failed."""
+{"image", "threshold", "separation", "histogram"} (how well t splits the
+image's histogram, for results/qc/flagged.csv, and the lesson's 256-bin
+histogram that the image's QC figure draws), or {"image", "error"} for an
+image that failed."""
 
 from rootmass.cache import read_blurred
 from rootmass.io import save_json
 from rootmass.jobs import OnError, job_log
 from rootmass.samples import settings_for
 from rootmass.flags import separation
+from rootmass.previews import histogram
 from rootmass.thresholding import image_histogram, segment
 
 params = snakemake.params
@@ -29,7 +31,8 @@ with job_log(snakemake.log[0]):
                     marker_margin=settings["marker_margin"], hist=hist, mask=False,
                 )
                 rows.append({"image": row["image"], "threshold": t,
-                             "separation": separation(hist, t)})
+                             "separation": separation(hist, t),
+                             "histogram": histogram(blurred)[0].tolist()})
             except Exception as error:
                 reason = on_error(row["image"], error)
         if reason is not None:

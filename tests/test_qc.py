@@ -342,3 +342,21 @@ def test_the_workflow_asks_for_the_detail_side_of_the_functions():
     common = (ROOT / "workflow" / "rules" / "common.smk").read_text()
     assert re.search(r"^DETAIL_SIDE = (\d+)$", common, re.M).group(1) == str(DETAIL_SIDE)
     assert re.search(r"^PREVIEW_SIDE = (\d+)$", common, re.M).group(1) == str(FIGURE_SIDE)
+
+
+def test_the_recorded_histogram_draws_the_same_panel():
+    """Rule threshold records the histogram as JSON (a list of ints); the
+    panel drawn from it is the panel drawn from the blurred image."""
+    import json
+
+    counts = histogram(BLURRED)[0]
+    recorded = json.loads(json.dumps(counts.tolist()))
+    panel = HistogramPanel()
+    for foreground, cutoff in (("above", None), ("below", None), ("above", 0.9)):
+        from_image = panel.render(counts, 0.45, foreground, cutoff)
+        np.testing.assert_array_equal(panel.render(recorded, 0.45, foreground, cutoff),
+                                      from_image)
+    # not skimage's histogram of the methods (its bins span the image's range)
+    from rootmass.thresholding import image_histogram
+
+    assert not np.array_equal(image_histogram(BLURRED)[0], counts)

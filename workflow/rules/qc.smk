@@ -7,8 +7,9 @@ if config["qc"]:
 
     rule qc_images:
         input:
-            blurred=BLURRED,
+            # no blurred image: threshold recorded each image's histogram
             previews=PREVIEWS,
+            thresholds=THRESHOLDS,
             masks=MASKS,
             measurements=MEASUREMENTS,
         output:
