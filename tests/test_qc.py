@@ -360,3 +360,21 @@ def test_the_recorded_histogram_draws_the_same_panel():
     from rootmass.thresholding import image_histogram
 
     assert not np.array_equal(image_histogram(BLURRED)[0], counts)
+
+
+def test_thumbnails_are_saved_under_any_image_key(tmp_path):
+    from rootmass.batches import image_key
+    from rootmass.io import save_arrays
+
+    keys = [image_key(name) for name in
+            ("data/trial-016.jpg", "file.png", "allow_pickle.tif", "a{b}%.jpg", "x.npy.jpg")]
+    arrays = {key: np.full((2, 3), i, dtype=np.uint8) for i, key in enumerate(keys)}
+    save_arrays(tmp_path / "t.npz", arrays)
+    with np.load(tmp_path / "t.npz") as stored:
+        assert stored.files == keys
+        for key, array in arrays.items():
+            np.testing.assert_array_equal(stored[key], array)
+    save_arrays(tmp_path / "empty.npz", {})
+    with np.load(tmp_path / "empty.npz") as stored:
+        assert stored.files == []
+    assert not list(tmp_path.glob(".*tmp*"))  # renamed into place

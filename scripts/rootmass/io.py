@@ -23,6 +23,7 @@ __all__ = [
     "atomic_path",
     "save_array",
     "load_array",
+    "save_arrays",
     "save_mask",
     "load_mask",
     "save_png",
@@ -259,6 +260,28 @@ def save_array(path, array):
 def load_array(path):
     """Load a ``.npy`` array, memory-mapped read-only."""
     return np.load(path, mmap_mode="r", allow_pickle=False)
+
+
+def save_arrays(path, arrays):
+    """Save named arrays as one compressed ``.npz``, atomically.
+
+    Parameters
+    ----------
+    path : str
+    arrays : dict of str to ndarray
+        Each saved under its name, which may be any string (an image's key,
+        with ``/`` in it): ``numpy.load(path)[name]`` reads it back. (As
+        ``numpy.savez_compressed(path, **arrays)`` writes them, but for a
+        name that is one of that function's parameters, ``file`` or
+        ``allow_pickle``.)
+    """
+    import zipfile
+
+    with atomic_path(path, ".npz") as tmp:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name, array in arrays.items():
+                with archive.open(f"{name}.npy", "w", force_zip64=True) as f:
+                    np.lib.format.write_array(f, np.asanyarray(array), allow_pickle=False)
 
 
 def save_mask(path, mask):
