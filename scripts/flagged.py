@@ -10,7 +10,7 @@ import shutil
 from rootmass.batches import figure_key
 from rootmass.cache import image_file
 from rootmass.flags import FLAG_COLUMNS, flag_images
-from rootmass.io import atomic_path, load_json
+from rootmass.io import atomic_path, load_json, save_csv
 from rootmass.jobs import job_log
 
 params = snakemake.params
@@ -23,11 +23,7 @@ with job_log(snakemake.log[0]):
             rows[measured["image"]]["separation"] = measured.get("separation")
             figure_of[measured["image"]] = image_file(figures, figure_key(measured["image"]), ".jpg")
     flags = flag_images(list(rows.values()), params.group_by)
-    with atomic_path(snakemake.output.csv, ".csv") as tmp:
-        with open(tmp, "w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=FLAG_COLUMNS)
-            writer.writeheader()
-            writer.writerows(flags)
+    save_csv(snakemake.output.csv, FLAG_COLUMNS, flags)
     folder = snakemake.output.figures
     os.makedirs(folder, exist_ok=True)
     ordered = list(dict.fromkeys(flag["image"] for flag in flags))

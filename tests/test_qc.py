@@ -378,3 +378,37 @@ def test_thumbnails_are_saved_under_any_image_key(tmp_path):
     with np.load(tmp_path / "empty.npz") as stored:
         assert stored.files == []
     assert not list(tmp_path.glob(".*tmp*"))  # renamed into place
+
+
+def test_csv_keeps_every_digit_and_only_its_columns(tmp_path):
+    import csv
+
+    from rootmass.io import save_csv
+
+    rows = [{"image": "a.jpg", "ratio": 0.1 + 0.2, "extra": 1}, {"image": "b.jpg"}]
+    save_csv(tmp_path / "r.csv", ["image", "ratio"], rows)
+    with open(tmp_path / "r.csv", newline="") as f:
+        read = list(csv.DictReader(f))
+    assert read == [{"image": "a.jpg", "ratio": repr(0.1 + 0.2)}, {"image": "b.jpg", "ratio": ""}]
+
+
+def test_modules_import_only_downward():
+    """previews imports none of the package's modules; io and thresholding
+    no figure or plot; nothing imports the figures but the rule scripts."""
+    import ast
+
+    from conftest import ROOT
+
+    package = ROOT / "scripts" / "rootmass"
+
+    def imports(name):
+        tree = ast.parse((package / f"{name}.py").read_text())
+        return {node.module for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and node.level == 1}
+
+    assert imports("previews") == set()
+    assert not (package / "qc.py").exists()
+    for name in ("io", "thresholding", "evaluation", "flags", "cache", "batches"):
+        assert not imports(name) & {"figures", "plots"}, name
+    assert imports("figures") <= {"previews"}
+    assert imports("plots") == set()

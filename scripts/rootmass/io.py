@@ -24,6 +24,7 @@ __all__ = [
     "save_array",
     "load_array",
     "save_arrays",
+    "save_csv",
     "save_mask",
     "load_mask",
     "save_png",
@@ -340,6 +341,20 @@ def save_figure(path, figure, dpi=80):
     """Save a matplotlib figure as a PNG (Agg), atomically."""
     with atomic_path(path, ".png") as tmp:
         figure.savefig(tmp, format="png", dpi=dpi)
+
+
+def save_csv(path, columns, rows):
+    """Write ``rows`` (dicts) as a CSV with the header ``columns``,
+    atomically. A row's keys that are not columns are left out, a column
+    that a row lacks is left empty; floats are written as ``repr()``: every
+    digit kept."""
+    import csv
+
+    with atomic_path(path, ".csv") as tmp:
+        with open(tmp, "w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows)
 
 
 def save_json(path, data):
