@@ -122,8 +122,8 @@ if config["qc"]:
 
     rule flagged:
         input:
+            # the separation is a column of ratios.csv
             csv=rules.aggregate.output.csv,
-            measurements=per_batch(MEASUREMENTS),
             figures=per_batch(QC_IMAGES),
         output:
             csv=report(
