@@ -2,11 +2,9 @@
 one row per image sorted by image path, with the image's metadata from the
 sample sheet after the measurements, and a provenance record beside it."""
 
-import csv
-
 import yaml
 
-from rootmass.io import atomic_path, load_json, save_json
+from rootmass.io import load_json, save_csv, save_json
 from rootmass.jobs import job_log
 from rootmass.provenance import provenance
 from rootmass.samples import read_sheet
@@ -21,11 +19,6 @@ with job_log(snakemake.log[0]):
         for row in rows:
             row.update(metadata[row["image"]])
     rows.sort(key=lambda row: row["image"])
-    with atomic_path(snakemake.output.csv, ".csv") as tmp:
-        with open(tmp, "w", newline="", encoding="utf-8") as f:
-            # (the measurements' separation is for results/qc/flagged.csv only)
-            writer = csv.DictWriter(f, fieldnames=params.columns, extrasaction="ignore")
-            writer.writeheader()
-            # csv writes a float as repr(): every digit is kept
-            writer.writerows(rows)
+    # a float as repr(): every digit is kept
+    save_csv(snakemake.output.csv, params.columns, rows)
     save_json(snakemake.output.provenance, provenance(snakemake.config, len(rows)))

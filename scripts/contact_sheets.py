@@ -6,17 +6,20 @@ import os
 
 import numpy as np
 
+from rootmass.batches import image_key
 from rootmass.io import FIGURE_JPEG, load_json, save_jpeg
 from rootmass.jobs import job_log
-from rootmass.qc import contact_sheet
+from rootmass.figures import contact_sheet
 
 params = snakemake.params
 with job_log(snakemake.log[0]):
     entries = []
     for table, thumbs in zip(snakemake.input.measurements, snakemake.input.thumbnails):
         with np.load(thumbs) as stored:
-            for i, row in enumerate(load_json(table)):
-                small = stored[str(i)] if str(i) in stored.files else None
+            keys = set(stored.files)  # an image without a result has none
+            for row in load_json(table):
+                key = image_key(row["image"])
+                small = stored[key] if key in keys else None
                 if row["status"] == "ok":
                     label = f"{row['image']}\nratio {row['ratio']:.4f}"
                 else:

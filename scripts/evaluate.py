@@ -6,19 +6,15 @@ results/evaluation-methods.csv compares them. One table per batch: a row per
 scored image, {"image", "truth", "configured": {...}, "methods": [...]}, or
 {"image", "truth", "error"} for an image without a result."""
 
+import functools
+
 import numpy as np
 
 from rootmass.cache import read_blurred
-from rootmass.evaluation import score_mask, truth_mask
+from rootmass.evaluation import SCORE_COLUMNS, score_mask, truth_mask
 from rootmass.io import load_json, load_mask, save_json, without_pillows_guard
 from rootmass.jobs import job_log
-from rootmass.qc import PANEL_METHODS
-from rootmass.thresholding import (
-    foreground_mask,
-    image_histogram,
-    method_exclusion,
-    threshold_value,
-)
+from rootmass.thresholding import method_results
 
 
 def read_truth(path, shape, image):
@@ -42,24 +38,16 @@ def read_truth(path, shape, image):
 
 def compare(blurred, truth, settings):
     """Every method's t and scores on one image."""
-    hist = image_histogram(blurred)
-    rows = []
-    for method in PANEL_METHODS:
-        try:
-            cutoff, excluded = method_exclusion(
-                blurred, method, settings["bright_cutoff"],
-                settings["marker_min_area"], settings["marker_margin"],
-            )
-            t = threshold_value(
-                blurred, method, bright_cutoff=settings["bright_cutoff"], hist=hist,
-                excluded=excluded,
-            )
-        except ValueError as error:
-            rows.append({"method": method, "error": str(error)})
-            continue
-        mask = foreground_mask(blurred, t, settings["foreground"], cutoff, excluded)
-        rows.append({"method": method, "threshold": t, **score_mask(mask, truth)})
-    return rows
+    results = method_results(
+        blurred, settings["foreground"], settings["bright_cutoff"], preview_side=None,
+        marker_min_area=settings["marker_min_area"], marker_margin=settings["marker_margin"],
+        measure=functools.partial(score_mask, truth=truth),
+    )
+    return [
+        {"method": r["method"], "error": r["error"]} if "error" in r else
+        {"method": r["method"], "threshold": r["t"], **{k: r[k] for k in SCORE_COLUMNS}}
+        for r in results
+    ]
 
 
 images = snakemake.params.images

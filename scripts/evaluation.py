@@ -4,21 +4,12 @@ configured against its truth (an image without a result is left out: see
 results/ratios.csv). results/evaluation-methods.csv: one row per method over
 the scored images, the best marked."""
 
-import csv
 import sys
 
 from rootmass.evaluation import METHOD_COLUMNS, SCORE_COLUMNS, compare_methods
-from rootmass.io import atomic_path, load_json, save_figure
+from rootmass.io import load_json, save_csv, save_figure
 from rootmass.jobs import job_log
-from rootmass.qc import evaluation_figure
-
-
-def write_csv(path, columns, rows):
-    with atomic_path(path, ".csv") as tmp:
-        with open(tmp, "w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
-            writer.writeheader()
-            writer.writerows(rows)  # floats as repr(): every digit kept
+from rootmass.plots import evaluation_figure
 
 
 with job_log(snakemake.log[0]):
@@ -27,7 +18,7 @@ with job_log(snakemake.log[0]):
         key=lambda row: row["image"],
     )
     results = [row for row in scored if "error" not in row]
-    write_csv(
+    save_csv(
         snakemake.output.images,
         ["image", "method", "threshold", *SCORE_COLUMNS],
         [{"image": row["image"], **row["configured"]} for row in results],
@@ -36,7 +27,7 @@ with job_log(snakemake.log[0]):
         {"image": row["image"], **method} for row in results for method in row["methods"]
     ]
     methods = compare_methods(per_method)
-    write_csv(snakemake.output.methods, METHOD_COLUMNS, methods)
+    save_csv(snakemake.output.methods, METHOD_COLUMNS, methods)
     save_figure(snakemake.output.plot, evaluation_figure(per_method, methods), dpi=100)
     for row in scored:
         if "error" in row:

@@ -8,7 +8,8 @@ from rootmass.batches import image_key
 from rootmass.cache import image_file, read_index
 from rootmass.io import load_array, load_picture, save_json, save_png
 from rootmass.jobs import OnError, job_log
-from rootmass.qc import message_figure, method_figure, method_results
+from rootmass.figures import message_figure, method_figure
+from rootmass.thresholding import method_results
 
 params = snakemake.params
 on_error = OnError(snakemake.config["on_error"], "method_panel")

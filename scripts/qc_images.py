@@ -2,37 +2,20 @@
 its foreground tinted, a detail at full size where the image is larger than
 its preview, and the blurred image's histogram with t), `<image path>.jpg`
 in the batch's folder, and a thumbnail of its selection for the contact
-sheets (all of the batch's in one compressed .npz). Made from the previews
-and details that grayscale_blur wrote, its blurred images and the masks that
-save_mask wrote: no original is decoded again."""
+sheets (all of the batch's in one compressed .npz, each under its image's
+key). Made from the previews and details that grayscale_blur wrote, the
+histograms that threshold recorded and the masks that save_mask wrote: no
+original is decoded again, and no blurred image read."""
 
 import os
 
-import numpy as np
-
 from rootmass.batches import figure_key
-from rootmass.cache import DETAIL_SUFFIX, image_file, read_blurred
-from rootmass.io import (
-    FIGURE_JPEG,
-    atomic_path,
-    load_json,
-    load_mask,
-    load_picture,
-    save_jpeg,
-)
+from rootmass.cache import DETAIL_SUFFIX, image_file, read_index
+from rootmass.io import FIGURE_JPEG, load_json, load_mask, load_picture, save_arrays, save_jpeg
 from rootmass.jobs import OnError, job_log
 from rootmass.samples import settings_for
-from rootmass.qc import (
-    HistogramPanel,
-    coverage,
-    histogram,
-    image_figure,
-    message_figure,
-    preview_selection,
-    reduction,
-    thumbnail,
-    tint,
-)
+from rootmass.figures import HistogramPanel, image_figure, message_figure
+from rootmass.previews import coverage, preview_selection, reduction, thumbnail, tint
 
 params = snakemake.params
 figures = snakemake.output.figures
@@ -41,9 +24,10 @@ with job_log(snakemake.log[0]):
     os.makedirs(figures, exist_ok=True)
     panel = HistogramPanel()
     thumbnails = {}
-    cached = read_blurred(snakemake.input.blurred)
+    thresholds = {row["image"]: row for row in load_json(snakemake.input.thresholds)}
+    indexed = read_index(snakemake.input.previews)
     rows = load_json(snakemake.input.measurements)
-    for i, ((cache, blurred), row) in enumerate(zip(cached, rows)):
+    for cache, row in zip(indexed, rows):
         image, key = row["image"], cache["key"]
         assert cache["image"] == image, (cache, row)  # the same order
         reason = row["error"] if row["status"] != "ok" else None
@@ -61,7 +45,7 @@ with job_log(snakemake.log[0]):
                     )
                 settings = settings_for(params.settings, image)
                 plot = panel.render(
-                    histogram(blurred)[0], row["threshold"], settings["foreground"],
+                    thresholds[image]["histogram"], row["threshold"], settings["foreground"],
                     # pixels at or above it are never foreground
                     settings["bright_cutoff"]
                     if settings["method"] == "otsu_excluding_bright" else None,
@@ -72,11 +56,10 @@ with job_log(snakemake.log[0]):
                     row["threshold"], detail, box,
                 )
                 selected = preview_selection(original, mask, covered)
-                thumbnails[str(i)] = thumbnail(selected, params.thumbnail_side)
+                thumbnails[key] = thumbnail(selected, params.thumbnail_side)
             except Exception as error:
                 reason = on_error(image, error)
         if reason is not None:
             figure = message_figure(image, f"no result for this image: {reason}")
         save_jpeg(image_file(figures, figure_key(image), ".jpg"), figure, **FIGURE_JPEG)
-    with atomic_path(snakemake.output.thumbnails, ".npz") as tmp:
-        np.savez_compressed(tmp, **thumbnails)
+    save_arrays(snakemake.output.thumbnails, thumbnails)

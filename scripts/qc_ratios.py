@@ -7,7 +7,7 @@ import html
 
 from rootmass.io import atomic_path, save_figure
 from rootmass.jobs import job_log
-from rootmass.qc import group_figure, ratio_figure, settings_text
+from rootmass.plots import group_figure, ratio_figure, settings_text
 
 
 def read(path):

@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw
 
 from rootmass.demo import demo_seed, synthetic_root_image
 from rootmass.evaluation import score_mask
-from rootmass.qc import _font
+from rootmass.figures import _font
 from rootmass.thresholding import blur, marker_margin, segment, to_grayscale
 
 #: true positive white, false positive magenta, false negative cyan

@@ -9,7 +9,7 @@ from rootmass.cache import image_file, read_blurred
 from rootmass.io import load_json, save_json, save_mask
 from rootmass.jobs import OnError, job_log
 from rootmass.samples import settings_for
-from rootmass.thresholding import foreground_mask, foreground_ratio, method_exclusion
+from rootmass.thresholding import foreground_ratio, segment
 
 params = snakemake.params
 masks_dir = snakemake.output.masks
@@ -25,12 +25,13 @@ with job_log(snakemake.log[0]):
         reason = cached.get("error") or thresholds[image].get("error")
         if reason is None:
             try:
-                t = thresholds[image]["threshold"]
-                cutoff, excluded = method_exclusion(
-                    blurred, settings["method"], settings["bright_cutoff"],
-                    settings["marker_min_area"], settings["marker_margin"],
+                t, mask = segment(
+                    blurred, settings["method"], foreground=settings["foreground"],
+                    bright_cutoff=settings["bright_cutoff"],
+                    marker_min_area=settings["marker_min_area"],
+                    marker_margin=settings["marker_margin"],
+                    t=thresholds[image]["threshold"],
                 )
-                mask = foreground_mask(blurred, t, settings["foreground"], cutoff, excluded)
                 count, total, ratio = foreground_ratio(mask)
                 mask_path = image_file(masks_dir, cached["key"], ".png")
                 save_mask(mask_path, mask)

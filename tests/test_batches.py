@@ -12,7 +12,7 @@ from rootmass.batches import (
     batch_id, figure_key, image_key, kept_batches, read_registry, split_batches,
 )
 from rootmass.io import read_gray_and_preview, read_image
-from rootmass.qc import as_display, detail_box, thumbnail
+from rootmass.previews import as_display, detail_box, thumbnail
 from rootmass.thresholding import to_grayscale
 
 

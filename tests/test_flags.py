@@ -95,6 +95,24 @@ def test_flags_reasons_values_and_order():
     assert rest == sorted(strength, key=lambda image: -strength[image])
 
 
+def test_flags_of_the_rows_of_ratios_csv():
+    """flagged reads results/ratios.csv: every value is text, and an image
+    measured before the separation was recorded has an empty one."""
+    rng = np.random.default_rng(2)
+    ratios = list(rng.uniform(0.05, 0.08, 20))
+    thresholds = list(rng.uniform(0.35, 0.40, 20))
+    separations = [0.8] * 20
+    separations[7] = 0.6
+    rows = rows_of(ratios, thresholds, separations)
+    as_text = [{k: v if isinstance(v, str) else repr(float(v)) for k, v in row.items()}
+               for row in rows]
+    assert flag_images(as_text) == flag_images(rows)
+    assert flag_images(as_text) == [{"image": "i07.jpg", "reason": "poor separation",
+                                     "value": 0.6}]
+    as_text[7]["separation"] = ""
+    assert flag_images(as_text) == []
+
+
 def test_groups_are_judged_apart():
     # two groups of 10 with different ratios: nothing is an outlier in its own
     # group, though the whole collection would make the second group's so

@@ -5,22 +5,21 @@ import numpy as np
 import pytest
 import skimage.filters
 
-from rootmass.thresholding import MARKER_MIN_AREA, marker_region
-from rootmass.qc import (
-    PANEL_METHODS,
+from rootmass.thresholding import MARKER_MIN_AREA, PANEL_METHODS, marker_region, method_results
+from rootmass.figures import (
     HistogramPanel,
-    as_display,
     contact_sheet,
-    coverage,
-    detail_box,
-    histogram,
     image_figure,
     message_figure,
     method_figure,
-    method_results,
+)
+from rootmass.plots import ratio_figure, settings_text
+from rootmass.previews import (
+    as_display,
+    coverage,
+    detail_box,
+    histogram,
     preview_selection,
-    ratio_figure,
-    settings_text,
     reduction,
     selection,
     thumbnail,
@@ -338,8 +337,78 @@ def test_the_workflow_asks_for_the_detail_side_of_the_functions():
     import re
 
     from conftest import ROOT
-    from rootmass.qc import DETAIL_SIDE, FIGURE_SIDE
+    from rootmass.previews import DETAIL_SIDE, FIGURE_SIDE
 
     common = (ROOT / "workflow" / "rules" / "common.smk").read_text()
     assert re.search(r"^DETAIL_SIDE = (\d+)$", common, re.M).group(1) == str(DETAIL_SIDE)
     assert re.search(r"^PREVIEW_SIDE = (\d+)$", common, re.M).group(1) == str(FIGURE_SIDE)
+
+
+def test_the_recorded_histogram_draws_the_same_panel():
+    """Rule threshold records the histogram as JSON (a list of ints); the
+    panel drawn from it is the panel drawn from the blurred image."""
+    import json
+
+    counts = histogram(BLURRED)[0]
+    recorded = json.loads(json.dumps(counts.tolist()))
+    panel = HistogramPanel()
+    for foreground, cutoff in (("above", None), ("below", None), ("above", 0.9)):
+        from_image = panel.render(counts, 0.45, foreground, cutoff)
+        np.testing.assert_array_equal(panel.render(recorded, 0.45, foreground, cutoff),
+                                      from_image)
+    # not skimage's histogram of the methods (its bins span the image's range)
+    from rootmass.thresholding import image_histogram
+
+    assert not np.array_equal(image_histogram(BLURRED)[0], counts)
+
+
+def test_thumbnails_are_saved_under_any_image_key(tmp_path):
+    from rootmass.batches import image_key
+    from rootmass.io import save_arrays
+
+    keys = [image_key(name) for name in
+            ("data/trial-016.jpg", "file.png", "allow_pickle.tif", "a{b}%.jpg", "x.npy.jpg")]
+    arrays = {key: np.full((2, 3), i, dtype=np.uint8) for i, key in enumerate(keys)}
+    save_arrays(tmp_path / "t.npz", arrays)
+    with np.load(tmp_path / "t.npz") as stored:
+        assert stored.files == keys
+        for key, array in arrays.items():
+            np.testing.assert_array_equal(stored[key], array)
+    save_arrays(tmp_path / "empty.npz", {})
+    with np.load(tmp_path / "empty.npz") as stored:
+        assert stored.files == []
+    assert not list(tmp_path.glob(".*tmp*"))  # renamed into place
+
+
+def test_csv_keeps_every_digit_and_only_its_columns(tmp_path):
+    import csv
+
+    from rootmass.io import save_csv
+
+    rows = [{"image": "a.jpg", "ratio": 0.1 + 0.2, "extra": 1}, {"image": "b.jpg"}]
+    save_csv(tmp_path / "r.csv", ["image", "ratio"], rows)
+    with open(tmp_path / "r.csv", newline="") as f:
+        read = list(csv.DictReader(f))
+    assert read == [{"image": "a.jpg", "ratio": repr(0.1 + 0.2)}, {"image": "b.jpg", "ratio": ""}]
+
+
+def test_modules_import_only_downward():
+    """previews imports none of the package's modules; io and thresholding
+    no figure or plot; nothing imports the figures but the rule scripts."""
+    import ast
+
+    from conftest import ROOT
+
+    package = ROOT / "scripts" / "rootmass"
+
+    def imports(name):
+        tree = ast.parse((package / f"{name}.py").read_text())
+        return {node.module for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and node.level == 1}
+
+    assert imports("previews") == set()
+    assert not (package / "qc.py").exists()
+    for name in ("io", "thresholding", "evaluation", "flags", "cache", "batches"):
+        assert not imports(name) & {"figures", "plots"}, name
+    assert imports("figures") <= {"previews"}
+    assert imports("plots") == set()

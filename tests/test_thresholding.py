@@ -151,3 +151,83 @@ def test_minimum_without_two_maxima_is_a_value_error():
     ramp = np.linspace(0, 1, 400).reshape(20, 20)
     with pytest.raises(ValueError, match="minimum"):
         threshold_value(ramp, "minimum")
+
+
+def counting_marker_region(monkeypatch):
+    """Count the calls of rootmass.thresholding.marker_region."""
+    import rootmass.thresholding as thresholding
+
+    calls = []
+    original = thresholding.marker_region
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(thresholding, "marker_region", counted)
+    return calls
+
+
+def with_label():
+    image = bimodal()
+    image[:3, :6] = 0.99  # a bright label
+    return image
+
+
+def test_segment_takes_what_its_caller_has(monkeypatch):
+    from rootmass.thresholding import image_histogram, marker_region
+
+    image = with_label()
+    t, mask = segment(image, "otsu_excluding_markers", marker_min_area=0.01, marker_margin=1)
+    # t given (save_mask): the mask of that t, no threshold chosen
+    t2, mask2 = segment(image, "otsu_excluding_markers", marker_min_area=0.01,
+                        marker_margin=1, t=t)
+    assert t2 == t
+    np.testing.assert_array_equal(mask2, mask)
+    # markers given: not computed again, the same t and mask
+    markers = marker_region(image, 0.95, 0.01, 1)
+    calls = counting_marker_region(monkeypatch)
+    t3, mask3 = segment(image, "otsu_excluding_markers", markers=markers,
+                        hist=image_histogram(image))
+    assert calls == [] and t3 == t
+    np.testing.assert_array_equal(mask3, mask)
+    # mask=False (rule threshold): t alone
+    assert segment(image, "otsu", mask=False) == (threshold_otsu(image), None)
+    assert segment(image, "fixed", 0.3, t=0.7, mask=False) == (0.7, None)
+
+
+def test_segment_is_the_chain_of_the_three_functions():
+    from rootmass.thresholding import EXCLUSION_METHODS, method_exclusion
+
+    image = with_label()
+    for method in ("otsu", "yen", *EXCLUSION_METHODS):
+        for side in ("above", "below"):
+            cutoff, excluded = method_exclusion(image, method, 0.95, 0.01, 1)
+            t = threshold_value(image, method, bright_cutoff=0.95, excluded=excluded)
+            expected = foreground_mask(image, t, side, cutoff, excluded)
+            t2, mask = segment(image, method, foreground=side, marker_min_area=0.01,
+                               marker_margin=1)
+            assert t2 == t
+            np.testing.assert_array_equal(mask, expected)
+
+
+def test_method_results_find_the_markers_once_and_measure_each_mask(monkeypatch):
+    from rootmass.thresholding import PANEL_METHODS, method_results
+
+    image = with_label()
+    calls = counting_marker_region(monkeypatch)
+    results = method_results(
+        image, "below", marker_min_area=0.01, marker_margin=1, preview_side=None,
+        measure=lambda mask: {"pixels": int(mask.sum())},
+    )
+    assert len(calls) == 1
+    assert [r["method"] for r in results] == list(PANEL_METHODS)
+    for result in results:
+        if "error" in result:
+            continue
+        t, mask = segment(image, result["method"], foreground="below",
+                          marker_min_area=0.01, marker_margin=1)
+        assert result == {"method": result["method"], "t": t, "ratio": mask.mean(),
+                          "pixels": int(mask.sum())}  # no preview
+    with pytest.raises(ValueError, match="foreground"):
+        method_results(image, "left")

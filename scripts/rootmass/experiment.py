@@ -76,6 +76,7 @@ RESULT_COLUMNS = [
     "image",
     "ratio",
     "threshold",
+    "separation",
     "foreground_pixels",
     "total_pixels",
     "method",

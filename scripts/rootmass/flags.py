@@ -142,9 +142,11 @@ def flag_images(rows, group_by=()):
     Parameters
     ----------
     rows : sequence of dict
-        One per image: ``image``, ``status`` (``ok`` or ``error``), and for
-        ``ok`` ``ratio``, ``threshold`` and ``separation`` (numbers), for
-        ``error`` ``error``; and the ``group_by`` columns.
+        One per image, as ``results/ratios.csv`` has them: ``image``,
+        ``status`` (``ok`` or ``error``), and for ``ok`` ``ratio``,
+        ``threshold`` and ``separation`` (numbers, or their text; an empty or
+        missing separation is not judged), for ``error`` ``error``; and the
+        ``group_by`` columns.
     group_by : sequence of str, optional
 
     Returns
@@ -171,7 +173,7 @@ def flag_images(rows, group_by=()):
         elif ratio > FULL_RATIO:
             add(row["image"], "full mask", ratio, 1e6)
         fraction = row.get("separation")
-        if fraction is None:  # measured before separations were recorded
+        if fraction is None or fraction == "":  # measured before it was recorded
             continue
         fraction = float(fraction)
         if fraction < MIN_SEPARATION:

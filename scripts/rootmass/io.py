@@ -23,6 +23,8 @@ __all__ = [
     "atomic_path",
     "save_array",
     "load_array",
+    "save_arrays",
+    "save_csv",
     "save_mask",
     "load_mask",
     "save_png",
@@ -184,7 +186,7 @@ def read_gray_and_preview(path, grayscale, max_side, detail_side=None):
     preview : ndarray of uint8
         ``thumbnail(read_image(path), max_side)``.
     detail : tuple or None
-        ``(box, pixels)``: the :func:`rootmass.qc.detail_box` of side
+        ``(box, pixels)``: the :func:`rootmass.previews.detail_box` of side
         ``detail_side`` (its ``(top, left, height, width)``) and the
         original's pixels there, 8-bit; None where the preview is the image
         itself (no detail is needed) or ``detail_side`` is None.
@@ -197,7 +199,7 @@ def read_gray_and_preview(path, grayscale, max_side, detail_side=None):
     photo through numpy: a quarter less time for a 6-megapixel JPEG. The
     results are the same.
     """
-    from .qc import as_display, reduction, thumbnail
+    from .previews import as_display, reduction, thumbnail
     from .thresholding import to_grayscale
 
     with open_image(path) as image:
@@ -220,7 +222,7 @@ def read_gray_and_preview(path, grayscale, max_side, detail_side=None):
 def _detail(preview, factor, shape, side, crop):
     """``(box, crop(*box))`` for :func:`read_gray_and_preview`, or None where
     no detail is asked for or the preview is the image itself."""
-    from .qc import detail_box
+    from .previews import detail_box
 
     if side is None or factor == 1:
         return None
@@ -259,6 +261,28 @@ def save_array(path, array):
 def load_array(path):
     """Load a ``.npy`` array, memory-mapped read-only."""
     return np.load(path, mmap_mode="r", allow_pickle=False)
+
+
+def save_arrays(path, arrays):
+    """Save named arrays as one compressed ``.npz``, atomically.
+
+    Parameters
+    ----------
+    path : str
+    arrays : dict of str to ndarray
+        Each saved under its name, which may be any string (an image's key,
+        with ``/`` in it): ``numpy.load(path)[name]`` reads it back. (As
+        ``numpy.savez_compressed(path, **arrays)`` writes them, but for a
+        name that is one of that function's parameters, ``file`` or
+        ``allow_pickle``.)
+    """
+    import zipfile
+
+    with atomic_path(path, ".npz") as tmp:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name, array in arrays.items():
+                with archive.open(f"{name}.npy", "w", force_zip64=True) as f:
+                    np.lib.format.write_array(f, np.asanyarray(array), allow_pickle=False)
 
 
 def save_mask(path, mask):
@@ -317,6 +341,20 @@ def save_figure(path, figure, dpi=80):
     """Save a matplotlib figure as a PNG (Agg), atomically."""
     with atomic_path(path, ".png") as tmp:
         figure.savefig(tmp, format="png", dpi=dpi)
+
+
+def save_csv(path, columns, rows):
+    """Write ``rows`` (dicts) as a CSV with the header ``columns``,
+    atomically. A row's keys that are not columns are left out, a column
+    that a row lacks is left empty; floats are written as ``repr()``: every
+    digit kept."""
+    import csv
+
+    with atomic_path(path, ".csv") as tmp:
+        with open(tmp, "w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows)
 
 
 def save_json(path, data):

@@ -12,6 +12,12 @@ The lesson's four procedures are compositions of these functions::
     mask = foreground_mask(blurred, t, "above")   # or "below"
     count, total, ratio = foreground_ratio(mask)
 
+Every stage of the workflow thresholds through one function, :func:`segment`
+(what a method leaves out, :func:`method_exclusion`, then ``t``, then the
+mask), and compares the methods on an image with :func:`method_results`;
+each takes what its caller has computed already (``t``, the histogram, the
+marker region) instead of computing it again.
+
 scikit-image, SciPy and Pillow are imported inside the functions that need
 them: a rule script pays for importing only what its stage uses (SciPy alone
 costs about 0.5 CPU-s per job); after the first call the import is a lookup.
@@ -19,12 +25,15 @@ costs about 0.5 CPU-s per job); after the first call the import is a lookup.
 
 import numpy as np
 
+from .previews import FIGURE_SIDE, coverage, reduction
+
 __all__ = [
     "GRAYSCALE_METHODS",
     "AUTOMATIC_METHODS",
     "HISTOGRAM_METHODS",
     "THRESHOLD_METHODS",
     "EXCLUSION_METHODS",
+    "PANEL_METHODS",
     "FOREGROUND_SIDES",
     "MARKER_MIN_AREA",
     "to_grayscale",
@@ -37,6 +46,7 @@ __all__ = [
     "foreground_mask",
     "foreground_ratio",
     "segment",
+    "method_results",
 ]
 
 #: Ways of turning a colour image into one channel.
@@ -56,6 +66,9 @@ HISTOGRAM_METHODS = ("otsu", "isodata", "minimum", "yen")
 EXCLUSION_METHODS = ("otsu_excluding_bright", "otsu_excluding_markers")
 #: Ways of choosing the threshold ``t``.
 THRESHOLD_METHODS = ("fixed", *AUTOMATIC_METHODS, *EXCLUSION_METHODS)
+#: The methods that the method panel and the evaluation compare: every one
+#: that chooses ``t`` itself (:func:`method_results`).
+PANEL_METHODS = (*AUTOMATIC_METHODS, *EXCLUSION_METHODS)
 #: A bright region is a marker if it covers at least this fraction of the
 #: image (0.05 %). On the lesson's photos (as :func:`marker_region` finds
 #: them, at the lesson's settings) the circle and the label cover 0.15 to
@@ -311,10 +324,23 @@ def marker_region(blurred, bright_cutoff=0.95, min_area=MARKER_MIN_AREA, margin=
 
 
 def method_exclusion(
-    blurred, method, bright_cutoff=0.95, marker_min_area=MARKER_MIN_AREA, marker_margin=14
+    blurred, method, bright_cutoff=0.95, marker_min_area=MARKER_MIN_AREA, marker_margin=14,
+    markers=None,
 ):
     """What a method leaves out of the foreground, as :func:`threshold_value`
     and :func:`foreground_mask` take it.
+
+    Parameters
+    ----------
+    blurred : (M, N) ndarray of float
+    method : str
+        One of :data:`THRESHOLD_METHODS`.
+    bright_cutoff, marker_min_area, marker_margin : optional
+        As :func:`marker_region` takes them.
+    markers : (M, N) ndarray of bool, optional
+        The image's :func:`marker_region` where the caller has it already:
+        returned for ``'otsu_excluding_markers'`` instead of computing it
+        again.
 
     Returns
     -------
@@ -325,7 +351,9 @@ def method_exclusion(
     """
     _check_choice("threshold.method", method, THRESHOLD_METHODS)
     if method == "otsu_excluding_markers":
-        return None, marker_region(blurred, bright_cutoff, marker_min_area, marker_margin)
+        if markers is None:
+            markers = marker_region(blurred, bright_cutoff, marker_min_area, marker_margin)
+        return None, markers
     return (bright_cutoff if method == "otsu_excluding_bright" else None), None
 
 
@@ -462,24 +490,116 @@ def foreground_ratio(mask):
 
 def segment(
     blurred, method="otsu", value=None, foreground="above", bright_cutoff=0.95,
-    marker_min_area=MARKER_MIN_AREA, marker_margin=14,
+    marker_min_area=MARKER_MIN_AREA, marker_margin=14, *, t=None, hist=None, markers=None,
+    mask=True,
 ):
     """Threshold a blurred image as configured: ``t`` and the mask.
 
-    Parameters are those of :func:`threshold_value`, :func:`foreground_mask`
-    and :func:`marker_region`; ``bright_cutoff`` only applies to the
-    :data:`EXCLUSION_METHODS`, ``marker_min_area`` and ``marker_margin``
-    only to ``'otsu_excluding_markers'``.
+    The one chain that every stage runs: :func:`method_exclusion`, then
+    :func:`threshold_value` (unless ``t`` is given), then
+    :func:`foreground_mask` (unless ``mask`` is False).
+
+    Parameters
+    ----------
+    blurred : (M, N) ndarray of float
+    method, value, foreground, bright_cutoff : optional
+        As :func:`threshold_value` and :func:`foreground_mask` take them;
+        ``bright_cutoff`` only applies to the :data:`EXCLUSION_METHODS`.
+    marker_min_area, marker_margin : optional
+        Of :func:`marker_region`, for ``'otsu_excluding_markers'`` only.
+    t : float, optional
+        The threshold, where it was chosen already (rule ``save_mask``
+        applies rule ``threshold``'s): only the mask is made.
+    hist : tuple of ndarray, optional
+        The image's :func:`image_histogram`, for :func:`threshold_value`.
+    markers : (M, N) ndarray of bool, optional
+        The image's :func:`marker_region`, for :func:`method_exclusion`.
+    mask : bool, optional
+        False: ``t`` alone (rule ``threshold``, which makes no mask and has
+        no ``foreground``); the mask returned is None.
 
     Returns
     -------
     t : float
-    mask : (M, N) ndarray of bool
+    mask : (M, N) ndarray of bool, or None
+
+    Examples
+    --------
+    >>> blurred = np.array([[0.1, 0.2], [0.8, 0.9]])
+    >>> t, mask = segment(blurred, "fixed", value=0.5)
+    >>> t, mask.tolist()
+    (0.5, [[False, False], [True, True]])
+    >>> segment(blurred, "fixed", foreground="below", t=0.15)[1].tolist()
+    [[True, False], [False, False]]
     """
     cutoff, excluded = method_exclusion(
-        blurred, method, bright_cutoff, marker_min_area, marker_margin
+        blurred, method, bright_cutoff, marker_min_area, marker_margin, markers=markers
     )
-    t = threshold_value(
-        blurred, method, value=value, bright_cutoff=bright_cutoff, excluded=excluded
-    )
+    if t is None:
+        t = threshold_value(
+            blurred, method, value=value, bright_cutoff=bright_cutoff, hist=hist,
+            excluded=excluded,
+        )
+    if not mask:
+        return t, None
     return t, foreground_mask(blurred, t, foreground, bright_cutoff=cutoff, excluded=excluded)
+
+
+def method_results(
+    blurred, foreground="above", bright_cutoff=0.95, methods=PANEL_METHODS,
+    preview_side=FIGURE_SIDE, marker_min_area=MARKER_MIN_AREA, marker_margin=14,
+    measure=None,
+):
+    """Threshold one blurred image with every automatic method.
+
+    Parameters
+    ----------
+    blurred : (M, N) ndarray of float
+    foreground : {'above', 'below'}, optional
+    bright_cutoff : float, optional
+        For the :data:`EXCLUSION_METHODS`.
+    methods : sequence of str, optional
+    preview_side : int or None, optional
+        The longest side of each mask's preview; None: no preview.
+    marker_min_area, marker_margin : optional
+        For ``'otsu_excluding_markers'``: see :func:`marker_region`.
+    measure : callable, optional
+        ``measure(mask)`` gives a dict of more values for each method's row
+        (the evaluation scores each mask against the truth).
+
+    Returns
+    -------
+    results : list of dict
+        Per method: ``method``, and either ``t`` and ``ratio`` (as
+        :func:`segment` and :func:`foreground_ratio` give them), ``preview``,
+        the mask's :func:`~rootmass.previews.coverage` at most
+        ``preview_side`` pixels on its longer side, and what ``measure``
+        gives; or ``error``, the reason the method found no threshold. One
+        full-size mask is held at a time. The image's histogram is computed
+        once for the methods that use it (:func:`image_histogram`), its
+        markers at most once (:func:`marker_region`).
+    """
+    _check_choice("threshold.foreground", foreground, FOREGROUND_SIDES)
+    hist = image_histogram(blurred)
+    factor = None if preview_side is None else reduction(np.shape(blurred), preview_side)
+    markers = None
+    results = []
+    for method in methods:
+        try:
+            if method == "otsu_excluding_markers" and markers is None:
+                markers = marker_region(blurred, bright_cutoff, marker_min_area, marker_margin)
+            t, mask = segment(
+                blurred, method, foreground=foreground, bright_cutoff=bright_cutoff,
+                hist=hist, markers=markers,
+            )
+        except ValueError as error:
+            results.append({"method": method, "error": str(error)})
+            continue
+        result = {"method": method, "t": t, "ratio": foreground_ratio(mask)[2]}
+        if factor is not None:
+            result["preview"] = coverage(mask, factor)
+        if measure is not None:
+            result.update(measure(mask))
+        del mask
+        results.append(result)
+    return results

@@ -119,7 +119,7 @@ EVALUATION_FILES = {
 }
 # The previews of the originals that grayscale_blur writes for the QC
 # figures: at most this many pixels on their longer side; and, for a larger
-# image, a detail at full size of this side.
+# image, a detail at full size of this side (rootmass.previews.DETAIL_SIDE).
 PREVIEW_SIDE = 600
 DETAIL_SIDE = 240
 

@@ -7,8 +7,9 @@ if config["qc"]:
 
     rule qc_images:
         input:
-            blurred=BLURRED,
+            # no blurred image: threshold recorded each image's histogram
             previews=PREVIEWS,
+            thresholds=THRESHOLDS,
             masks=MASKS,
             measurements=MEASUREMENTS,
         output:
@@ -121,8 +122,8 @@ if config["qc"]:
 
     rule flagged:
         input:
+            # the separation is a column of ratios.csv
             csv=rules.aggregate.output.csv,
-            measurements=per_batch(MEASUREMENTS),
             figures=per_batch(QC_IMAGES),
         output:
             csv=report(

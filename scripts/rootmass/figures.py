@@ -1,0 +1,366 @@
+"""Figures: the pictures of one image, or of many, laid out with Pillow as
+8-bit RGB arrays.
+
+Nothing here reads or writes files (:mod:`rootmass.io` does). The panels
+are arrays from :mod:`rootmass.previews`; the one plot among them, the
+histogram, is drawn by matplotlib (its object API on the Agg canvas, never
+pyplot): axes, ticks and labels once for a range of counts, then only the
+curve and the lines for each image (matplotlib's blitting), which keeps a
+figure at a few milliseconds. (The plots of the whole collection, drawn
+once each, are :mod:`rootmass.plots`'.)
+
+- :class:`HistogramPanel` and :func:`image_figure`: one image with its
+  foreground tinted, a detail at full resolution, and the histogram with the
+  threshold (and the bright cutoff); :func:`message_figure` for an image
+  without a result.
+- :func:`contact_sheet`: labelled thumbnails of many images on a page.
+- :func:`method_figure`: the foreground that every automatic threshold
+  method gives for one image, side by side
+  (:func:`rootmass.thresholding.method_results`).
+"""
+
+import functools
+import math
+import textwrap
+
+import numpy as np
+
+from .previews import HISTOGRAM_BINS, as_display
+
+__all__ = [
+    "HistogramPanel",
+    "image_figure",
+    "message_figure",
+    "contact_sheet",
+    "method_figure",
+]
+
+#: Space around and between panels, and the height of a panel's title.
+PAD, TITLE = 8, 22
+
+
+@functools.cache
+def _font(size):
+    from PIL import ImageFont
+
+    return ImageFont.load_default(size=size)
+
+
+def _rgb(array):
+    from PIL import Image
+
+    array = np.ascontiguousarray(array, dtype=np.uint8)
+    return Image.fromarray(array).convert("RGB")
+
+
+def _text(draw, xy, text, size=12, width=None, fill="black"):
+    """Draw one line of text, shortened in the middle to fit ``width``."""
+    font = _font(size)
+    if width is not None and draw.textlength(text, font=font) > width:
+        text = _fit(draw, text, font, width)
+    draw.text(xy, text, fill=fill, font=font)
+
+
+def _fit(draw, text, font, width):
+    """``text`` shortened in the middle with an ellipsis to fit ``width``."""
+    keep = len(text)
+    while keep > 1:
+        keep -= 1
+        head = (keep + 1) // 2
+        short = text[:head] + "…" + text[len(text) - (keep - head):]
+        if draw.textlength(short, font=font) <= width:
+            return short
+    return text[:1] + "…"
+
+
+def _layout(title, panels):
+    """A white page: a title, then panels side by side, each with its own
+    title above it. ``panels`` is a list of (title, RGB image)."""
+    from PIL import Image, ImageDraw
+
+    width = PAD + sum(image.width + PAD for _, image in panels)
+    height = 2 * PAD + TITLE + TITLE + max(image.height for _, image in panels)
+    page = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(page)
+    _text(draw, (PAD, PAD), title, size=15, width=width - 2 * PAD)
+    x, top = PAD, PAD + TITLE + TITLE
+    for panel_title, image in panels:
+        if panel_title:
+            _text(draw, (x, top - TITLE + 3), panel_title, size=12, width=image.width)
+        page.paste(image, (x, top))
+        x += image.width + PAD
+    return np.asarray(page)
+
+
+def _count_label(count, top):
+    """A tick label of the histogram's counts on axes up to ``top``:
+    ``100,000`` while the axes end at a million or below, else ``10^7`` for
+    every tick above 1 (so that no label is wider than the margin for it)."""
+    if top <= 1e6 or count < 10:
+        return f"{count:,.0f}"
+    return f"$10^{{{round(math.log10(count))}}}$"
+
+
+class HistogramPanel:
+    """The lesson's histogram of one image after another, as a picture.
+
+    The counts are drawn against the blurred grayscale value on [0, 1], on a
+    log scale (linear below 1), with ``t`` as a red line, the foreground's
+    side shaded and, where given, the bright cutoff dashed in blue. The axes,
+    ticks, labels and legend are drawn once for each range of counts (a
+    power of ten) and legend; each image then only draws its curve and lines
+    onto them. The value of ``t`` goes in the figure's panel title.
+
+    Parameters
+    ----------
+    width, height : int, optional
+        Size of the picture in pixels.
+    """
+
+    def __init__(self, width=340, height=230):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        dpi = 100
+        self.figure = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
+        self.canvas = FigureCanvasAgg(self.figure)
+        # fixed margins in pixels: room for "100,000", the axis labels and
+        # the legend above the plot
+        left, right, bottom, top = 80, 10, 38, 24
+        self.axes = ax = self.figure.add_axes(
+            [left / width, bottom / height, 1 - (left + right) / width,
+             1 - (bottom + top) / height]
+        )
+        ax.set_xlim(0, 1)
+        ax.set_yscale("symlog", linthresh=1)
+        ax.yaxis.set_major_formatter(lambda count, _: _count_label(count, ax.get_ylim()[1]))
+        ax.tick_params(labelsize=7, pad=2)
+        ax.set_xlabel("blurred grayscale value", fontsize=8, labelpad=2)
+        ax.set_ylabel("pixels", fontsize=8, labelpad=2)
+        edges = np.linspace(0, 1, HISTOGRAM_BINS + 1)
+        self.span = ax.axvspan(0, 1, color="tab:orange", alpha=0.15, animated=True)
+        (self.curve,) = ax.plot(
+            edges[:-1], np.zeros(HISTOGRAM_BINS), color="0.2", linewidth=0.8, animated=True
+        )
+        self.t_line = ax.axvline(0, color="tab:red", linewidth=1.5, animated=True)
+        self.cutoff_line = ax.axvline(
+            0, color="tab:blue", linestyle="--", linewidth=1.5, animated=True
+        )
+        self.legend = None
+        self.key = None
+        self.background = None
+
+    def _legend(self, foreground, bright_cutoff):
+        """The legend for a foreground side and cutoff: above the plot, from
+        the picture's left edge, so that it never covers the curve."""
+        handles = [self.span, self.t_line]
+        labels = [f"foreground ({foreground})", "t"]
+        if bright_cutoff is not None:
+            handles.append(self.cutoff_line)
+            labels.append(f"bright cutoff {bright_cutoff:g}")
+        legend = self.figure.legend(
+            handles, labels, loc="upper left", bbox_to_anchor=(0, 1), ncol=3,
+            frameon=False, fontsize=7, borderaxespad=0.2, handlelength=1.4,
+            columnspacing=0.8, handletextpad=0.4,
+        )
+        legend.set_animated(True)
+        return legend
+
+    def render(self, counts, t, foreground="above", bright_cutoff=None):
+        """The panel for one image.
+
+        Parameters
+        ----------
+        counts : (256,) array of int
+            :func:`rootmass.previews.histogram` of the blurred image.
+        t : float
+        foreground : {'above', 'below'}, optional
+        bright_cutoff : float, optional
+            Drawn where given; nothing at or above it is foreground.
+
+        Returns
+        -------
+        picture : (height, width, 3) ndarray of uint8
+        """
+        counts = np.asarray(counts)
+        if counts.shape != (HISTOGRAM_BINS,):
+            raise ValueError(f"expected {HISTOGRAM_BINS} counts; got shape {counts.shape}")
+        top = 10 ** math.ceil(math.log10(max(10, 2 * int(counts.max()))))
+        key = (top, foreground, bright_cutoff)
+        if key != self.key:  # new axes or legend: draw them once, keep the picture
+            if self.legend is not None:
+                self.legend.remove()
+            self.legend = self._legend(foreground, bright_cutoff)
+            self.legend.set_animated(False)
+            self.axes.set_ylim(0, top)
+            self.canvas.draw()
+            self.background = self.canvas.copy_from_bbox(self.figure.bbox)
+            self.key = key
+        self.canvas.restore_region(self.background)
+        ax = self.axes
+        if foreground == "above":
+            side = (t, 1.0 if bright_cutoff is None else max(t, bright_cutoff))
+        else:
+            side = (0.0, t if bright_cutoff is None else min(t, bright_cutoff))
+        self.span.set_x(side[0])
+        self.span.set_width(side[1] - side[0])
+        self.curve.set_ydata(counts)
+        self.t_line.set_xdata([t, t])
+        artists = [self.span, self.curve, self.t_line]
+        if bright_cutoff is not None:
+            self.cutoff_line.set_xdata([bright_cutoff, bright_cutoff])
+            artists.append(self.cutoff_line)
+        for artist in artists:
+            ax.draw_artist(artist)
+        return np.asarray(self.canvas.buffer_rgba())[..., :3].copy()
+
+
+def image_figure(name, tinted, panel, ratio, t, detail=None, box=None):
+    """One image's thresholding at a glance.
+
+    Parameters
+    ----------
+    name : str
+        The figure's title (the image's path).
+    tinted : ndarray of uint8
+        The image with its foreground tinted (:func:`~rootmass.previews.tint` of a preview and
+        its :func:`~rootmass.previews.coverage`).
+    panel : ndarray of uint8
+        The histogram with ``t`` (:meth:`HistogramPanel.render`).
+    ratio, t : float
+    detail : ndarray of uint8, optional
+        A part of the full-size image, tinted by the full-size mask.
+    box : tuple of 4 int, optional
+        The detail's ``(top, left, height, width)`` in the image.
+
+    Returns
+    -------
+    figure : (H, W, 3) ndarray of uint8
+        The tinted image with the foreground ratio, the detail (where
+        given), and the histogram, side by side under the title.
+    """
+    panels = [(f"foreground tinted, ratio {ratio:.4f}", _rgb(tinted))]
+    if detail is not None:
+        top, left, height, width = box
+        panels.append((f"full size, x {left}-{left + width}, y {top}-{top + height}",
+                       _rgb(detail)))
+    panels.append((f"histogram of the blurred image, t = {t:.4f}", _rgb(panel)))
+    return _layout(name, panels)
+
+
+def message_figure(name, message, width=1200):
+    """A figure for an image that has no result: its name and the reason."""
+    from PIL import Image, ImageDraw
+
+    lines = textwrap.wrap(message, 140) or [""]
+    page = Image.new("RGB", (width, 2 * PAD + TITLE + 18 * len(lines) + PAD), "white")
+    draw = ImageDraw.Draw(page)
+    _text(draw, (PAD, PAD), name, size=15, width=width - 2 * PAD)
+    for i, line in enumerate(lines):
+        _text(draw, (PAD, PAD + TITLE + 4 + 18 * i), line, size=12, fill="darkred")
+    return np.asarray(page)
+
+
+def contact_sheet(thumbnails, labels, columns=8, cell=200, label_height=34):
+    """Lay out labelled thumbnails on one page.
+
+    Parameters
+    ----------
+    thumbnails : sequence of ndarray of uint8
+        Each at most ``cell`` pixels on its longer side (see :func:`~rootmass.previews.thumbnail`);
+        ``None`` leaves its cell empty but for the label.
+    labels : sequence of str
+        One per thumbnail; up to two lines (split at ``\\n``) under it.
+    columns : int, optional
+    cell : int, optional
+        Width of each thumbnail's cell; each row is as tall as the page's
+        tallest thumbnail (at most ``cell``), and each thumbnail sits centred
+        at its foot, right above its label.
+    label_height : int, optional
+
+    Returns
+    -------
+    page : (H, W, 3) ndarray of uint8
+        White page, thumbnails in row-major order.
+    """
+    from PIL import Image, ImageDraw
+
+    if len(thumbnails) != len(labels):
+        raise ValueError(f"{len(thumbnails)} thumbnails but {len(labels)} labels")
+    if not thumbnails:
+        raise ValueError("no thumbnails to lay out")
+    columns = min(columns, len(thumbnails))
+    rows = math.ceil(len(thumbnails) / columns)
+    pad = 6
+    tallest = max((np.asarray(t).shape[0] for t in thumbnails if t is not None), default=0)
+    width, height = cell + 2 * pad, tallest + label_height + 2 * pad
+    page = Image.new("RGB", (columns * width, rows * height), "white")
+    draw = ImageDraw.Draw(page)
+    for i, (small, label) in enumerate(zip(thumbnails, labels)):
+        x, y = (i % columns) * width + pad, (i // columns) * height + pad
+        if small is not None:
+            small = np.asarray(small)
+            if small.ndim == 3 and small.shape[2] != 3:
+                small = small[..., :3]
+            tile = _rgb(small)
+            if max(tile.size) > cell:
+                raise ValueError(f"a thumbnail of {tile.size} is larger than cell {cell}")
+            page.paste(tile, (x + (cell - tile.width) // 2, y + tallest - tile.height))
+        for line_number, line in enumerate(label.split("\n")[:2]):
+            _text(draw, (x, y + tallest + 2 + 15 * line_number), line, size=12, width=cell)
+    return np.asarray(page)
+
+
+
+def method_figure(name, image, results, columns=None):
+    """The method panel: the original, then each method's foreground.
+
+    Parameters
+    ----------
+    name : str
+    image : ndarray
+        A :func:`~rootmass.previews.thumbnail` of the image, the size of the previews.
+    results : list of dict
+        From :func:`rootmass.thresholding.method_results`.
+    columns : int, optional
+        Cells per row: by default 3, or 5 for more than 9 cells.
+
+    Returns
+    -------
+    figure : (H, W, 3) ndarray of uint8
+    """
+    from PIL import Image, ImageDraw
+
+    if columns is None:
+        columns = 3 if len(results) + 1 <= 9 else 5
+    original = _rgb(as_display(image))
+    cell_w, cell_h = original.size
+    title_h = 2 * TITLE - 6  # two lines: the method, then t and the ratio
+    rows = math.ceil((len(results) + 1) / columns)
+    width = PAD + columns * (cell_w + PAD)
+    height = PAD + TITLE + 6 + rows * (title_h + cell_h + PAD)
+    page = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(page)
+    _text(draw, (PAD, PAD), f"{name}: the foreground of every automatic method",
+          size=15, width=width - 2 * PAD)
+    cells = [(("original", ""), original)]
+    for result in results:
+        if "error" in result:
+            cells.append(((result["method"], "no threshold"), result["error"]))
+        else:
+            values = f"t = {result['t']:.4f}, ratio {result['ratio']:.4f}"
+            cells.append(((result["method"], values), _rgb(result["preview"])))
+    for i, ((method, values), content) in enumerate(cells):
+        x = PAD + (i % columns) * (cell_w + PAD)
+        y = PAD + TITLE + 6 + (i // columns) * (title_h + cell_h + PAD)
+        # each line shortened to the cell's width: no title runs into the next
+        _text(draw, (x, y + 1), method, size=12, width=cell_w)
+        _text(draw, (x, y + TITLE - 5), values, size=12, width=cell_w)
+        if isinstance(content, str):
+            for n, line in enumerate(textwrap.wrap(content, max(20, cell_w // 7))[:8]):
+                _text(draw, (x, y + title_h + 8 + 16 * n), line, size=11, fill="darkred")
+        else:
+            page.paste(content.resize((cell_w, cell_h)) if content.size != (cell_w, cell_h)
+                       else content, (x, y + title_h))
+    return np.asarray(page)
+
