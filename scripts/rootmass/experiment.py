@@ -511,6 +511,18 @@ class Experiment:
         """The columns of results/ratios.csv."""
         return RESULT_COLUMNS + (AREA_COLUMNS if self.with_areas else []) + self.metadata
 
+    def sheet_inputs(self):
+        """The sample sheet as an input file (the demo's is in the demo's
+        folder, the demo rule's output), so that the CSV follows changes to
+        its metadata."""
+        if self.sheet is None:
+            return []
+        return [DEMO_DIR] if self.sheet == DEMO_SHEET and self.demo else [self.sheet]
+
+    def markers(self, image):
+        """``(marker_min_area, marker_margin)`` of an image, resolved."""
+        return marker_settings(self.settings(image))
+
     def stage_params(self, stage, images):
         """The params of a stage's job on ``images``: the settings that the
         stage uses, the config's (``default``) and those of the images whose

@@ -25,6 +25,7 @@ __all__ = [
     "FLAGGED_SHOWN",
     "report_label",
     "contact_sheet_spans",
+    "contact_sheet_labels",
     "flagged_reasons",
     "differing_settings",
     "missing_results_message",
@@ -56,6 +57,11 @@ def contact_sheet_spans(images, per_page=CONTACT_SHEET["per_page"]):
     """``["first image to last image"]`` of every contact sheet page."""
     pages = [images[i : i + per_page] for i in range(0, len(images), per_page)]
     return [f"{report_label(page[0])} to {report_label(page[-1])}" for page in pages]
+
+
+def contact_sheet_labels(spans, page):
+    """A contact sheet's labels in the report: its number and its images."""
+    return {"sheet": f"{page} of {len(spans)}", "images": spans[page - 1]}
 
 
 def flagged_reasons(path):

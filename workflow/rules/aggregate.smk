@@ -5,7 +5,7 @@
 rule aggregate:
     input:
         measurements=per_batch(MEASUREMENTS),
-        sheet=sheet_input(),
+        sheet=EXPERIMENT.sheet_inputs(),
     output:
         csv=report(
             f"{OUT}/ratios.csv",

@@ -14,32 +14,14 @@ import sys
 # Snakefile: as a module of another workflow, that is the other's).
 RULES_DIR = str(workflow.current_basedir)
 sys.path.insert(0, os.path.normpath(os.path.join(RULES_DIR, "..", "..", "scripts")))
-from rootmass.batches import image_key  # noqa: E402
 from rootmass.config import ConfigError, check_config  # noqa: E402
-from rootmass.experiment import (  # noqa: E402
-    DEMO_DIR,
-    DEMO_SHEET,
-    in_demo_dir,
-    input_files,
-    load_experiment,
-)
-from rootmass.experiment import marker_settings as markers_of  # noqa: E402
-from rootmass import planning  # noqa: E402
-from rootmass.report import (  # noqa: E402
-    CATEGORIES,
-    CONTACT_SHEET,
-    FLAGGED_SHOWN,
-    contact_sheet_spans,
-    flagged_reasons,
-    missing_results_message,
-    report_label,
-)
-from rootmass.runs import (  # noqa: E402
-    clear_stale_locks,
-    locked,
-    record_run,
-    skipped_message,
-)
+from rootmass.experiment import DEMO_DIR, in_demo_dir, input_files  # noqa: E402
+from rootmass.experiment import load_experiment  # noqa: E402
+from rootmass.jobs import JOB_ENVIRONMENT  # noqa: E402
+from rootmass import planning, runs  # noqa: E402
+from rootmass import report as reporting  # noqa: E402  (report: Snakemake's)
+from rootmass.report import CATEGORIES, CONTACT_SHEET, FLAGGED_SHOWN  # noqa: E402
+from rootmass.report import report_label  # noqa: E402
 
 OUT = "results"
 # (a local path: workflow.source_path's copies change name every run, and a
@@ -54,14 +36,9 @@ try:
 except ConfigError as error:
     raise WorkflowError(str(error)) from None
 
-# The jobs allocate and free arrays of tens of megabytes, one image after
-# another. By default glibc hands each one back to the system and the next
-# image's arrays fault their pages in again: measured here, that was a fifth
-# of grayscale_blur's CPU time (system time). Keeping freed memory in the
-# process for the next image changes no job's peak memory. The jobs inherit
-# these from the environment of this (their parent) Snakemake.
-os.environ.setdefault("MALLOC_MMAP_THRESHOLD_", str(2**30))
-os.environ.setdefault("MALLOC_TRIM_THRESHOLD_", str(2**30))
+# the jobs inherit this (their parent) Snakemake's environment
+for name, value in JOB_ENVIRONMENT.items():
+    os.environ.setdefault(name, value)
 
 
 wildcard_constraints:
@@ -87,7 +64,7 @@ BATCH_OF_IMAGE = {image: name for name, images in BATCHES.items() for image in i
 EVALUATION_BATCHES = [
     b for b, images in BATCHES.items() if any(i in TRUTH_OF for i in images)
 ]
-CONTACT_SHEET_SPANS = contact_sheet_spans(IMAGES)
+CONTACT_SHEET_SPANS = reporting.contact_sheet_spans(IMAGES)
 
 # --- outputs -----------------------------------------------------------------
 # One folder (or table) per batch and stage; inside a folder every image has
@@ -161,15 +138,6 @@ def evaluation_inputs(wildcards):
     return input_files(truths, in_demo_dir)
 
 
-def sheet_input():
-    """The sample sheet as an input of aggregate (the demo's is inside the
-    demo's folder): the CSV follows changes to its metadata."""
-    sheet = EXPERIMENT.sheet
-    if sheet is None:
-        return []
-    return [DEMO_DIR] if sheet == DEMO_SHEET and DEMO_SET else [sheet]
-
-
 # --- params functions --------------------------------------------------------
 def given(value):
     """A params function returning `value` as it is (Snakemake formats plain
@@ -190,15 +158,6 @@ def oversized_images(wildcards):
     return planning.oversized(images, SIZES, config["max_megapixels"])
 
 
-def settings_of(image):
-    return EXPERIMENT.settings(image)
-
-
-def marker_settings(image):
-    """(marker_min_area, marker_margin) of an image, the margin resolved."""
-    return markers_of(settings_of(image))
-
-
 def stage_params(stage):
     """The settings a stage's job uses (rootmass.experiment)."""
     return lambda wildcards: EXPERIMENT.stage_params(stage, BATCHES[wildcards.batch])
@@ -215,18 +174,13 @@ def image_of_figure(wildcards):
 
 
 def contact_sheet_labels(wildcards):
-    """A contact sheet's labels in the report: its number and its images."""
-    page = int(wildcards.page)
-    return {
-        "sheet": f"{page} of {len(CONTACT_SHEET_SPANS)}",
-        "images": CONTACT_SHEET_SPANS[page - 1],
-    }
+    return reporting.contact_sheet_labels(CONTACT_SHEET_SPANS, int(wildcards.page))
 
 
 @functools.cache
 def flagged():
     """flagged.csv as the report's labels, read once when it is made."""
-    return flagged_reasons(QC_FILES["flagged"])
+    return reporting.flagged_reasons(QC_FILES["flagged"])
 
 
 def flagged_labels(wildcards):
@@ -262,7 +216,9 @@ def collection_mem_mb():
 # command but through sys.argv.
 if any(arg == "--report" or arg.startswith("--report=") for arg in sys.argv[1:]):
     needed = per_batch(MEASUREMENTS) + (per_batch(QC_IMAGES) if config["qc"] else [])
-    message = missing_results_message([*needed, f"{OUT}/ratios.csv"], config, OUT)
+    message = reporting.missing_results_message(
+        [*needed, f"{OUT}/ratios.csv"], config, OUT
+    )
     if message:
         raise WorkflowError(message)
 
@@ -271,15 +227,15 @@ if any(arg == "--report" or arg.startswith("--report=") for arg in sys.argv[1:])
 # again (Snakemake's --unlock would also remove a live run's). The run then
 # records itself and its batches, which the jobs a cluster runs read.
 if workflow.is_main_process and not workflow.dryrun:
-    said = clear_stale_locks()
+    said = runs.clear_stale_locks()
     if said:
         print(said, file=sys.stderr)
-    if not locked():
-        record_run()
+    if not runs.locked():
+        runs.record_run()
         planning.record_plan(BATCH_PLAN, BATCHES)
 
 
 def on_success():
-    said = skipped_message(f"{OUT}/ratios.csv")
+    said = runs.skipped_message(f"{OUT}/ratios.csv")
     if said:
         print(said, file=sys.stderr)

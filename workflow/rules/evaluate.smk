@@ -13,21 +13,21 @@ if TRUTH_OF:
             truth=evaluation_inputs,
         output:
             scores=EVALUATION,
-        params:
-            images=evaluation_params,
         log:
             "logs/evaluate/{batch}.log",
         benchmark:
             "logs/benchmarks/evaluate/{batch}.tsv"
-        threads: 1
         priority: 2
-        resources:
-            mem_mb=batch_mem_mb,
-            runtime=batch_runtime("evaluate"),
         group:
             "images"
         conda:
             "../envs/thresholding.yaml"
+        threads: 1
+        resources:
+            mem_mb=batch_mem_mb,
+            runtime=batch_runtime("evaluate"),
+        params:
+            images=evaluation_params,
         script:
             "../../scripts/evaluate.py"
 
@@ -55,12 +55,12 @@ if TRUTH_OF:
             ),
         log:
             "logs/evaluation.log",
+        localrule: True
+        conda:
+            "../envs/thresholding.yaml"
         threads: 1
         resources:
             mem_mb=1024,
             runtime=5,
-        localrule: True
-        conda:
-            "../envs/thresholding.yaml"
         script:
             "../../scripts/evaluation.py"

@@ -21,26 +21,29 @@ if config["qc"]:
                 # with a link target to every other file (quadratic in the
                 # number of images); workflow.rst explains the figures
                 category=CATEGORIES["images"],
-                subcategory=lambda wildcards: posixpath.dirname(wildcards.figure) or ".",
-                labels=lambda wildcards: {"image": report_label(image_of_figure(wildcards))},
+                subcategory=lambda wildcards: posixpath.dirname(wildcards.figure)
+                or ".",
+                labels=lambda wildcards: {
+                    "image": report_label(image_of_figure(wildcards))
+                },
             ),
             thumbnails=THUMBNAILS,
-        params:
-            settings=stage_params("qc_images"),
-            thumbnail_side=CONTACT_SHEET["cell"],
         log:
             "logs/qc_images/{batch}.log",
         benchmark:
             "logs/benchmarks/qc_images/{batch}.tsv"
-        threads: 1
         priority: 3
-        resources:
-            mem_mb=batch_mem_mb,
-            runtime=batch_runtime("qc_images"),
         group:
             "images"
         conda:
             "../envs/thresholding.yaml"
+        threads: 1
+        resources:
+            mem_mb=batch_mem_mb,
+            runtime=batch_runtime("qc_images"),
+        params:
+            settings=stage_params("qc_images"),
+            thumbnail_side=CONTACT_SHEET["cell"],
         script:
             "../../scripts/qc_images.py"
 
@@ -57,19 +60,19 @@ if config["qc"]:
                 subcategory="Contact sheets",
                 labels=contact_sheet_labels,
             ),
+        log:
+            "logs/qc/contact_sheets.log",
+        conda:
+            "../envs/thresholding.yaml"
+        threads: 1
+        resources:
+            mem_mb=1024,
+            runtime=max(5, math.ceil(len(IMAGES) / 2000)),
         params:
             pages=len(CONTACT_SHEET_SPANS),
             per_page=CONTACT_SHEET["per_page"],
             columns=CONTACT_SHEET["columns"],
             cell=CONTACT_SHEET["cell"],
-        log:
-            "logs/qc/contact_sheets.log",
-        threads: 1
-        resources:
-            mem_mb=1024,
-            runtime=max(5, math.ceil(len(IMAGES) / 2000)),
-        conda:
-            "../envs/thresholding.yaml"
         script:
             "../../scripts/contact_sheets.py"
 
@@ -106,17 +109,17 @@ if config["qc"]:
                 subcategory="Groups",
                 labels={"figure": "table of the summary"},
             ),
-        params:
-            group_by=EXPERIMENT.group_by,
         log:
             "logs/qc/qc_ratios.log",
+        localrule: True
+        conda:
+            "../envs/thresholding.yaml"
         threads: 1
         resources:
             mem_mb=1024,
             runtime=5,
-        localrule: True
-        conda:
-            "../envs/thresholding.yaml"
+        params:
+            group_by=EXPERIMENT.group_by,
         script:
             "../../scripts/qc_ratios.py"
 
@@ -138,18 +141,18 @@ if config["qc"]:
                 category=CATEGORIES["flagged"],
                 labels=flagged_labels,
             ),
-        params:
-            group_by=EXPERIMENT.group_by,
-            shown=FLAGGED_SHOWN,
         log:
             "logs/qc/flagged.log",
+        localrule: True
+        conda:
+            "../envs/thresholding.yaml"
         threads: 1
         resources:
             mem_mb=collection_mem_mb(),
             runtime=max(5, math.ceil(len(IMAGES) / 5000)),
-        localrule: True
-        conda:
-            "../envs/thresholding.yaml"
+        params:
+            group_by=EXPERIMENT.group_by,
+            shown=FLAGGED_SHOWN,
         script:
             "../../scripts/flagged.py"
 
@@ -165,20 +168,21 @@ if config["qc"]:
                 labels={"image": report_label(METHOD_PANEL_IMAGE)},
             ),
             table=QC_FILES["method_table"],
-        params:
-            image=given(METHOD_PANEL_IMAGE),
-            # the image's own (the panel shows the exclusion methods too)
-            foreground=settings_of(METHOD_PANEL_IMAGE)["foreground"],
-            bright_cutoff=settings_of(METHOD_PANEL_IMAGE)["bright_cutoff"],
-            markers=marker_settings(METHOD_PANEL_IMAGE),
         log:
             "logs/qc/method_panel.log",
+        conda:
+            "../envs/thresholding.yaml"
         threads: 1
         resources:
             # threshold_li holds three float64 copies of the image
-            mem_mb=256 + math.ceil(6 * 8 * planning.megapixels(SIZES[METHOD_PANEL_IMAGE])),
+            mem_mb=256
+            + math.ceil(6 * 8 * planning.megapixels(SIZES[METHOD_PANEL_IMAGE])),
             runtime=5,
-        conda:
-            "../envs/thresholding.yaml"
+        params:
+            image=given(METHOD_PANEL_IMAGE),
+            # the image's own (the panel shows the exclusion methods too)
+            foreground=EXPERIMENT.settings(METHOD_PANEL_IMAGE)["foreground"],
+            bright_cutoff=EXPERIMENT.settings(METHOD_PANEL_IMAGE)["bright_cutoff"],
+            markers=EXPERIMENT.markers(METHOD_PANEL_IMAGE),
         script:
             "../../scripts/method_panel.py"

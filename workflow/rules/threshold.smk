@@ -8,21 +8,21 @@ rule threshold:
         blurred=BLURRED,
     output:
         thresholds=THRESHOLDS,
-    params:
-        settings=stage_params("threshold"),
     log:
         "logs/threshold/{batch}.log",
     benchmark:
         "logs/benchmarks/threshold/{batch}.tsv"
-    threads: 1
     priority: 1
-    resources:
-        mem_mb=batch_mem_mb,
-        runtime=batch_runtime("threshold"),
     group:
         "images"
     conda:
         "../envs/thresholding.yaml"
+    threads: 1
+    resources:
+        mem_mb=batch_mem_mb,
+        runtime=batch_runtime("threshold"),
+    params:
+        settings=stage_params("threshold"),
     script:
         "../../scripts/threshold.py"
 
@@ -34,21 +34,21 @@ rule save_mask:
     output:
         masks=directory(MASKS),
         measurements=MEASUREMENTS,
-    params:
-        # the mask's, and those written into each row of the measurements
-        settings=stage_params("save_mask"),
     log:
         "logs/save_mask/{batch}.log",
     benchmark:
         "logs/benchmarks/save_mask/{batch}.tsv"
-    threads: 1
     priority: 2
-    resources:
-        mem_mb=batch_mem_mb,
-        runtime=batch_runtime("save_mask"),
     group:
         "images"
     conda:
         "../envs/thresholding.yaml"
+    threads: 1
+    resources:
+        mem_mb=batch_mem_mb,
+        runtime=batch_runtime("save_mask"),
+    params:
+        # the mask's, and those written into each row of the measurements
+        settings=stage_params("save_mask"),
     script:
         "../../scripts/save_mask.py"
