@@ -173,6 +173,10 @@ if config["qc"]:
         log:
             "logs/qc/method_panel.log",
         threads: 1
+        # before the next batch's blur, like the batch's own stages: with
+        # keep_blurred: false its batch's blurred images are deleted once it
+        # is done, not kept until the end of the run
+        priority: 1
         resources:
             # threshold_li holds three float64 copies of the image
             mem_mb=256 + math.ceil(6 * 8 * megapixels(METHOD_PANEL_IMAGE)),
