@@ -1,9 +1,17 @@
-"""Unit tests of rootmass.disk (no Snakemake)."""
+"""Unit tests of rootmass.disk (no Snakemake), and a run on a small file
+system: refused before any job with the one line, and passing with the
+settings the line gives."""
 
+import os
 import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
+from conftest import ROOT, run_snakemake
 from rootmass.disk import (
     BLURRED_FILE_BYTES,
     OUTPUT_KINDS,
@@ -171,3 +179,80 @@ def test_the_suggested_setting_fits():
     split = split_batches(names, [6.016] * 100, target, 1000, 2)
     smaller = {f"s{i}": [PHOTO] * len(group) for i, group in enumerate(split)}
     assert disk_message(free, smaller, {n: ALL for n in smaller}, False, True, 2, target) is None
+
+
+# --- a run on a small file system ---------------------------------------------------
+TMPFS_MB = 40
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 40 MiB tmpfs as the run's folder (root only; CI runs as root)."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root (CI runs the tests as root)")
+    mount = tmp_path / "small-disk"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={TMPFS_MB}m", "tmpfs", mount],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", mount], check=False)
+
+
+def demo_images(where, count, width, height):
+    subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "make_demo.py"), "--out", str(where),
+         "--count", str(count), "--width", str(width), "--height", str(height),
+         "--seed", "5"],
+        check=True, capture_output=True, timeout=300,
+    )
+
+
+@pytest.mark.slow
+def test_a_run_too_large_for_its_disk_is_refused_before_any_job(small_disk, tmp_path):
+    # 6 images of 1.5 megapixels: a blurred cache of 72 MB for a 40 MiB disk.
+    # The images are linked in from elsewhere: only the run's own files
+    # take room on the small disk.
+    demo_images(tmp_path / "photos", 6, 1500, 1000)
+    data = small_disk / "data"
+    data.mkdir()
+    for image in sorted((tmp_path / "photos").glob("*.jpg")):
+        (data / image.name).symlink_to(image)
+    config = ["--cores", 2, "--config", "images=data/*.jpg", "demo=false"]
+
+    refused = run_snakemake(small_disk, *config, check=False)
+    assert refused.returncode != 0
+    line = next(l for l in (refused.stdout + refused.stderr).splitlines()
+                if l.startswith("disk: "))
+    assert "would leave 75 MB in results/ (72 MB of it the blurred cache" in line, line
+    assert "set keep_blurred: false and batch_megapixels:" in line, line
+    assert not (small_disk / "results").exists()
+
+    # keep_blurred: false alone: two batches of three images in flight, too many
+    lean = run_snakemake(small_disk, *config, "keep_blurred=false", check=False)
+    assert lean.returncode != 0
+    line = next(l for l in (lean.stdout + lean.stderr).splitlines() if l.startswith("disk: "))
+    assert "needs at most 75 MB at once (the blurred images of 2 batches in flight" in line
+    assert not (small_disk / "results").exists()
+    # a dry run says the same and goes on
+    dry = run_snakemake(small_disk, *config, "keep_blurred=false", "--dry-run")
+    said = dry.stdout + dry.stderr
+    assert line in said and "a dry run: the run itself would stop here" in said
+
+    # with the batch size the line gives, it fits, and runs
+    target = re.search(r"batch_megapixels: ([0-9.]+) or less", line).group(1)
+    fits = [*config, "keep_blurred=false", f"batch_megapixels={target}"]
+    run_snakemake(small_disk, *fits)
+    assert (small_disk / "results" / "ratios.csv").is_file()
+    assert not list((small_disk / "results").glob("blurred/*"))
+
+    # a re-run with nothing to do is never refused, however full the disk
+    filler = small_disk / "filler"
+    free = shutil.disk_usage(small_disk).free
+    with open(filler, "wb") as f:
+        f.write(b"\0" * (free - 64 * 1024))
+    again = run_snakemake(small_disk, *fits)
+    assert "disk: " not in again.stdout + again.stderr

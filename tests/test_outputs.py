@@ -1,4 +1,7 @@
-"""Unit tests of rootmass.outputs (no Snakemake)."""
+"""Unit tests of rootmass.outputs (no Snakemake), and a run that turns the
+ground truth off: the scores of the earlier run are moved aside, and said."""
+
+import re
 
 import pytest
 
@@ -83,3 +86,38 @@ def test_move_aside_moves_files_and_folders(tmp_path):
     assert not (results / "evaluation.csv").exists()
     assert (results / "stale" / "T" / "evaluation.csv").read_text() == "scores"
     assert (results / "stale" / "T" / "qc" / "contact-sheets" / "sheet-0001.jpg").is_file()
+
+
+# --- a run that no longer scores ----------------------------------------------------
+def test_scores_of_an_earlier_run_are_moved_aside_and_said(workdir):
+    from pathlib import Path
+
+    from conftest import run_snakemake
+
+    config = Path(workdir, "small.yaml")
+    config.write_text("demo: {count: 3, height: 120, width: 180, seed: 4}\nqc: false\n")
+    run_snakemake(workdir, "--cores", 2, "--configfile", config)
+    results = Path(workdir, "results")
+    scores = ["evaluation.csv", "evaluation-methods.csv", "evaluation-methods.png"]
+    assert all((results / name).is_file() for name in scores)
+    # the same images by a glob: no ground truth any more
+    args = ["--cores", 2, "--configfile", config, "--config", "images=demo/*.jpg"]
+    dry = run_snakemake(workdir, *args, "--dry-run")
+    assert "A run would move 3 outputs" in dry.stdout + dry.stderr
+    assert all((results / name).is_file() for name in scores)
+    run = run_snakemake(workdir, *args)
+    output = run.stdout + run.stderr
+    said = [line for line in output.splitlines() if line.startswith("Moved ")]
+    assert len(said) == 1, output
+    folder = re.search(r"into (results/stale/[^ ]+)/ ", said[0]).group(1)
+    assert ("without ground truth: evaluation.csv, evaluation-methods.csv,"
+            " evaluation-methods.png") in said[0]
+    for name in scores:
+        assert not (results / name).exists()
+        assert Path(workdir, folder, name).is_file()
+    assert (results / "ratios.csv").is_file()
+    # it is in the run's log too, and a second run has nothing to move
+    log = sorted(Path(workdir, ".snakemake", "log").glob("*.log"))[-1]
+    assert said[0] in log.read_text()
+    again = run_snakemake(workdir, *args)
+    assert "Moved " not in again.stdout + again.stderr

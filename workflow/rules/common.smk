@@ -902,3 +902,98 @@ def report_skipped():
 
 if workflow.is_main_process and not workflow.dryrun:
     clear_stale_locks()
+
+
+# --- disk: refuse a run that does not fit (rootmass.disk) ---------------------
+# Before any job: what the run leaves in results/ and needs at once (the
+# blurred cache, kept or in flight, and every other output it has yet to
+# make), against the free space of results/'s file system. A dry run says it
+# and goes on; a command that runs no job (--dag, --lint, --report, ...) does
+# not check.
+import shutil  # noqa: E402
+import time  # noqa: E402
+
+from snakemake.logging import logger  # noqa: E402
+
+from rootmass.disk import disk_message  # noqa: E402
+from rootmass.outputs import (  # noqa: E402
+    command_kind,
+    move_aside,
+    stale_folder,
+    stale_message,
+    stale_moves,
+    stale_outputs,
+)
+
+COMMAND = command_kind(sys.argv[1:])
+
+
+def batch_missing(name):
+    """A batch's outputs absent on disk, of rootmass.disk.OUTPUT_KINDS."""
+    kinds = {
+        "blurred": [BLURRED],
+        "previews": [PREVIEWS],
+        "masks": [MASKS, MEASUREMENTS],
+        "qc": [QC_IMAGES, THUMBNAILS],
+        "evaluation": [EVALUATION] if name in EVALUATION_BATCHES else [],
+    }
+    return {kind for kind, patterns in kinds.items()
+            if any(not os.path.exists(p.format(batch=name)) for p in patterns)}
+
+
+def check_disk():
+    missing = {name: batch_missing(name) for name in BATCHES}
+    missing = {name: kinds for name, kinds in missing.items() if kinds}
+    if not missing:
+        return
+    folder = os.path.abspath(OUT)
+    while not os.path.isdir(folder):
+        folder = os.path.dirname(folder)
+    try:
+        cores = workflow.cores
+    except WorkflowError:  # no --cores given (a dry run)
+        cores = 1
+    line = disk_message(
+        shutil.disk_usage(folder).free,
+        {name: [image_size(image) for image in BATCHES[name]] for name in missing},
+        missing,
+        config["keep_blurred"],
+        config["qc"],
+        cores,
+        config["batch_megapixels"],
+        where=f"{OUT}/",
+    )
+    if line and COMMAND == "dry-run":
+        logger.warning(f"{line} (a dry run: the run itself would stop here)")
+    elif line:
+        raise WorkflowError(line)
+
+
+if workflow.is_main_process and COMMAND != "inspect":
+    check_disk()
+
+
+# --- results/ describes the last run (rootmass.outputs) -----------------------
+# The collection's tables and figures that this config does not make (the
+# scores without truth, the QC figures with qc: false) are moved aside into
+# results/stale/<when>/, with one line in the log, before the run starts.
+def move_stale_outputs():
+    possible = {
+        **{path: "without ground truth" for path in EVALUATION_FILES.values()},
+        **{path: "with qc: false" for path in
+           [*QC_FILES.values(), CONTACT_SHEETS_DIR, FLAGGED_FIGURES]},
+    }
+    produced = set(evaluation_outputs()) | set(qc_outputs())
+    stale = stale_outputs(possible, produced, [p for p in possible if os.path.lexists(p)])
+    if not stale:
+        return
+    taken = set(glob.glob(f"{OUT}/stale/*"))
+    folder = stale_folder(OUT, time.strftime("%Y-%m-%dT%H-%M-%S"), taken)
+    moves = stale_moves(stale, OUT, folder)
+    if COMMAND != "dry-run":
+        move_aside(moves)
+    logger.warning(stale_message(moves, possible, folder, dry_run=COMMAND == "dry-run"))
+
+
+if workflow.is_main_process and COMMAND != "inspect":
+    move_stale_outputs()
