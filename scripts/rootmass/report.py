@@ -14,6 +14,7 @@ give their outputs.
 """
 
 import csv
+import functools
 import json
 import os
 
@@ -27,6 +28,7 @@ __all__ = [
     "contact_sheet_spans",
     "contact_sheet_labels",
     "flagged_reasons",
+    "flagged_labels",
     "differing_settings",
     "missing_results_message",
 ]
@@ -73,6 +75,18 @@ def flagged_reasons(path):
         value = flag["value"] if flag["reason"] == "failed" else format(float(flag["value"]), ".3g")
         reasons.setdefault(flag["image"], []).append(f"{flag['reason']} ({value})")
     return [(image, "; ".join(found)) for image, found in reasons.items()]
+
+
+@functools.cache
+def _flagged(path):
+    return flagged_reasons(path)
+
+
+def flagged_labels(path, rank):
+    """A flagged figure's labels in the report: its rank, its image and the
+    reasons (flagged.csv at ``path`` read once, whatever the figures)."""
+    image, reasons = _flagged(path)[rank - 1]
+    return {"image": f"{rank}. {report_label(image)}", "reasons": reasons}
 
 
 def differing_settings(recorded, current, prefix=""):

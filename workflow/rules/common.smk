@@ -1,14 +1,14 @@
-# What the rules need of a run, and nothing else: the config checked, the
-# experiment and its batches, the path patterns of every output, and the
-# input, params and resources functions. The logic is in scripts/rootmass
-# (config, experiment, planning, report, runs), tested without Snakemake.
-# Included first by the Snakefile.
+# What the rules need of a run: the config checked, the experiment and its
+# batches, the path patterns of every output, and the input, params and
+# resources functions. The logic is in scripts/rootmass, tested without
+# Snakemake (see workflow/README.md). Included first by the Snakefile.
 
-import functools
 import math
 import os
 import posixpath
 import sys
+
+from snakemake.logging import logger
 
 # The rule scripts' package, found from this file (not from the main
 # Snakefile: as a module of another workflow, that is the other's).
@@ -18,7 +18,7 @@ from rootmass.config import ConfigError, check_config  # noqa: E402
 from rootmass.experiment import DEMO_DIR, in_demo_dir, input_files  # noqa: E402
 from rootmass.experiment import load_experiment  # noqa: E402
 from rootmass.jobs import JOB_ENVIRONMENT  # noqa: E402
-from rootmass import planning, runs  # noqa: E402
+from rootmass import disk, outputs, planning, runs  # noqa: E402
 from rootmass import report as reporting  # noqa: E402  (report: Snakemake's)
 from rootmass.report import CATEGORIES, CONTACT_SHEET, FLAGGED_SHOWN  # noqa: E402
 from rootmass.report import report_label  # noqa: E402
@@ -45,25 +45,20 @@ wildcard_constraints:
     batch=r"b[0-9a-f]{12}",
 
 
-def run_cores():
-    """The run's --cores (Snakemake's documented workflow.cores; 1 where a
-    command sets none, such as --report)."""
-    try:
-        return workflow.cores
-    except WorkflowError:
-        return 1
+try:
+    CORES = workflow.cores  # Snakemake's documented --cores
+except WorkflowError:  # a command without --cores, such as --report
+    CORES = 1
 
 
 # --- the experiment and its batches -----------------------------------------
 IMAGES, DEMO_SET, TRUTH_OF = EXPERIMENT.images, EXPERIMENT.demo, EXPERIMENT.truth_of
 METHOD_PANEL_IMAGE = EXPERIMENT.method_panel
 SIZES, BATCHES = planning.plan_run(
-    IMAGES, DEMO_SET, config, run_cores(), workflow.is_main_process, BATCH_PLAN, OUT
+    IMAGES, DEMO_SET, config, CORES, workflow.is_main_process, BATCH_PLAN, OUT
 )
 BATCH_OF_IMAGE = {image: name for name, images in BATCHES.items() for image in images}
-EVALUATION_BATCHES = [
-    b for b, images in BATCHES.items() if any(i in TRUTH_OF for i in images)
-]
+EVALUATION_BATCHES = [b for b in BATCHES if TRUTH_OF.keys() & set(BATCHES[b])]
 CONTACT_SHEET_SPANS = reporting.contact_sheet_spans(IMAGES)
 
 # --- outputs -----------------------------------------------------------------
@@ -151,9 +146,8 @@ def batch_images(wildcards):
 
 
 def oversized_images(wildcards):
-    """The batch's images above max_megapixels: a param of grayscale_blur,
-    so that raising the limit re-runs the batches it changes, and only
-    those."""
+    """The batch's images above max_megapixels (a param: raising the limit
+    re-runs the batches it changes, and only those)."""
     images = BATCHES[wildcards.batch]
     return planning.oversized(images, SIZES, config["max_megapixels"])
 
@@ -177,17 +171,8 @@ def contact_sheet_labels(wildcards):
     return reporting.contact_sheet_labels(CONTACT_SHEET_SPANS, int(wildcards.page))
 
 
-@functools.cache
-def flagged():
-    """flagged.csv as the report's labels, read once when it is made."""
-    return reporting.flagged_reasons(QC_FILES["flagged"])
-
-
 def flagged_labels(wildcards):
-    """A flagged figure's labels in the report: rank, image and reasons."""
-    rank = int(wildcards.rank)
-    image, reasons = flagged()[rank - 1]
-    return {"image": f"{rank}. {report_label(image)}", "reasons": reasons}
+    return reporting.flagged_labels(QC_FILES["flagged"], int(wildcards.rank))
 
 
 # --- resources functions -----------------------------------------------------
@@ -196,12 +181,8 @@ def batch_mem_mb(wildcards):
 
 
 def batch_runtime(stage):
-    def runtime(wildcards):
-        return planning.batch_runtime(
-            stage, [SIZES[i] for i in BATCHES[wildcards.batch]]
-        )
-
-    return runtime
+    sizes = lambda wildcards: [SIZES[i] for i in BATCHES[wildcards.batch]]
+    return lambda wildcards: planning.batch_runtime(stage, sizes(wildcards))
 
 
 def collection_mem_mb():
@@ -222,17 +203,41 @@ if any(arg == "--report" or arg.startswith("--report=") for arg in sys.argv[1:])
     if message:
         raise WorkflowError(message)
 
-# A run killed with SIGKILL leaves Snakemake's lock behind: rootmass.runs
-# removes it where its run is dead, so that the run can simply be started
-# again (Snakemake's --unlock would also remove a live run's). The run then
-# records itself and its batches, which the jobs a cluster runs read.
-if workflow.is_main_process and not workflow.dryrun:
+# Before any job, in the main process of a run. A run killed with SIGKILL
+# leaves Snakemake's lock behind: rootmass.runs removes it where its run is
+# dead (Snakemake's --unlock would remove a live run's too); the run then
+# records itself and its batches, which the jobs a cluster runs read. A run
+# that does not fit results/'s disk stops (a dry run says so), and the
+# collection's outputs this config does not make are moved aside. (At parse
+# time workflow.dryrun is not yet set; the command line says.)
+COMMAND = outputs.command_kind(sys.argv[1:])
+if workflow.is_main_process and COMMAND == "run":
     said = runs.clear_stale_locks()
     if said:
         print(said, file=sys.stderr)
     if not runs.locked():
         runs.record_run()
         planning.record_plan(BATCH_PLAN, BATCHES)
+if workflow.is_main_process and COMMAND != "inspect":
+    kinds = {
+        "blurred": [BLURRED],
+        "previews": [PREVIEWS],
+        "masks": [MASKS, MEASUREMENTS],
+    }
+    kinds.update(qc=[QC_IMAGES, THUMBNAILS], evaluation=[EVALUATION])
+    scored = set(EVALUATION_BATCHES)
+    line = disk.check_results_disk(OUT, BATCHES, SIZES, kinds, scored, config, CORES)
+    if line and COMMAND == "dry-run":
+        logger.warning(f"{line} (a dry run: the run itself would stop here)")
+    elif line:
+        raise WorkflowError(line)
+    optional = dict.fromkeys(EVALUATION_FILES.values(), "without ground truth")
+    qc_files = [*QC_FILES.values(), CONTACT_SHEETS_DIR, FLAGGED_FIGURES]
+    optional.update(dict.fromkeys(qc_files, "with qc: false"))
+    made = [*evaluation_outputs(), *qc_outputs()]
+    said = outputs.move_stale(OUT, optional, made, dry_run=COMMAND == "dry-run")
+    if said:
+        logger.warning(said)
 
 
 def on_success():

@@ -170,6 +170,10 @@ if config["qc"]:
             table=QC_FILES["method_table"],
         log:
             "logs/qc/method_panel.log",
+        # before the next batch's blur, like the batch's own stages: with
+        # keep_blurred: false its batch's blurred images are deleted once it
+        # is done, not kept until the end of the run
+        priority: 1
         conda:
             "../envs/thresholding.yaml"
         threads: 1
