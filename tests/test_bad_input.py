@@ -191,6 +191,7 @@ def test_max_megapixels_refuses_larger_images_and_sets_pillows_guard(tmp_path):
         io.MAX_MEGAPIXELS, PILImage.MAX_IMAGE_PIXELS = before
 
 
+@pytest.mark.slow  # three runs, one after another
 def test_an_image_above_max_megapixels_is_one_line_naming_the_setting(workdir):
     data = workdir / "data"
     data.mkdir()

@@ -348,6 +348,7 @@ def check_counts(workdir, rows, truths):
             int(np.sum(mask & truth)), int(np.sum(mask & ~truth)), int(np.sum(~mask & truth)))
 
 
+@pytest.mark.slow  # three runs, one after another
 def test_truth_pattern_and_sheet_column(workdir):
     truths = write_photos(workdir)
     run_snakemake(workdir, "--cores", "2", "--config", "images=photos/*.png",

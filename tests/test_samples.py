@@ -197,6 +197,7 @@ MEASURED = ["ratio", "threshold", "foreground_pixels", "total_pixels", "method",
             "grayscale", "status"]
 
 
+@pytest.mark.slow  # four runs: the sheet, and each row alone
 def test_a_rows_settings_give_what_the_config_gives(workdir, tmp_path):
     images = make_images(workdir, ["a.jpg", "b.jpg", "c.jpg"])
     path = write_sheet(workdir, [
@@ -230,6 +231,7 @@ def test_a_rows_settings_give_what_the_config_gives(workdir, tmp_path):
         assert {k: rows[image][k] for k in MEASURED} == {k: expected[k] for k in MEASURED}
 
 
+@pytest.mark.slow  # every lesson photo, some twice
 def test_the_lessons_procedures_in_one_sheet(lesson_data, workdir):
     """Root photos with the config's Otsu (procedure 1), the same photos with
     otsu_excluding_bright (procedure 4), and every other procedure of the
@@ -286,6 +288,7 @@ def four_in_two_batches(workdir, images, **own):
     return write_sheet(workdir, rows)
 
 
+@pytest.mark.slow  # two runs and three plans
 def test_changing_one_row_reruns_only_its_batch(workdir):
     images = make_images(workdir, ["a.jpg", "b.jpg", "c.jpg", "d.jpg"])
     path = four_in_two_batches(workdir, images)

@@ -156,6 +156,7 @@ def procedure_runs(lesson_data, tmp_path_factory):
                     for procedure, (names, settings, _) in PROCEDURES.items()})
 
 
+@pytest.mark.slow  # five runs on the lesson's photos
 @pytest.mark.parametrize("procedure", PROCEDURES)
 def test_each_procedure_matches_the_lesson_code(lesson_data, procedure_runs, procedure):
     names, settings, lesson = PROCEDURES[procedure]
@@ -179,6 +180,7 @@ def planned_jobs(result):
     return counts
 
 
+@pytest.mark.slow  # two runs on the lesson's photos, and four plans
 def test_threshold_changes_reuse_the_blurred_images(lesson_data, workdir):
     link_images(lesson_data, workdir, ["maize-root-cluster.jpg", "shapes-02.jpg"])
     base = ["--cores", 2, "--config", "images=data/*.jpg", "demo=false", "batch_max_images=1"]
@@ -275,6 +277,7 @@ def method_runs(tmp_path_factory):
     return run_all({method: prepared(method) for method in METHODS})
 
 
+@pytest.mark.slow  # six runs, one a method
 @pytest.mark.parametrize("method", METHODS)
 def test_scikit_image_methods_in_the_workflow(method_runs, method):
     workdir = method_runs[method].result()
@@ -444,6 +447,7 @@ def caches_in_flight(log):
     return starts, removed
 
 
+@pytest.mark.slow  # four batches one after another, on one core
 def test_keep_blurred_false_keeps_only_the_caches_in_flight(workdir):
     """One core, four batches: each batch's blurred images are deleted once
     its later stages have read them, before the next batch is blurred (as
