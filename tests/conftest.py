@@ -4,6 +4,7 @@ import os
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -51,12 +52,47 @@ def run_snakemake(workdir, *args, check=True, timeout=900):
     return result
 
 
+RUNS_AT_ONCE = 3
+
+
+def run_all(runs, at_once=RUNS_AT_ONCE):
+    """Start independent snakemake runs together, at most `at_once` at a
+    time (each run is a function of no arguments, e.g. calling run_snakemake
+    in a folder of its own): {key: future}; a test takes its own run's
+    result with .result(). Each run's start-up (most of a short run) is
+    spent in Python on one core; together they use both."""
+    pool = ThreadPoolExecutor(max_workers=at_once)
+    futures = {key: pool.submit(run) for key, run in runs.items()}
+    pool.shutdown(wait=False)
+    return futures
+
+
 def png_size(path):
     """(width, height) of an image file."""
     from PIL import Image
 
     with Image.open(path) as image:
         return image.size
+
+
+def copy_run(source, target):
+    """A copy of a run's folder (results, logs, .snakemake and the inputs)
+    for a test that changes it: the same files with the same times, so that
+    Snakemake finds in the copy what it left in the original. Links stay
+    links (the lesson's images are linked, never copied)."""
+    shutil.copytree(source, target, symlinks=True)
+    return Path(target)
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """The workflow run once as it comes (no config: the demo experiment, 12
+    images with their truth and sample sheet), shared by the tests that only
+    read its results. A test that changes the folder works on a copy
+    (copy_run)."""
+    work = tmp_path_factory.mktemp("demo-run")
+    run_snakemake(work, "--cores", 2)
+    return work
 
 
 @pytest.fixture

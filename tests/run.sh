@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Set up the project's environment from its own files (a .venv with the
 # pinned packages) and run every test. Extra arguments go to pytest.
+# Every test, the slow ones too (SLURM, Chromium, the benchmark, the long
+# runs: marked slow), is what CI runs; `bash tests/run.sh -m "not slow"` runs
+# the rest: the unit tests, the dry runs and the shared end-to-end runs.
+# pytest.ini has pytest print the 25 slowest tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/python ]; then

@@ -16,7 +16,7 @@ import yaml
 from PIL import Image
 from skimage.filters import gaussian, threshold_otsu
 
-from conftest import ROOT, SNAKEMAKE, run_snakemake
+from conftest import ROOT, SNAKEMAKE, run_all, run_snakemake
 from rootmass.demo import synthetic_root_image
 from rootmass.jobs import peak_memory_mib
 
@@ -191,6 +191,7 @@ def test_max_megapixels_refuses_larger_images_and_sets_pillows_guard(tmp_path):
         io.MAX_MEGAPIXELS, PILImage.MAX_IMAGE_PIXELS = before
 
 
+@pytest.mark.slow  # three runs, one after another
 def test_an_image_above_max_megapixels_is_one_line_naming_the_setting(workdir):
     data = workdir / "data"
     data.mkdir()
@@ -230,6 +231,7 @@ def test_all_bright_image_with_otsu_excluding_bright_is_a_defined_error(workdir)
     assert rows["data/roots.png"]["status"] == "ok"
 
 
+@pytest.mark.slow  # a 24-megapixel image through every stage
 def test_large_image_memory_stays_bounded(workdir):
     data = workdir / "data"
     data.mkdir()
@@ -237,17 +239,25 @@ def test_large_image_memory_stays_bounded(workdir):
     Image.fromarray(image).save(data / "large.jpg", quality=90)
     run_snakemake(workdir, "--cores", 2, "--config", "images=data/*.jpg", "demo=false")
     float64_mib = 8 * 4000 * 6000 / 2**20
+    peaks = {}
     for rule in ("grayscale_blur", "threshold", "save_mask", "qc_images"):
         (log,) = Path(workdir, "logs", rule).glob("*.log")
-        peak = peak_memory_mib(log)
+        # the job's own peak (its ru_maxrss, which its log ends with): what
+        # the process held at its most, whatever the machine's speed
+        peaks[rule] = peak = peak_memory_mib(log)
         # one image at a time: at most four float64 copies of it beside the
         # interpreter and libraries (256 MiB), within what the job asks a
         # cluster for (mem_mb: 256 + five float64 copies)
         assert float64_mib < peak <= 256 + 4 * float64_mib, (rule, peak)
-    # Snakemake's benchmark record of the longest job saw most of that peak
-    with open(next(Path(workdir, "logs", "benchmarks", "grayscale_blur").glob("*.tsv"))) as f:
-        sampled = float(next(csv.DictReader(f, delimiter="\t"))["max_rss"])
-    assert 2 * float64_mib < sampled <= 256 + 4 * float64_mib
+    # the blur holds the image and its blurred copy at once: most of that peak
+    assert 2 * float64_mib < peaks["grayscale_blur"], peaks
+    # Snakemake's benchmark record of each job is there (what its sampler,
+    # twice a second, happened to see depends on the machine's speed, and
+    # is not judged)
+    for rule in peaks:
+        (record,) = Path(workdir, "logs", "benchmarks", rule).glob("*.tsv")
+        with open(record) as f:
+            assert "max_rss" in next(csv.DictReader(f, delimiter="\t")), record
 
 
 def test_outputs_that_would_collide_are_refused_before_any_job(workdir):
@@ -262,28 +272,39 @@ def test_outputs_that_would_collide_are_refused_before_any_job(workdir):
     assert not (workdir / "results").exists()
 
 
-@pytest.mark.parametrize(
-    "settings, message",
-    [
-        (dict(images="nothing/*.jpg"), "config key 'images': 'nothing/*.jpg' matches no file"),
-        (dict(threshold=dict(method="magic")), "config key 'threshold.method': 'magic' is not one of 'fixed', 'otsu', 'isodata', 'li', 'mean', 'minimum', 'triangle', 'yen', 'otsu_excluding_bright'"),
-        (dict(sigma=-1), "config key 'sigma': -1 is less than the minimum of 0"),
-        (dict(threshold=dict(method="fixed")), "config key 'threshold.value': None will not do; method 'fixed' needs a number in [0, 1]"),
-        (dict(threshold=dict(method="fixed", value=1.5)), "config key 'threshold.value': 1.5 will not do"),
-        (dict(sigmaa=1.0), "config: unknown key 'sigmaa'; the keys are images,"),
-        (dict(sigma="1.5"), "config key 'sigma': '1.5' is not of type 'number'"),
-        (dict(on_error="maybe"), "config key 'on_error': 'maybe' is not one of 'stop', 'skip'"),
-        (dict(qc="yes"), "config key 'qc': 'yes' is not of type 'boolean'"),
-        (dict(method_panel="nope.jpg"), "config key 'method_panel': 'nope.jpg' is not one of the images that the demo experiment has"),
-        (dict(images="data/*.jpg", method_panel="nope.jpg"), "is not one of the images that 'images' ('data/*.jpg') selects"),
-    ],
-)
-def test_bad_config_is_rejected_before_any_job(workdir, settings, message):
-    (workdir / "data").mkdir()
-    Image.fromarray(rgb_sample(1)).save(workdir / "data" / "a.jpg")
-    config = workdir / "bad.yaml"
-    config.write_text(yaml.safe_dump(settings))
-    result = run_snakemake(workdir, "--cores", 2, "--configfile", config, check=False)
+BAD_CONFIGS = [
+    (dict(images="nothing/*.jpg"), "config key 'images': 'nothing/*.jpg' matches no file"),
+    (dict(threshold=dict(method="magic")), "config key 'threshold.method': 'magic' is not one of 'fixed', 'otsu', 'isodata', 'li', 'mean', 'minimum', 'triangle', 'yen', 'otsu_excluding_bright'"),
+    (dict(sigma=-1), "config key 'sigma': -1 is less than the minimum of 0"),
+    (dict(threshold=dict(method="fixed")), "config key 'threshold.value': None will not do; method 'fixed' needs a number in [0, 1]"),
+    (dict(threshold=dict(method="fixed", value=1.5)), "config key 'threshold.value': 1.5 will not do"),
+    (dict(sigmaa=1.0), "config: unknown key 'sigmaa'; the keys are images,"),
+    (dict(sigma="1.5"), "config key 'sigma': '1.5' is not of type 'number'"),
+    (dict(on_error="maybe"), "config key 'on_error': 'maybe' is not one of 'stop', 'skip'"),
+    (dict(qc="yes"), "config key 'qc': 'yes' is not of type 'boolean'"),
+    (dict(method_panel="nope.jpg"), "config key 'method_panel': 'nope.jpg' is not one of the images that the demo experiment has"),
+    (dict(images="data/*.jpg", method_panel="nope.jpg"), "is not one of the images that 'images' ('data/*.jpg') selects"),
+]
+
+
+@pytest.fixture(scope="module")
+def bad_config_runs(tmp_path_factory):
+    """Each bad config's run, in a folder of its own, started together
+    (run_all): {index in BAD_CONFIGS: future of (folder, result)}."""
+    def prepared(settings):
+        work = tmp_path_factory.mktemp("bad-config")
+        (work / "data").mkdir()
+        Image.fromarray(rgb_sample(1)).save(work / "data" / "a.jpg")
+        config = work / "bad.yaml"
+        config.write_text(yaml.safe_dump(settings))
+        return lambda: (work, run_snakemake(work, "--cores", 2, "--configfile", config,
+                                            check=False))
+    return run_all({i: prepared(settings) for i, (settings, _) in enumerate(BAD_CONFIGS)})
+
+
+@pytest.mark.parametrize("settings, message", BAD_CONFIGS)
+def test_bad_config_is_rejected_before_any_job(bad_config_runs, settings, message):
+    workdir, result = bad_config_runs[BAD_CONFIGS.index((settings, message))].result()
     assert result.returncode != 0
     assert message in result.stderr, result.stderr
     assert not (workdir / "results").exists() and not (workdir / "demo").exists()
@@ -337,6 +358,37 @@ def wait_for(condition, seconds=300):
     raise AssertionError("timed out")
 
 
+def group_stopped(pgid):
+    """Whether every process of the group is stopped (state T in /proc)."""
+    states = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process has gone
+            continue
+        if int(fields[2]) == pgid:
+            states.append(fields[0])
+    return all(state in "TtZX" for state in states)
+
+
+def stop_when(run, condition, seconds=300):
+    """Stop the run (Snakemake and its jobs: its process group) once
+    condition() holds, judged while the run is stopped: what condition saw
+    is what the run has done, however fast the machine. The run stays
+    stopped (SIGCONT or SIGKILL it). Waiting is a safety net only."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        assert run.poll() is None, "the run ended before it was stopped"
+        os.killpg(run.pid, signal.SIGSTOP)
+        wait_for(lambda: group_stopped(run.pid), seconds=60)
+        if condition():
+            return
+        os.killpg(run.pid, signal.SIGCONT)
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+@pytest.mark.slow  # three runs of ten images, one of them killed
 def test_a_killed_run_resumes_to_the_same_result(tmp_path):
     reference, killed = tmp_path / "reference", tmp_path / "killed"
     for folder in (reference, killed):
@@ -346,7 +398,7 @@ def test_a_killed_run_resumes_to_the_same_result(tmp_path):
     config = demo_config(killed)
     run = start(killed, "--cores", 8, "--configfile", config)
     masks = killed / "results" / "masks"
-    wait_for(lambda: len(list(masks.glob("*/demo/*.png"))) >= 2)
+    stop_when(run, lambda: len(list(masks.glob("*/demo/*.png"))) >= 2)
     os.killpg(run.pid, signal.SIGKILL)
     run.wait()
     assert not (killed / "results" / "ratios.csv").exists()
@@ -359,14 +411,15 @@ def test_a_killed_run_resumes_to_the_same_result(tmp_path):
     assert not leftovers
 
 
+@pytest.mark.slow  # two runs of ten images, one held while the other tries
 def test_a_second_run_at_the_same_time_is_refused(workdir):
     config = demo_config(workdir)
     first = start(workdir, "--cores", 2, "--configfile", config)
     locks = workdir / ".snakemake" / "locks"
-    wait_for(lambda: locks.is_dir() and any(locks.iterdir()))
-    # hold the first run (and its jobs) where it is, so that it cannot finish
-    # before the second one tries to lock; let it go on afterwards
-    os.killpg(first.pid, signal.SIGSTOP)
+    # hold the first run (and its jobs) where it is once it has locked, so
+    # that it cannot finish before the second one tries to lock; let it go
+    # on afterwards
+    stop_when(first, lambda: locks.is_dir() and any(locks.iterdir()))
     try:
         second = run_snakemake(workdir, "--cores", 2, "--configfile", config, check=False)
     finally:

@@ -6,7 +6,11 @@ import csv
 import subprocess
 import sys
 
+import pytest
+
 from conftest import LESSON_DATA, ROOT
+
+pytestmark = pytest.mark.slow  # the benchmark's every mode, end to end
 
 
 def test_benchmark_smoke_run(tmp_path):

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import link_images, run_snakemake
+from conftest import copy_run, link_images, run_all, run_snakemake
 from rootmass.evaluation import (
     compare_methods,
     overlap_counts,
@@ -257,11 +257,11 @@ def load_png(path):
         return np.asarray(image) != 0
 
 
-def test_demo_scores_every_image_and_the_markers_method_wins(workdir):
+def test_demo_scores_every_image_and_the_markers_method_wins(demo_run, tmp_path):
     """The demo runs with its own truth out of the box: every score is the
     direct computation from the saved mask and the truth file, and the new
     exclusion beats otsu and the lesson's exclusion on mean IoU."""
-    run_snakemake(workdir, "--cores", "2")
+    workdir = demo_run  # the session's run of the demo, as it comes
     rows = read_csv(workdir / "results" / "evaluation.csv")
     ratios = read_csv(workdir / "results" / "ratios.csv")
     assert [r["image"] for r in rows] == [r["image"] for r in ratios]
@@ -294,6 +294,8 @@ def test_demo_scores_every_image_and_the_markers_method_wins(workdir):
 
     # with the new method configured, re-thresholding only: no foreground pixel
     # lies within the grown bright region, and the scores agree with the table
+    # (in a copy of the shared run)
+    workdir = copy_run(demo_run, tmp_path / "markers")
     result = run_snakemake(workdir, "--cores", "2", "--config",
                            "threshold={method: otsu_excluding_markers}")
     assert "rule save_mask:" in result.stderr and "rule evaluate:" in result.stderr
@@ -346,6 +348,7 @@ def check_counts(workdir, rows, truths):
             int(np.sum(mask & truth)), int(np.sum(mask & ~truth)), int(np.sum(~mask & truth)))
 
 
+@pytest.mark.slow  # three runs, one after another
 def test_truth_pattern_and_sheet_column(workdir):
     truths = write_photos(workdir)
     run_snakemake(workdir, "--cores", "2", "--config", "images=photos/*.png",
@@ -388,7 +391,7 @@ def test_a_broken_image_with_truth_is_skipped_not_scored(workdir):
     check_counts(workdir, rows, truths)
 
 
-@pytest.mark.parametrize("settings, message", [
+BAD_TRUTHS = [
     (["truth=annotations/{name}.png"],
      "config key 'truth': 'annotations/{name}.png' must name each image's file with {image}"
      " (its path without the extension) or {stem} (its file name without extension),"
@@ -400,13 +403,27 @@ def test_a_broken_image_with_truth_is_skipped_not_scored(workdir):
     (["truth=small/{stem}.png"],
      "truth mask 'small/p0.png' is 80 x 60 pixels but its image 'photos/p0.png' is"
      " 160 x 120 (width x height)"),
-])
-def test_bad_truth_is_one_line_before_any_job(workdir, settings, message):
-    write_photos(workdir)
-    (workdir / "small").mkdir()
-    Image.new("1", (80, 60)).save(workdir / "small" / "p0.png")
-    result = run_snakemake(workdir, "--cores", "2", "--config", "images=photos/*.png",
-                           *settings, check=False)
+]
+
+
+@pytest.fixture(scope="module")
+def bad_truth_runs(tmp_path_factory):
+    """Each bad truth setting's run, in a folder of its own, started together
+    (run_all): {index in BAD_TRUTHS: future of (folder, result)}."""
+    def prepared(settings):
+        workdir = tmp_path_factory.mktemp("bad-truth")
+        write_photos(workdir)
+        (workdir / "small").mkdir()
+        Image.new("1", (80, 60)).save(workdir / "small" / "p0.png")
+        return lambda: (workdir, run_snakemake(
+            workdir, "--cores", "2", "--config", "images=photos/*.png", *settings,
+            check=False))
+    return run_all({i: prepared(settings) for i, (settings, _) in enumerate(BAD_TRUTHS)})
+
+
+@pytest.mark.parametrize("settings, message", BAD_TRUTHS)
+def test_bad_truth_is_one_line_before_any_job(bad_truth_runs, settings, message):
+    workdir, result = bad_truth_runs[BAD_TRUTHS.index((settings, message))].result()
     assert result.returncode != 0
     assert [line for line in result.stderr.splitlines() if message in line], result.stderr
     assert not (workdir / "results").exists()

@@ -173,8 +173,8 @@ def test_planted_cases_are_flagged_and_ordinary_photos_are_not(workdir):
     assert figures[1].read_bytes() == second.read_bytes()
 
 
-def test_demo_flags_nothing(workdir):
-    run_snakemake(workdir, "--cores", 2)  # the demo experiment, as it comes
+def test_demo_flags_nothing(demo_run):
+    workdir = demo_run  # the demo experiment, as it comes (the session's run)
     with open(workdir / "results" / "qc" / "flagged.csv", newline="") as f:
         assert list(csv.DictReader(f)) == []
     assert not list((workdir / "results" / "qc" / "flagged").glob("*.jpg"))

@@ -14,7 +14,7 @@ import skimage as ski
 import yaml
 from PIL import Image
 
-from conftest import ROOT, link_images, run_snakemake
+from conftest import ROOT, link_images, run_all, run_snakemake
 from rootmass.demo import synthetic_root_image
 from rootmass.samples import (
     Sample,
@@ -197,6 +197,7 @@ MEASURED = ["ratio", "threshold", "foreground_pixels", "total_pixels", "method",
             "grayscale", "status"]
 
 
+@pytest.mark.slow  # four runs: the sheet, and each row alone
 def test_a_rows_settings_give_what_the_config_gives(workdir, tmp_path):
     images = make_images(workdir, ["a.jpg", "b.jpg", "c.jpg"])
     path = write_sheet(workdir, [
@@ -208,21 +209,29 @@ def test_a_rows_settings_give_what_the_config_gives(workdir, tmp_path):
     rows = rows_by_image(workdir)
     assert list(read_csv(workdir)[0])[-1] == "plate"  # metadata after the measurements
     assert [rows[i]["plate"] for i in images] == ["p1", "p2", "p1"]
-    for image, settings in [
-        (images[0], dict(sigma=2.5)),
-        (images[1], dict(threshold=dict(method="yen", foreground="below"))),
-        (images[2], dict(threshold=dict(method="fixed", value=0.3))),
-    ]:
+    # each image alone, with the row's settings in the config (the three runs
+    # started together)
+    def alone_run(image, settings):
         alone = tmp_path / Path(image).stem
         alone.mkdir()
         (alone / "data").mkdir()
         (alone / image).symlink_to(Path(workdir, image))
         config = write_config(alone, "c.yaml", images=image, demo=None, **settings)
-        run_snakemake(alone, "--cores", 2, "--configfile", config)
-        (expected,) = read_csv(alone)
+        def run():
+            run_snakemake(alone, "--cores", 2, "--configfile", config)
+            return alone
+        return run
+    runs = run_all({image: alone_run(image, settings) for image, settings in [
+        (images[0], dict(sigma=2.5)),
+        (images[1], dict(threshold=dict(method="yen", foreground="below"))),
+        (images[2], dict(threshold=dict(method="fixed", value=0.3))),
+    ]})
+    for image, run in runs.items():
+        (expected,) = read_csv(run.result())
         assert {k: rows[image][k] for k in MEASURED} == {k: expected[k] for k in MEASURED}
 
 
+@pytest.mark.slow  # every lesson photo, some twice
 def test_the_lessons_procedures_in_one_sheet(lesson_data, workdir):
     """Root photos with the config's Otsu (procedure 1), the same photos with
     otsu_excluding_bright (procedure 4), and every other procedure of the
@@ -255,8 +264,8 @@ def test_the_lessons_procedures_in_one_sheet(lesson_data, workdir):
         assert rows[image]["ratio"] == repr(float(ratio)), image
 
 
-def test_the_demo_experiment_out_of_the_box(workdir):
-    run_snakemake(workdir, "--cores", 2)
+def test_the_demo_experiment_out_of_the_box(demo_run):
+    workdir = demo_run  # the session's run of the demo, as it comes
     sheet_text = Path(workdir, "demo", "samples.tsv").read_text()
     assert "image\tcondition\treplicate" in sheet_text
     table = pd.read_csv(Path(workdir, "results", "ratios.csv"))
@@ -279,6 +288,7 @@ def four_in_two_batches(workdir, images, **own):
     return write_sheet(workdir, rows)
 
 
+@pytest.mark.slow  # two runs and three plans
 def test_changing_one_row_reruns_only_its_batch(workdir):
     images = make_images(workdir, ["a.jpg", "b.jpg", "c.jpg", "d.jpg"])
     path = four_in_two_batches(workdir, images)
@@ -322,22 +332,22 @@ def test_areas_in_square_millimetres(workdir):
     assert summary.foreground_area_mm2_mean[0] == pd.Series(areas).mean()
 
 
-@pytest.mark.parametrize(
-    "case, message",
-    [
-        ("missing sheet", "samples sheet 'nothing.tsv' does not exist"),
-        ("unknown value", "samples sheet 'samples.tsv', line 3, column 'method': 'magic' is not one of"),
-        ("duplicate", "samples sheet 'samples.tsv', line 3, column 'image': 'data/a.jpg' is listed on line 2 too"),
-        ("missing image", "samples sheet 'samples.tsv', line 3, column 'image': 'data/none.jpg' does not exist"),
-        ("fixed without value", "samples sheet 'samples.tsv', line 3, column 'value': method 'fixed' needs a number"),
-        ("images too", "config keys 'images' and 'samples' are both set"),
-        ("group_by", "config key 'group_by': 'genotype' is not a column of the sample sheet 'samples.tsv'"),
-        ("file without dpi", "samples sheet 'samples.tsv', line 3, column 'pixel_size': 'file', but 'data/b.jpg' cannot give it: it has no resolution (dpi) tag"),
-        ("area column", "samples sheet 'samples.tsv', line 1, column 'foreground_area_mm2': a metadata column may not take the name of a column of the results"),
-        ("nan sigma", "config key 'sigma': nan is not a finite number"),
-    ],
-)
-def test_sheet_errors_stop_before_any_job(workdir, case, message):
+SHEET_ERRORS = [
+    ("missing sheet", "samples sheet 'nothing.tsv' does not exist"),
+    ("unknown value", "samples sheet 'samples.tsv', line 3, column 'method': 'magic' is not one of"),
+    ("duplicate", "samples sheet 'samples.tsv', line 3, column 'image': 'data/a.jpg' is listed on line 2 too"),
+    ("missing image", "samples sheet 'samples.tsv', line 3, column 'image': 'data/none.jpg' does not exist"),
+    ("fixed without value", "samples sheet 'samples.tsv', line 3, column 'value': method 'fixed' needs a number"),
+    ("images too", "config keys 'images' and 'samples' are both set"),
+    ("group_by", "config key 'group_by': 'genotype' is not a column of the sample sheet 'samples.tsv'"),
+    ("file without dpi", "samples sheet 'samples.tsv', line 3, column 'pixel_size': 'file', but 'data/b.jpg' cannot give it: it has no resolution (dpi) tag"),
+    ("area column", "samples sheet 'samples.tsv', line 1, column 'foreground_area_mm2': a metadata column may not take the name of a column of the results"),
+    ("nan sigma", "config key 'sigma': nan is not a finite number"),
+]
+
+
+def sheet_error_run(workdir, case):
+    """A folder with a sheet that has the error `case`: the run of it."""
     make_images(workdir, ["a.jpg", "b.jpg"])
     second = {
         "unknown value": {"image": "data/b.jpg", "method": "magic"},
@@ -352,7 +362,22 @@ def test_sheet_errors_stop_before_any_job(workdir, case, message):
              "group_by": ["group_by=[genotype]"], "nan sigma": ["sigma=nan"]}.get(case, [])
     if case != "missing sheet":
         extra.append("samples=samples.tsv")
-    result = run_snakemake(workdir, "--cores", 2, "--config", *extra, check=False)
+    return lambda: run_snakemake(workdir, "--cores", 2, "--config", *extra, check=False)
+
+
+@pytest.fixture(scope="module")
+def sheet_error_runs(tmp_path_factory):
+    """Every case's run, each in a folder of its own, started together
+    (run_all): {case: future of the result}."""
+    folders = {case: tmp_path_factory.mktemp("sheet-error") for case, _ in SHEET_ERRORS}
+    return folders, run_all({case: sheet_error_run(folders[case], case)
+                             for case, _ in SHEET_ERRORS})
+
+
+@pytest.mark.parametrize("case, message", SHEET_ERRORS)
+def test_sheet_errors_stop_before_any_job(sheet_error_runs, case, message):
+    folders, runs = sheet_error_runs
+    workdir, result = folders[case], runs[case].result()
     assert result.returncode != 0
     lines = [line for line in result.stderr.splitlines() if message in line]
     assert len(lines) == 1, result.stderr

@@ -36,6 +36,8 @@ RULE_JOB = re.compile(r"\blog: logs/(%s)/(b[0-9a-f]{12})\.log\b" % "|".join(STAG
 # cancels its jobs), and kill it only if that does not help.
 SLURM_RUN_TIMEOUT = 240
 
+pytestmark = pytest.mark.slow  # a SLURM cluster started on this machine
+
 
 def slurm_is_up():
     try:

@@ -3,6 +3,7 @@ four procedures, to the last digit, and the caching of the blurred images."""
 
 import csv
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 import skimage as ski
 import yaml
 
-from conftest import ROOT, link_images, run_snakemake
+from conftest import ROOT, copy_run, link_images, run_all, run_snakemake
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from lesson_loop import enhanced_root_mass, measure_root_mass  # noqa: E402
@@ -57,6 +58,20 @@ def write_config(workdir, name, **settings):
     path = Path(workdir) / name
     path.write_text(yaml.safe_dump(settings))
     return path
+
+
+UNWRITTEN = b"not written again by the run"
+
+
+def mark_unwritten(paths):
+    """Overwrite each file with a marker and give it back its times, so that
+    Snakemake sees it as it was: a file that no longer holds the marker after
+    a run was written again (comparing times alone would need the clock to
+    have moved on between the runs)."""
+    for path in paths:
+        stat = path.stat()
+        path.write_bytes(UNWRITTEN)
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
 def published_reference(lesson_data):
@@ -125,12 +140,27 @@ PROCEDURES = {
 }
 
 
+@pytest.fixture(scope="module")
+def procedure_runs(lesson_data, tmp_path_factory):
+    """Each procedure's run, in a folder of its own, started together
+    (run_all): {procedure: future of its folder}."""
+    def prepared(names, settings):
+        workdir = tmp_path_factory.mktemp("procedure")
+        link_images(lesson_data, workdir, names)
+        config = write_config(workdir, "procedure.yaml", images="data/*", demo=None, **settings)
+        def run():
+            run_snakemake(workdir, "--cores", 2, "--configfile", config)
+            return workdir
+        return run
+    return run_all({procedure: prepared(names, settings)
+                    for procedure, (names, settings, _) in PROCEDURES.items()})
+
+
+@pytest.mark.slow  # five runs on the lesson's photos
 @pytest.mark.parametrize("procedure", PROCEDURES)
-def test_each_procedure_matches_the_lesson_code(lesson_data, workdir, procedure):
+def test_each_procedure_matches_the_lesson_code(lesson_data, procedure_runs, procedure):
     names, settings, lesson = PROCEDURES[procedure]
-    link_images(lesson_data, workdir, names)
-    config = write_config(workdir, "procedure.yaml", images="data/*", demo=None, **settings)
-    run_snakemake(workdir, "--cores", 2, "--configfile", config)
+    workdir = procedure_runs[procedure].result()
     rows = read_csv(workdir)
     assert [r["image"] for r in rows] == [f"data/{n}" for n in sorted(names)]
     for row in rows:
@@ -150,6 +180,7 @@ def planned_jobs(result):
     return counts
 
 
+@pytest.mark.slow  # two runs on the lesson's photos, and four plans
 def test_threshold_changes_reuse_the_blurred_images(lesson_data, workdir):
     link_images(lesson_data, workdir, ["maize-root-cluster.jpg", "shapes-02.jpg"])
     base = ["--cores", 2, "--config", "images=data/*.jpg", "demo=false", "batch_max_images=1"]
@@ -158,7 +189,7 @@ def test_threshold_changes_reuse_the_blurred_images(lesson_data, workdir):
     assert len(blurred) == 2
     before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in blurred}
     masks = sorted((Path(workdir) / "results" / "masks").rglob("*.png"))
-    masks_before = {p: p.stat().st_mtime_ns for p in masks}
+    assert len(masks) == 2
 
     # nothing to do when nothing changed
     assert "Nothing to be done" in run_snakemake(workdir, *base, "--dry-run").stdout
@@ -170,9 +201,10 @@ def test_threshold_changes_reuse_the_blurred_images(lesson_data, workdir):
     assert "grayscale_blur" not in plan, plan
     assert (plan["threshold"], plan["save_mask"], plan["aggregate"]) == (2, 2, 1), plan
 
+    mark_unwritten(masks)
     run_snakemake(workdir, *base, "--configfile", changed)
     assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in blurred} == before
-    assert all(p.stat().st_mtime_ns != t for p, t in masks_before.items())
+    assert all(p.read_bytes() != UNWRITTEN for p in masks)  # written again
     rows = read_csv(workdir)
     assert {r["threshold"] for r in rows} == {"0.3"}
     assert {r["method"] for r in rows} == {"fixed"}
@@ -192,14 +224,15 @@ def test_lint_reports_nothing(lesson_data, workdir):
         assert "Congratulations" in result.stdout + result.stderr
 
 
-def test_demo_runs_out_of_the_box(workdir):
-    """No config at all: the demo images are generated, then processed."""
+def test_demo_runs_out_of_the_box(workdir, demo_run):
+    """No config at all: the demo images are generated, then processed (the
+    session's shared run of the demo, demo_run)."""
     plan = run_snakemake(workdir, "--cores", 2, "-n").stdout
     # the demo is one folder to Snakemake, however many images it holds (a
     # file per image would make every lookup scan them all)
     demo_job = re.search(r"rule demo_images:\n(?:\s+\w+: .*\n)*?\s+output: (.*)\n", plan)
     assert demo_job and demo_job.group(1) == "demo", plan
-    run_snakemake(workdir, "--cores", 2)
+    workdir = demo_run
     rows = read_csv(workdir)
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
     count = config["demo"]["count"]
@@ -217,21 +250,40 @@ def test_demo_runs_out_of_the_box(workdir):
     assert "Nothing to be done" in again.stdout + again.stderr
 
 
-@pytest.mark.parametrize("method", ["isodata", "li", "mean", "minimum", "triangle", "yen"])
-def test_scikit_image_methods_in_the_workflow(workdir, method):
+METHODS = ["isodata", "li", "mean", "minimum", "triangle", "yen"]
+
+
+@pytest.fixture(scope="module")
+def method_runs(tmp_path_factory):
+    """Each method's run, in a folder of its own, started together
+    (run_all): {method: future of its folder}."""
     from PIL import Image
 
     from rootmass.demo import synthetic_root_image
 
-    data = Path(workdir) / "data"
-    data.mkdir()
-    for seed in (1, 2):
-        Image.fromarray(synthetic_root_image((120, 180), seed=seed)[0]).save(
-            data / f"img-{seed}.png")
-    config = write_config(workdir, "m.yaml", images="data/*.png", demo=None,
-                          threshold=dict(method=method))
-    run_snakemake(workdir, "--cores", 2, "--configfile", config)
-    for row in read_csv(workdir):
+    def prepared(method):
+        workdir = tmp_path_factory.mktemp("method")
+        data = Path(workdir) / "data"
+        data.mkdir()
+        for seed in (1, 2):
+            Image.fromarray(synthetic_root_image((120, 180), seed=seed)[0]).save(
+                data / f"img-{seed}.png")
+        config = write_config(workdir, "m.yaml", images="data/*.png", demo=None,
+                              threshold=dict(method=method))
+        def run():
+            run_snakemake(workdir, "--cores", 2, "--configfile", config)
+            return workdir
+        return run
+    return run_all({method: prepared(method) for method in METHODS})
+
+
+@pytest.mark.slow  # six runs, one a method
+@pytest.mark.parametrize("method", METHODS)
+def test_scikit_image_methods_in_the_workflow(method_runs, method):
+    workdir = method_runs[method].result()
+    rows = read_csv(workdir)
+    assert len(rows) == 2
+    for row in rows:
         blurred = ski.filters.gaussian(iio.imread(Path(workdir) / row["image"], mode="L"), sigma=1.5)
         t = getattr(ski.filters, f"threshold_{method}")(blurred)
         mask = blurred > t
@@ -250,6 +302,19 @@ def small_demo(workdir, **extra):
                         demo=dict(count=4, height=120, width=180, seed=4), **extra)
 
 
+@pytest.fixture(scope="module")
+def small_demo_run(tmp_path_factory):
+    """small_demo run once, shared by the tests that read its results or
+    plan from it (dry runs); a test that changes it works on a copy."""
+    work = tmp_path_factory.mktemp("small-demo")
+    run_snakemake(work, "--cores", 2, "--configfile", small_demo(work))
+    return work
+
+
+def small_demo_args(work):
+    return ["--cores", 2, "--configfile", Path(work) / "small.yaml"]
+
+
 def rule_graph(workdir, *args):
     """{(rule, rule)} edges of `snakemake --rulegraph`."""
     dot = run_snakemake(workdir, "--rulegraph", *args).stdout
@@ -264,10 +329,9 @@ def job_resources(result, rule):
             if re.search(rf"^\s*(local)?rule {rule}:", b, flags=re.M)]
 
 
-def test_stages_are_rules_that_snakemake_can_address(workdir):
-    config = small_demo(workdir)
-    args = ["--cores", 2, "--configfile", config]
-    run_snakemake(workdir, *args)
+def test_stages_are_rules_that_snakemake_can_address(small_demo_run, tmp_path):
+    workdir = small_demo_run
+    args = small_demo_args(workdir)
 
     listed = run_snakemake(workdir, "--list-rules", *args).stdout.split()
     assert sorted(listed) == sorted(
@@ -298,14 +362,18 @@ def test_stages_are_rules_that_snakemake_can_address(workdir):
     assert len(blur_jobs) == 2 and all("mem_mb=123," in r for r in blur_jobs), blur_jobs
     assert len(threshold_jobs) == 2 and not any("mem_mb=123," in r for r in threshold_jobs)
 
-    # a real run up to threshold: the thresholds are new, the masks are not
+    # a real run up to threshold (in a copy of the shared run): the
+    # thresholds are new, the masks are not
+    workdir = copy_run(small_demo_run, tmp_path / "copy")
+    args = small_demo_args(workdir)
     results = Path(workdir, "results")
-    masks = {p: p.stat().st_mtime_ns for p in results.glob("masks/*/demo/*.png")}
-    tables = {p: p.stat().st_mtime_ns for p in results.glob("thresholds/*.json")}
+    masks = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in results.glob("masks/*/demo/*.png")}
+    tables = sorted(results.glob("thresholds/*.json"))
     assert len(masks) == 4 and len(tables) == 2
+    mark_unwritten(tables)
     run_snakemake(workdir, *args, "--forcerun", "threshold", "--until", "threshold")
-    assert all(p.stat().st_mtime_ns != t for p, t in tables.items())
-    assert all(p.stat().st_mtime_ns == t for p, t in masks.items())
+    assert all(p.read_bytes() != UNWRITTEN for p in tables)  # written again
+    assert all((p.stat().st_mtime_ns, p.read_bytes()) == m for p, m in masks.items())
 
 
 @pytest.mark.parametrize(
@@ -325,18 +393,17 @@ def test_stages_are_rules_that_snakemake_can_address(workdir):
          {"method_panel": 1, "evaluate": 2, "evaluation": 1, "all": 1}),
     ],
 )
-def test_settings_that_cannot_change_a_stage_do_not_rerun_it(workdir, change, planned):
-    args = ["--cores", 2, "--configfile", small_demo(workdir)]
-    run_snakemake(workdir, *args)
-    result = run_snakemake(workdir, *args, "-n", "--config", *change)
+def test_settings_that_cannot_change_a_stage_do_not_rerun_it(small_demo_run, change, planned):
+    args = small_demo_args(small_demo_run)
+    result = run_snakemake(small_demo_run, *args, "-n", "--config", *change)
     if planned:
         assert planned_jobs(result) == planned
     else:
         assert "Nothing to be done" in result.stdout + result.stderr, result.stdout
 
 
-def test_every_mask_is_found_from_its_row(workdir):
-    run_snakemake(workdir, "--cores", 2, "--configfile", small_demo(workdir))
+def test_every_mask_is_found_from_its_row(small_demo_run):
+    workdir = small_demo_run
     for row in read_csv(workdir):
         mask = Path(workdir, row["mask"])
         assert mask.is_file() and mask.parent.parent.parent.name != "results"
@@ -345,10 +412,8 @@ def test_every_mask_is_found_from_its_row(workdir):
         assert found == [mask]
 
 
-def test_keep_blurred_false_keeps_no_cache_and_the_same_numbers(workdir, tmp_path):
-    kept = tmp_path / "kept"
-    kept.mkdir()
-    run_snakemake(kept, "--cores", 2, "--configfile", small_demo(kept))
+def test_keep_blurred_false_keeps_no_cache_and_the_same_numbers(workdir, small_demo_run):
+    kept = small_demo_run
     run_snakemake(workdir, "--cores", 2, "--configfile", small_demo(workdir, keep_blurred=False))
     assert list(Path(kept, "results", "blurred").rglob("*.npy"))
     assert not list(Path(workdir, "results", "blurred").rglob("*.npy"))
@@ -360,28 +425,44 @@ def test_keep_blurred_false_keeps_no_cache_and_the_same_numbers(workdir, tmp_pat
     assert plan["grayscale_blur"] == 2 and plan["threshold"] == 2
 
 
+def caches_in_flight(log):
+    """From a run's log (Snakemake's own record, in the order things
+    happened): [(batch, cached batches then)] at the start of each
+    grayscale_blur job, which makes a batch's cache, and the batches whose
+    cache Snakemake removed."""
+    cached, starts, removed, rule = set(), [], [], None
+    for line in log.splitlines():
+        job = re.match(r"^(?:local)?rule (\w+):$", line)
+        if job:
+            rule = job.group(1)
+            continue
+        output = re.match(r"^\s+output: results/blurred/(b[0-9a-f]{12})\b", line)
+        if output and rule == "grayscale_blur":
+            cached.add(output.group(1))
+            starts.append((output.group(1), set(cached)))
+        gone = re.match(r"^Removing temporary output results/blurred/(b[0-9a-f]{12})\.$", line)
+        if gone:
+            cached.discard(gone.group(1))
+            removed.append(gone.group(1))
+    return starts, removed
+
+
+@pytest.mark.slow  # four batches one after another, on one core
 def test_keep_blurred_false_keeps_only_the_caches_in_flight(workdir):
     """One core, four batches: each batch's blurred images are deleted once
-    its later stages have read them, before the next batch is blurred."""
-    import subprocess
-    import time
-
-    from conftest import SNAKEMAKE
-
+    its later stages have read them, before the next batch is blurred (as
+    Snakemake's log records the jobs and the deletions, in their order: no
+    sampling of the folder, which a fast machine outruns)."""
     config = write_config(workdir, "c.yaml", batch_max_images=1, keep_blurred=False,
                           demo=dict(count=4, height=300, width=450, seed=4))
-    run = subprocess.Popen(
-        [str(SNAKEMAKE), "--snakefile", str(ROOT / "Snakefile"), "--cores", "1",
-         "--configfile", str(config)],
-        cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )
-    blurred, most, seen = Path(workdir, "results", "blurred"), 0, set()
-    while run.poll() is None:
-        cached = {p.parent.parent.name for p in blurred.glob("*/demo/*.npy")}
-        seen |= cached
-        most = max(most, len(cached))
-        time.sleep(0.02)
-    assert run.returncode == 0, run.stderr.read()
-    assert len(seen) == 4  # every batch was cached, and seen
-    assert most == 1, most
-    assert not list(blurred.glob("*/demo/*.npy"))
+    result = run_snakemake(workdir, "--cores", 1, "--configfile", config)
+    starts, removed = caches_in_flight(result.stdout + result.stderr)
+    batches = [batch for batch, _ in starts]
+    assert len(set(batches)) == len(batches) == 4, starts  # every batch was cached
+    assert sorted(removed) == sorted(batches), (starts, removed)  # and deleted
+    # when a batch is blurred, no other batch's cache is left
+    assert all(cached == {batch} for batch, cached in starts), starts
+    for batch in batches:  # each one the later stages read, before it went
+        assert Path(workdir, "results", "thresholds", f"{batch}.json").is_file()
+    assert not list(Path(workdir, "results", "blurred").glob("*/demo/*.npy"))
+    assert not list(Path(workdir, "results", "blurred").glob("b*"))
