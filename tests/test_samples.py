@@ -332,16 +332,11 @@ def test_areas_in_square_millimetres(workdir):
     assert summary.foreground_area_mm2_mean[0] == pd.Series(areas).mean()
 
 
+# End-to-end canaries of the sheet's one-line errors (every message is a unit
+# test in tests/test_plan.py and tests/test_samples.py's read_sheet tests).
 SHEET_ERRORS = [
-    ("missing sheet", "samples sheet 'nothing.tsv' does not exist"),
     ("unknown value", "samples sheet 'samples.tsv', line 3, column 'method': 'magic' is not one of"),
-    ("duplicate", "samples sheet 'samples.tsv', line 3, column 'image': 'data/a.jpg' is listed on line 2 too"),
-    ("missing image", "samples sheet 'samples.tsv', line 3, column 'image': 'data/none.jpg' does not exist"),
-    ("fixed without value", "samples sheet 'samples.tsv', line 3, column 'value': method 'fixed' needs a number"),
-    ("images too", "config keys 'images' and 'samples' are both set"),
-    ("group_by", "config key 'group_by': 'genotype' is not a column of the sample sheet 'samples.tsv'"),
     ("file without dpi", "samples sheet 'samples.tsv', line 3, column 'pixel_size': 'file', but 'data/b.jpg' cannot give it: it has no resolution (dpi) tag"),
-    ("area column", "samples sheet 'samples.tsv', line 1, column 'foreground_area_mm2': a metadata column may not take the name of a column of the results"),
     ("nan sigma", "config key 'sigma': nan is not a finite number"),
 ]
 
