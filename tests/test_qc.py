@@ -50,6 +50,9 @@ def test_histogram_is_the_lessons():
         [0.1, np.nan, 0.9],
         rng.random(10_000).astype(np.float32),
         np.ones(9),
+        # several blocks of the scaling, the last one short
+        np.concatenate([np.arange(257) / 256, np.nextafter(np.arange(257) / 256, 0),
+                        rng.random(150_000)]),
     ],
 )
 def test_histogram_matches_numpy_at_the_edges(values):
