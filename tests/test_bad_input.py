@@ -105,6 +105,7 @@ def odd_images(workdir):
     return expected
 
 
+@pytest.mark.slow  # a workflow run of its own
 def test_skip_processes_every_good_image_and_records_every_bad_one(workdir, odd_images):
     result = run_snakemake(
         workdir, "--cores", 2, "--config", "images=data/*", "demo=false", "on_error=skip"
@@ -216,6 +217,7 @@ def test_an_image_above_max_megapixels_is_one_line_naming_the_setting(workdir):
     assert read_rows(workdir)["data/big.png"]["status"] == "ok"
 
 
+@pytest.mark.slow  # a workflow run of its own
 def test_all_bright_image_with_otsu_excluding_bright_is_a_defined_error(workdir):
     data = workdir / "data"
     data.mkdir()
@@ -312,6 +314,7 @@ def test_bad_config_is_rejected_before_any_job(bad_config_runs, settings, messag
         ("threshold=method:yen", "config key 'threshold': 'method:yen' is not a mapping; on the command line a nested setting is written whole, in quotes: threshold='{method: otsu}'", "otsu"),
     ],
 )
+@pytest.mark.slow  # a workflow run of its own
 def test_nested_settings_on_the_command_line(workdir, given, message, method):
     (workdir / "data").mkdir()
     Image.fromarray(rgb_sample(1)).save(workdir / "data" / "a.jpg")

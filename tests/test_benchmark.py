@@ -18,7 +18,7 @@ def test_benchmark_smoke_run(tmp_path):
     result = subprocess.run(
         list(map(str, [sys.executable, ROOT / "benchmarks" / "throughput.py",
                        "--lesson-count", 2, "--demo-count", 3, "--demo-shape", "200x300",
-                       "--dry-run-counts", "50,100", "--repeats", 1, "--out", out])),
+                       "--dry-run-counts", "50,100", "--repeats", 1, "--warmup", 0, "--out", out])),
         capture_output=True, text=True, timeout=1800,
     )
     assert result.returncode == 0, result.stdout + result.stderr

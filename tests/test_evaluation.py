@@ -381,6 +381,7 @@ def test_truth_pattern_and_sheet_column(workdir):
     check_counts(workdir, rows, truths)
 
 
+@pytest.mark.slow  # a workflow run of its own
 def test_a_broken_image_with_truth_is_skipped_not_scored(workdir):
     truths = write_photos(workdir)
     (workdir / "photos" / "p0.png").write_bytes(b"not an image")

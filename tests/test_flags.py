@@ -128,6 +128,7 @@ def test_groups_are_judged_apart():
     assert {f["image"] for f in flag_images(low + small, ["group"])} == {"s0.jpg", "s1.jpg"}
 
 
+@pytest.mark.slow  # a workflow run of its own
 def test_planted_cases_are_flagged_and_ordinary_photos_are_not(workdir):
     """Twelve root photos, and among them a blank image, an over-exposed
     photo, a plate of dark colonies on a bright agar (another kind of image)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from conftest import ROOT, SNAKEMAKE, link_images
@@ -33,6 +34,7 @@ use rule * from rootmass as rootmass_*
 """
 
 
+@pytest.mark.slow  # a workflow run of its own
 def test_runs_unchanged_as_a_module_with_the_lessons_numbers(lesson_data, workdir):
     link_images(lesson_data, workdir, TRIALS)
     (workdir / "config").mkdir()

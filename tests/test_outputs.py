@@ -89,6 +89,7 @@ def test_move_aside_moves_files_and_folders(tmp_path):
 
 
 # --- a run that no longer scores ----------------------------------------------------
+@pytest.mark.slow  # a workflow run of its own
 def test_scores_of_an_earlier_run_are_moved_aside_and_said(workdir):
     from pathlib import Path
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import imageio.v3 as iio
 import numpy as np
+import pytest
 import skimage as ski
 from PIL import Image
 
@@ -18,6 +19,7 @@ from test_workflow import lesson_enhanced_root_mass, lesson_root_mass, planned_j
 QC_RULES = ("qc_images", "contact_sheets", "qc_ratios", "method_panel", "flagged")
 
 
+@pytest.mark.slow  # a workflow run of its own
 def test_qc_outputs_and_the_method_panel_match_the_lessons_code(lesson_data, workdir):
     trials = ["trial-016.jpg", "trial-020.jpg", "trial-216.jpg"]
     link_images(lesson_data, workdir, trials)
@@ -89,6 +91,7 @@ def small_demo(workdir, *extra):
     return ["--cores", 2, "--configfile", config, *(["--config", *extra] if extra else [])]
 
 
+@pytest.mark.slow  # a workflow run of its own
 def test_qc_false_makes_no_qc_outputs(workdir):
     with_qc = planned_jobs(run_snakemake(workdir, *small_demo(workdir), "--dry-run"))
     assert set(QC_RULES) <= set(with_qc), with_qc
@@ -103,6 +106,7 @@ def test_qc_false_makes_no_qc_outputs(workdir):
     assert set(plan) - {"all"} == set(QC_RULES), plan
 
 
+@pytest.mark.slow  # a workflow run of its own
 def test_an_image_without_result_gets_a_figure_saying_why(workdir):
     data = Path(workdir, "data")
     data.mkdir()

@@ -315,6 +315,7 @@ def test_changing_one_row_reruns_only_its_batch(workdir):
     assert [rows[i]["sigma"] for i in images] == ["1.5", "1.5", "2.0", "1.5"]
 
 
+@pytest.mark.slow  # a workflow run of its own
 def test_areas_in_square_millimetres(workdir):
     images = make_images(workdir, ["a.jpg", "b.jpg"])
     with Image.open(Path(workdir, images[1])) as image:
@@ -379,6 +380,7 @@ def test_sheet_errors_stop_before_any_job(sheet_error_runs, case, message):
     assert not Path(workdir, "results").exists() and not Path(workdir, "demo").exists()
 
 
+@pytest.mark.slow  # a workflow run of its own
 def test_null_on_the_command_line(workdir):
     make_images(workdir, ["a.jpg"])
     path = write_sheet(workdir, [{"image": "data/a.jpg", "plate": "7"}])
@@ -387,6 +389,7 @@ def test_null_on_the_command_line(workdir):
     assert [(r["image"], r["plate"]) for r in read_csv(workdir)] == [("data/a.jpg", "7")]
 
 
+@pytest.mark.slow  # a workflow run of its own
 def test_the_example_sheet_in_config_runs(workdir):
     example = ROOT / "config" / "samples-example.tsv"
     text = example.read_text()
@@ -401,6 +404,7 @@ def test_the_example_sheet_in_config_runs(workdir):
     assert summary.n.sum() == len(images) and "genotype" in summary.columns
 
 
+@pytest.mark.slow  # a workflow run of its own
 def test_pixel_size_in_the_config_and_one_group_without_a_sheet(workdir):
     images = make_images(workdir, ["a.jpg", "b.jpg"])
     run_snakemake(workdir, "--cores", 2, "--config", "images=data/*.jpg", "pixel_size=0.02")

@@ -9,6 +9,7 @@ import re
 import subprocess
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from conftest import ROOT, SNAKEMAKE
@@ -22,6 +23,7 @@ def readme_loop():
     return re.search(r"```bash\n(.*?)```", section, flags=re.S).group(1)
 
 
+@pytest.mark.slow  # a workflow run of its own
 def test_the_readme_loop_gives_each_setting_its_folder(workdir):
     photos = workdir / "photos"
     photos.mkdir()

@@ -412,6 +412,7 @@ def test_every_mask_is_found_from_its_row(small_demo_run):
         assert found == [mask]
 
 
+@pytest.mark.slow  # a workflow run of its own
 def test_keep_blurred_false_keeps_no_cache_and_the_same_numbers(workdir, small_demo_run):
     kept = small_demo_run
     run_snakemake(workdir, "--cores", 2, "--configfile", small_demo(workdir, keep_blurred=False))
