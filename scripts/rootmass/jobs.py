@@ -23,20 +23,22 @@ JOB_ENVIRONMENT = {
 }
 
 _PEAK = "peak resident memory: {:.1f} MiB"
+_CPU = "CPU time: {:.2f} s user, {:.2f} s system (the job's process, from its start)"
 
 
 @contextlib.contextmanager
 def job_log(path):
     """Send stderr (warnings, per-image errors) to the job's log file, and
-    end the log with the job's peak resident memory."""
+    end the log with the job's CPU time and peak resident memory."""
     with open(path, "w", encoding="utf-8", buffering=1) as log:
         sys.stderr = log
         try:
             yield log
         finally:
             sys.stderr = sys.__stderr__
-            peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            print(_PEAK.format(peak_kib / 1024), file=log)
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            print(_CPU.format(usage.ru_utime, usage.ru_stime), file=log)
+            print(_PEAK.format(usage.ru_maxrss / 1024), file=log)
 
 
 def peak_memory_mib(path):
