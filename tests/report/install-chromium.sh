@@ -16,6 +16,10 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+# one apt-get at a time: the tests run in parallel (pytest-xdist), and
+# tests/slurm/start-slurm.sh may be installing too
+exec 9>/var/lock/rootmass-apt.lock
+flock -w 1200 9
 apt-get update -qq
 apt-get install -y -qq chromium chromium-driver >/dev/null
 /usr/bin/chromium --version

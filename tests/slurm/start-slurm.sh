@@ -47,6 +47,11 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   command -v apt-get >/dev/null || die "apt-get not found: install ${missing[*]} (Debian 12 packages) yourself"
   log "apt-get install ${missing[*]}"
+  # one apt-get at a time: the tests run in parallel (pytest-xdist), and
+  # tests/report/install-chromium.sh may be installing too (dpkg's lock
+  # would make the second apt-get fail at once)
+  exec 9>/var/lock/rootmass-apt.lock
+  flock -w 1200 9 || die "apt-get: another install held the lock for 20 minutes"
   # Keep postinst scripts from trying to start services (no init system here).
   created_policy=0
   if [ ! -e /usr/sbin/policy-rc.d ]; then
@@ -75,6 +80,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   [ "$created_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
   trap - EXIT
+  exec 9>&-  # the lock, before any daemon could inherit it
 fi
 
 # ---------------------------------------------------------------- 2. config
