@@ -1,0 +1,194 @@
+"""Unit tests of the object functions: the lesson's object procedures 5, 6
+and 7 (../shared/lesson-data/README.md) against the lesson's own code,
+computed here, and drawn masks of known count and area."""
+
+import warnings
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+import skimage as ski
+from skimage.draw import disk
+
+from rootmass.io import read_image
+from rootmass.objects import area_statistics, label_objects, object_table
+from rootmass.thresholding import blur, segment, to_grayscale
+
+
+# --- the lesson's code, as the episodes give it ----------------------------
+
+def lesson_connected_components(filename, sigma=1.0, t=0.5, connectivity=2):
+    """Episode 8, "Connected Component Analysis"."""
+    image = iio.imread(filename)
+    gray_image = ski.color.rgb2gray(image)
+    blurred_image = ski.filters.gaussian(gray_image, sigma=sigma)
+    binary_mask = blurred_image < t
+    labeled_image, count = ski.measure.label(
+        binary_mask, connectivity=connectivity, return_num=True)
+    return binary_mask, labeled_image, count
+
+
+def lesson_count_colonies(image_filename):
+    """The capstone's colony count."""
+    bacteria_image = iio.imread(image_filename)
+    gray_bacteria = ski.color.rgb2gray(bacteria_image)
+    blurred_image = ski.filters.gaussian(gray_bacteria, sigma=1.0)
+    mask = blurred_image < 0.2
+    labeled_image, count = ski.measure.label(mask, return_num=True)
+    return mask, labeled_image, count
+
+
+def lesson_count_colonies_enhanced(image_filename, sigma=1.0, min_colony_size=10,
+                                   connectivity=2):
+    """The capstone's enhanced colony count (its `connectivity` is unused)."""
+    bacteria_image = iio.imread(image_filename)
+    gray_bacteria = ski.color.rgb2gray(bacteria_image)
+    blurred_image = ski.filters.gaussian(gray_bacteria, sigma=sigma)
+    mask = blurred_image < 0.90
+    t = ski.filters.threshold_otsu(blurred_image[mask])
+    mask = np.logical_and(mask, blurred_image < t)
+    premask = mask
+    with warnings.catch_warnings():  # min_size is deprecated in 0.26
+        warnings.simplefilter("ignore")
+        mask = ski.morphology.remove_small_objects(mask, min_size=min_colony_size)
+    labeled_image, count = ski.measure.label(mask, return_num=True)
+    return premask, labeled_image, count
+
+
+def workflow_mask(path, sigma, method, value=None, bright_cutoff=0.95):
+    """The mask as the workflow's chain makes it (rgb2gray, foreground below)."""
+    blurred = blur(to_grayscale(read_image(path), "rgb2gray"), sigma)
+    return segment(blurred, method, value, "below", bright_cutoff=bright_cutoff)[1]
+
+
+def assert_same_objects(labels, lesson_labels):
+    """The same objects, numbered alike, with the same areas."""
+    np.testing.assert_array_equal(labels, lesson_labels)
+    areas = [region.area for region in ski.measure.regionprops(lesson_labels)]
+    assert object_table(labels)["area"].tolist() == areas
+
+
+# --- procedures 5 to 7, to the digit ----------------------------------------
+
+def test_procedure_5_shapes_count_areas_and_count_above_200(lesson_data):
+    path = lesson_data / "shapes-01.jpg"
+    lesson_mask, lesson_labels, lesson_count = lesson_connected_components(
+        path, sigma=2.0, t=0.9, connectivity=2)
+    mask = workflow_mask(path, 2.0, "fixed", 0.9)
+    np.testing.assert_array_equal(mask, lesson_mask)
+
+    labels, count = label_objects(mask, connectivity=2)
+    assert count == lesson_count == 11  # the README's reference count
+    assert_same_objects(labels, lesson_labels)
+
+    regions = ski.measure.regionprops(lesson_labels)
+    large = [r.area for r in regions if r.area > 200]
+    labels_201, count_201 = label_objects(mask, connectivity=2, min_area=201)
+    assert count_201 == len(large) == 7
+    assert object_table(labels_201)["area"].tolist() == large
+
+
+def test_procedure_6_colonies(lesson_data):
+    path = lesson_data / "colonies-01.tif"
+    lesson_mask, lesson_labels, lesson_count = lesson_count_colonies(path)
+    mask = workflow_mask(path, 1.0, "fixed", 0.2)
+    np.testing.assert_array_equal(mask, lesson_mask)
+    labels, count = label_objects(mask)  # connectivity 2, as label's default
+    assert count == lesson_count == 11
+    assert_same_objects(labels, lesson_labels)
+
+
+def test_procedure_7_colonies_enhanced(lesson_data):
+    path = lesson_data / "colonies-01.tif"
+    lesson_mask, lesson_labels, lesson_count = lesson_count_colonies_enhanced(path)
+    mask = workflow_mask(path, 1.0, "otsu_excluding_bright", bright_cutoff=0.90)
+    np.testing.assert_array_equal(mask, lesson_mask)
+    # what the code does: small objects found 4-connected, then counted
+    # 8-connected
+    labels, count = label_objects(mask, connectivity=2, min_area=10,
+                                  filter_connectivity=1)
+    assert count == lesson_count == 11
+    assert_same_objects(labels, lesson_labels)
+
+
+# --- drawn masks of known count ---------------------------------------------
+
+def plate(centres_radii, shape=(200, 300)):
+    mask = np.zeros(shape, dtype=bool)
+    for (row, col), radius in centres_radii:
+        mask[disk((row, col), radius, shape=shape)] = True
+    return mask
+
+
+def test_a_drawn_plate_gives_its_count_and_areas():
+    discs = [((30, 40), 8), ((100, 150), 12), ((160, 60), 5), ((60, 250), 15)]
+    mask = plate(discs)
+    labels, count = label_objects(mask)
+    assert count == 4
+    table = object_table(labels)
+    expected = sorted((disk(c, r, shape=mask.shape)[0].size, c) for c, r in discs)
+    by_row = sorted(zip(table["area"].tolist(), zip(table["centroid_row"], table["centroid_col"])))
+    assert [a for a, _ in by_row] == [a for a, _ in expected]
+    for (_, (row, col)), (_, (true_row, true_col)) in zip(by_row, expected):
+        assert abs(row - true_row) < 1e-9 and abs(col - true_col) < 1e-9
+    # the bounding box holds the disc, the diameter is that of its area
+    assert np.all(table["bbox_max_row"] - table["bbox_min_row"] <= 2 * 15 + 1)
+    np.testing.assert_allclose(table["equivalent_diameter"],
+                               np.sqrt(4 * table["area"] / np.pi))
+
+
+def test_min_area_keeps_objects_of_at_least_that_size():
+    mask = np.zeros((20, 40), dtype=bool)
+    mask[2:5, 2:5] = True      # 9 pixels
+    mask[10:13, 10:14] = True  # 12 pixels
+    mask[2:4, 30:35] = True    # 10 pixels
+    assert label_objects(mask, min_area=10)[1] == 2
+    assert label_objects(mask, min_area=11)[1] == 1
+    assert label_objects(mask, min_area=13)[1] == 0
+
+
+def test_connectivity_decides_whether_diagonal_neighbours_touch():
+    mask = np.zeros((6, 6), dtype=bool)
+    mask[1, 1] = mask[2, 2] = mask[3, 3] = True
+    assert label_objects(mask, connectivity=2)[1] == 1
+    assert label_objects(mask, connectivity=1)[1] == 3
+    # found 4-connected, each of 1 pixel is too small; counted 8-connected,
+    # the three would have been one object of 3
+    assert label_objects(mask, connectivity=2, min_area=2, filter_connectivity=1)[1] == 0
+    assert label_objects(mask, connectivity=2, min_area=2)[1] == 1
+
+
+def test_a_hundred_thousand_specks_are_filtered_before_any_row():
+    rng = np.random.default_rng(3)
+    mask = np.zeros((1000, 1000), dtype=bool)
+    mask[::3, ::3] = rng.random((334, 334)) < 0.95  # isolated one-pixel specks
+    mask[398:462, 398:452] = False
+    mask[400:460, 400:450] = True  # one real object among them, apart
+    assert label_objects(mask)[1] > 100_000
+    labels, count = label_objects(mask, min_area=50)
+    assert count == 1
+    assert object_table(labels)["area"].tolist() == [60 * 50]
+
+
+def test_area_statistics():
+    stats = area_statistics([10, 20, 60])
+    assert stats == {"objects": 3, "object_area_mean": 30.0,
+                     "object_area_median": 20.0, "object_area_max": 60.0}
+    empty = area_statistics([])
+    assert empty["objects"] == 0 and np.isnan(empty["object_area_mean"])
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"connectivity": 3}, "connectivity must be 1 or 2; got 3"),
+    ({"filter_connectivity": 0}, "filter_connectivity must be 1 or 2; got 0"),
+    ({"min_area": 0}, "min_area must be a whole number of pixels >= 1; got 0"),
+    ({"min_area": 2.5}, "min_area must be a whole number of pixels >= 1; got 2.5"),
+])
+def test_bad_settings_name_the_setting(kwargs, message):
+    with pytest.raises(ValueError, match=message.replace(".", r"\.")):
+        label_objects(np.zeros((3, 3), dtype=bool), **kwargs)
+
+
+def test_a_mask_that_is_not_boolean_is_refused():
+    with pytest.raises(ValueError, match="expected a boolean mask"):
+        label_objects(np.zeros((3, 3), dtype=np.uint8))
