@@ -192,3 +192,47 @@ def test_bad_settings_name_the_setting(kwargs, message):
 def test_a_mask_that_is_not_boolean_is_refused():
     with pytest.raises(ValueError, match="expected a boolean mask"):
         label_objects(np.zeros((3, 3), dtype=np.uint8))
+
+
+# --- the demo's colony plates: truth of known count -------------------------
+
+def touching_groups(drawn):
+    """The number of groups of drawn colonies that touch (union-find)."""
+    parent = list(range(len(drawn)))
+
+    def root(i):
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i, (r1, c1, a) in enumerate(drawn):
+        for j, (r2, c2, b) in enumerate(drawn[:i]):
+            if np.hypot(r1 - r2, c1 - c2) < a + b:
+                parent[root(i)] = root(j)
+    return len({root(i) for i in range(len(drawn))})
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_colony_plate_knows_its_count(seed):
+    from rootmass.demo import synthetic_colony_plate
+
+    image, truth, drawn = synthetic_colony_plate((400, 400), seed=seed)
+    again = synthetic_colony_plate((400, 400), seed=seed)
+    np.testing.assert_array_equal(image, again[0])
+    assert image.shape == (400, 400, 3) and image.dtype == np.uint8
+    assert 15 <= len(drawn) <= 40
+    for row, col, _ in drawn:  # every colony is in the truth
+        assert truth[int(round(row)), int(round(col))]
+    # touching colonies are one object of the truth mask, the others apart
+    groups = touching_groups(drawn)
+    assert label_objects(truth)[1] == groups
+    assert groups < len(drawn)  # some touch
+
+
+def test_a_colony_plate_draws_as_many_as_asked():
+    from rootmass.demo import synthetic_colony_plate
+
+    for count in (0, 1, 12):
+        _, truth, drawn = synthetic_colony_plate((300, 300), seed=4, colonies=count)
+        assert len(drawn) == count
+        assert truth.any() == (count > 0)
