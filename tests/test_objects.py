@@ -11,7 +11,7 @@ import skimage as ski
 from skimage.draw import disk
 
 from rootmass.io import read_image
-from rootmass.objects import area_statistics, label_objects, object_table
+from rootmass.objects import area_statistics, declump, label_objects, object_table
 from rootmass.thresholding import blur, segment, to_grayscale
 
 
@@ -236,3 +236,49 @@ def test_a_colony_plate_draws_as_many_as_asked():
         _, truth, drawn = synthetic_colony_plate((300, 300), seed=4, colonies=count)
         assert len(drawn) == count
         assert truth.any() == (count > 0)
+
+
+def plates(count=6, shape=(600, 600)):
+    """The demo's colony plates: the truth mask, the mask of the lesson's
+    procedure-7 settings (its labels), and the true count."""
+    from rootmass.demo import synthetic_colony_plate
+
+    for seed in range(count):
+        image, truth, drawn = synthetic_colony_plate(shape, seed=seed)
+        blurred = blur(to_grayscale(image, "rgb2gray"), 1.0)
+        mask = segment(blurred, "otsu_excluding_bright", foreground="below",
+                       bright_cutoff=0.90)[1]
+        labels = label_objects(mask, connectivity=2, min_area=10, filter_connectivity=1)[0]
+        yield label_objects(truth)[0], labels, len(drawn)
+
+
+def test_declumping_lowers_the_count_error_on_the_colony_plates():
+    errors = {"truth": [], "truth, declumped": [], "mask": [], "mask, declumped": []}
+    for truth_labels, labels, true_count in plates():
+        errors["truth"].append(abs(truth_labels.max() - true_count))
+        errors["truth, declumped"].append(abs(declump(truth_labels)[1] - true_count))
+        errors["mask"].append(abs(labels.max() - true_count))
+        errors["mask, declumped"].append(abs(declump(labels)[1] - true_count))
+    mean = {key: np.mean(values) for key, values in errors.items()}
+    assert mean["truth, declumped"] < mean["truth"]
+    assert mean["mask, declumped"] < mean["mask"]
+    assert mean["truth, declumped"] <= 0.5  # the truth's touching pairs split
+
+
+def test_declumping_splits_two_touching_discs_and_keeps_a_lone_one():
+    two = plate([((50, 50), 15), ((50, 78), 14)], shape=(100, 140))
+    labels, count = label_objects(two)
+    assert count == 1
+    split, count = declump(labels)
+    assert count == 2
+    centres = sorted(zip(object_table(split)["centroid_row"], object_table(split)["centroid_col"]),
+                     key=lambda rc: rc[1])
+    assert abs(centres[0][1] - 50) < 2 and abs(centres[1][1] - 78) < 2
+    lone = label_objects(plate([((50, 50), 20)], shape=(100, 100)))[0]
+    assert declump(lone)[1] == 1
+    # a strip's ridge is one plateau, however long: still one object
+    for width in (1, 6):
+        line = np.zeros((20, 80), dtype=bool)
+        line[8:8 + width, 5:75] = True
+        assert declump(label_objects(line)[0])[1] == 1
+    assert declump(np.zeros((5, 5), dtype=int))[1] == 0
