@@ -70,6 +70,14 @@ def _check_mask(mask):
     return mask
 
 
+def _check_labels(labels):
+    """The labels as a 2-D array; ValueError unless they are one."""
+    labels = np.asarray(labels)
+    if labels.ndim != 2:
+        raise ValueError(f"expected 2-D labels; got an array of shape {labels.shape}")
+    return labels
+
+
 def _check_connectivity(name, value):
     """Raise ValueError unless ``value`` is 1 or 2."""
     if isinstance(value, bool) or value not in CONNECTIVITIES:
@@ -180,9 +188,7 @@ def declump(labels, h=1.0, smoothing=1.0):
         The number of objects: at least the number given, as every object
         keeps one seed (its highest point) where none rises by ``h``.
     """
-    labels = np.asarray(labels)
-    if labels.ndim != 2:
-        raise ValueError(f"expected 2-D labels; got an array of shape {labels.shape}")
+    labels = _check_labels(labels)
     for name, value in (("h", h), ("smoothing", smoothing)):
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
                 or not 0 <= value < np.inf:
@@ -230,9 +236,7 @@ def object_table(labels, properties=OBJECT_PROPERTIES):
         (the diameter of the circle of the object's area) as
         ``equivalent_diameter``. In pixels; ``area`` is the number of pixels.
     """
-    labels = np.asarray(labels)
-    if labels.ndim != 2:
-        raise ValueError(f"expected 2-D labels; got an array of shape {labels.shape}")
+    labels = _check_labels(labels)
     from skimage.measure import regionprops_table
 
     table = regionprops_table(labels, properties=tuple(properties))
