@@ -1,6 +1,7 @@
 # Thresholding workflow: grayscale and blur, threshold, save the mask and the
-# foreground ratio (each stage one rule, one job per batch of images), then
-# one CSV of every image's ratio, and figures to check it by eye.
+# foreground ratio, count and measure the mask's objects (each stage one
+# rule, one job per batch of images), then one CSV of every image's ratio and
+# objects, one of every object, and figures to check them by eye.
 # See README.md. Rules live in workflow/rules/, one file per stage.
 
 import os
@@ -18,6 +19,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/demo.smk"
 include: "workflow/rules/preprocess.smk"
 include: "workflow/rules/threshold.smk"
+include: "workflow/rules/objects.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/qc.smk"
@@ -31,6 +33,7 @@ rule all:
     input:
         rules.aggregate.output,
         rules.summary.output,
+        object_outputs(),
         evaluation_outputs(),
         qc_outputs(),
 

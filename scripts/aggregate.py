@@ -1,5 +1,6 @@
 """Rule aggregate: collect the measurement tables of every batch into one CSV,
-one row per image sorted by image path, with the image's metadata from the
+one row per image sorted by image path, with its objects' count and area
+statistics (with the objects stage) and the image's metadata from the
 sample sheet after the measurements, and a provenance record beside it."""
 
 import yaml
@@ -12,6 +13,11 @@ from rootmass.samples import read_sheet
 params = snakemake.params
 with job_log(snakemake.log[0]):
     rows = [row for path in snakemake.input.measurements for row in load_json(path)]
+    counts = {row["image"]: row for path in snakemake.input.counts for row in load_json(path)}
+    for row in rows:
+        if row["image"] in counts:
+            found = counts[row["image"]]
+            row.update({k: found.get(k) for k in found if k.startswith("object")})
     if params.metadata:
         with open(params.schema, encoding="utf-8") as f:
             samples, _ = read_sheet(params.sheet, yaml.safe_load(f))

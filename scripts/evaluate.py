@@ -2,16 +2,21 @@
 mask. Its mask as configured (the one save_mask wrote) against the truth,
 and the mask of every automatic and exclusion method, with the image's own
 grayscale, blur, foreground, bright cutoff and markers, as
-results/evaluation-methods.csv compares them. One table per batch: a row per
-scored image, {"image", "truth", "configured": {...}, "methods": [...]}, or
-{"image", "truth", "error"} for an image without a result."""
+results/evaluation-methods.csv compares them. With the objects stage, each
+mask's count against the truth's (rootmass.evaluation.truth_count): the
+configured mask's count is the one the objects stage made, each method's
+mask is labelled with the image's own object settings. One table per
+batch: a row per scored image, {"image", "truth", "configured": {...},
+"methods": [...]}, or {"image", "truth", "error"} for an image without a
+result."""
 
 import functools
 
 import numpy as np
 
 from rootmass.cache import read_blurred
-from rootmass.evaluation import SCORE_COLUMNS, score_mask, truth_mask
+from rootmass.evaluation import COUNT_COLUMNS, SCORE_COLUMNS, score_mask, truth_count, truth_mask
+from rootmass.objects import measure_objects
 from rootmass.io import load_json, load_mask, save_json, without_pillows_guard
 from rootmass.jobs import job_log
 from rootmass.thresholding import method_results
@@ -31,21 +36,47 @@ def read_truth(path, shape, image):
     except Exception as error:
         raise SystemExit(f"evaluate: cannot read the truth mask {path!r} of {image!r}: {error}")
     try:
-        return truth_mask(annotation, shape, f"truth mask {path!r}", f"its image {image!r}")
+        mask = truth_mask(annotation, shape, f"truth mask {path!r}", f"its image {image!r}")
     except ValueError as error:
         raise SystemExit(f"evaluate: {error}") from None
+    return annotation, mask
 
 
-def compare(blurred, truth, settings):
+def count_objects(mask, objects):
+    """The number of objects of a mask under an image's object settings."""
+    return measure_objects(
+        mask, objects["connectivity"], objects["min_area"], objects["filter_connectivity"],
+        objects["declump"], objects["declump_h"], objects["declump_smoothing"],
+        max_objects=0,  # the count only: no table
+    )[1]["objects"]
+
+
+def counted(scores, count, truth_objects):
+    """Scores with the count's columns (rootmass.evaluation.COUNT_COLUMNS)."""
+    return {**scores, "truth_objects": truth_objects, "objects": count,
+            "count_error": count - truth_objects}
+
+
+def measure(mask, truth, objects, truth_objects):
+    """A method's scores, and with the objects stage its count."""
+    scores = score_mask(mask, truth)
+    if objects is None:
+        return scores
+    return counted(scores, count_objects(mask, objects), truth_objects)
+
+
+def compare(blurred, truth, settings, truth_objects):
     """Every method's t and scores on one image."""
     results = method_results(
         blurred, settings["foreground"], settings["bright_cutoff"], preview_side=None,
         marker_min_area=settings["marker_min_area"], marker_margin=settings["marker_margin"],
-        measure=functools.partial(score_mask, truth=truth),
+        measure=functools.partial(measure, truth=truth, objects=settings.get("objects"),
+                                  truth_objects=truth_objects),
     )
+    columns = [*SCORE_COLUMNS, *(COUNT_COLUMNS if settings.get("objects") else ())]
     return [
         {"method": r["method"], "error": r["error"]} if "error" in r else
-        {"method": r["method"], "threshold": r["t"], **{k: r[k] for k in SCORE_COLUMNS}}
+        {"method": r["method"], "threshold": r["t"], **{k: r[k] for k in columns}}
         for r in results
     ]
 
@@ -53,6 +84,8 @@ def compare(blurred, truth, settings):
 images = snakemake.params.images
 with job_log(snakemake.log[0]):
     measured = {row["image"]: row for row in load_json(snakemake.input.measurements)}
+    counts = {row["image"]: row for row in load_json(snakemake.input.counts)} \
+        if snakemake.input.counts else {}
     rows = []
     for cached, blurred in read_blurred(snakemake.input.blurred):
         image = cached["image"]
@@ -62,12 +95,19 @@ with job_log(snakemake.log[0]):
         if row["status"] != "ok":
             rows.append({"image": image, "truth": settings["truth"], "error": row["error"]})
             continue
-        truth = read_truth(settings["truth"], blurred.shape, image)
+        annotation, truth = read_truth(settings["truth"], blurred.shape, image)
         configured = score_mask(load_mask(row["mask"]), truth)
+        objects = settings.get("objects")
+        truth_objects = None
+        if objects is not None:
+            truth_objects = truth_count(annotation, objects["connectivity"],
+                                        objects["min_area"], objects["filter_connectivity"])
+            # the objects stage's count of the mask as configured
+            configured = counted(configured, counts[image]["objects"], truth_objects)
         rows.append({
             "image": image,
             "truth": settings["truth"],
             "configured": {"method": row["method"], "threshold": row["threshold"], **configured},
-            "methods": compare(blurred, truth, settings),
+            "methods": compare(blurred, truth, settings, truth_objects),
         })
     save_json(snakemake.output.scores, rows)

@@ -1,12 +1,14 @@
 """Rule evaluation: the scores of every batch in two tables, and the plot of
 F1 by method. results/evaluation.csv: one row per scored image, its mask as
 configured against its truth (an image without a result is left out: see
-results/ratios.csv). results/evaluation-methods.csv: one row per method over
-the scored images, the best marked."""
+results/ratios.csv), with the objects stage also its count against the
+truth's. results/evaluation-methods.csv: one row per method over the scored
+images, the best marked, with the objects stage also each method's mean
+absolute count error."""
 
 import sys
 
-from rootmass.evaluation import METHOD_COLUMNS, SCORE_COLUMNS, compare_methods
+from rootmass.evaluation import COUNT_COLUMNS, METHOD_COLUMNS, SCORE_COLUMNS, compare_methods
 from rootmass.io import load_json, save_csv, save_figure
 from rootmass.jobs import job_log
 from rootmass.plots import evaluation_figure
@@ -18,16 +20,21 @@ with job_log(snakemake.log[0]):
         key=lambda row: row["image"],
     )
     results = [row for row in scored if "error" not in row]
+    # with the objects stage, the counts' columns
+    counts = list(COUNT_COLUMNS) if any("objects" in r["configured"] for r in results) else []
     save_csv(
         snakemake.output.images,
-        ["image", "method", "threshold", *SCORE_COLUMNS],
+        ["image", "method", "threshold", *SCORE_COLUMNS, *counts],
         [{"image": row["image"], **row["configured"]} for row in results],
     )
     per_method = [
         {"image": row["image"], **method} for row in results for method in row["methods"]
     ]
     methods = compare_methods(per_method)
-    save_csv(snakemake.output.methods, METHOD_COLUMNS, methods)
+    columns = list(METHOD_COLUMNS)
+    if counts:
+        columns.insert(columns.index("median_iou") + 1, "mean_abs_count_error")
+    save_csv(snakemake.output.methods, columns, methods)
     save_figure(snakemake.output.plot, evaluation_figure(per_method, methods), dpi=100)
     for row in scored:
         if "error" in row:

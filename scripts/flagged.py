@@ -28,7 +28,7 @@ params = snakemake.params
 with job_log(snakemake.log[0]):
     with open(snakemake.input.csv, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    flags = flag_images(rows, params.group_by)
+    flags = flag_images(rows, params.group_by, params.max_objects)
     save_csv(snakemake.output.csv, FLAG_COLUMNS, flags)
     folder = snakemake.output.figures
     os.makedirs(folder, exist_ok=True)

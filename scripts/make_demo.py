@@ -1,10 +1,13 @@
-"""Write synthetic demo images (JPEG) and their ground-truth masks (1-bit PNG).
+"""Write synthetic demo images (JPEG) and their ground-truth masks (1-bit PNG),
+and colony plates with their colonies labelled (8- or 16-bit PNG).
 
 Image ``i`` of a set uses seed ``demo_seed(seed, i)`` and shows label ``i``.
 As a Snakemake ``script:`` it writes the demo experiment, of
-``snakemake.params.images`` images, into the folder ``snakemake.output[0]``
-(truth in its ``truth/``, the sample sheet ``samples.tsv``), with
-``snakemake.params.height``, ``.width`` and ``.seed``. From the command line
+``snakemake.params.images`` images and ``.plates`` colony plates, into the
+folder ``snakemake.output[0]`` (truth in its ``truth/``, the sample sheet
+``samples.tsv``), with ``snakemake.params.height``, ``.width`` and ``.seed``
+(a plate is height x height pixels; plate ``i`` uses seed
+``demo_seed(seed, PLATE_SEED_OFFSET + i)``). From the command line
 it writes a plain set (every image with the usual roots)::
 
     python scripts/make_demo.py --out DIR --count N --height H --width W --seed S
@@ -20,11 +23,17 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from PIL import Image
 
+import numpy as np
+
 from rootmass.demo import (
     DEMO_CONDITIONS,
+    PLATE_CONDITION,
+    PLATE_SEED_OFFSET,
+    PLATE_SETTINGS,
     demo_file_names,
     demo_samples,
     demo_seed,
+    synthetic_colony_plate,
     synthetic_root_image,
 )
 from rootmass.io import atomic_path
@@ -71,24 +80,51 @@ def main(argv=None):
     )
 
 
-def write_experiment(out, count, height, width, seed):
+def write_plates(image_paths, truth_paths, side, seed):
+    """Generate colony plate ``k`` into ``image_paths[k]`` and its colonies,
+    each its own label, into ``truth_paths[k]`` (8-bit where they fit)."""
+    for i, (image_path, truth_path) in enumerate(zip(image_paths, truth_paths)):
+        image, labels, _ = synthetic_colony_plate(
+            (side, side), demo_seed(seed, PLATE_SEED_OFFSET + i), label=i, labelled=True
+        )
+        if labels.max() <= 255:
+            labels = labels.astype(np.uint8)
+        with atomic_path(image_path, ".jpg") as tmp:
+            Image.fromarray(image).save(tmp, format="JPEG", quality=90)
+        with atomic_path(truth_path, ".png") as tmp:
+            Image.fromarray(labels).save(tmp, format="PNG")
+        print(f"{image_path}, {truth_path}", file=sys.stderr)
+
+
+def write_experiment(out, count, height, width, seed, plates=0):
     """The demo experiment in folder ``out``: its images (each condition with
-    its amount of roots), their truth in ``out/truth/``, and its sample sheet
-    ``out/samples.tsv`` (the images' paths as seen from the folder above)."""
-    rows = demo_samples(count)
+    its amount of roots) and colony plates, their truth in ``out/truth/``, and
+    its sample sheet ``out/samples.tsv`` (the images' paths as seen from the
+    folder above; the plates' settings in their columns)."""
+    rows = demo_samples(count, plates)
+    roots = [row for row in rows if row["condition"] != PLATE_CONDITION]
+    dishes = [row for row in rows if row["condition"] == PLATE_CONDITION]
+
+    def truth(row):
+        return os.path.join(out, "truth", row["image"][: -len(".jpg")] + ".png")
+
     write_demo(
-        [os.path.join(out, row["image"]) for row in rows],
-        [os.path.join(out, "truth", row["image"][: -len(".jpg")] + ".png") for row in rows],
+        [os.path.join(out, row["image"]) for row in roots], [truth(row) for row in roots],
         height, width, seed,
-        roots=[DEMO_CONDITIONS[row["condition"]] for row in rows],
+        roots=[DEMO_CONDITIONS[row["condition"]] for row in roots],
     )
+    write_plates([os.path.join(out, row["image"]) for row in dishes],
+                 [truth(row) for row in dishes], height, seed)
+    columns = list(PLATE_SETTINGS) if dishes else []
     with atomic_path(os.path.join(out, "samples.tsv"), ".tsv") as tmp:
         with open(tmp, "w", encoding="utf-8") as f:
             f.write("# The demo experiment: the treated images have more roots.\n")
-            f.write("image\tcondition\treplicate\n")
+            f.write("\t".join(["image", "condition", "replicate", *columns]) + "\n")
             for row in rows:
                 image = f"{os.path.basename(os.path.normpath(out))}/{row['image']}"
-                f.write(f"{image}\t{row['condition']}\t{row['replicate']}\n")
+                own = PLATE_SETTINGS if row["condition"] == PLATE_CONDITION else {}
+                cells = [str(own.get(column, "")) for column in columns]
+                f.write("\t".join([image, row["condition"], row["replicate"], *cells]) + "\n")
 
 
 if "snakemake" in globals():
@@ -100,6 +136,7 @@ if "snakemake" in globals():
         snakemake.params.height,
         snakemake.params.width,
         snakemake.params.seed,
+        snakemake.params.plates,
     )
 elif __name__ == "__main__":
     main()

@@ -4,17 +4,20 @@ its preview, and the blurred image's histogram with t), `<image path>.jpg`
 in the batch's folder, and a thumbnail of its selection for the contact
 sheets (all of the batch's in one compressed .npz, each under its image's
 key). Made from the previews and details that grayscale_blur wrote, the
-histograms that threshold recorded and the masks that save_mask wrote: no
-original is decoded again, and no blurred image read."""
+histograms that threshold recorded, the masks that save_mask wrote and, with
+the objects stage, the labels it wrote at the preview's size (each object in
+its own colour, the count in the title): no original is decoded again, no
+blurred image read and no mask labelled again."""
 
 import os
 
 from rootmass.batches import figure_key
 from rootmass.cache import DETAIL_SUFFIX, image_file, read_index
-from rootmass.io import FIGURE_JPEG, load_json, load_mask, load_picture, save_arrays, save_jpeg
+from rootmass.io import FIGURE_JPEG, load_json, load_mask, load_picture, load_png16
+from rootmass.io import save_arrays, save_jpeg
 from rootmass.jobs import OnError, job_log
 from rootmass.samples import settings_for
-from rootmass.figures import HistogramPanel, image_figure, message_figure
+from rootmass.figures import HistogramPanel, image_figure, message_figure, object_colours
 from rootmass.previews import coverage, preview_selection, reduction, thumbnail, tint
 
 params = snakemake.params
@@ -27,6 +30,8 @@ with job_log(snakemake.log[0]):
     thresholds = {row["image"]: row for row in load_json(snakemake.input.thresholds)}
     indexed = read_index(snakemake.input.previews)
     rows = load_json(snakemake.input.measurements)
+    counts = {row["image"]: row for row in load_json(snakemake.input.counts)} \
+        if snakemake.input.counts else {}
     for cache, row in zip(indexed, rows):
         image, key = row["image"], cache["key"]
         assert cache["image"] == image, (cache, row)  # the same order
@@ -51,9 +56,13 @@ with job_log(snakemake.log[0]):
                     if settings["method"] == "otsu_excluding_bright" else None,
                 )
                 covered = coverage(mask, factor)  # for the tint and the selection
+                objects = None
+                if counts.get(image, {}).get("objects") is not None:
+                    labels = load_png16(image_file(snakemake.input.labels, key, ".png"))
+                    objects = (object_colours(labels), counts[image]["objects"])
                 figure = image_figure(
                     image, tint(original, covered), plot, row["ratio"],
-                    row["threshold"], detail, box,
+                    row["threshold"], detail, box, objects,
                 )
                 selected = preview_selection(original, mask, covered)
                 thumbnails[key] = thumbnail(selected, params.thumbnail_side)

@@ -190,7 +190,7 @@ def test_snakemake_script(tmp_path):
     log.parent.mkdir()
     snakemake = SimpleNamespace(
         output=[str(out)],
-        params=SimpleNamespace(images=2, height=40, width=60, seed=5),
+        params=SimpleNamespace(images=2, height=40, width=60, seed=5, plates=0),
         log=[str(log)],
     )
     stderr = sys.stderr

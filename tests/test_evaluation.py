@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from conftest import copy_run, link_images, run_all, run_snakemake
+from rootmass.objects import label_objects
 from rootmass.evaluation import (
     compare_methods,
     overlap_counts,
@@ -268,8 +269,15 @@ def test_demo_scores_every_image_and_the_markers_method_wins(demo_run, tmp_path)
     assert list(rows[0]) == [
         "image", "method", "threshold", "true_positive_pixels", "false_positive_pixels",
         "false_negative_pixels", "precision", "recall", "f1", "iou",
+        "truth_objects", "objects", "count_error",
     ]
     for row, measured in zip(rows, ratios):
+        # the configured mask's count is the objects stage's; the truth's is
+        # its mask's objects (a 1-bit truth: at the image's settings)
+        truth_file = workdir / "demo" / "truth" / (Path(row["image"]).stem + ".png")
+        assert row["objects"] == measured["objects"]
+        assert int(row["truth_objects"]) == label_objects(load_png(truth_file))[1]
+        assert int(row["count_error"]) == int(row["objects"]) - int(row["truth_objects"])
         mask = load_png(workdir / measured["mask"])
         truth = load_png(workdir / "demo" / "truth" / (Path(row["image"]).stem + ".png"))
         tp, fp, fn = (int(np.sum(mask & truth)), int(np.sum(mask & ~truth)),
@@ -285,6 +293,10 @@ def test_demo_scores_every_image_and_the_markers_method_wins(demo_run, tmp_path)
                              "otsu_excluding_bright", "otsu_excluding_markers"]
     assert [m for m, r in methods.items() if r["best"] == "True"] == ["otsu_excluding_markers"]
     assert all(r["images"] == "12" for r in methods.values())
+    assert list(next(iter(methods.values())))[:7] == [
+        "method", "images", "mean_f1", "median_f1", "mean_iou", "median_iou",
+        "mean_abs_count_error"]
+    assert all(float(r["mean_abs_count_error"]) >= 0 for r in methods.values())
     iou = {m: float(r["mean_iou"]) for m, r in methods.items()}
     assert iou["otsu_excluding_markers"] > iou["otsu_excluding_bright"] > iou["otsu"]
     # the configured method's row is the mean of evaluation.csv's

@@ -282,3 +282,187 @@ def test_declumping_splits_two_touching_discs_and_keeps_a_lone_one():
         line[8:8 + width, 5:75] = True
         assert declump(label_objects(line)[0])[1] == 1
     assert declump(np.zeros((5, 5), dtype=int))[1] == 0
+
+
+# --- the stage's settings, measures and tables --------------------------------
+
+def test_object_settings_resolve_what_the_stage_uses():
+    from rootmass.samples import object_settings
+
+    base = dict(connectivity=2, min_area=1, min_area_mm2=None, filter_connectivity=None,
+                declump=False, declump_h=1.0, declump_smoothing=1.0, pixel_size=None)
+    used = object_settings(base)
+    assert used["filter_connectivity"] == 2  # the same as connectivity
+    assert used["declump_h"] is None and used["declump_smoothing"] is None  # unused
+    assert object_settings({**base, "declump_h": 5.0}) == used  # so no re-run
+    assert object_settings({**base, "declump": True})["declump_h"] == 1.0
+    # an area in mm2: the smallest whole number of pixels of at least that area
+    mm2 = object_settings({**base, "min_area_mm2": 0.01, "pixel_size": 0.01})
+    assert mm2["min_area"] == 100
+    assert object_settings({**base, "min_area_mm2": 0.0101, "pixel_size": 0.01})["min_area"] == 101
+    with pytest.raises(ValueError, match="needs a pixel size"):
+        object_settings({**base, "min_area_mm2": 0.01})
+
+
+def test_measure_objects_counts_and_measures_drawn_discs():
+    from rootmass.objects import OBJECT_STATISTICS, measure_objects, table_columns
+
+    mask = plate([((30, 30), 10), ((30, 100), 5), ((100, 60), 20)], shape=(140, 140))
+    expected = sorted(int(disk_area) for disk_area in
+                      [np.sum(plate([(c, r)], shape=(140, 140))) for c, r in
+                       [((30, 30), 10), ((30, 100), 5), ((100, 60), 20)]])
+    labels, stats, table = measure_objects(mask, pixel_size=0.5)
+    assert stats["objects"] == 3 and sorted(table["area"].tolist()) == expected
+    assert stats["object_area_max"] == max(expected)
+    assert stats["object_area_median"] == float(np.median(expected))
+    assert stats["object_area_mean_mm2"] == pytest.approx(np.mean(expected) * 0.25)
+    assert table["area_mm2"].tolist() == [a * 0.25 for a in table["area"].tolist()]
+    assert list(table) == table_columns(with_areas=True)[1:]
+    assert set(OBJECT_STATISTICS) <= set(stats)
+    # above max_objects: the statistics, but no table
+    _, stats, table = measure_objects(mask, max_objects=2)
+    assert stats["objects"] == 3 and table is None
+    # min_area: the small disc goes
+    _, stats, _ = measure_objects(mask, min_area=int(expected[0]) + 1)
+    assert stats["objects"] == 2
+
+
+def test_specks_give_a_count_but_never_a_row_each():
+    from rootmass.objects import measure_objects
+
+    specks = np.zeros((700, 700), dtype=bool)
+    specks[::2, ::2] = True  # 122,500 one-pixel objects, 4-connected and 8-connected
+    _, stats, table = measure_objects(specks, max_objects=5000)
+    assert stats["objects"] == 350 * 350 and table is None
+    _, stats, table = measure_objects(specks, min_area=2, max_objects=5000)
+    assert stats["objects"] == 0 and len(table["label"]) == 0
+
+
+def test_label_preview_keeps_every_nth_pixel_as_16_bit_labels(tmp_path):
+    from rootmass.io import load_png16, save_png16
+    from rootmass.objects import label_preview
+
+    labels = np.arange(1, 70001, dtype=np.int64).reshape(350, 200)
+    labels[0, 0] = 0
+    small = label_preview(labels, 3)
+    assert small.shape == (117, 67) and small.dtype == np.uint16
+    assert small[0, 0] == 0 and small[0, 1] == 4 and small[-1, -1] == (labels[348, 198] - 1) % 65535 + 1 == 4264
+    save_png16(tmp_path / "l.png", small)
+    np.testing.assert_array_equal(load_png16(tmp_path / "l.png"), small)
+
+
+def test_truth_count_of_labels_and_of_a_mask():
+    from rootmass.evaluation import truth_count
+
+    two = plate([((50, 50), 15), ((50, 78), 14)], shape=(100, 140))
+    assert truth_count(two) == 1  # a mask: the touching discs are one object
+    labelled = np.zeros(two.shape, dtype=np.uint8)
+    labelled[two] = 1
+    labelled[:, 64:][two[:, 64:]] = 2
+    assert truth_count(labelled) == 2  # labels: each its own
+    assert truth_count(labelled.astype(bool)) == 1
+    assert truth_count(np.zeros((5, 5), dtype=np.uint8)) == 0
+
+
+def test_concatenate_csv_carries_the_text_and_the_metadata(tmp_path):
+    from rootmass.io import concatenate_csv
+
+    (tmp_path / "a.csv").write_text("image,label,area\na.jpg,1,3\na.jpg,2,0.1000000000000000055\n")
+    (tmp_path / "b.csv").write_text('image,label,area\n"b,1.jpg",1,7\n')
+    (tmp_path / "c.csv").write_text("image,label,area\n")  # a batch without objects
+    rows = concatenate_csv([tmp_path / n for n in ("a.csv", "b.csv", "c.csv")],
+                           tmp_path / "all.csv", ["condition"],
+                           {"a.jpg": {"condition": "control"}, "b,1.jpg": {"condition": "x"}})
+    assert rows == 3
+    assert (tmp_path / "all.csv").read_text().splitlines() == [
+        "image,label,area,condition", "a.jpg,1,3,control",
+        "a.jpg,2,0.1000000000000000055,control", '"b,1.jpg",1,7,x']
+    (tmp_path / "d.csv").write_text("image,area\n")
+    with pytest.raises(ValueError, match="d.csv"):
+        concatenate_csv([tmp_path / "a.csv", tmp_path / "d.csv"], tmp_path / "bad.csv")
+    assert not (tmp_path / "bad.csv").exists()  # nothing half-written
+
+
+def test_compare_methods_gives_the_mean_absolute_count_error():
+    from rootmass.evaluation import compare_methods
+
+    rows = [
+        {"method": "otsu", "image": "a", "f1": 1, "iou": 1, "count_error": -3},
+        {"method": "otsu", "image": "b", "f1": 1, "iou": 1, "count_error": 1},
+        {"method": "yen", "image": "a", "error": "no threshold"},
+        {"method": "yen", "image": "b", "f1": 0.5, "iou": 0.4, "count_error": 2},
+    ]
+    methods = {m["method"]: m for m in compare_methods(rows)}
+    assert methods["otsu"]["mean_abs_count_error"] == 2.0
+    assert methods["yen"]["mean_abs_count_error"] == 2.0  # the error row left out
+    uncounted = [{"method": "otsu", "image": "a", "f1": 1, "iou": 1}]
+    assert "mean_abs_count_error" not in compare_methods(uncounted)[0]
+
+
+def test_too_many_objects_is_a_flag_with_the_count():
+    from rootmass.flags import flag_images
+
+    rows = [{"image": f"i{k}", "status": "ok", "ratio": "0.3", "threshold": "0.5",
+             "separation": "0.8", "objects": str(n)} for k, n in enumerate([10, 6000, ""])]
+    flags = flag_images(rows, max_objects=5000)
+    assert flags == [{"image": "i1", "reason": "too many objects", "value": 6000}]
+    assert flag_images(rows) == []
+
+
+def test_the_area_plot_has_a_line_per_group_however_many_objects():
+    from rootmass.plots import object_area_figure
+
+    rng = np.random.default_rng(0)
+    areas = [rng.integers(1, 10**5, size=n) for n in (10, 3_000_000)]
+    figure = object_area_figure(["a", "b"], areas, [2, 10_000], "method otsu")
+    ax = figure.axes[0]
+    assert len(ax.patches) == 2  # one step line per group, not a mark per object
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "a (10 objects, 2 images)", "b (3000000 objects, 10000 images)"]
+    empty = object_area_figure(["a"], [[]], [1])
+    assert "no objects" in [t.get_text() for t in empty.axes[0].texts]
+
+
+def test_the_figure_shows_the_objects_and_their_count():
+    from rootmass.figures import image_figure, object_colours
+
+    labels = np.zeros((40, 60), dtype=np.uint16)
+    labels[5:15, 5:15], labels[20:30, 30:50] = 1, 2
+    coloured = object_colours(labels)
+    assert coloured.shape == (40, 60, 3) and (coloured[0, 0] == 0).all()
+    assert tuple(coloured[10, 10]) != tuple(coloured[25, 40])  # each its own colour
+    tinted = np.zeros((40, 60, 3), dtype=np.uint8)
+    panel = np.zeros((30, 30, 3), dtype=np.uint8)
+    without = image_figure("x.jpg", tinted, panel, 0.1, 0.5)
+    with_objects = image_figure("x.jpg", tinted, panel, 0.1, 0.5, objects=(coloured, 2))
+    assert with_objects.shape[1] > without.shape[1]  # one more panel
+
+
+def test_the_demo_plates_have_labelled_truth_and_their_settings(tmp_path):
+    import importlib.util
+
+    import yaml
+    from PIL import Image
+
+    from conftest import ROOT
+    from rootmass.demo import PLATE_SEED_OFFSET, PLATE_SETTINGS, demo_samples, demo_seed
+    from rootmass.demo import synthetic_colony_plate
+    from rootmass.samples import read_sheet
+
+    rows = demo_samples(2, plates=2)
+    assert [r["image"] for r in rows] == ["demo-0000.jpg", "demo-0001.jpg",
+                                          "plate-0000.jpg", "plate-0001.jpg"]
+    assert [r["condition"] for r in rows] == ["control", "treated", "plate", "plate"]
+    spec = importlib.util.spec_from_file_location("make_demo", ROOT / "scripts" / "make_demo.py")
+    make_demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_demo)
+    out = tmp_path / "demo"
+    make_demo.write_experiment(str(out), 1, 120, 160, 7, plates=1)
+    with Image.open(out / "truth" / "plate-0000.png") as opened:
+        truth = np.asarray(opened)
+    _, _, drawn = synthetic_colony_plate((120, 120), demo_seed(7, PLATE_SEED_OFFSET), label=0)
+    assert len(np.unique(truth[truth > 0])) == len(drawn) > 1  # the true count
+    schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "samples.schema.yaml").read_text())
+    samples, metadata = read_sheet(str(out / "samples.tsv"), schema)
+    assert metadata == ["condition", "replicate"]
+    assert samples[0].settings == {} and samples[1].settings == PLATE_SETTINGS

@@ -17,6 +17,8 @@ from rootmass import planning
 from rootmass.config import ConfigError, check_config, normalise, typed
 from rootmass.experiment import (
     DEMO_SHEET,
+    OBJECT_AREA_COLUMNS,
+    OBJECT_COLUMNS,
     find_truth,
     load_experiment,
     truth_file,
@@ -117,6 +119,11 @@ def test_check_config_fills_the_schemas_defaults():
         (dict(threshold={"method:yen": None}), "config: unknown key 'method:yen' in 'threshold'; the keys are method, value, foreground, bright_cutoff, marker_min_area, marker_margin (on the command line, a space after each colon: threshold='{method: yen}')"),
         (dict(threshold="method:yen"), "config key 'threshold': 'method:yen' is not a mapping; on the command line a nested setting is written whole, in quotes: threshold='{method: otsu}'"),
         (dict(demo="count:3"), "config key 'demo': 'count:3' is not a mapping; on the command line a nested setting is written whole, in quotes: demo='{count: 12}'"),
+        (dict(objects=dict(connectivity=3)), "config key 'objects.connectivity': 3 is not one of 1, 2"),
+        (dict(objects=dict(min_area=0)), "config key 'objects.min_area': 0 is less than the minimum of 1"),
+        (dict(objects=dict(minarea=5)), "config: unknown key 'minarea' in 'objects'; the keys are enabled, connectivity, min_area,"),
+        (dict(objects="min_area:5"), "config key 'objects': 'min_area:5' is not a mapping; on the command line a nested setting is written whole, in quotes: objects='{min_area: 10}'"),
+        (dict(objects=dict(declump_h=float("nan"))), "config key 'objects.declump_h': nan is not a finite number"),
     ],
 )
 def test_a_bad_config_is_one_line_naming_the_key(settings, message):
@@ -128,6 +135,30 @@ def test_a_bad_config_is_one_line_naming_the_key(settings, message):
 
 
 # --- the experiment ----------------------------------------------------------
+
+
+def test_an_area_in_mm2_without_a_pixel_size_is_one_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as error:
+        plan(objects={"min_area_mm2": 0.5})
+    assert one_line(error).startswith(
+        "config key 'objects.min_area_mm2': an area in mm2 needs a pixel size, and"
+        " 'demo/demo-0000.jpg' has none")
+    experiment, _ = plan(objects={"min_area_mm2": 0.5}, pixel_size=0.1)
+    assert experiment.stage_params("objects", experiment.images)["default"]["min_area"] == 50
+
+
+def test_object_settings_change_only_the_objects_stage(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    base, _ = plan()
+    changed, _ = plan(objects={"connectivity": 1, "min_area": 5, "declump": True})
+    for stage in ("grayscale_blur", "threshold", "save_mask", "qc_images"):
+        assert base.stage_params(stage, base.images) == changed.stage_params(stage, base.images)
+    assert base.stage_params("objects", base.images) != changed.stage_params(
+        "objects", base.images)
+    off, _ = plan(objects={"enabled": False})
+    assert "objects" not in off.csv_columns and "objects" in base.csv_columns
+
 
 
 def test_the_demo_experiment(tmp_path, monkeypatch):
@@ -147,7 +178,8 @@ def test_images_by_glob_settings_and_columns(folder):
     assert experiment.images == ["data/a.jpg", "data/b.jpg"]
     assert experiment.sheet is None and experiment.metadata == [] and experiment.group_by == []
     assert experiment.truth_of == {} and experiment.method_panel == "data/b.jpg"
-    assert experiment.csv_columns[-2:] == ["pixel_size_mm", "foreground_area_mm2"]
+    assert experiment.csv_columns[12:14] == ["pixel_size_mm", "foreground_area_mm2"]
+    assert experiment.csv_columns[14:] == [*OBJECT_COLUMNS, *OBJECT_AREA_COLUMNS]
     params = experiment.stage_params("threshold", experiment.images)
     assert params == {
         "default": {"method": "otsu", "value": None, "bright_cutoff": None,

@@ -80,6 +80,11 @@ def test_read_sheet_settings_metadata_and_line_numbers(tmp_path):
         ("image\tx\tx\na.jpg\t1\t2\n", "line 1, column 'x': the column appears twice"),
         ("image\tratio\na.jpg\t1\n", "line 1, column 'ratio': a metadata column may not take the name"),
         ("image\n", "lists no image"),
+        ("image\tconnectivity\na.jpg\t3\n", "line 2, column 'connectivity': 3 is not one of 1, 2"),
+        ("image\tmin_area\na.jpg\t0\n", "line 2, column 'min_area': 0 is less than the minimum of 1"),
+        ("image\tmin_area\na.jpg\t2.5\n", "line 2, column 'min_area': 2.5 is not of type 'integer'"),
+        ("image\tdeclump\na.jpg\tmaybe\n", "line 2, column 'declump': 'maybe' is not of type 'boolean'"),
+        ("image\tfilter_connectivity\na.jpg\t0\n", "line 2, column 'filter_connectivity': 0 is not one of 1, 2"),
     ],
 )
 def test_every_sheet_error_names_the_sheet_line_and_column(tmp_path, text, message):
@@ -88,6 +93,16 @@ def test_every_sheet_error_names_the_sheet_line_and_column(tmp_path, text, messa
         read_sheet(path, SCHEMA, reserved=["ratio"])
     assert str(error.value).startswith(f"samples sheet {path!r}")
     assert message in str(error.value)
+
+
+def test_the_object_columns_are_read_as_settings(tmp_path):
+    path = sheet(tmp_path, "image\tconnectivity\tmin_area\tdeclump\tdeclump_h\n"
+                           "a.jpg\t1\t201\ttrue\t2.5\nb.jpg\t\t\tno\t\n")
+    samples, metadata = read_sheet(path, SCHEMA)
+    assert metadata == []
+    assert samples[0].settings == {"connectivity": 1, "min_area": 201, "declump": True,
+                                   "declump_h": 2.5}
+    assert samples[1].settings == {"declump": False}
 
 
 def test_sheet_files_that_will_not_do(tmp_path):

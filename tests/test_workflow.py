@@ -337,20 +337,23 @@ def test_stages_are_rules_that_snakemake_can_address(small_demo_run, tmp_path):
     assert sorted(listed) == sorted(
         ["all", "demo_images", "grayscale_blur", "threshold", "save_mask", "aggregate",
          "qc_images", "contact_sheets", "qc_ratios", "method_panel", "summary",
-         "evaluate", "evaluation", "flagged"])
+         "evaluate", "evaluation", "flagged", "objects", "aggregate_objects", "qc_objects"])
     edges = rule_graph(workdir, *args)
     chain = ["demo_images", "grayscale_blur", "threshold", "save_mask", "aggregate", "all"]
     assert set(zip(chain, chain[1:])) <= edges, edges
     assert {("save_mask", "qc_images"), ("qc_images", "contact_sheets"),
             ("aggregate", "qc_ratios"), ("grayscale_blur", "method_panel"),
-            ("aggregate", "summary"), ("summary", "all")} <= edges
+            ("aggregate", "summary"), ("summary", "all"), ("save_mask", "objects"),
+            ("objects", "aggregate"), ("objects", "aggregate_objects"),
+            ("objects", "qc_images"), ("aggregate_objects", "qc_objects")} <= edges
 
     # --forcerun a stage: it and everything after it
     plan = planned_jobs(run_snakemake(workdir, *args, "-n", "--forcerun", "grayscale_blur"))
     assert plan == {"grayscale_blur": 2, "threshold": 2, "save_mask": 2, "qc_images": 2,
                     "aggregate": 1, "contact_sheets": 1, "qc_ratios": 1,
                     "method_panel": 1, "summary": 1, "evaluate": 2, "evaluation": 1,
-                    "flagged": 1, "all": 1}, plan
+                    "flagged": 1, "objects": 2, "aggregate_objects": 1, "qc_objects": 1,
+                    "all": 1}, plan
     # --until a stage: nothing after it
     plan = planned_jobs(run_snakemake(
         workdir, *args, "-n", "--forcerun", "grayscale_blur", "--until", "threshold"))
@@ -391,6 +394,9 @@ def test_stages_are_rules_that_snakemake_can_address(small_demo_run, tmp_path):
          {"method_panel": 1, "evaluate": 2, "evaluation": 1, "all": 1}),
         (["threshold={marker_margin: 3}"],
          {"method_panel": 1, "evaluate": 2, "evaluation": 1, "all": 1}),
+        # the objects' settings as they resolve: the same objects
+        (["objects={filter_connectivity: 2}"], {}),  # connectivity's own
+        (["objects={declump_h: 4.0, declump_smoothing: 0}"], {}),  # declump is off
     ],
 )
 def test_settings_that_cannot_change_a_stage_do_not_rerun_it(small_demo_run, change, planned):
@@ -467,3 +473,52 @@ def test_keep_blurred_false_keeps_only_the_caches_in_flight(workdir):
         assert Path(workdir, "results", "thresholds", f"{batch}.json").is_file()
     assert not list(Path(workdir, "results", "blurred").glob("*/demo/*.npy"))
     assert not list(Path(workdir, "results", "blurred").glob("b*"))
+
+
+@pytest.mark.parametrize("change", [
+    "objects={min_area: 20}", "objects={connectivity: 1}", "objects={declump: true}",
+    "objects={max_objects: 10}"])
+def test_object_settings_rerun_the_objects_stage_and_no_earlier_one(small_demo_run, change):
+    args = small_demo_args(small_demo_run)
+    plan = planned_jobs(run_snakemake(small_demo_run, *args, "-n", "--config", change))
+    assert plan["objects"] == 2 and plan["aggregate_objects"] == 1
+    assert not {"grayscale_blur", "threshold", "save_mask", "method_panel"} & set(plan), plan
+
+
+def read_table(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_the_objects_of_every_mask_are_counted_measured_and_tabled(demo_run):
+    """The demo's objects at the default settings: ratios.csv's counts and
+    statistics are those of each saved mask's objects, objects.csv has a row
+    per object with the sheet's metadata, summary.csv their group
+    statistics."""
+    from rootmass.objects import label_objects, table_columns
+
+    workdir = demo_run
+    ratios = read_csv(workdir)
+    objects = read_table(workdir / "results" / "objects.csv")
+    assert list(objects[0]) == [*table_columns(False), "condition", "replicate"]
+    assert [r["image"] for r in objects] == sorted(r["image"] for r in objects)
+    for row in ratios:
+        mask = iio.imread(workdir / row["mask"]) > 0
+        labels, count = label_objects(mask)  # connectivity 2, every object
+        areas = np.bincount(labels.ravel())[1:]
+        assert int(row["objects"]) == count > 0
+        assert float(row["object_area_mean"]) == pytest.approx(areas.mean(), rel=1e-12)
+        assert float(row["object_area_median"]) == float(np.median(areas))
+        assert float(row["object_area_max"]) == float(areas.max())
+        own = [r for r in objects if r["image"] == row["image"]]
+        assert [int(r["area"]) for r in own] == areas.tolist()  # in label order
+        assert [int(r["label"]) for r in own] == list(range(1, count + 1))
+        assert {r["condition"] for r in own} == {row["condition"]}
+    assert len(objects) == sum(int(r["objects"]) for r in ratios)
+    with open(workdir / "results" / "summary.csv", newline="") as f:
+        summary = {r["condition"]: r for r in csv.DictReader(f)}
+    for condition, group in summary.items():
+        counts = [int(r["objects"]) for r in ratios if r["condition"] == condition]
+        assert float(group["objects_mean"]) == pytest.approx(np.mean(counts))
+        assert float(group["objects_max"]) == max(counts)
+    assert (workdir / "results" / "qc" / "object-areas.png").stat().st_size > 10_000

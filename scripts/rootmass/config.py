@@ -30,13 +30,14 @@ __all__ = [
 ]
 
 #: The sections whose values may be given one by one with --config.
-NESTED_SECTIONS = ("threshold", "demo")
+NESTED_SECTIONS = ("threshold", "objects", "demo")
 #: Keys that take true or false.
 _FLAGS = ("qc", "keep_blurred")
 #: Keys whose null may be written ``null``, ``none`` or nothing.
 _NULLABLE = ("images", "samples", "group_by", "pixel_size", "method_panel", "truth")
 #: An example of each nested section, for the hint about quoting it whole.
-_EXAMPLES = {"threshold": "{method: otsu}", "demo": "{count: 12}"}
+_EXAMPLES = {"threshold": "{method: otsu}", "objects": "{min_area: 10}",
+             "demo": "{count: 12}"}
 
 
 class ConfigError(ValueError):
@@ -105,8 +106,13 @@ def normalise(config):
     for key in _NULLABLE:
         if _is_null_text(config.get(key)):
             config[key] = None
-    nested = config["threshold"] if isinstance(config.get("threshold"), dict) else {}
-    for key, value in [*config.items(), *((f"threshold.{k}", v) for k, v in nested.items())]:
+    nested = [
+        (f"{section}.{k}", v)
+        for section in ("threshold", "objects")
+        if isinstance(config.get(section), dict)
+        for k, v in config[section].items()
+    ]
+    for key, value in [*config.items(), *nested]:
         if isinstance(value, float) and not math.isfinite(value):
             raise ConfigError(f"config key '{key}': {value!r} is not a finite number")
     return config

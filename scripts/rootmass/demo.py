@@ -1,4 +1,5 @@
-"""Synthetic, lesson-like demo images: bright roots on a dark background.
+"""Synthetic, lesson-like demo images: bright roots on a dark background, and
+colony plates.
 
 The Data Carpentry thresholding lesson measures the root mass in photos of
 maize roots: bright, branching roots on a dark background, with a white
@@ -8,6 +9,11 @@ draw deterministic images of that kind together with their ground truth
 lesson's photos. Nothing here reads or writes files.
 
     image, truth = synthetic_root_image((600, 900), seed=demo_seed(2026, 3), label=3)
+
+The demo's colony plates imitate the lesson's capstone (bacteria colony
+counting): dark round colonies on a dish, some touching, each drawn in the
+truth with its own label, so that the true count is known
+(:func:`synthetic_colony_plate`, :data:`PLATE_SETTINGS`).
 """
 
 import functools
@@ -19,14 +25,36 @@ __all__ = [
     "synthetic_root_image",
     "synthetic_colony_plate",
     "demo_file_names",
+    "demo_plate_names",
     "demo_seed",
     "DEMO_CONDITIONS",
+    "PLATE_CONDITION",
+    "PLATE_SETTINGS",
+    "PLATE_SEED_OFFSET",
     "demo_samples",
 ]
 
 #: The demo experiment's two conditions and how many roots each draws,
 #: relative to the usual (the ``roots`` of :func:`synthetic_root_image`).
 DEMO_CONDITIONS = {"control": 1.0, "treated": 1.6}
+
+#: The demo's colony plates: their condition in the sample sheet, and their
+#: settings there, the lesson's enhanced colony count (procedure 7): rgb2gray,
+#: sigma 1, Otsu's threshold of the pixels below 0.90, the colonies below it,
+#: objects of at least 10 pixels found 4-connected and counted 8-connected.
+PLATE_CONDITION = "plate"
+PLATE_SETTINGS = {
+    "grayscale": "rgb2gray",
+    "sigma": 1.0,
+    "method": "otsu_excluding_bright",
+    "foreground": "below",
+    "bright_cutoff": 0.9,
+    "min_area": 10,
+    "filter_connectivity": 1,
+}
+#: Plate ``i`` of a set uses ``demo_seed(seed, PLATE_SEED_OFFSET + i)``:
+#: seeds of their own, whatever the number of root images.
+PLATE_SEED_OFFSET = 1_000_000
 
 #: ``min(height, width)`` at which the features have their nominal size.
 _REFERENCE_SIZE = 600
@@ -112,17 +140,32 @@ def demo_file_names(count):
     return [f"demo-{i:04d}.jpg" for i in range(count)]
 
 
-def demo_samples(count):
+def demo_plate_names(plates):
+    """File names of ``plates`` colony plates: ``['plate-0000.jpg', ...]``.
+
+    Examples
+    --------
+    >>> demo_plate_names(2)
+    ['plate-0000.jpg', 'plate-0001.jpg']
+    """
+    plates = _check_nonnegative_int("plates", plates)
+    return [f"plate-{i:04d}.jpg" for i in range(plates)]
+
+
+def demo_samples(count, plates=0):
     """The demo experiment's sample sheet: its rows, as text.
 
     Images alternate between the conditions of :data:`DEMO_CONDITIONS`
     (``demo-0000.jpg`` control, ``demo-0001.jpg`` treated, ...) and are
-    numbered within their condition.
+    numbered within their condition; the colony plates follow, in
+    condition :data:`PLATE_CONDITION`.
 
     Parameters
     ----------
     count : int
-        Number of images, >= 0.
+        Number of root images, >= 0.
+    plates : int, optional
+        Number of colony plates, >= 0.
 
     Returns
     -------
@@ -135,6 +178,9 @@ def demo_samples(count):
         {"image": name, "condition": conditions[i % len(conditions)],
          "replicate": str(i // len(conditions) + 1)}
         for i, name in enumerate(demo_file_names(count))
+    ] + [
+        {"image": name, "condition": PLATE_CONDITION, "replicate": str(i + 1)}
+        for i, name in enumerate(demo_plate_names(plates))
     ]
 
 
@@ -434,7 +480,8 @@ def synthetic_root_image(shape=(600, 900), seed=0, label=None, roots=1.0):
     return np.rint(image, out=image).astype(np.uint8), truth
 
 
-def synthetic_colony_plate(shape=(600, 600), seed=0, label=None, colonies=None):
+def synthetic_colony_plate(shape=(600, 600), seed=0, label=None, colonies=None,
+                           labelled=False):
     """Draw a synthetic photo of a Petri dish with bacterial colonies.
 
     The image imitates the colony plates of the Data Carpentry lesson's
@@ -460,13 +507,17 @@ def synthetic_colony_plate(shape=(600, 600), seed=0, label=None, colonies=None):
     colonies : int, optional
         How many colonies to draw (>= 0); by default 15 to 40, from the
         seed.
+    labelled : bool, optional
+        Give the truth as labels: each colony its own number.
 
     Returns
     -------
     image : (height, width, 3) ndarray of uint8
         The RGB image.
-    truth : (height, width) ndarray of bool
-        The colonies' pixels.
+    truth : (height, width) ndarray of bool, or of uint16 with ``labelled``
+        The colonies' pixels; with ``labelled``, colony ``i`` of ``drawn``
+        is ``i + 1`` (where two touch, the later one has their shared
+        pixels), the same pixels non-zero.
     drawn : list of tuple
         Each colony as ``(row, col, radius)`` in pixels: the true count is
         ``len(drawn)``. No colony lies under the label or on the rim. Two
@@ -547,6 +598,14 @@ def synthetic_colony_plate(shape=(600, 600), seed=0, label=None, colonies=None):
                      fill=int(round(rng.uniform(25.0, 60.0))))
     value = np.asarray(layer)
     truth = value > 0
+    numbers = None
+    if labelled:
+        numbered = Image.new("I", (width, height), 0)
+        draw_numbers = ImageDraw.Draw(numbered)
+        for number, (row, col, radius) in enumerate(drawn, start=1):
+            draw_numbers.ellipse([col - radius, row - radius, col + radius, row + radius],
+                                 fill=number)
+        numbers = np.asarray(numbered).astype(np.uint16)
     # soft edges: each colony's own value, blended in by its blurred coverage
     alpha = np.asarray(Image.fromarray(np.where(truth, 255, 0).astype(np.uint8)).filter(
         ImageFilter.BoxBlur(0.5 * unit)), dtype=np.float32) / 255
@@ -571,4 +630,7 @@ def synthetic_colony_plate(shape=(600, 600), seed=0, label=None, colonies=None):
     rgb *= image[..., None]
     rgb += _gaussian_noise(rng, rgb.shape, rng.uniform(2.0, 4.0))
     np.clip(rgb, 0.0, 255.0, out=rgb)
-    return np.rint(rgb).astype(np.uint8), truth & ~box_mask, drawn
+    truth = truth & ~box_mask
+    if labelled:
+        truth = np.where(truth, numbers, 0).astype(np.uint16)
+    return np.rint(rgb).astype(np.uint8), truth, drawn

@@ -77,9 +77,15 @@ BATCH_BYTES = 8 * BLOCK
 COLLECTION_BYTES = 1_000_000
 FLAGGED_SHOWN = 200
 
-OUTPUT_KINDS = ("blurred", "previews", "masks", "qc", "evaluation")
+# An image's objects (with the objects stage): its labels at its preview's
+# size (16-bit PNG) and its rows in its batch's table and in objects.csv
+# (about 200 bytes an object, each twice), for some hundreds of objects.
+OBJECTS_BYTES = 200_000
+
+OUTPUT_KINDS = ("blurred", "previews", "masks", "qc", "evaluation", "objects")
 """What a batch may lack on disk: its blurred cache, its previews, its masks
-(and measurements), its QC figures (and thumbnails), its scores."""
+(and measurements), its QC figures (and thumbnails), its scores, its
+objects."""
 
 
 def cache_bytes(sizes):
@@ -176,7 +182,7 @@ def disk_needs(batches, missing, keep_blurred, qc, cores):
     """
     if cores < 1:
         raise ValueError(f"cores must be >= 1, not {cores}")
-    wanted = {"previews", "masks", "evaluation"} | ({"qc"} if qc else set())
+    wanted = {"previews", "masks", "evaluation", "objects"} | ({"qc"} if qc else set())
     if keep_blurred:
         wanted.add("blurred")
     leave = cache = qc_images = made = 0
@@ -194,6 +200,8 @@ def disk_needs(batches, missing, keep_blurred, qc, cores):
             leave += PREVIEW_BYTES * len(sizes)
         if "masks" in lacking:
             leave += _mask_bytes(sizes) + BATCH_BYTES
+        if "objects" in lacking:
+            leave += OBJECTS_BYTES * len(sizes)
         if "qc" in lacking and qc:
             qc_images += len(sizes)
             leave += (QC_FIGURE_BYTES + THUMBNAIL_BYTES + CONTACT_SHEET_BYTES) * len(sizes)

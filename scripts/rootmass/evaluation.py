@@ -24,7 +24,9 @@ import numpy as np
 __all__ = [
     "SCORE_COLUMNS",
     "METHOD_COLUMNS",
+    "COUNT_COLUMNS",
     "truth_mask",
+    "truth_count",
     "overlap_counts",
     "overlap_scores",
     "score_mask",
@@ -41,7 +43,11 @@ SCORE_COLUMNS = (
     "f1",
     "iou",
 )
-#: The columns of ``results/evaluation-methods.csv``.
+#: The columns of a scored mask's objects (with the objects stage): the
+#: truth's count, the mask's, and the mask's minus the truth's.
+COUNT_COLUMNS = ("truth_objects", "objects", "count_error")
+#: The columns of ``results/evaluation-methods.csv`` (with the objects stage,
+#: ``mean_abs_count_error`` after ``median_iou``).
 METHOD_COLUMNS = (
     "method",
     "images",
@@ -94,6 +100,39 @@ def truth_mask(annotation, shape=None, name="the truth mask", image="its image")
         colour, alpha = annotation[..., :-1], annotation[..., -1]
         return (colour != 0).any(axis=2) & (alpha != 0)
     return (annotation != 0).any(axis=2)
+
+
+def truth_count(annotation, connectivity=2, min_area=1, filter_connectivity=None):
+    """How many objects a ground-truth annotation holds.
+
+    A 2-D annotation of more than one non-zero value is a label image (each
+    object drawn with its own value, as the demo's colony plates are): its
+    count is the number of distinct non-zero values, however they touch.
+    Any other annotation is a mask (:func:`truth_mask`), whose count is that
+    of its objects under the image's settings
+    (:func:`rootmass.objects.label_objects`): touching objects drawn in one
+    colour are one.
+
+    Parameters
+    ----------
+    annotation : ndarray
+        As :func:`truth_mask` takes it.
+    connectivity, min_area, filter_connectivity
+        As :func:`rootmass.objects.label_objects`, for a mask.
+
+    Returns
+    -------
+    count : int
+    """
+    from .objects import label_objects
+
+    annotation = np.asarray(annotation)
+    if annotation.ndim == 2 and annotation.dtype != bool:
+        values = np.unique(annotation)
+        values = values[values != 0]
+        if values.size > 1:
+            return int(values.size)
+    return label_objects(truth_mask(annotation), connectivity, min_area, filter_connectivity)[1]
 
 
 def overlap_counts(mask, truth):
@@ -185,7 +224,9 @@ def compare_methods(rows):
     rows : iterable of dict
         One per method and image: ``method``, ``image``, and ``f1`` and
         ``iou``, or ``error`` (the method found no threshold there: it
-        scores 0 on that image).
+        scores 0 on that image); with the objects stage also
+        ``count_error`` (an error row: none, and it is left out of the
+        mean).
 
     Returns
     -------
@@ -195,12 +236,18 @@ def compare_methods(rows):
         ``mean_f1``, ``median_f1``, ``mean_iou``, ``median_iou``,
         ``lowest_f1_image`` (the first in path order among the lowest) and
         ``best``: true on exactly one row, the highest ``mean_f1``, ties
-        broken by ``mean_iou``, then by the order of the rows.
+        broken by ``mean_iou``, then by the order of the rows. Where rows
+        have ``count_error``, also ``mean_abs_count_error``, the mean of its
+        absolute values (None where no row of the method has one).
     """
-    by_method = {}
+    by_method, count_errors = {}, {}
+    counted = False
     for row in rows:
         f1, iou = (0.0, 0.0) if row.get("error") else (float(row["f1"]), float(row["iou"]))
         by_method.setdefault(row["method"], []).append((row["image"], f1, iou))
+        counted = counted or "count_error" in row
+        if row.get("count_error") is not None and not row.get("error"):
+            count_errors.setdefault(row["method"], []).append(abs(float(row["count_error"])))
     methods = []
     for method, scored in by_method.items():
         f1s, ious = [s[1] for s in scored], [s[2] for s in scored]
@@ -215,6 +262,10 @@ def compare_methods(rows):
             "lowest_f1_image": lowest,
             "best": False,
         })
+        if counted:
+            errors = count_errors.get(method)
+            methods[-1]["mean_abs_count_error"] = (
+                math.fsum(errors) / len(errors) if errors else None)
     if methods:
         best = max(range(len(methods)),
                    key=lambda i: (methods[i]["mean_f1"], methods[i]["mean_iou"], -i))

@@ -32,12 +32,15 @@ import yaml
 
 from .batches import figure_key, image_key
 from .config import ConfigError
-from .demo import demo_file_names, demo_samples
+from .demo import PLATE_CONDITION, PLATE_SETTINGS, demo_file_names, demo_plate_names
+from .demo import demo_samples
 from .samples import (
+    STAGE_SETTINGS,
     Sample,
     SheetError,
     pixel_size_from_dpi,
     read_sheet,
+    object_settings,
     resolve_settings,
     stage_settings,
 )
@@ -48,6 +51,8 @@ __all__ = [
     "DEMO_TRUTH",
     "RESULT_COLUMNS",
     "AREA_COLUMNS",
+    "OBJECT_COLUMNS",
+    "OBJECT_AREA_COLUMNS",
     "Experiment",
     "defaults",
     "demo_names",
@@ -60,6 +65,7 @@ __all__ = [
     "image_dpi",
     "image_settings",
     "marker_settings",
+    "check_object_settings",
     "truth_pattern",
     "truth_file",
     "find_truth",
@@ -88,6 +94,13 @@ RESULT_COLUMNS = [
 ]
 #: The columns of the areas, where a pixel size is known.
 AREA_COLUMNS = ["pixel_size_mm", "foreground_area_mm2"]
+#: The columns of the objects stage (objects.enabled), and of their areas in
+#: mm2 where a pixel size is known (rootmass.objects.OBJECT_STATISTICS).
+OBJECT_COLUMNS = ["objects", "object_area_mean", "object_area_median", "object_area_max"]
+OBJECT_AREA_COLUMNS = [f"{column}_mm2" for column in OBJECT_COLUMNS[1:]]
+
+#: The objects stage's settings in the config's section ``objects``.
+OBJECT_SETTINGS = [key for key in STAGE_SETTINGS["objects"] if key != "pixel_size"]
 
 # Pillow's guard against decompression bombs (it refuses images above 179
 # megapixels, a large flatbed scan) is off where only headers are read; the
@@ -119,13 +132,17 @@ def defaults(config):
         "marker_min_area": threshold["marker_min_area"],
         "marker_margin": threshold["marker_margin"],
         "pixel_size": config["pixel_size"],
+        **{key: config["objects"][key] for key in OBJECT_SETTINGS},
     }
 
 
 def demo_names(config):
     """Every image path of the demo experiment (none with the demo off)."""
     demo = config.get("demo")
-    return [f"{DEMO_DIR}/{name}" for name in demo_file_names(demo["count"])] if demo else []
+    if not demo:
+        return []
+    names = demo_file_names(demo["count"]) + demo_plate_names(demo.get("plates", 0))
+    return [f"{DEMO_DIR}/{name}" for name in names]
 
 
 def in_demo_dir(path):
@@ -222,7 +239,8 @@ def find_samples(config, sheet_schema):
     if sheet:
         try:
             samples, metadata = read_sheet(
-                sheet, sheet_schema, reserved=RESULT_COLUMNS + AREA_COLUMNS
+                sheet, sheet_schema,
+                reserved=RESULT_COLUMNS + AREA_COLUMNS + OBJECT_COLUMNS + OBJECT_AREA_COLUMNS,
             )
             for sample in samples:
                 if os.path.normpath(sample.image) not in demo and not os.path.isfile(
@@ -243,9 +261,15 @@ def find_samples(config, sheet_schema):
             "config: set 'images' (a glob of your images) or 'samples' (a sample"
             " sheet); with both null the demo runs, but demo is off"
         )
-    rows = demo_samples(config["demo"]["count"])
+    rows = demo_samples(config["demo"]["count"], config["demo"].get("plates", 0))
+    if not rows:
+        raise ConfigError("config key 'demo': count and plates are both 0: no image to run")
     samples = [
-        Sample(f"{DEMO_DIR}/{row.pop('image')}", line=i + 3, metadata=row)
+        Sample(
+            f"{DEMO_DIR}/{row.pop('image')}", line=i + 3, metadata=row,
+            # the plates' settings are columns of the demo's sheet
+            settings=dict(PLATE_SETTINGS) if row["condition"] == PLATE_CONDITION else {},
+        )
         for i, row in enumerate(rows)  # line 1 a comment, line 2 the header
     ]
     return samples, ["condition", "replicate"], DEMO_SHEET
@@ -483,6 +507,8 @@ class Experiment:
     defaults: dict
     #: ``{image: settings}`` where they are not the config's
     settings_of: dict
+    #: whether the objects stage runs (config key objects.enabled)
+    objects: bool = False
     demo: set = field(default_factory=set)
     truth_of: dict = field(default_factory=dict)
     group_by: list = field(default_factory=list)
@@ -509,7 +535,17 @@ class Experiment:
     @property
     def csv_columns(self):
         """The columns of results/ratios.csv."""
-        return RESULT_COLUMNS + (AREA_COLUMNS if self.with_areas else []) + self.metadata
+        areas = AREA_COLUMNS if self.with_areas else []
+        objects = OBJECT_COLUMNS if self.objects else []
+        object_areas = OBJECT_AREA_COLUMNS if self.objects and self.with_areas else []
+        return RESULT_COLUMNS + areas + objects + object_areas + self.metadata
+
+    @property
+    def object_table_columns(self):
+        """The columns of results/objects.csv before the metadata."""
+        from .objects import table_columns
+
+        return table_columns(self.with_areas)
 
     def sheet_inputs(self):
         """The sample sheet as an input file (the demo's is in the demo's
@@ -540,7 +576,8 @@ class Experiment:
     def evaluation_params(self, images):
         """Per scored image of ``images``: its truth file and the settings
         that the methods are compared with (its own foreground, bright
-        cutoff and markers)."""
+        cutoff and markers, and with the objects stage its object
+        settings)."""
         params = {}
         for image in images:
             if image in self.truth_of:
@@ -553,12 +590,38 @@ class Experiment:
                     "marker_min_area": min_area,
                     "marker_margin": margin,
                 }
+                if self.objects:  # each method's mask counted as the stage would
+                    params[image]["objects"] = object_settings(settings)
         return params
 
     @functools.cached_property
     def image_of_figure(self):
         """``{figure key: image}`` (:func:`rootmass.batches.figure_key`)."""
         return {figure_key(image): image for image in self.images}
+
+
+def check_object_settings(experiment):
+    """Refuse an image whose objects' minimum area is in mm2 without a pixel
+    size (:func:`rootmass.samples.object_settings`).
+
+    Raises
+    ------
+    ConfigError
+        Naming the image and the keys.
+    """
+    for sample in experiment.samples:
+        try:
+            object_settings(experiment.settings(sample.image))
+        except ValueError:
+            where = (
+                f"samples sheet {experiment.sheet!r}, line {sample.line}, column 'min_area_mm2'"
+                if "min_area_mm2" in sample.settings
+                else "config key 'objects.min_area_mm2'"
+            )
+            raise ConfigError(
+                f"{where}: an area in mm2 needs a pixel size, and {sample.image!r} has"
+                " none (config key pixel_size, or the sheet's column pixel_size)"
+            ) from None
 
 
 def load_experiment(config, sheet_schema_path):
@@ -586,8 +649,11 @@ def load_experiment(config, sheet_schema_path):
         sheet=sheet,
         defaults=default,
         settings_of=image_settings(samples, sheet, default),
+        objects=config["objects"]["enabled"],
         demo={image for image in images if os.path.normpath(image) in demo_all},
     )
+    if experiment.objects:
+        check_object_settings(experiment)
     own = experiment.demo_experiment and not config.get("samples")
     experiment.group_by = group_by(config.get("group_by"), metadata, sheet, own)
     source = (

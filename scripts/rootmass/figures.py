@@ -215,7 +215,18 @@ class HistogramPanel:
         return np.asarray(self.canvas.buffer_rgba())[..., :3].copy()
 
 
-def image_figure(name, tinted, panel, ratio, t, detail=None, box=None):
+def object_colours(labels):
+    """Each object in its own colour on black: the lesson's summary image,
+    ``skimage.color.label2rgb(labels, bg_label=0)``, as 8-bit RGB."""
+    from skimage.color import label2rgb
+
+    labels = np.asarray(labels)
+    if not labels.any():
+        return np.zeros((*labels.shape, 3), dtype=np.uint8)
+    return np.rint(label2rgb(labels, bg_label=0) * 255).astype(np.uint8)
+
+
+def image_figure(name, tinted, panel, ratio, t, detail=None, box=None, objects=None):
     """One image's thresholding at a glance.
 
     Parameters
@@ -232,14 +243,22 @@ def image_figure(name, tinted, panel, ratio, t, detail=None, box=None):
         A part of the full-size image, tinted by the full-size mask.
     box : tuple of 4 int, optional
         The detail's ``(top, left, height, width)`` in the image.
+    objects : tuple of (ndarray of uint8, int), optional
+        The objects in their colours (:func:`object_colours` of the labels
+        at the preview's size) and their count, which the title then gives.
 
     Returns
     -------
     figure : (H, W, 3) ndarray of uint8
-        The tinted image with the foreground ratio, the detail (where
-        given), and the histogram, side by side under the title.
+        The tinted image with the foreground ratio, the objects (where
+        given), the detail (where given), and the histogram, side by side
+        under the title.
     """
     panels = [(f"foreground tinted, ratio {ratio:.4f}", _rgb(tinted))]
+    if objects is not None:
+        coloured, count = objects
+        name = f"{name}: {count} object{'' if count == 1 else 's'}"
+        panels.append((f"{count} objects, each its own colour", _rgb(coloured)))
     if detail is not None:
         top, left, height, width = box
         panels.append((f"full size, x {left}-{left + width}, y {top}-{top + height}",

@@ -15,6 +15,9 @@ writes files. An image is flagged, with one row per reason, when
   median (:func:`robust_z`; the scale is at least :data:`MIN_SCALE`, so
   that a tight collection does not make small differences outliers):
   ``threshold outlier`` or ``ratio outlier``, value the robust z-score;
+- it has more objects (the objects stage's count) than ``max_objects``
+  (config key objects.max_objects): ``too many objects``, value the count
+  (a mask of noise, or a threshold on the wrong side);
 - its histogram has no clear separation at its threshold: the between-class
   variance at ``t`` is less than :data:`MIN_SEPARATION` of the blurred
   image's total variance (:func:`separation`; Otsu's criterion): ``poor
@@ -136,7 +139,7 @@ def robust_z(values, min_scale=0.0):
     return [(v - median) / scale for v in values]
 
 
-def flag_images(rows, group_by=()):
+def flag_images(rows, group_by=(), max_objects=None):
     """The flags of a collection, most suspicious first.
 
     Parameters
@@ -148,13 +151,16 @@ def flag_images(rows, group_by=()):
         missing separation is not judged), for ``error`` ``error``; and the
         ``group_by`` columns.
     group_by : sequence of str, optional
+    max_objects : int or None, optional
+        Rows whose ``objects`` (a number, or its text; empty: not judged)
+        is above it are flagged; None: none are.
 
     Returns
     -------
     flags : list of dict
         ``{"image", "reason", "value"}``, an image's rows together, the
         images ordered by their most suspicious flag: failed, then empty or
-        full, then by how far out (``|z| / OUTLIER_Z``, or
+        full or with too many objects, then by how far out (``|z| / OUTLIER_Z``, or
         ``MIN_SEPARATION / separation``), then by path.
     """
     flags = {}
@@ -172,6 +178,9 @@ def flag_images(rows, group_by=()):
             add(row["image"], "empty mask", ratio, 1e6)
         elif ratio > FULL_RATIO:
             add(row["image"], "full mask", ratio, 1e6)
+        objects = row.get("objects")
+        if max_objects is not None and objects not in (None, "") and int(objects) > max_objects:
+            add(row["image"], "too many objects", int(objects), 1e6)
         fraction = row.get("separation")
         if fraction is None or fraction == "":  # measured before it was recorded
             continue

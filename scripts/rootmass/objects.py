@@ -15,6 +15,9 @@ The lesson's three object procedures are compositions of these functions::
     table = object_table(labels)          # a row per object: area, centroid...
     stats = area_statistics(table["area"])
 
+:func:`measure_objects` is all of it, as the workflow's objects stage runs
+it on each mask.
+
 The size filter comes before the labelling that is counted and measured
 (:func:`label_objects`): a mask of a hundred thousand specks gives only the
 objects that count, never a row per speck.
@@ -29,6 +32,10 @@ __all__ = [
     "declump",
     "object_table",
     "area_statistics",
+    "OBJECT_STATISTICS",
+    "measure_objects",
+    "label_preview",
+    "table_columns",
 ]
 
 #: The neighbourhoods of a 2-D mask: 1, the 4 orthogonal neighbours; 2, all
@@ -216,6 +223,9 @@ def declump(labels, h=1.0, smoothing=1.0):
     return watershed(-distance, markers, mask=mask), int(count)
 
 
+_declump = declump  # (measure_objects' argument of that name hides it)
+
+
 def object_table(labels, properties=OBJECT_PROPERTIES):
     """Measure every labelled object: a column per measure, a row per object.
 
@@ -240,7 +250,10 @@ def object_table(labels, properties=OBJECT_PROPERTIES):
     from skimage.measure import regionprops_table
 
     table = regionprops_table(labels, properties=tuple(properties))
-    return {_RENAMED.get(name, name): values for name, values in table.items()}
+    table = {_RENAMED.get(name, name): values for name, values in table.items()}
+    if "area" in table:  # a count of pixels (regionprops gives it as a float)
+        table["area"] = table["area"].astype(np.int64)
+    return table
 
 
 def area_statistics(areas):
@@ -269,3 +282,85 @@ def area_statistics(areas):
         "object_area_median": float(np.median(areas)),
         "object_area_max": float(areas.max()),
     }
+
+
+#: The per-image statistics, as :func:`area_statistics` names them.
+OBJECT_STATISTICS = ("objects", "object_area_mean", "object_area_median", "object_area_max")
+
+
+def measure_objects(mask, connectivity=2, min_area=1, filter_connectivity=None,
+                    declump=False, declump_h=1.0, declump_smoothing=1.0,
+                    pixel_size=None, max_objects=None):
+    """Count and measure a mask's objects, as the objects stage does.
+
+    :func:`label_objects`, then, with ``declump``, :func:`declump`
+    (``declump_h``, ``declump_smoothing``); the statistics of the objects'
+    areas (:func:`area_statistics`, from the labels' pixel counts), and,
+    unless there are more than ``max_objects``, :func:`object_table`.
+
+    Parameters
+    ----------
+    mask : (M, N) ndarray of bool
+    connectivity, min_area, filter_connectivity
+        As :func:`label_objects`.
+    declump : bool, optional
+    declump_h, declump_smoothing : float, optional
+        As :func:`declump`'s ``h`` and ``smoothing``.
+    pixel_size : float or None, optional
+        Millimetres per pixel: the statistics gain ``..._mm2`` keys and the
+        table ``area_mm2`` and ``equivalent_diameter_mm`` columns.
+    max_objects : int or None, optional
+        Above this many objects no table is made (None: no limit).
+
+    Returns
+    -------
+    labels : (M, N) ndarray of int
+    stats : dict
+        :data:`OBJECT_STATISTICS` (and their ``_mm2``).
+    table : dict of str to ndarray, or None
+        :func:`object_table`; None where the count is above ``max_objects``.
+    """
+    labels, count = label_objects(mask, connectivity, min_area, filter_connectivity)
+    if declump and count:
+        labels, count = _declump(labels, h=declump_h, smoothing=declump_smoothing)
+    areas = np.bincount(labels.reshape(-1), minlength=count + 1)[1:]
+    stats = area_statistics(areas)
+    table = None
+    if max_objects is None or count <= max_objects:
+        table = object_table(labels)
+    if pixel_size is not None:
+        square = float(pixel_size) ** 2
+        for key in OBJECT_STATISTICS[1:]:
+            stats[f"{key}_mm2"] = stats[key] * square
+        if table is not None:
+            table["area_mm2"] = table["area"] * square
+            table["equivalent_diameter_mm"] = table["equivalent_diameter"] * float(pixel_size)
+    return labels, stats, table
+
+
+def label_preview(labels, factor):
+    """The labels at a preview's scale, for a figure: every ``factor``-th
+    pixel of every ``factor``-th row (the nearest label, not a mean), as
+    16-bit labels (1 ... 65535, repeating above).
+
+    Returns
+    -------
+    small : (ceil(M / factor), ceil(N / factor)) ndarray of uint16
+    """
+    labels = _check_labels(labels)
+    if not isinstance(factor, (int, np.integer)) or factor < 1:
+        raise ValueError(f"factor must be an integer >= 1; got {factor!r}")
+    small = labels[::factor, ::factor]
+    return np.where(small > 0, (small - 1) % 65535 + 1, 0).astype(np.uint16)
+
+
+def table_columns(with_areas=False):
+    """The columns of the objects table (``results/objects.csv`` before the
+    metadata): ``image``, then :func:`object_table`'s in the order of
+    :data:`OBJECT_PROPERTIES`, then, ``with_areas``, ``area_mm2`` and
+    ``equivalent_diameter_mm`` (:func:`measure_objects`)."""
+    expanded = {"centroid": ["centroid-0", "centroid-1"],
+                "bbox": ["bbox-0", "bbox-1", "bbox-2", "bbox-3"]}
+    names = [n for p in OBJECT_PROPERTIES for n in expanded.get(p, [p])]
+    columns = ["image", *(_RENAMED.get(name, name) for name in names)]
+    return columns + (["area_mm2", "equivalent_diameter_mm"] if with_areas else [])

@@ -53,6 +53,7 @@ SECONDS_PER_MEGAPIXEL = {
     "threshold": 0.02,
     "save_mask": 0.01,
     "qc_images": 0.02,
+    "objects": 0.02,
     "evaluate": 0.2,
 }
 

@@ -7,6 +7,8 @@ each drawn once per run; :func:`rootmass.io.save_figure` writes them.
 - :func:`settings_text`: the settings of a set of images, in words, for the
   plots' titles.
 - :func:`evaluation_figure`: F1 by method against the ground truth.
+- :func:`object_area_figure`: the distribution of the objects' areas by
+  group (the lesson's "object area distribution" histogram).
 """
 
 import numpy as np
@@ -16,6 +18,7 @@ __all__ = [
     "settings_text",
     "group_figure",
     "evaluation_figure",
+    "object_area_figure",
 ]
 
 
@@ -205,4 +208,63 @@ def evaluation_figure(rows, methods):
         f"{'' if images == 1 else 's'}: F1 per image (points), mean (bar)",
         fontsize=9, pad=4,
     )
+    return figure
+
+
+def object_area_figure(groups, areas, images, subtitle="", bins=40):
+    """The distribution of the objects' areas, by group: one histogram each.
+
+    The lesson's "object area distribution" plot (a histogram of every
+    object's area), for a collection: each group's objects in bins of equal
+    width on a logarithmic scale of area (from the smallest to the largest
+    area of all), as the fraction of the group's objects in each bin, one
+    line per group. However many images and objects there are, the figure
+    has ``bins`` steps per group: at 10,000 images with a few hundred
+    objects each, it reads as at ten.
+
+    Parameters
+    ----------
+    groups : sequence of str
+        The groups' labels.
+    areas : sequence of array_like
+        Each group's object areas, in pixels.
+    images : sequence of int
+        Each group's number of images with a result (for the legend).
+    subtitle : str, optional
+    bins : int, optional
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+    """
+    if not len(groups) == len(areas) == len(images):
+        raise ValueError(
+            f"{len(groups)} groups, {len(areas)} lists of areas, {len(images)} image counts"
+        )
+    areas = [np.asarray(a, dtype=float).reshape(-1) for a in areas]
+    figure = _matplotlib_figure(7.0, 4.4, left=0.1, right=0.97, bottom=0.13, top=0.84)
+    ax = figure.subplots()
+    every = np.concatenate(areas) if areas else np.zeros(0)
+    every = every[every > 0]
+    if every.size:
+        # logarithmic bins, their edges between whole areas (so that no bin
+        # of the smallest areas is empty for falling between two integers)
+        low, high = every.min(), every.max()
+        edges = np.unique(np.round(np.geomspace(low, high + 1, bins + 1))) - 0.5
+        edges = edges if edges.size > 1 else np.array([low - 0.5, low + 0.5])
+        colors = [f"C{i % 10}" for i in range(len(groups))]
+        styles = ["-", "--", ":", "-."]
+        for i, (group, values, n) in enumerate(zip(groups, areas, images)):
+            counts, _ = np.histogram(values, bins=edges)
+            share = counts / values.size if values.size else counts.astype(float)
+            ax.stairs(share, edges, color=colors[i], linestyle=styles[(i // 10) % 4],
+                      linewidth=1.5,
+                      label=f"{group} ({values.size} objects, {n} images)")
+        ax.set_xscale("log")
+        ax.legend(fontsize=7, loc="upper right", ncol=1 + len(groups) // 12)
+    else:
+        ax.text(0.5, 0.5, "no objects", ha="center", va="center", transform=ax.transAxes)
+    ax.set_xlabel("object area (pixels, logarithmic bins)")
+    ax.set_ylabel("fraction of the group's objects")
+    figure.suptitle(f"Object area distribution by group\n{subtitle}", fontsize=9)
     return figure

@@ -21,6 +21,7 @@ __all__ = [
     "SETTINGS",
     "STAGE_SETTINGS",
     "stage_settings",
+    "object_settings",
     "settings_for",
     "SheetError",
     "Sample",
@@ -42,6 +43,13 @@ SETTINGS = {
     "marker_margin": "threshold.marker_margin",
     "pixel_size": "pixel_size",
     "truth": "truth",
+    "connectivity": "objects.connectivity",
+    "min_area": "objects.min_area",
+    "min_area_mm2": "objects.min_area_mm2",
+    "filter_connectivity": "objects.filter_connectivity",
+    "declump": "objects.declump",
+    "declump_h": "objects.declump_h",
+    "declump_smoothing": "objects.declump_smoothing",
 }
 #: The settings each stage uses.
 STAGE_SETTINGS = {
@@ -50,9 +58,16 @@ STAGE_SETTINGS = {
     "save_mask": ("method", "foreground", "bright_cutoff", "marker_min_area",
                   "marker_margin", "sigma", "grayscale", "pixel_size"),
     "qc_images": ("method", "foreground", "bright_cutoff"),
+    "objects": ("connectivity", "min_area", "min_area_mm2", "filter_connectivity",
+                "declump", "declump_h", "declump_smoothing", "pixel_size"),
 }
 #: The settings whose cells are read as numbers.
-NUMERIC = ("sigma", "value", "bright_cutoff", "marker_min_area", "marker_margin", "pixel_size")
+NUMERIC = ("sigma", "value", "bright_cutoff", "marker_min_area", "marker_margin",
+           "pixel_size", "connectivity", "min_area", "min_area_mm2",
+           "filter_connectivity", "declump_h", "declump_smoothing")
+#: The settings whose cells are read as true or false.
+BOOLEAN = ("declump",)
+_TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0")
 
 
 class SheetError(ValueError):
@@ -81,6 +96,9 @@ def _where(path, line=None, column=None):
 def _typed(column, cell):
     """A cell as the schema wants it: numeric settings as numbers where they
     read as one (else left as text, for the schema to refuse)."""
+    if column in BOOLEAN:
+        text = cell.lower()
+        return True if text in _TRUE else False if text in _FALSE else cell
     if column in NUMERIC:
         try:
             number = float(cell)
@@ -265,9 +283,12 @@ def stage_settings(stage, settings):
     by ``otsu_excluding_markers``: for other methods they are None, so that
     changing them changes nothing a stage depends on. A margin of None is
     the default of the image's sigma (:func:`rootmass.thresholding.marker_margin`).
+    The objects stage gets its settings resolved (:func:`object_settings`).
     """
     from .thresholding import EXCLUSION_METHODS, marker_margin
 
+    if stage == "objects":
+        return object_settings(settings)
     used = {key: settings[key] for key in STAGE_SETTINGS[stage]}
     method = settings["method"]
     if "value" in used and method != "fixed":
@@ -280,6 +301,51 @@ def stage_settings(stage, settings):
     if used.get("marker_margin", 0) is None and method == "otsu_excluding_markers":
         used["marker_margin"] = marker_margin(settings["sigma"])
     return used
+
+
+def object_settings(settings):
+    """The objects stage's settings of an image, resolved.
+
+    ``filter_connectivity`` None is ``connectivity``; ``min_area_mm2``,
+    where given, replaces ``min_area`` by the smallest whole number of
+    pixels of at least that area (``ceil(mm2 / pixel_size**2)``, which
+    needs a pixel size: ValueError without one); the declumping's
+    parameters are None with declumping off. So only what changes the
+    objects re-runs the stage.
+
+    Parameters
+    ----------
+    settings : dict
+        An image's settings (every key of :data:`STAGE_SETTINGS` ``objects``;
+        ``pixel_size`` a number or None, not ``file``).
+
+    Returns
+    -------
+    dict
+        ``connectivity``, ``min_area``, ``filter_connectivity``, ``declump``,
+        ``declump_h``, ``declump_smoothing``, ``pixel_size``.
+    """
+    connectivity = settings["connectivity"]
+    filtering = settings["filter_connectivity"]
+    min_area = settings["min_area"]
+    if settings["min_area_mm2"] is not None and settings["pixel_size"] == "file":
+        min_area = None  # each image's own, from its file
+    elif settings["min_area_mm2"] is not None:
+        if settings["pixel_size"] is None:
+            raise ValueError("min_area_mm2 needs a pixel size (pixel_size)")
+        pixels = settings["min_area_mm2"] / settings["pixel_size"] ** 2
+        # (the rounding error of the division does not add a pixel)
+        min_area = max(1, math.ceil(round(pixels, 9)))
+    declumped = bool(settings["declump"])
+    return {
+        "connectivity": connectivity,
+        "min_area": None if min_area is None else int(min_area),
+        "filter_connectivity": connectivity if filtering is None else filtering,
+        "declump": declumped,
+        "declump_h": settings["declump_h"] if declumped else None,
+        "declump_smoothing": settings["declump_smoothing"] if declumped else None,
+        "pixel_size": settings["pixel_size"],
+    }
 
 
 def settings_for(params, image):

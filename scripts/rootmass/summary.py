@@ -2,10 +2,21 @@
 
 import pandas as pd
 
-__all__ = ["STATISTICS", "summarise"]
+__all__ = ["STATISTICS", "OBJECT_QUANTITIES", "summarise"]
 
 #: The statistics of each measured quantity, as pandas names them.
 STATISTICS = ("mean", "std", "sem", "median", "min", "max")
+#: The objects stage's columns of results/ratios.csv that are summarised,
+#: where the table has them.
+OBJECT_QUANTITIES = (
+    "objects",
+    "object_area_mean",
+    "object_area_median",
+    "object_area_max",
+    "object_area_mean_mm2",
+    "object_area_median_mm2",
+    "object_area_max_mm2",
+)
 
 
 def summarise(table, group_by=()):
@@ -30,7 +41,10 @@ def summarise(table, group_by=()):
         maximum of ``ratio`` over the images with a result (``ratio_mean``,
         ...; std and sem with one degree of freedom), and of
         ``foreground_area_mm2`` (``foreground_area_mm2_mean``, ...) where every image
-        with a result has an area (else empty). Each is what pandas'
+        with a result has an area (else empty). Then the same statistics of
+        each of :data:`OBJECT_QUANTITIES` the table has (``objects_mean``,
+        ..., ``object_area_mean_mean``, ...), over the images with a value
+        (an image without objects has no areas). Each is what pandas'
         ``groupby(group_by)`` gives on the CSV.
     """
     group_by = list(group_by or ())
@@ -47,6 +61,9 @@ def summarise(table, group_by=()):
     if has_area:
         table["area_mm2"] = pd.to_numeric(
             table["foreground_area_mm2"].where(table["_ok"]).replace("", None))
+    counted = [column for column in OBJECT_QUANTITIES if column in table.columns]
+    for column in counted:
+        table[f"_{column}"] = pd.to_numeric(table[column].replace("", None))
     groups = table.groupby(key, sort=True, dropna=False)
     summary = pd.DataFrame({"n": groups.size()})
     summary["n_failed"] = summary["n"] - groups["_ok"].sum().astype(int)
@@ -58,5 +75,8 @@ def summarise(table, group_by=()):
         complete = measured["area_mm2"].apply(lambda values: values.notna().all())
         area[~complete.reindex(area.index, fill_value=False)] = float("nan")
         summary = summary.join(area)
+    for column in counted:
+        stats = measured[f"_{column}"].agg(list(STATISTICS)).add_prefix(f"{column}_")
+        summary = summary.join(stats)
     summary = summary.reset_index()
     return summary.drop(columns=["_all"]) if not group_by else summary

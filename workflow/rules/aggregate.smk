@@ -5,6 +5,8 @@
 rule aggregate:
     input:
         measurements=per_batch(MEASUREMENTS),
+        # each image's objects, with the objects stage
+        counts=per_batch(OBJECT_COUNTS) if EXPERIMENT.objects else [],
         sheet=EXPERIMENT.sheet_inputs(),
     output:
         csv=report(

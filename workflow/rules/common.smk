@@ -1,7 +1,8 @@
 # What the rules need of a run: the config checked, the experiment and its
 # batches, the path patterns of every output, and the input, params and
-# resources functions. The logic is in scripts/rootmass, tested without
-# Snakemake (see workflow/README.md). Included first by the Snakefile.
+# resources functions (one-liners used once are lambdas in their rule). The
+# logic is in scripts/rootmass, tested without Snakemake (see
+# workflow/README.md). Included first by the Snakefile.
 
 import math
 import os
@@ -73,6 +74,11 @@ MEASUREMENTS = f"{OUT}/measurements/{{batch}}.json"
 QC_IMAGES = f"{OUT}/qc/images/{{batch}}"
 THUMBNAILS = f"{OUT}/qc/thumbnails/{{batch}}.npz"
 EVALUATION = f"{OUT}/evaluation/{{batch}}.json"
+# objects: per batch the images' statistics, the objects, labels for the QC
+OBJECT_COUNTS = f"{OUT}/objects/{{batch}}.json"
+OBJECT_TABLES = f"{OUT}/objects/{{batch}}.csv"
+LABEL_PREVIEWS = f"{OUT}/objects/{{batch}}"
+OBJECTS_CSV = f"{OUT}/objects.csv"
 CONTACT_SHEETS_DIR = f"{OUT}/qc/contact-sheets"
 FLAGGED_FIGURES = f"{OUT}/qc/flagged"
 QC_FILES = {
@@ -84,6 +90,7 @@ QC_FILES = {
     "method_panel": f"{OUT}/qc/method-panel.png",
     "method_table": f"{OUT}/qc/method-panel.json",
 }
+OBJECT_AREA_PLOT = f"{OUT}/qc/object-areas.png"  # with qc and the objects stage
 EVALUATION_FILES = {
     "images": f"{OUT}/evaluation.csv",
     "methods": f"{OUT}/evaluation-methods.csv",
@@ -113,7 +120,19 @@ def qc_outputs():
     if not config["qc"]:
         return []
     per_image = [*per_batch(QC_IMAGES), *per_batch(THUMBNAILS)]
-    return [*per_image, CONTACT_SHEETS_DIR, FLAGGED_FIGURES, *QC_FILES.values()]
+    objects = [OBJECT_AREA_PLOT] if EXPERIMENT.objects else []
+    return [
+        *per_image,
+        CONTACT_SHEETS_DIR,
+        FLAGGED_FIGURES,
+        *QC_FILES.values(),
+        *objects,
+    ]
+
+
+def object_outputs():
+    """The objects table, a target of `all` (none with objects.enabled false)."""
+    return [OBJECTS_CSV] if EXPERIMENT.objects else []
 
 
 def evaluation_outputs():
@@ -133,16 +152,18 @@ def evaluation_inputs(wildcards):
     return input_files(truths, in_demo_dir)
 
 
+def objects_of_batch(pattern):
+    """An input function: the batch's output of the stage."""
+    return lambda wildcards: (
+        pattern.format(batch=wildcards.batch) if EXPERIMENT.objects else []
+    )
+
+
 # --- params functions --------------------------------------------------------
 def given(value):
     """A params function returning `value` as it is (Snakemake formats plain
     strings in params, and braces in a file name would break that)."""
     return lambda wildcards: value
-
-
-def batch_images(wildcards):
-    """A batch's images (every image, braces too)."""
-    return BATCHES[wildcards.batch]
 
 
 def oversized_images(wildcards):
@@ -155,24 +176,6 @@ def oversized_images(wildcards):
 def stage_params(stage):
     """The settings a stage's job uses (rootmass.experiment)."""
     return lambda wildcards: EXPERIMENT.stage_params(stage, BATCHES[wildcards.batch])
-
-
-def evaluation_params(wildcards):
-    """Per scored image of a batch: its truth file and settings."""
-    return EXPERIMENT.evaluation_params(BATCHES[wildcards.batch])
-
-
-def image_of_figure(wildcards):
-    """The image of a QC figure's name (rootmass.batches.figure_key)."""
-    return EXPERIMENT.image_of_figure.get(wildcards.figure, wildcards.figure)
-
-
-def contact_sheet_labels(wildcards):
-    return reporting.contact_sheet_labels(CONTACT_SHEET_SPANS, int(wildcards.page))
-
-
-def flagged_labels(wildcards):
-    return reporting.flagged_labels(QC_FILES["flagged"], int(wildcards.rank))
 
 
 # --- resources functions -----------------------------------------------------
@@ -219,12 +222,10 @@ if workflow.is_main_process and COMMAND == "run":
         runs.record_run()
         planning.record_plan(BATCH_PLAN, BATCHES)
 if workflow.is_main_process and COMMAND != "inspect":
-    kinds = {
-        "blurred": [BLURRED],
-        "previews": [PREVIEWS],
-        "masks": [MASKS, MEASUREMENTS],
-    }
+    kinds = dict(blurred=[BLURRED], previews=[PREVIEWS], masks=[MASKS, MEASUREMENTS])
     kinds.update(qc=[QC_IMAGES, THUMBNAILS], evaluation=[EVALUATION])
+    if EXPERIMENT.objects:
+        kinds["objects"] = [OBJECT_COUNTS, OBJECT_TABLES, LABEL_PREVIEWS]
     scored = set(EVALUATION_BATCHES)
     line = disk.check_results_disk(OUT, BATCHES, SIZES, kinds, scored, config, CORES)
     if line and COMMAND == "dry-run":
@@ -234,7 +235,9 @@ if workflow.is_main_process and COMMAND != "inspect":
     optional = dict.fromkeys(EVALUATION_FILES.values(), "without ground truth")
     qc_files = [*QC_FILES.values(), CONTACT_SHEETS_DIR, FLAGGED_FIGURES]
     optional.update(dict.fromkeys(qc_files, "with qc: false"))
-    made = [*evaluation_outputs(), *qc_outputs()]
+    optional[OBJECT_AREA_PLOT] = "with qc: false or no objects"
+    optional[OBJECTS_CSV] = "with objects.enabled: false"
+    made = [*evaluation_outputs(), *qc_outputs(), *object_outputs()]
     said = outputs.move_stale(OUT, optional, made, dry_run=COMMAND == "dry-run")
     if said:
         logger.warning(said)

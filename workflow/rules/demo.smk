@@ -16,9 +16,15 @@ if DEMO_SET:
         threads: 1
         resources:
             mem_mb=512,
-            runtime=max(5, math.ceil(config["demo"]["count"] / 200)),
+            runtime=max(
+                5,
+                math.ceil(
+                    (config["demo"]["count"] + config["demo"].get("plates", 0)) / 200
+                ),
+            ),
         params:
             images=config["demo"]["count"],
+            plates=config["demo"].get("plates", 0),
             height=config["demo"]["height"],
             width=config["demo"]["width"],
             seed=config["demo"]["seed"],

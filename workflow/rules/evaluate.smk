@@ -3,6 +3,7 @@
 # per batch, the configured mask's scores and every method's; then the
 # tables of the collection and the plot of F1 by method.
 
+
 if TRUTH_OF:
 
     rule evaluate:
@@ -10,6 +11,8 @@ if TRUTH_OF:
             blurred=BLURRED,
             masks=MASKS,
             measurements=MEASUREMENTS,
+            # the configured mask's count (objects stage)
+            counts=objects_of_batch(OBJECT_COUNTS),
             truth=evaluation_inputs,
         output:
             scores=EVALUATION,
@@ -27,7 +30,10 @@ if TRUTH_OF:
             mem_mb=batch_mem_mb,
             runtime=batch_runtime("evaluate"),
         params:
-            images=evaluation_params,
+            # per scored image: its truth file and settings
+            images=lambda wildcards: EXPERIMENT.evaluation_params(
+                BATCHES[wildcards.batch]
+            ),
         script:
             "../../scripts/evaluate.py"
 

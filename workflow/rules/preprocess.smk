@@ -23,7 +23,8 @@ rule grayscale_blur:
         mem_mb=batch_mem_mb,
         runtime=batch_runtime("grayscale_blur"),
     params:
-        images=batch_images,
+        # every image of the batch, braces too
+        images=lambda wildcards: BATCHES[wildcards.batch],
         settings=stage_params("grayscale_blur"),
         preview_side=PREVIEW_SIDE,
         detail_side=DETAIL_SIDE,

@@ -3,6 +3,7 @@
 # of every ratio, the CSV as a table, and the method panel of one image. All
 # are shown by `snakemake --report results/report.html`.
 
+
 if config["qc"]:
 
     rule qc_images:
@@ -12,6 +13,9 @@ if config["qc"]:
             thresholds=THRESHOLDS,
             masks=MASKS,
             measurements=MEASUREMENTS,
+            # each image's objects at its preview's size (objects stage)
+            labels=objects_of_batch(LABEL_PREVIEWS),
+            counts=objects_of_batch(OBJECT_COUNTS),
         output:
             figures=report(
                 directory(QC_IMAGES),
@@ -24,7 +28,12 @@ if config["qc"]:
                 subcategory=lambda wildcards: posixpath.dirname(wildcards.figure)
                 or ".",
                 labels=lambda wildcards: {
-                    "image": report_label(image_of_figure(wildcards))
+                    # the image of the figure's name (rootmass.batches.figure_key)
+                    "image": report_label(
+                        EXPERIMENT.image_of_figure.get(
+                            wildcards.figure, wildcards.figure
+                        )
+                    )
                 },
             ),
             thumbnails=THUMBNAILS,
@@ -58,7 +67,9 @@ if config["qc"]:
                 # no caption (one page per 48 images): see workflow.rst
                 category=CATEGORIES["collection"],
                 subcategory="Contact sheets",
-                labels=contact_sheet_labels,
+                labels=lambda wildcards: reporting.contact_sheet_labels(
+                    CONTACT_SHEET_SPANS, int(wildcards.page)
+                ),
             ),
         log:
             "logs/qc/contact_sheets.log",
@@ -123,6 +134,35 @@ if config["qc"]:
         script:
             "../../scripts/qc_ratios.py"
 
+    if EXPERIMENT.objects:
+
+        rule qc_objects:
+            input:
+                csv=rules.aggregate.output.csv,
+                objects=OBJECTS_CSV,
+            output:
+                plot=report(
+                    OBJECT_AREA_PLOT,
+                    caption="../report/object_areas.rst",
+                    category=CATEGORIES["collection"],
+                    subcategory="Objects",
+                    labels={"figure": "object area distribution"},
+                ),
+            log:
+                "logs/qc/qc_objects.log",
+            localrule: True
+            conda:
+                "../envs/thresholding.yaml"
+            threads: 1
+            resources:
+                # the areas of every object, and their groups
+                mem_mb=1024 + math.ceil(len(IMAGES) / 10),
+                runtime=max(5, math.ceil(len(IMAGES) / 2000)),
+            params:
+                group_by=EXPERIMENT.group_by,
+            script:
+                "../../scripts/qc_objects.py"
+
     rule flagged:
         input:
             # the separation is a column of ratios.csv
@@ -139,7 +179,9 @@ if config["qc"]:
                 directory(FLAGGED_FIGURES),
                 patterns=["{rank}.jpg"],
                 category=CATEGORIES["flagged"],
-                labels=flagged_labels,
+                labels=lambda wildcards: reporting.flagged_labels(
+                    QC_FILES["flagged"], int(wildcards.rank)
+                ),
             ),
         log:
             "logs/qc/flagged.log",
@@ -153,6 +195,7 @@ if config["qc"]:
         params:
             group_by=EXPERIMENT.group_by,
             shown=FLAGGED_SHOWN,
+            max_objects=config["objects"]["max_objects"] if EXPERIMENT.objects else None,
         script:
             "../../scripts/flagged.py"
 

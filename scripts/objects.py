@@ -1,0 +1,69 @@
+"""Rule objects: label each mask of the batch into its objects and measure
+them (rootmass.objects.measure_objects, with each image's own settings).
+Writes the batch's per-image statistics (a row per image: its count and the
+mean, median and largest area, empty for an image without a mask), its
+per-object table (a row per object that counts, for every image with at
+most max_objects), and each image's labels at the size of its preview, for
+its QC figure (`<key>.png`, 16-bit)."""
+
+import math
+import os
+
+import pandas as pd
+
+from rootmass.batches import image_key
+from rootmass.cache import image_file
+from rootmass.io import atomic_path, load_json, load_mask, save_json, save_png16
+from rootmass.jobs import OnError, job_log
+from rootmass.objects import label_preview, measure_objects
+from rootmass.previews import reduction
+from rootmass.samples import settings_for
+
+params = snakemake.params
+previews = snakemake.output.previews
+on_error = OnError(snakemake.config["on_error"], "objects")
+
+
+def plain(value):
+    """A statistic as JSON keeps it: NaN (no object) as null."""
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+with job_log(snakemake.log[0]):
+    os.makedirs(previews, exist_ok=True)
+    counts, tables = [], []
+    for row in load_json(snakemake.input.measurements):
+        image = row["image"]
+        reason = row["error"] if row["status"] != "ok" else None
+        if reason is None:
+            try:
+                settings = settings_for(params.settings, image)
+                mask = load_mask(row["mask"])
+                labels, stats, table = measure_objects(
+                    mask, settings["connectivity"], settings["min_area"],
+                    settings["filter_connectivity"], settings["declump"],
+                    settings["declump_h"], settings["declump_smoothing"],
+                    settings["pixel_size"], params.max_objects,
+                )
+                factor = reduction(labels.shape, params.preview_side)
+                key = image_key(image)
+                save_png16(image_file(previews, key, ".png"), label_preview(labels, factor))
+                counts.append({"image": image, **{k: plain(v) for k, v in stats.items()},
+                               "tabled": table is not None})
+                if table is not None:
+                    frame = pd.DataFrame(table)
+                    frame.insert(0, "image", image)
+                    tables.append(frame)
+                else:
+                    print(f"objects: {image!r} has {stats['objects']} objects, more than"
+                          f" max_objects ({params.max_objects}): no rows in objects.csv",
+                          flush=True)
+            except Exception as error:
+                reason = on_error(image, error)
+        if reason is not None:
+            counts.append({"image": image, "objects": None, "error": reason})
+    table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+    table = table.reindex(columns=params.columns)
+    with atomic_path(snakemake.output.table, ".csv") as tmp:
+        table.to_csv(tmp, index=False)  # every digit of each float
+    save_json(snakemake.output.counts, counts)
