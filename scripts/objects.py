@@ -43,7 +43,7 @@ with job_log(snakemake.log[0]):
                     mask, settings["connectivity"], settings["min_area"],
                     settings["filter_connectivity"], settings["declump"],
                     settings["declump_h"], settings["declump_smoothing"],
-                    settings["pixel_size"], params.max_objects,
+                    settings["pixel_size"], params.max_objects, params.shape,
                 )
                 factor = reduction(labels.shape, params.preview_side)
                 key = image_key(image)

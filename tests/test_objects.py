@@ -466,3 +466,124 @@ def test_the_demo_plates_have_labelled_truth_and_their_settings(tmp_path):
     samples, metadata = read_sheet(str(out / "samples.tsv"), schema)
     assert metadata == ["condition", "replicate"]
     assert samples[0].settings == {} and samples[1].settings == PLATE_SETTINGS
+
+
+# --- end to end: the procedures as settings, the colony demo ----------------
+
+def read_rows(path):
+    import csv
+
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.mark.slow  # a workflow run of its own, on the lesson's images
+def test_the_procedures_as_config_readme_writes_them_give_the_lessons_objects(
+        lesson_data, workdir):
+    """config/README.md's sample sheet of procedures 5 to 7, run by the
+    workflow: each row's count and each object's area are the lesson's own
+    code's, computed here."""
+    from conftest import run_snakemake
+
+    data = workdir / "data"
+    data.mkdir()
+    for name, source in [("shapes-01.jpg", "shapes-01.jpg"), ("shapes-01-large.jpg", "shapes-01.jpg"),
+                         ("colonies-01.tif", "colonies-01.tif"),
+                         ("colonies-01-enhanced.tif", "colonies-01.tif")]:
+        (data / name).symlink_to(lesson_data / source)
+    (workdir / "procedures.tsv").write_text(
+        "image\tprocedure\tgrayscale\tsigma\tmethod\tvalue\tforeground\tbright_cutoff"
+        "\tconnectivity\tmin_area\tfilter_connectivity\n"
+        "data/shapes-01.jpg\t5\trgb2gray\t2.0\tfixed\t0.9\tbelow\t\t2\t1\t\n"
+        "data/shapes-01-large.jpg\t5, area > 200\trgb2gray\t2.0\tfixed\t0.9\tbelow\t\t2\t201\t\n"
+        "data/colonies-01.tif\t6\trgb2gray\t1.0\tfixed\t0.2\tbelow\t\t2\t1\t\n"
+        "data/colonies-01-enhanced.tif\t7\trgb2gray\t1.0\totsu_excluding_bright\t\tbelow"
+        "\t0.9\t2\t10\t1\n")
+    run_snakemake(workdir, "--cores", 2, "--config", "samples=procedures.tsv", "images=null",
+                  "demo=false", "qc=false")
+    ratios = {r["image"]: r for r in read_rows(workdir / "results" / "ratios.csv")}
+    objects = read_rows(workdir / "results" / "objects.csv")
+    _, shapes, count5 = lesson_connected_components(data / "shapes-01.jpg", 2.0, 0.9, 2)
+    _, colonies, count6 = lesson_count_colonies(data / "colonies-01.tif")
+    _, enhanced, count7 = lesson_count_colonies_enhanced(data / "colonies-01.tif")
+    large = [r.area for r in ski.measure.regionprops(shapes) if r.area > 200]
+    expected = {
+        "data/shapes-01.jpg": [r.area for r in ski.measure.regionprops(shapes)],
+        "data/shapes-01-large.jpg": large,
+        "data/colonies-01.tif": [r.area for r in ski.measure.regionprops(colonies)],
+        "data/colonies-01-enhanced.tif": [r.area for r in ski.measure.regionprops(enhanced)],
+    }
+    assert (count5, len(large), count6, count7) == (11, 7, 11, 11)  # the README's
+    for image, areas in expected.items():
+        assert int(ratios[image]["objects"]) == len(areas)
+        assert [float(r["area"]) for r in objects if r["image"] == image] == areas
+        assert {r["procedure"] for r in objects if r["image"] == image} == {
+            ratios[image]["procedure"]}
+
+
+@pytest.mark.slow  # workflow runs of their own
+def test_the_colony_demo_knows_its_counts_and_declumping_lowers_the_error(workdir):
+    from conftest import run_snakemake
+    from rootmass.demo import PLATE_SEED_OFFSET, demo_seed, synthetic_colony_plate
+
+    demo = ["--cores", 2, "--config", "demo={count: 0, plates: 6}"]
+    run_snakemake(workdir, *demo)
+    rows = read_rows(workdir / "results" / "evaluation.csv")
+    assert len(rows) == 6
+    for i, row in enumerate(rows):  # the truth's count is the number drawn
+        drawn = synthetic_colony_plate((600, 600), demo_seed(2026, PLATE_SEED_OFFSET + i),
+                                       label=i)[2]
+        assert int(row["truth_objects"]) == len(drawn)
+    error = float(read_rows(workdir / "results" / "evaluation-methods.csv")[7][
+        "mean_abs_count_error"])  # otsu_excluding_bright, the plates' own
+    assert error == np.mean([abs(int(r["count_error"])) for r in rows])
+    masks = {p: p.read_bytes() for p in (workdir / "results" / "masks").glob("*/demo/*.png")}
+
+    result = run_snakemake(workdir, *demo, "objects={declump: true}")
+    assert "rule save_mask" not in result.stderr and "rule threshold" not in result.stderr
+    assert all(p.read_bytes() == b for p, b in masks.items())  # the masks stay
+    declumped = read_rows(workdir / "results" / "evaluation.csv")
+    mean = np.mean([abs(int(r["count_error"])) for r in declumped])
+    assert mean < error, (mean, error)
+
+    # off: no object columns, and objects.csv moved aside with one line
+    result = run_snakemake(workdir, *demo, "objects={enabled: false}")
+    assert "objects" not in read_rows(workdir / "results" / "ratios.csv")[0]
+    assert not (workdir / "results" / "objects.csv").exists()
+    assert len(list((workdir / "results" / "stale").glob("*/objects.csv"))) == 1
+    assert "with objects.enabled: false: objects.csv" in result.stderr
+
+
+def regionprops_reference(labels, properties):
+    table = ski.measure.regionprops_table(labels, properties=properties)
+    renamed = {"centroid-0": "centroid_row", "centroid-1": "centroid_col",
+               "bbox-0": "bbox_min_row", "bbox-1": "bbox_min_col", "bbox-2": "bbox_max_row",
+               "bbox-3": "bbox_max_col", "equivalent_diameter_area": "equivalent_diameter"}
+    return {renamed.get(k, k): v for k, v in table.items()}
+
+
+def test_the_table_is_regionprops_to_the_digit_on_drawn_objects():
+    from rootmass.objects import OBJECT_PROPERTIES, SIZE_PROPERTIES
+
+    rng = np.random.default_rng(3)
+    mask = rng.random((120, 170)) > 0.6  # many ragged objects, touching the edges
+    mask[40:80, 20:150] = True
+    labels = label_objects(mask)[0]
+    for shape, properties in ((False, SIZE_PROPERTIES), (True, OBJECT_PROPERTIES)):
+        table = object_table(labels, shape=shape)
+        expected = regionprops_reference(labels, properties)
+        assert list(table) == list(expected)
+        for name, values in expected.items():
+            assert table[name].tolist() == values.tolist(), name
+    assert all(len(v) == 0 for v in object_table(np.zeros((4, 4), dtype=int)).values())
+
+
+def test_the_table_is_regionprops_to_the_digit_on_a_lesson_root_photo(lesson_data):
+    from rootmass.objects import SIZE_PROPERTIES
+
+    path = lesson_data / "trial-216.jpg"
+    blurred = blur(to_grayscale(read_image(path), "luma"), 1.5)
+    labels = label_objects(segment(blurred, "otsu")[1])[0]
+    table = object_table(labels)
+    for name, values in regionprops_reference(labels, SIZE_PROPERTIES).items():
+        assert table[name].tolist() == values.tolist(), name

@@ -507,8 +507,10 @@ class Experiment:
     defaults: dict
     #: ``{image: settings}`` where they are not the config's
     settings_of: dict
-    #: whether the objects stage runs (config key objects.enabled)
+    #: whether the objects stage runs (config key objects.enabled), and
+    #: measures shapes too (objects.shape_measures)
     objects: bool = False
+    shape_measures: bool = False
     demo: set = field(default_factory=set)
     truth_of: dict = field(default_factory=dict)
     group_by: list = field(default_factory=list)
@@ -545,7 +547,7 @@ class Experiment:
         """The columns of results/objects.csv before the metadata."""
         from .objects import table_columns
 
-        return table_columns(self.with_areas)
+        return table_columns(self.with_areas, self.shape_measures)
 
     def sheet_inputs(self):
         """The sample sheet as an input file (the demo's is in the demo's
@@ -650,6 +652,7 @@ def load_experiment(config, sheet_schema_path):
         defaults=default,
         settings_of=image_settings(samples, sheet, default),
         objects=config["objects"]["enabled"],
+        shape_measures=config["objects"]["shape_measures"],
         demo={image for image in images if os.path.normpath(image) in demo_all},
     )
     if experiment.objects:

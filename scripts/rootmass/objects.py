@@ -27,6 +27,8 @@ import numpy as np
 
 __all__ = [
     "CONNECTIVITIES",
+    "SIZE_PROPERTIES",
+    "SHAPE_PROPERTIES",
     "OBJECT_PROPERTIES",
     "label_objects",
     "declump",
@@ -43,19 +45,16 @@ __all__ = [
 CONNECTIVITIES = (1, 2)
 #: What :func:`object_table` measures of each object, in
 #: ``skimage.measure.regionprops_table``'s names (``centroid`` and ``bbox``
-#: give one column per coordinate, renamed there).
-OBJECT_PROPERTIES = (
-    "label",
-    "area",
-    "centroid",
-    "bbox",
-    "equivalent_diameter_area",
-    "perimeter",
-    "eccentricity",
-    "solidity",
-    "major_axis_length",
-    "minor_axis_length",
-)
+#: give one column per coordinate, renamed there): these always, computed in
+#: one pass over the foreground's pixels...
+SIZE_PROPERTIES = ("label", "area", "centroid", "bbox", "equivalent_diameter_area")
+#: ...and, with ``shape=True`` (config key ``objects.shape_measures``), these,
+#: by ``regionprops_table`` (each a pass over every object's bounding box:
+#: measured, 0.16 to 0.36 CPU-s each on a lesson root photo, whose root
+#: system is one object spanning half the photo).
+SHAPE_PROPERTIES = ("perimeter", "eccentricity", "solidity", "major_axis_length",
+                    "minor_axis_length")
+OBJECT_PROPERTIES = SIZE_PROPERTIES + SHAPE_PROPERTIES
 _RENAMED = {
     "centroid-0": "centroid_row",
     "centroid-1": "centroid_col",
@@ -226,33 +225,66 @@ def declump(labels, h=1.0, smoothing=1.0):
 _declump = declump  # (measure_objects' argument of that name hides it)
 
 
-def object_table(labels, properties=OBJECT_PROPERTIES):
+def object_table(labels, shape=False):
     """Measure every labelled object: a column per measure, a row per object.
 
     Parameters
     ----------
     labels : (M, N) ndarray of int
-        As :func:`label_objects` gives them.
-    properties : sequence of str, optional
-        ``skimage.measure.regionprops_table``'s names of the measures.
+        As :func:`label_objects` gives them: 1 ... ``count``, none missing.
+    shape : bool, optional
+        Also the :data:`SHAPE_PROPERTIES`.
 
     Returns
     -------
     table : dict of str to ndarray
-        ``skimage.measure.regionprops_table(labels, properties=properties)``,
-        with ``centroid`` as ``centroid_row`` and ``centroid_col``, ``bbox``
-        as ``bbox_min_row``, ``bbox_min_col``, ``bbox_max_row`` and
-        ``bbox_max_col`` (the max exclusive) and ``equivalent_diameter_area``
-        (the diameter of the circle of the object's area) as
-        ``equivalent_diameter``. In pixels; ``area`` is the number of pixels.
+        ``label``, ``area`` (the number of pixels), ``centroid_row``,
+        ``centroid_col``, ``bbox_min_row``, ``bbox_min_col``,
+        ``bbox_max_row``, ``bbox_max_col`` (the max exclusive) and
+        ``equivalent_diameter`` (of the circle of the object's area), then
+        with ``shape`` the :data:`SHAPE_PROPERTIES`. In pixels. Each is what
+        ``skimage.measure.regionprops_table(labels, properties=...)`` gives
+        (the tests check it to the digit: the centroids are sums of whole
+        numbers, exact in float64, over the same count), but the size
+        measures are computed here from the foreground's pixels alone, in
+        one pass: a tenth of regionprops' time on a root photo.
     """
     labels = _check_labels(labels)
-    from skimage.measure import regionprops_table
+    flat = labels.reshape(-1)
+    index = np.flatnonzero(flat != 0)  # (a third of the time of the labels' own)
+    numbers = flat[index]
+    count = int(numbers.max()) if numbers.size else 0
+    rows, cols = np.divmod(index, labels.shape[1])
+    size = count + 1
+    area = np.bincount(numbers, minlength=size)[1:]
+    if count and not area.all():
+        raise ValueError("the labels must be numbered 1 ... count without gaps")
+    # the first and the last pixel of each object in raster order give its
+    # rows' range (a later write wins)
+    first = np.empty(size, dtype=np.int64)
+    last = np.empty(size, dtype=np.int64)
+    first[numbers[::-1]] = rows[::-1]
+    last[numbers] = rows
+    min_col = np.full(size, np.iinfo(np.int64).max)
+    max_col = np.zeros(size, dtype=np.int64)
+    np.minimum.at(min_col, numbers, cols)
+    np.maximum.at(max_col, numbers, cols)
+    area_f = area.astype(float)
+    table = {
+        "label": np.arange(1, size, dtype=labels.dtype),
+        "area": area.astype(np.int64),
+        "centroid_row": np.bincount(numbers, rows, size)[1:] / area_f,
+        "centroid_col": np.bincount(numbers, cols, size)[1:] / area_f,
+        "bbox_min_row": first[1:],
+        "bbox_min_col": min_col[1:],
+        "bbox_max_row": last[1:] + 1,
+        "bbox_max_col": max_col[1:] + 1,
+        "equivalent_diameter": np.sqrt(4 * area_f / np.pi),
+    }
+    if shape:
+        from skimage.measure import regionprops_table
 
-    table = regionprops_table(labels, properties=tuple(properties))
-    table = {_RENAMED.get(name, name): values for name, values in table.items()}
-    if "area" in table:  # a count of pixels (regionprops gives it as a float)
-        table["area"] = table["area"].astype(np.int64)
+        table.update(regionprops_table(labels, properties=SHAPE_PROPERTIES))
     return table
 
 
@@ -290,7 +322,7 @@ OBJECT_STATISTICS = ("objects", "object_area_mean", "object_area_median", "objec
 
 def measure_objects(mask, connectivity=2, min_area=1, filter_connectivity=None,
                     declump=False, declump_h=1.0, declump_smoothing=1.0,
-                    pixel_size=None, max_objects=None):
+                    pixel_size=None, max_objects=None, shape=False):
     """Count and measure a mask's objects, as the objects stage does.
 
     :func:`label_objects`, then, with ``declump``, :func:`declump`
@@ -311,6 +343,8 @@ def measure_objects(mask, connectivity=2, min_area=1, filter_connectivity=None,
         table ``area_mm2`` and ``equivalent_diameter_mm`` columns.
     max_objects : int or None, optional
         Above this many objects no table is made (None: no limit).
+    shape : bool, optional
+        The table's shape measures too (:func:`object_table`).
 
     Returns
     -------
@@ -323,11 +357,14 @@ def measure_objects(mask, connectivity=2, min_area=1, filter_connectivity=None,
     labels, count = label_objects(mask, connectivity, min_area, filter_connectivity)
     if declump and count:
         labels, count = _declump(labels, h=declump_h, smoothing=declump_smoothing)
-    areas = np.bincount(labels.reshape(-1), minlength=count + 1)[1:]
-    stats = area_statistics(areas)
     table = None
     if max_objects is None or count <= max_objects:
-        table = object_table(labels)
+        table = object_table(labels, shape)
+        areas = table["area"]
+    else:
+        foreground = labels.reshape(-1)[np.flatnonzero(labels)]
+        areas = np.bincount(foreground, minlength=count + 1)[1:]
+    stats = area_statistics(areas)
     if pixel_size is not None:
         square = float(pixel_size) ** 2
         for key in OBJECT_STATISTICS[1:]:
@@ -354,13 +391,15 @@ def label_preview(labels, factor):
     return np.where(small > 0, (small - 1) % 65535 + 1, 0).astype(np.uint16)
 
 
-def table_columns(with_areas=False):
+def table_columns(with_areas=False, shape=False):
     """The columns of the objects table (``results/objects.csv`` before the
     metadata): ``image``, then :func:`object_table`'s in the order of
-    :data:`OBJECT_PROPERTIES`, then, ``with_areas``, ``area_mm2`` and
-    ``equivalent_diameter_mm`` (:func:`measure_objects`)."""
+    :data:`SIZE_PROPERTIES` (and, with ``shape``, :data:`SHAPE_PROPERTIES`),
+    then, ``with_areas``, ``area_mm2`` and ``equivalent_diameter_mm``
+    (:func:`measure_objects`)."""
     expanded = {"centroid": ["centroid-0", "centroid-1"],
                 "bbox": ["bbox-0", "bbox-1", "bbox-2", "bbox-3"]}
-    names = [n for p in OBJECT_PROPERTIES for n in expanded.get(p, [p])]
+    properties = OBJECT_PROPERTIES if shape else SIZE_PROPERTIES
+    names = [n for p in properties for n in expanded.get(p, [p])]
     columns = ["image", *(_RENAMED.get(name, name) for name in names)]
     return columns + (["area_mm2", "equivalent_diameter_mm"] if with_areas else [])

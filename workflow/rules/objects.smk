@@ -29,6 +29,7 @@ if EXPERIMENT.objects:
         params:
             settings=stage_params("objects"),
             max_objects=config["objects"]["max_objects"],
+            shape=EXPERIMENT.shape_measures,
             columns=EXPERIMENT.object_table_columns,
             preview_side=PREVIEW_SIDE,
         script:
