@@ -6,10 +6,9 @@ per-object table (a row per object that counts, for every image with at
 most max_objects), and each image's labels at the size of its preview, for
 its QC figure (`<key>.png`, 16-bit)."""
 
+import csv
 import math
 import os
-
-import pandas as pd
 
 from rootmass.batches import image_key
 from rootmass.cache import image_file
@@ -29,9 +28,21 @@ def plain(value):
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
-with job_log(snakemake.log[0]):
+def table_rows(image, table, columns):
+    """An image's objects as CSV rows, in `columns` (empty where the table
+    has no such column: mm2 without a pixel size); floats as repr, every
+    digit."""
+    values = [table[c].tolist() if c in table else None for c in columns[1:]]
+    count = len(table["label"])
+    return ([image, *(v[i] if v is not None else "" for v in values)] for i in range(count))
+
+
+with job_log(snakemake.log[0]), atomic_path(snakemake.output.table, ".csv") as tmp, \
+        open(tmp, "w", newline="", encoding="utf-8") as rows_file:
     os.makedirs(previews, exist_ok=True)
-    counts, tables = [], []
+    writer = csv.writer(rows_file)
+    writer.writerow(params.columns)
+    counts = []
     for row in load_json(snakemake.input.measurements):
         image = row["image"]
         reason = row["error"] if row["status"] != "ok" else None
@@ -51,9 +62,7 @@ with job_log(snakemake.log[0]):
                 counts.append({"image": image, **{k: plain(v) for k, v in stats.items()},
                                "tabled": table is not None})
                 if table is not None:
-                    frame = pd.DataFrame(table)
-                    frame.insert(0, "image", image)
-                    tables.append(frame)
+                    writer.writerows(table_rows(image, table, params.columns))
                 else:
                     print(f"objects: {image!r} has {stats['objects']} objects, more than"
                           f" max_objects ({params.max_objects}): no rows in objects.csv",
@@ -62,8 +71,4 @@ with job_log(snakemake.log[0]):
                 reason = on_error(image, error)
         if reason is not None:
             counts.append({"image": image, "objects": None, "error": reason})
-    table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
-    table = table.reindex(columns=params.columns)
-    with atomic_path(snakemake.output.table, ".csv") as tmp:
-        table.to_csv(tmp, index=False)  # every digit of each float
     save_json(snakemake.output.counts, counts)

@@ -120,6 +120,14 @@ def test_skip_processes_every_good_image_and_records_every_bad_one(workdir, odd_
         else:
             assert (row["status"], row["error"], row["ratio"]) == ("ok", "", ratio), row
             assert Path(workdir, row["mask"]).is_file()
+    # a failed image has an empty count and no objects' rows
+    with open(Path(workdir, "results", "objects.csv"), newline="") as f:
+        tabled = {row["image"] for row in csv.DictReader(f)}
+    for image, ratio in odd_images.items():
+        if ratio is None:
+            assert rows[image]["objects"] == "" and image not in tabled
+        else:
+            assert int(rows[image]["objects"]) >= 0
     assert "empty (0 bytes)" in rows["data/empty.jpg"]["error"]
     assert "not an image" in rows["data/text.jpg"]["error"]
     assert rows["data/truncated.jpg"]["error"].startswith("the file is truncated or damaged: ")

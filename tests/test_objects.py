@@ -431,6 +431,11 @@ def test_the_figure_shows_the_objects_and_their_count():
     coloured = object_colours(labels)
     assert coloured.shape == (40, 60, 3) and (coloured[0, 0] == 0).all()
     assert tuple(coloured[10, 10]) != tuple(coloured[25, 40])  # each its own colour
+    rng = np.random.default_rng(1)  # label2rgb's colours, pixel for pixel
+    many = rng.integers(0, 300, (60, 90)).astype(np.uint16)
+    many[many % 7 == 3] = 0  # labels missing, as at a preview's scale
+    expected = np.rint(ski.color.label2rgb(many, bg_label=0) * 255).astype(np.uint8)
+    np.testing.assert_array_equal(object_colours(many), expected)
     tinted = np.zeros((40, 60, 3), dtype=np.uint8)
     panel = np.zeros((30, 30, 3), dtype=np.uint8)
     without = image_figure("x.jpg", tinted, panel, 0.1, 0.5)

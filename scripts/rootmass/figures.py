@@ -217,13 +217,36 @@ class HistogramPanel:
 
 def object_colours(labels):
     """Each object in its own colour on black: the lesson's summary image,
-    ``skimage.color.label2rgb(labels, bg_label=0)``, as 8-bit RGB."""
+    ``skimage.color.label2rgb(labels, bg_label=0)``, as 8-bit RGB.
+
+    The same colours pixel for pixel (label2rgb cycles through its ten
+    colours in the order of the labels present; a test checks it), by a
+    lookup table of the labels: a tenth of label2rgb's time, which sorts
+    every pixel.
+
+    Parameters
+    ----------
+    labels : (M, N) ndarray of uint8 or uint16
+        0 for the background.
+    """
+    labels = np.asarray(labels)
+    if labels.dtype not in (np.uint8, np.uint16):
+        raise ValueError(f"expected labels of uint8 or uint16; got {labels.dtype}")
+    present = np.bincount(labels.reshape(-1), minlength=int(labels.max()) + 1) > 0
+    present[0] = False
+    rank = np.cumsum(present) - 1  # each label's place among those present
+    lut = _label_palette()[rank % 10]
+    lut[0] = 0
+    return lut[labels]
+
+
+@functools.cache
+def _label_palette():
+    """label2rgb's ten colours, in its order, as 8-bit RGB."""
     from skimage.color import label2rgb
 
-    labels = np.asarray(labels)
-    if not labels.any():
-        return np.zeros((*labels.shape, 3), dtype=np.uint8)
-    return np.rint(label2rgb(labels, bg_label=0) * 255).astype(np.uint8)
+    colours = label2rgb(np.arange(1, 11)[np.newaxis, :], bg_label=0)[0]
+    return np.rint(colours * 255).astype(np.uint8)
 
 
 def image_figure(name, tinted, panel, ratio, t, detail=None, box=None, objects=None):
