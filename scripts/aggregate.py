@@ -18,6 +18,9 @@ with job_log(snakemake.log[0]):
         if row["image"] in counts:
             found = counts[row["image"]]
             row.update({k: found.get(k) for k in found if k.startswith("object")})
+            if found.get("error") and row["status"] == "ok":
+                # its mask and ratio stand; its objects failed (on_error: skip)
+                row["error"] = f"objects: {found['error']}"
     if params.metadata:
         with open(params.schema, encoding="utf-8") as f:
             samples, _ = read_sheet(params.sheet, yaml.safe_load(f))

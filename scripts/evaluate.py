@@ -3,7 +3,8 @@ mask. Its mask as configured (the one save_mask wrote) against the truth,
 and the mask of every automatic and exclusion method, with the image's own
 grayscale, blur, foreground, bright cutoff and markers, as
 results/evaluation-methods.csv compares them. With the objects stage, each
-mask's count against the truth's (rootmass.evaluation.truth_count): the
+mask's count against the truth's (rootmass.evaluation.truth_count: the
+sheet's truth_count, else the truth mask's objects): the
 configured mask's count is the one the objects stage made, each method's
 mask is labelled with the image's own object settings. One table per
 batch: a row per scored image, {"image", "truth", "configured": {...},
@@ -36,10 +37,9 @@ def read_truth(path, shape, image):
     except Exception as error:
         raise SystemExit(f"evaluate: cannot read the truth mask {path!r} of {image!r}: {error}")
     try:
-        mask = truth_mask(annotation, shape, f"truth mask {path!r}", f"its image {image!r}")
+        return truth_mask(annotation, shape, f"truth mask {path!r}", f"its image {image!r}")
     except ValueError as error:
         raise SystemExit(f"evaluate: {error}") from None
-    return annotation, mask
 
 
 def count_objects(mask, objects):
@@ -95,15 +95,19 @@ with job_log(snakemake.log[0]):
         if row["status"] != "ok":
             rows.append({"image": image, "truth": settings["truth"], "error": row["error"]})
             continue
-        annotation, truth = read_truth(settings["truth"], blurred.shape, image)
+        truth = read_truth(settings["truth"], blurred.shape, image)
         configured = score_mask(load_mask(row["mask"]), truth)
         objects = settings.get("objects")
         truth_objects = None
         if objects is not None:
-            truth_objects = truth_count(annotation, objects["connectivity"],
-                                        objects["min_area"], objects["filter_connectivity"])
-            # the objects stage's count of the mask as configured
-            configured = counted(configured, counts[image]["objects"], truth_objects)
+            truth_objects = truth_count(truth, objects["connectivity"], objects["min_area"],
+                                        objects["filter_connectivity"],
+                                        settings.get("truth_count"))
+            # the objects stage's count of the mask as configured (none where
+            # the stage failed on the image)
+            count = counts[image].get("objects")
+            configured = (counted(configured, count, truth_objects) if count is not None
+                          else {**configured, "truth_objects": truth_objects})
         rows.append({
             "image": image,
             "truth": settings["truth"],

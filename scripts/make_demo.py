@@ -33,6 +33,7 @@ from rootmass.demo import (
     demo_file_names,
     demo_samples,
     demo_seed,
+    plate_settings,
     synthetic_colony_plate,
     synthetic_root_image,
 )
@@ -115,14 +116,16 @@ def write_experiment(out, count, height, width, seed, plates=0):
     )
     write_plates([os.path.join(out, row["image"]) for row in dishes],
                  [truth(row) for row in dishes], height, seed)
-    columns = list(PLATE_SETTINGS) if dishes else []
+    demo = {"height": height, "seed": seed}
+    columns = [*PLATE_SETTINGS, "truth_count"] if dishes else []
     with atomic_path(os.path.join(out, "samples.tsv"), ".tsv") as tmp:
         with open(tmp, "w", encoding="utf-8") as f:
             f.write("# The demo experiment: the treated images have more roots.\n")
             f.write("\t".join(["image", "condition", "replicate", *columns]) + "\n")
             for row in rows:
                 image = f"{os.path.basename(os.path.normpath(out))}/{row['image']}"
-                own = PLATE_SETTINGS if row["condition"] == PLATE_CONDITION else {}
+                own = (plate_settings(demo, int(row["replicate"]) - 1)
+                       if row["condition"] == PLATE_CONDITION else {})
                 cells = [str(own.get(column, "")) for column in columns]
                 f.write("\t".join([image, row["condition"], row["replicate"], *cells]) + "\n")
 

@@ -148,6 +148,16 @@ def test_an_area_in_mm2_without_a_pixel_size_is_one_line(tmp_path, monkeypatch):
     assert experiment.stage_params("objects", experiment.images)["default"]["min_area"] == 50
 
 
+def test_an_area_in_mm2_with_each_rows_pixel_size_and_a_rows_own_min_area(folder):
+    (folder / "s.tsv").write_text("image\tpixel_size\tmin_area\n"
+                                  "data/a.jpg\t0.1\t\ndata/b.jpg\t0.2\t7\n")
+    experiment, _ = plan(samples="s.tsv", images=None, objects={"min_area_mm2": 0.5})
+    params = experiment.stage_params("objects", experiment.images)
+    assert params["default"]["min_area"] is None  # the config's: no pixel size
+    assert params["images"]["data/a.jpg"]["min_area"] == 50  # 0.5 / 0.1**2
+    assert params["images"]["data/b.jpg"]["min_area"] == 7  # the row's own wins
+
+
 def test_object_settings_change_only_the_objects_stage(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     base, _ = plan()

@@ -24,6 +24,7 @@ import numpy as np
 __all__ = [
     "synthetic_root_image",
     "synthetic_colony_plate",
+    "plate_colony_count",
     "demo_file_names",
     "demo_plate_names",
     "demo_seed",
@@ -31,6 +32,7 @@ __all__ = [
     "PLATE_CONDITION",
     "PLATE_SETTINGS",
     "PLATE_SEED_OFFSET",
+    "plate_settings",
     "demo_samples",
 ]
 
@@ -150,6 +152,22 @@ def demo_plate_names(plates):
     """
     plates = _check_nonnegative_int("plates", plates)
     return [f"plate-{i:04d}.jpg" for i in range(plates)]
+
+
+def plate_settings(demo, index):
+    """The sample sheet's settings of the demo's plate ``index``: the
+    lesson's enhanced colony count (:data:`PLATE_SETTINGS`) and its true
+    count (``truth_count``, :func:`plate_colony_count`).
+
+    Parameters
+    ----------
+    demo : dict
+        Config key ``demo`` (``height``, the plate's side, and ``seed``).
+    index : int
+    """
+    seed = demo_seed(demo["seed"], PLATE_SEED_OFFSET + index)
+    side = demo["height"]
+    return {**PLATE_SETTINGS, "truth_count": plate_colony_count((side, side), seed, label=index)}
 
 
 def demo_samples(count, plates=0):
@@ -480,57 +498,10 @@ def synthetic_root_image(shape=(600, 900), seed=0, label=None, roots=1.0):
     return np.rint(image, out=image).astype(np.uint8), truth
 
 
-def synthetic_colony_plate(shape=(600, 600), seed=0, label=None, colonies=None,
-                           labelled=False):
-    """Draw a synthetic photo of a Petri dish with bacterial colonies.
-
-    The image imitates the colony plates of the Data Carpentry lesson's
-    capstone ("Bacteria Colony Counting"): a light background (about 235)
-    around a round dish of a lighter-brown medium (about 150 to 175, a
-    slight gradient) with a darker rim; dark, round colonies (about 25 to
-    60) of varied size on the medium, about a fifth of them touching
-    another one (which thresholding then merges into one object); a white
-    label with a dark number across the dish's rim; Gaussian noise over
-    everything.
-
-    Parameters
-    ----------
-    shape : tuple of 2 int, optional
-        ``(height, width)`` in pixels, each >= 16. Sizes scale with
-        ``min(height, width) / 600``.
-    seed : int, optional
-        Seed (>= 0) of :func:`numpy.random.default_rng`; the image is a
-        deterministic function of ``shape``, ``seed``, ``label`` and
-        ``colonies``.
-    label : int or str, optional
-        What the label shows; the seed by default.
-    colonies : int, optional
-        How many colonies to draw (>= 0); by default 15 to 40, from the
-        seed.
-    labelled : bool, optional
-        Give the truth as labels: each colony its own number.
-
-    Returns
-    -------
-    image : (height, width, 3) ndarray of uint8
-        The RGB image.
-    truth : (height, width) ndarray of bool, or of uint16 with ``labelled``
-        The colonies' pixels; with ``labelled``, colony ``i`` of ``drawn``
-        is ``i + 1`` (where two touch, the later one has their shared
-        pixels), the same pixels non-zero.
-    drawn : list of tuple
-        Each colony as ``(row, col, radius)`` in pixels: the true count is
-        ``len(drawn)``. No colony lies under the label or on the rim. Two
-        colonies either overlap by about a pixel (touching: one object in
-        the truth mask) or keep at least 3 pixels apart.
-
-    Examples
-    --------
-    >>> image, truth, drawn = synthetic_colony_plate((200, 200), seed=1, colonies=5)
-    >>> image.shape, truth.dtype, len(drawn)
-    ((200, 200, 3), dtype('bool'), 5)
-    """
-    from PIL import Image, ImageDraw, ImageFilter, ImageFont
+def _plate_layout(shape, seed, label, colonies):
+    """The dish, the label and the colonies of a plate, and the generator to
+    draw the rest with (:func:`synthetic_colony_plate`)."""
+    from PIL import Image, ImageDraw, ImageFont
 
     height, width = _check_shape(shape)
     seed = _check_nonnegative_int("seed", seed)
@@ -583,6 +554,81 @@ def synthetic_colony_plate(shape=(600, 600), seed=0, label=None, colonies=None,
         if apart:
             drawn.append((float(row), float(col), radius))
 
+    return dict(rng=rng, height=height, width=width, size=size, unit=unit, cy=cy,
+                cx=cx, dish=dish, rim=rim, font=font, text=text, label_box=label_box,
+                drawn=drawn)
+
+
+def plate_colony_count(shape=(600, 600), seed=0, label=None, colonies=None):
+    """The true count of :func:`synthetic_colony_plate`'s plate of the same
+    arguments, without drawing it (a few milliseconds: the demo's sample
+    sheet records it when the run is planned).
+
+    Examples
+    --------
+    >>> plate_colony_count((200, 200), seed=1, colonies=5)
+    5
+    """
+    return len(_plate_layout(shape, seed, label, colonies)["drawn"])
+
+
+def synthetic_colony_plate(shape=(600, 600), seed=0, label=None, colonies=None,
+                           labelled=False):
+    """Draw a synthetic photo of a Petri dish with bacterial colonies.
+
+    The image imitates the colony plates of the Data Carpentry lesson's
+    capstone ("Bacteria Colony Counting"): a light background (about 235)
+    around a round dish of a lighter-brown medium (about 150 to 175, a
+    slight gradient) with a darker rim; dark, round colonies (about 25 to
+    60) of varied size on the medium, about a fifth of them touching
+    another one (which thresholding then merges into one object); a white
+    label with a dark number across the dish's rim; Gaussian noise over
+    everything.
+
+    Parameters
+    ----------
+    shape : tuple of 2 int, optional
+        ``(height, width)`` in pixels, each >= 16. Sizes scale with
+        ``min(height, width) / 600``.
+    seed : int, optional
+        Seed (>= 0) of :func:`numpy.random.default_rng`; the image is a
+        deterministic function of ``shape``, ``seed``, ``label`` and
+        ``colonies``.
+    label : int or str, optional
+        What the label shows; the seed by default.
+    colonies : int, optional
+        How many colonies to draw (>= 0); by default 15 to 40, from the
+        seed.
+    labelled : bool, optional
+        Give the truth as labels: each colony its own number.
+
+    Returns
+    -------
+    image : (height, width, 3) ndarray of uint8
+        The RGB image.
+    truth : (height, width) ndarray of bool, or of uint16 with ``labelled``
+        The colonies' pixels; with ``labelled``, colony ``i`` of ``drawn``
+        is ``i + 1`` (where two touch, the later one has their shared
+        pixels), the same pixels non-zero.
+    drawn : list of tuple
+        Each colony as ``(row, col, radius)`` in pixels: the true count is
+        ``len(drawn)``. No colony lies under the label or on the rim. Two
+        colonies either overlap by about a pixel (touching: one object in
+        the truth mask) or keep at least 3 pixels apart.
+
+    Examples
+    --------
+    >>> image, truth, drawn = synthetic_colony_plate((200, 200), seed=1, colonies=5)
+    >>> image.shape, truth.dtype, len(drawn)
+    ((200, 200, 3), dtype('bool'), 5)
+    """
+    from PIL import Image, ImageDraw, ImageFilter
+
+    layout = _plate_layout(shape, seed, label, colonies)
+    rng, height, width, size, unit = (layout[k] for k in ("rng", "height", "width", "size",
+                                                           "unit"))
+    cy, cx, dish, rim, font, text, label_box, drawn = (
+        layout[k] for k in ("cy", "cx", "dish", "rim", "font", "text", "label_box", "drawn"))
     yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
     distance = np.hypot(yy - np.float32(cy), xx - np.float32(cx))
     image = np.full((height, width), rng.uniform(240.0, 250.0), dtype=np.float32)

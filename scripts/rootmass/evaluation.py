@@ -102,23 +102,22 @@ def truth_mask(annotation, shape=None, name="the truth mask", image="its image")
     return (annotation != 0).any(axis=2)
 
 
-def truth_count(annotation, connectivity=2, min_area=1, filter_connectivity=None):
-    """How many objects a ground-truth annotation holds.
-
-    A 2-D annotation of more than one non-zero value is a label image (each
-    object drawn with its own value, as the demo's colony plates are): its
-    count is the number of distinct non-zero values, however they touch.
-    Any other annotation is a mask (:func:`truth_mask`), whose count is that
-    of its objects under the image's settings
-    (:func:`rootmass.objects.label_objects`): touching objects drawn in one
-    colour are one.
+def truth_count(truth, connectivity=2, min_area=1, filter_connectivity=None,
+                recorded=None):
+    """How many objects a ground truth holds.
 
     Parameters
     ----------
-    annotation : ndarray
-        As :func:`truth_mask` takes it.
+    truth : (M, N) ndarray of bool
+        The truth mask (:func:`truth_mask`).
     connectivity, min_area, filter_connectivity
-        As :func:`rootmass.objects.label_objects`, for a mask.
+        As :func:`rootmass.objects.label_objects`: the image's object
+        settings.
+    recorded : int or None, optional
+        The true count where it is known (the sample sheet's
+        ``truth_count``, as the demo's colony plates record theirs): it is
+        the count. None: the mask's connected components at the image's
+        settings, so touching objects drawn in one colour are one.
 
     Returns
     -------
@@ -126,13 +125,9 @@ def truth_count(annotation, connectivity=2, min_area=1, filter_connectivity=None
     """
     from .objects import label_objects
 
-    annotation = np.asarray(annotation)
-    if annotation.ndim == 2 and annotation.dtype != bool:
-        values = np.unique(annotation)
-        values = values[values != 0]
-        if values.size > 1:
-            return int(values.size)
-    return label_objects(truth_mask(annotation), connectivity, min_area, filter_connectivity)[1]
+    if recorded is not None:
+        return int(recorded)
+    return label_objects(truth, connectivity, min_area, filter_connectivity)[1]
 
 
 def overlap_counts(mask, truth):

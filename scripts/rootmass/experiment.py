@@ -32,8 +32,8 @@ import yaml
 
 from .batches import figure_key, image_key
 from .config import ConfigError
-from .demo import PLATE_CONDITION, PLATE_SETTINGS, demo_file_names, demo_plate_names
-from .demo import demo_samples
+from .demo import PLATE_CONDITION, demo_file_names, demo_plate_names, demo_samples
+from .demo import plate_settings
 from .samples import (
     STAGE_SETTINGS,
     Sample,
@@ -119,7 +119,8 @@ def defaults(config):
     Returns
     -------
     dict
-        Every key of :data:`rootmass.samples.SETTINGS` but ``truth``.
+        Every key of :data:`rootmass.samples.SETTINGS` but ``truth`` and
+        ``truth_count`` (a row's own only).
     """
     threshold = config["threshold"]
     return {
@@ -261,14 +262,16 @@ def find_samples(config, sheet_schema):
             "config: set 'images' (a glob of your images) or 'samples' (a sample"
             " sheet); with both null the demo runs, but demo is off"
         )
-    rows = demo_samples(config["demo"]["count"], config["demo"].get("plates", 0))
+    demo = config["demo"]
+    rows = demo_samples(demo["count"], demo.get("plates", 0))
     if not rows:
         raise ConfigError("config key 'demo': count and plates are both 0: no image to run")
     samples = [
         Sample(
             f"{DEMO_DIR}/{row.pop('image')}", line=i + 3, metadata=row,
-            # the plates' settings are columns of the demo's sheet
-            settings=dict(PLATE_SETTINGS) if row["condition"] == PLATE_CONDITION else {},
+            # the plates' settings and true counts are columns of the demo's sheet
+            settings=plate_settings(demo, int(row["replicate"]) - 1)
+            if row["condition"] == PLATE_CONDITION else {},
         )
         for i, row in enumerate(rows)  # line 1 a comment, line 2 the header
     ]
@@ -594,6 +597,7 @@ class Experiment:
                 }
                 if self.objects:  # each method's mask counted as the stage would
                     params[image]["objects"] = object_settings(settings)
+                    params[image]["truth_count"] = settings.get("truth_count")
         return params
 
     @functools.cached_property
@@ -612,9 +616,7 @@ def check_object_settings(experiment):
         Naming the image and the keys.
     """
     for sample in experiment.samples:
-        try:
-            object_settings(experiment.settings(sample.image))
-        except ValueError:
+        if object_settings(experiment.settings(sample.image))["min_area"] is None:
             where = (
                 f"samples sheet {experiment.sheet!r}, line {sample.line}, column 'min_area_mm2'"
                 if "min_area_mm2" in sample.settings

@@ -3,8 +3,9 @@
 Small pure functions: numbers and rows in, rows out; nothing here reads or
 writes files. An image is flagged, with one row per reason, when
 
-- it failed (``status`` ``error``; ``on_error: skip``): reason ``failed``,
-  value the error;
+- it failed (``status`` ``error``; ``on_error: skip``), or a stage after
+  its mask did (its objects: ``status`` ``ok`` with an ``error``): reason
+  ``failed``, value the error;
 - its mask is almost empty (ratio below :data:`EMPTY_RATIO`) or almost full
   (above :data:`FULL_RATIO`): ``empty mask`` or ``full mask``, value the
   ratio;
@@ -173,6 +174,8 @@ def flag_images(rows, group_by=(), max_objects=None):
         if row["status"] != "ok":
             add(row["image"], "failed", row.get("error", ""), math.inf)
     for row in ok:
+        if row.get("error"):  # a later stage failed on it (its objects)
+            add(row["image"], "failed", row["error"], math.inf)
         ratio = float(row["ratio"])
         if ratio < EMPTY_RATIO:
             add(row["image"], "empty mask", ratio, 1e6)

@@ -156,7 +156,7 @@ def label_objects(mask, connectivity=2, min_area=1, filter_connectivity=None):
     return labels, int(count)
 
 
-def declump(labels, h=1.0, smoothing=1.0):
+def declump(labels, h=1.0, smoothing=1.0, connectivity=2):
     """Split touching round objects: a watershed of the distance transform.
 
     Like CellProfiler's IdentifyPrimaryObjects declumping "by shape": each
@@ -184,6 +184,10 @@ def declump(labels, h=1.0, smoothing=1.0):
         The standard deviation, in pixels, of the Gaussian that smooths the
         distances first, so that the corners of a ragged mask do not seed
         objects; 0: none.
+    connectivity : {1, 2}, optional
+        The objects' (:func:`label_objects`): the seeds are grouped and the
+        watershed floods with it, so that every pixel of an object is
+        reached from its seeds and no two objects share one.
 
     Returns
     -------
@@ -211,15 +215,16 @@ def declump(labels, h=1.0, smoothing=1.0):
     distance = ndi.distance_transform_edt(mask)
     if smoothing > 0:
         distance = gaussian(distance, sigma=smoothing)
+    _check_connectivity("connectivity", connectivity)
     seeds = h_maxima(distance, h).astype(bool) & mask
-    markers, count = label(seeds, connectivity=2, return_num=True)
+    markers, count = label(seeds, connectivity=connectivity, return_num=True)
     unseeded = np.setdiff1d(np.unique(labels[mask]), np.unique(labels[seeds]))
     if unseeded.size:
         positions = ndi.maximum_position(distance, labels, unseeded)
         for number, position in enumerate(positions, start=count + 1):
             markers[position] = number
         count += unseeded.size
-    return watershed(-distance, markers, mask=mask), int(count)
+    return watershed(-distance, markers, mask=mask, connectivity=connectivity), int(count)
 
 
 _declump = declump  # (measure_objects' argument of that name hides it)
@@ -359,7 +364,8 @@ def measure_objects(mask, connectivity=2, min_area=1, filter_connectivity=None,
     """
     labels, count = label_objects(mask, connectivity, min_area, filter_connectivity)
     if declump and count:
-        labels, count = _declump(labels, h=declump_h, smoothing=declump_smoothing)
+        labels, count = _declump(labels, h=declump_h, smoothing=declump_smoothing,
+                                 connectivity=connectivity)
     # every pixel of the mask is an object's where no size filter removed any
     foreground = np.flatnonzero(mask) if min_area <= 1 else None
     table = None

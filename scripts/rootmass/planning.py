@@ -46,8 +46,8 @@ UNREADABLE_SIZE = (1000, 1000)
 # From the benchmark on a 2-core machine: a job holds one image at a time
 # (at most about 5 float64 copies of it, plus about 250 MB of interpreter
 # and libraries); it spends per megapixel about 0.06 CPU-s blurring, 0.02
-# thresholding, 0.01 saving masks and 0.02 on the QC figures, plus about 1 s
-# starting. Runtimes get a tenfold margin for slower cluster nodes.
+# thresholding, 0.01 saving masks, 0.02 on the objects and 0.02 on the QC
+# figures, plus about 1 s starting. Runtimes get a tenfold margin for slower cluster nodes.
 SECONDS_PER_MEGAPIXEL = {
     "grayscale_blur": 0.06,
     "threshold": 0.02,
@@ -55,6 +55,11 @@ SECONDS_PER_MEGAPIXEL = {
     "qc_images": 0.02,
     "objects": 0.02,
     "evaluate": 0.2,
+    # measured on lesson photos: declumping 1.4 CPU-s a megapixel, the
+    # shape measures 0.2; evaluate declumps every method's mask
+    "objects (declump)": 1.5,
+    "objects (shape measures)": 0.25,
+    "evaluate (declump)": 15.0,
 }
 
 
@@ -175,10 +180,11 @@ def plan_run(images, demo, config, cores, main=True, plan="", out="results"):
     return sizes, batches
 
 
-def batch_mem_mb(sizes):
-    """Memory of a batch's image jobs, in MB: five float64 copies of its
-    largest image beside the interpreter."""
-    return 256 + math.ceil(5 * 8 * max(map(megapixels, sizes)))
+def batch_mem_mb(sizes, copies=5):
+    """Memory of a batch's image jobs, in MB: ``copies`` float64 copies of
+    its largest image (five; declumping, ten: the distances, their blur,
+    h_maxima's own and the labels) beside the interpreter."""
+    return 256 + math.ceil(copies * 8 * max(map(megapixels, sizes)))
 
 
 def batch_runtime(stage, sizes):

@@ -43,6 +43,8 @@ SETTINGS = {
     "marker_margin": "threshold.marker_margin",
     "pixel_size": "pixel_size",
     "truth": "truth",
+    # the true number of objects in the row's truth (no config key)
+    "truth_count": None,
     "connectivity": "objects.connectivity",
     "min_area": "objects.min_area",
     "min_area_mm2": "objects.min_area_mm2",
@@ -64,7 +66,7 @@ STAGE_SETTINGS = {
 #: The settings whose cells are read as numbers.
 NUMERIC = ("sigma", "value", "bright_cutoff", "marker_min_area", "marker_margin",
            "pixel_size", "connectivity", "min_area", "min_area_mm2",
-           "filter_connectivity", "declump_h", "declump_smoothing")
+           "filter_connectivity", "declump_h", "declump_smoothing", "truth_count")
 #: The settings whose cells are read as true or false.
 BOOLEAN = ("declump",)
 _TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0")
@@ -238,8 +240,15 @@ def resolve_settings(defaults, sample, path):
     ------
     SheetError
         If the combination is invalid: method ``fixed`` without a value.
+
+    Notes
+    -----
+    A row's own ``min_area`` (in pixels) wins over the config's
+    ``min_area_mm2``, as any own setting over the config's.
     """
     settings = {**defaults, **sample.settings}
+    if "min_area" in sample.settings and "min_area_mm2" not in sample.settings:
+        settings["min_area_mm2"] = None  # the row's own minimum, in pixels
     if settings["method"] == "fixed" and settings["value"] is None:
         raise SheetError(
             f"{_where(path, sample.line, 'value')}: method 'fixed' needs a number in"
@@ -308,8 +317,8 @@ def object_settings(settings):
 
     ``filter_connectivity`` None is ``connectivity``; ``min_area_mm2``,
     where given, replaces ``min_area`` by the smallest whole number of
-    pixels of at least that area (``ceil(mm2 / pixel_size**2)``, which
-    needs a pixel size: ValueError without one); the declumping's
+    pixels of at least that area (``ceil(mm2 / pixel_size**2)``; None
+    without a pixel size, or with ``file`` before it is read); the declumping's
     parameters are None with declumping off. So only what changes the
     objects re-runs the stage.
 
@@ -328,11 +337,12 @@ def object_settings(settings):
     connectivity = settings["connectivity"]
     filtering = settings["filter_connectivity"]
     min_area = settings["min_area"]
-    if settings["min_area_mm2"] is not None and settings["pixel_size"] == "file":
-        min_area = None  # each image's own, from its file
+    if settings["min_area_mm2"] is not None and not isinstance(
+            settings["pixel_size"], (int, float)):
+        # "file": each image's own, from its file; None: no pixel size, which
+        # an image may not have (rootmass.experiment.check_object_settings)
+        min_area = None
     elif settings["min_area_mm2"] is not None:
-        if settings["pixel_size"] is None:
-            raise ValueError("min_area_mm2 needs a pixel size (pixel_size)")
         pixels = settings["min_area_mm2"] / settings["pixel_size"] ** 2
         # (the rounding error of the division does not add a pixel)
         min_area = max(1, math.ceil(round(pixels, 9)))

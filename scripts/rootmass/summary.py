@@ -44,7 +44,8 @@ def summarise(table, group_by=()):
         with a result has an area (else empty). Then the same statistics of
         each of :data:`OBJECT_QUANTITIES` the table has (``objects_mean``,
         ..., ``object_area_mean_mean``, ...), over the images with a value
-        (an image without objects has no areas). Each is what pandas'
+        (an image without objects has no areas; the ``_mm2`` ones only over
+        the images with a pixel size). Each is what pandas'
         ``groupby(group_by)`` gives on the CSV.
     """
     group_by = list(group_by or ())

@@ -28,7 +28,11 @@ if TRUTH_OF:
         threads: 1
         resources:
             mem_mb=batch_mem_mb,
-            runtime=batch_runtime("evaluate"),
+            runtime=batch_runtime(
+                "evaluate (declump)"
+                if EXPERIMENT.objects and config["objects"]["declump"]
+                else "evaluate"
+            ),
         params:
             # per scored image: its truth file and settings
             images=lambda wildcards: EXPERIMENT.evaluation_params(

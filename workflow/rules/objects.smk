@@ -24,8 +24,19 @@ if EXPERIMENT.objects:
             "../envs/thresholding.yaml"
         threads: 1
         resources:
-            mem_mb=batch_mem_mb,
-            runtime=batch_runtime("objects"),
+            mem_mb=lambda wildcards: planning.batch_mem_mb(
+                [SIZES[i] for i in BATCHES[wildcards.batch]],
+                copies=10 if config["objects"]["declump"] else 5,
+            ),
+            runtime=batch_runtime(
+                "objects (declump)"
+                if config["objects"]["declump"]
+                else (
+                    "objects (shape measures)"
+                    if config["objects"]["shape_measures"]
+                    else "objects"
+                )
+            ),
         params:
             settings=stage_params("objects"),
             max_objects=config["objects"]["max_objects"],
