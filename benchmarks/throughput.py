@@ -12,6 +12,9 @@ For each image set it measures wall time, CPU time and peak memory of
   (f) a no-op re-run,
   (c0), (d0) as (c) and (d) with qc: false, in a fresh folder (the results
        of (c) to (f) deleted first: one collection's cache on disk at a time),
+  (c1) as (c) with the objects stage off (`--config objects={enabled:
+       false}`), in a fresh folder: (c) against (c1), both as ratios to (b),
+       is the objects stage's cost in the cold default run,
 
 and, on the results of (f), the QC figures alone (`--forcerun qc_images
 --until qc_images`) and the method panel alone, less Snakemake's own start
@@ -67,7 +70,8 @@ print(json.dumps({"rc": r.returncode, "wall": wall, "cpu": u.ru_utime + u.ru_sti
 TARGETS = {"c": 1.5, "d": 0.9, "c0": 1.25}
 QC_TARGET, PANEL_TARGET = 0.1, 1.0  # CPU-s per 6-megapixel image; CPU-s
 DRY_TARGET, DRY_GROWTH = 20.0, 2.5  # s for the first count; ratio of the second
-MODES = ["a", "b", "c", "d", "c0", "d0", "e", "f"]
+MODES = ["a", "b", "c", "d", "c0", "d0", "c1", "e", "f"]
+OBJECTS_OFF = ["--config", "objects={enabled: false}"]  # (c1)
 
 
 def measure(cmd, cwd):
@@ -160,9 +164,11 @@ def run_set(name, images, extras, cores, repeats, base, rows, notes, warmup=0):
             record = measure(cmd, base)
             log(rows, name, mode, repeat, record)
             check_same(f"({mode})", read_ratios(base / f"{mode}.csv"), otsu)
-        # with the QC figures (the default), then without them; one
-        # collection's results at a time, as a user would have them
-        for qc, cold, changed in (("true", "c", "d"), ("false", "c0", "d0")):
+        # with the QC figures (the default), then without them, then the
+        # defaults without the objects stage; one collection's results at a
+        # time, as a user would have them
+        for qc, cold, changed, off in (("true", "c", "d", []), ("false", "c0", "d0", []),
+                                       ("true", "c1", None, OBJECTS_OFF)):
             work = base / f"work-{name}"
             shutil.rmtree(work, ignore_errors=True)
             (work / "images").mkdir(parents=True)
@@ -172,8 +178,10 @@ def run_set(name, images, extras, cores, repeats, base, rows, notes, warmup=0):
             config.write_text(f'images: "images/*.jpg"\ndemo: null\nqc: {qc}\n')
             workflow = [SNAKEMAKE, "--snakefile", ROOT / "Snakefile", "--cores", cores,
                         "--configfile", config]
-            modes = [(cold, []), (changed, ["--config", "threshold={method: otsu_excluding_bright}"])]
-            if qc == "true":
+            modes = [(cold, off)]
+            if changed:
+                modes.append((changed, ["--config", "threshold={method: otsu_excluding_bright}"]))
+            if cold == "c":
                 modes += [("e", modes[1][1]), ("f", modes[1][1])]
             for mode, extra in modes:
                 if mode == "e":
@@ -184,6 +192,10 @@ def run_set(name, images, extras, cores, repeats, base, rows, notes, warmup=0):
                 got = read_ratios(work / "results/ratios.csv", header=True)
                 if mode == cold:
                     check_same(f"({mode})", got, otsu)
+                    # the objects stage ran in (c) and (c0), not in (c1)
+                    if (work / "results" / "objects.csv").exists() != (not off):
+                        raise SystemExit(f"({mode}): results/objects.csv"
+                                         f" {'made' if off else 'missing'}")
                     cached = folder_bytes(work / "results" / "blurred", "*.npy")
                     notes[f"{name}: blurred cache bytes per input byte"] = cached / input_bytes
                 else:
@@ -267,6 +279,7 @@ def summarise(rows, notes, out, sets, dry_counts):
     def verdict(value, bound):
         return f"<= {bound:g}: {'met' if value <= bound else 'NOT met'}"
 
+    ratios = {(r["set"], r["mode"]): r for r in table}
     print("\n| set | mode | runs | median wall s | median CPU s | peak RSS MiB | wall / (b) | target |")
     print("|---|---|---|---|---|---|---|---|")
     dry = {}
@@ -280,6 +293,10 @@ def summarise(rows, notes, out, sets, dry_counts):
             target = f"{per_image:.3f} CPU-s per image {verdict(per_image, QC_TARGET)}"
         if mode == "panel":
             target = f"CPU-s {verdict(row['cpu_s'], PANEL_TARGET)}"
+        cold = ratios.get((row["set"], "c"))
+        if mode == "c1" and cold and cold["wall_ratio_to_b"] is not None:
+            target = (f"the objects stage: (c) - (c1) ="
+                      f" {cold['wall_ratio_to_b'] - row['wall_ratio_to_b']:+.2f} x (b)")
         if mode == "dry":
             dry[row["set"]] = row["wall_s"]
             if row["set"] == f"dry-run {dry_counts[0]}":
@@ -294,6 +311,13 @@ def summarise(rows, notes, out, sets, dry_counts):
     for key, value in notes.items():
         if not key.endswith(": images"):
             print(f"- {key}: {value:.2f}")
+    for name in sets:
+        cold, off = ratios.get((name, "c")), ratios.get((name, "c1"))
+        if cold and off and cold["wall_ratio_to_b"] is not None:
+            print(f"- {name}: the objects stage in the cold default run: (c) / (b)"
+                  f" {cold['wall_ratio_to_b']:.2f} against (c1) / (b)"
+                  f" {off['wall_ratio_to_b']:.2f}, {cold['wall_s'] - off['wall_s']:+.2f} s wall,"
+                  f" {cold['cpu_s'] - off['cpu_s']:+.2f} CPU-s")
 
     import matplotlib
 
@@ -312,7 +336,8 @@ def summarise(rows, notes, out, sets, dry_counts):
         ax.hlines(bound, j - 0.1, j + 0.9, colors="k", linestyles="dashed")
     ax.set_xticks([j + width / 2 for j in range(len(shown))])
     ax.set_xticklabels(["(b) pool", "(c) cold", "(d) new t", "(c0) cold,\nno QC",
-                        "(d0) new t,\nno QC", "(e) +5 %", "(f) no-op"])
+                        "(d0) new t,\nno QC", "(c1) cold,\nno objects", "(e) +5 %",
+                        "(f) no-op"])
     ax.set_ylabel("wall time / (b)")
     ax.set_title("Workflow vs a multiprocessing.Pool (dashed: targets)")
     ax.legend()

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from conftest import LESSON_DATA, ROOT
 
 
 def load_throughput():
@@ -50,9 +50,42 @@ def test_benchmark_smoke_run(tmp_path):
         summary = list(csv.DictReader(f))
     modes = {(r["set"], r["mode"]) for r in summary}
     for name in ["demo"]:
-        assert {(name, m) for m in ["a", "b", "c", "d", "c0", "d0", "e", "f", "qc", "panel"]} <= modes
+        assert {(name, m) for m in ["a", "b", "c", "d", "c0", "d0", "c1", "e", "f", "qc", "panel"]} <= modes
     assert {("dry-run 50", "dry"), ("dry-run 100", "dry")} <= modes
     assert all(float(r["wall_s"]) > 0 for r in summary)
     assert (out / "throughput.png").stat().st_size > 0
     assert "| wall / (b) |" in result.stdout
     assert "blurred cache bytes per input byte" in result.stdout
+
+
+@pytest.mark.slow  # the objects benchmark end to end, at a tiny size
+def test_objects_benchmark_smoke_run(tmp_path):
+    out = tmp_path / "objects"
+    lesson = (LESSON_DATA / "README.md").is_file()
+    result = subprocess.run(
+        list(map(str, [sys.executable, ROOT / "benchmarks" / "objects.py",
+                       "--images", 20, "--objects", 50, "--batches", 2, "--photos", 1,
+                       "--repeats", 1, "--warmup", 0, "--out", out])),
+        capture_output=True, text=True, timeout=900,
+        env={**os.environ, "LESSON_DATA": str(LESSON_DATA)},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    with open(out / "summary.csv", newline="") as f:
+        summary = {r["name"]: r for r in csv.DictReader(f)}
+    assert int(summary["objects.csv rows"]["value"]) == 20 * 50
+    for name in ["objects.csv size", "byte copy wall", "concatenate_csv wall",
+                 "concatenate_csv rows per second", "concatenate peak RSS"]:
+        assert float(summary[name]["value"]) > 0, name
+    assert float(summary["concatenate_csv wall"]["ratio"]) > 0
+    assert not (out / "csv-data").exists()  # deleted without --keep
+    if not lesson:
+        assert "lesson part left out" in result.stdout
+        return
+    for name in ["lesson function CPU per photo", "stage CPU per photo",
+                 "stage CPU per photo, declump", "part load CPU per photo",
+                 "part label CPU per photo", "part table CPU per photo",
+                 "part preview CPU per photo", "objects trial-016.jpg"]:
+        assert float(summary[name]["value"]) > 0, name
+    assert float(summary["stage CPU per photo"]["ratio"]) > 0
+    assert summary["stage target met"]["value"] in ("0", "1")
+    assert "| the objects stage, defaults |" in result.stdout
