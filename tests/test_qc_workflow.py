@@ -16,7 +16,7 @@ from conftest import link_images, png_size, run_snakemake
 from rootmass.thresholding import MARKER_MIN_AREA, marker_region
 from test_workflow import lesson_enhanced_root_mass, lesson_root_mass, planned_jobs
 
-QC_RULES = ("qc_images", "contact_sheets", "qc_ratios", "method_panel", "flagged")
+QC_RULES = ("qc_images", "contact_sheets", "qc_ratios", "method_panel", "flagged", "qc_objects")
 
 
 @pytest.mark.slow  # a workflow run of its own
@@ -34,7 +34,10 @@ def test_qc_outputs_and_the_method_panel_match_the_lessons_code(lesson_data, wor
         # the tinted preview (at most 600 wide), the detail (240) and the
         # histogram (340)
         assert png_size(preview)[0] <= 600
-        assert png_size(figure)[0] == 8 + png_size(preview)[0] + 8 + 240 + 8 + 340 + 8
+        # the tinted preview, the objects at the preview's size, the detail,
+        # the histogram
+        width = png_size(preview)[0]
+        assert png_size(figure)[0] == 8 + width + 8 + width + 8 + 240 + 8 + 340 + 8
         # the detail: the original's pixels at full size, where grayscale_blur
         # found the most edge (its box in the previews' index)
         index = preview.parents[1] / "index.json"  # the batch folder's

@@ -235,18 +235,20 @@ def object_colours(labels):
     present = np.bincount(labels.reshape(-1), minlength=int(labels.max()) + 1) > 0
     present[0] = False
     rank = np.cumsum(present) - 1  # each label's place among those present
-    lut = _label_palette()[rank % 10]
+    lut = LABEL_PALETTE[rank % 10]
     lut[0] = 0
     return lut[labels]
 
 
-@functools.cache
-def _label_palette():
-    """label2rgb's ten colours, in its order, as 8-bit RGB."""
-    from skimage.color import label2rgb
-
-    colours = label2rgb(np.arange(1, 11)[np.newaxis, :], bg_label=0)[0]
-    return np.rint(colours * 255).astype(np.uint8)
+#: label2rgb's ten colours, in its order (red, blue, yellow, magenta, green,
+#: indigo, darkorange, cyan, pink, yellowgreen), as 8-bit RGB: written out,
+#: so that the QC job does not import skimage.color (a test checks them
+#: against label2rgb).
+LABEL_PALETTE = np.array(
+    [[255, 0, 0], [0, 0, 255], [255, 255, 0], [255, 0, 255], [0, 128, 0],
+     [75, 0, 130], [255, 140, 0], [0, 255, 255], [255, 192, 203], [154, 205, 50]],
+    dtype=np.uint8,
+)
 
 
 def image_figure(name, tinted, panel, ratio, t, detail=None, box=None, objects=None):
