@@ -190,35 +190,26 @@ def run_parts(mask_path, image, previews, rows_path, declump):
     return times, stats["objects"]
 
 
-def declump_steps(labels, h=1.0, smoothing=1.0):
+def declump_steps(labels, h=1.0, smoothing=1.0, connectivity=2):
     """rootmass.objects.declump a step at a time (its own calls, in its
-    order): ({step: CPU s}, (labels, count))."""
-    import numpy as np
+    order; the seeds by its own declump_seeds): ({step: CPU s}, (labels,
+    count))."""
     from scipy import ndimage as ndi
     from skimage.filters import gaussian
-    from skimage.measure import label
     from skimage.morphology import h_maxima
     from skimage.segmentation import watershed
+
+    from rootmass.objects import declump_seeds
 
     times = {}
     mask = labels > 0
     times["distance"], distance = cpu_time(ndi.distance_transform_edt, mask)
     times["smoothing"], distance = cpu_time(gaussian, distance, sigma=smoothing)
     times["h_maxima"], maxima = cpu_time(h_maxima, distance, h)
-
-    def seeds():
-        seeds = maxima.astype(bool) & mask
-        markers, count = label(seeds, connectivity=2, return_num=True)
-        unseeded = np.setdiff1d(np.unique(labels[mask]), np.unique(labels[seeds]))
-        if unseeded.size:
-            positions = ndi.maximum_position(distance, labels, unseeded)
-            for number, position in enumerate(positions, start=count + 1):
-                markers[position] = number
-            count += unseeded.size
-        return markers, count
-
-    times["seeds"], (markers, count) = cpu_time(seeds)
-    times["watershed"], split = cpu_time(watershed, -distance, markers, mask=mask)
+    times["seeds"], (markers, count) = cpu_time(declump_seeds, labels, distance, maxima,
+                                                connectivity)
+    times["watershed"], split = cpu_time(watershed, -distance, markers, mask=mask,
+                                         connectivity=connectivity)
     return times, (split, int(count))
 
 

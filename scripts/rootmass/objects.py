@@ -32,6 +32,7 @@ __all__ = [
     "OBJECT_PROPERTIES",
     "label_objects",
     "declump",
+    "declump_seeds",
     "object_table",
     "area_statistics",
     "OBJECT_STATISTICS",
@@ -205,7 +206,6 @@ def declump(labels, h=1.0, smoothing=1.0, connectivity=2):
             raise ValueError(f"{name} must be a number >= 0; got {value!r}")
     from scipy import ndimage as ndi
     from skimage.filters import gaussian
-    from skimage.measure import label
     from skimage.morphology import h_maxima
     from skimage.segmentation import watershed
 
@@ -216,7 +216,25 @@ def declump(labels, h=1.0, smoothing=1.0, connectivity=2):
     if smoothing > 0:
         distance = gaussian(distance, sigma=smoothing)
     _check_connectivity("connectivity", connectivity)
-    seeds = h_maxima(distance, h).astype(bool) & mask
+    markers, count = declump_seeds(labels, distance, h_maxima(distance, h), connectivity)
+    return watershed(-distance, markers, mask=mask, connectivity=connectivity), int(count)
+
+
+def declump_seeds(labels, distance, maxima, connectivity=2):
+    """:func:`declump`'s seeds: the h-maxima of the distances grouped with
+    the objects' connectivity, and for each object without one a seed at
+    its highest point.
+
+    Returns
+    -------
+    markers : (M, N) ndarray of int
+    count : int
+    """
+    from scipy import ndimage as ndi
+    from skimage.measure import label
+
+    mask = labels > 0
+    seeds = maxima.astype(bool) & mask
     markers, count = label(seeds, connectivity=connectivity, return_num=True)
     unseeded = np.setdiff1d(np.unique(labels[mask]), np.unique(labels[seeds]))
     if unseeded.size:
@@ -224,7 +242,7 @@ def declump(labels, h=1.0, smoothing=1.0, connectivity=2):
         for number, position in enumerate(positions, start=count + 1):
             markers[position] = number
         count += unseeded.size
-    return watershed(-distance, markers, mask=mask, connectivity=connectivity), int(count)
+    return markers, int(count)
 
 
 _declump = declump  # (measure_objects' argument of that name hides it)
