@@ -149,7 +149,7 @@ def run_parts(mask_path, image, previews, rows_path, declump):
 
     from rootmass.io import load_mask, save_png16
     from rootmass.objects import (area_statistics, label_objects, label_preview,
-                                  object_table, table_columns)
+                                  label_runs, object_table, table_columns)
     from rootmass.previews import reduction
 
     times = {part: 0.0 for part in PARTS}
@@ -159,20 +159,21 @@ def run_parts(mask_path, image, previews, rows_path, declump):
         labels, count = label_objects(mask, 2, 1, None)
         return labels, count
 
-    def statistics_of(labels, count):
-        areas = np.bincount(labels.reshape(-1), minlength=count + 1)[1:]
-        return area_statistics(areas)
+    def measured(labels, count):
+        """measure_objects' steps after the labels: the table (unless there
+        are too many objects) and the statistics of its areas."""
+        table = object_table(labels) if count <= MAX_OBJECTS else None
+        if table is not None:
+            return table, area_statistics(table["area"])
+        numbers, _, lengths = label_runs(labels)
+        return None, area_statistics(np.bincount(numbers, lengths, count + 1)[1:])
 
     times["label"], (labels, count) = cpu_time(label)
     if declump and count:
         steps, (labels, count) = declump_steps(labels)
         times.update(steps)
         times["declump"] = sum(steps.values())
-    seconds, stats = cpu_time(statistics_of, labels, count)
-    times["label"] += seconds
-    table = None
-    if count <= MAX_OBJECTS:
-        times["table"], table = cpu_time(object_table, labels)
+    times["table"], (table, stats) = cpu_time(measured, labels, count)
 
     def preview():
         factor = reduction(labels.shape, PREVIEW_SIDE)
@@ -333,9 +334,9 @@ def lesson_part(args, out, summary):
             print(f"| - {part} | {value:.3f} | {value / base:.2f} | |")
     cheap = mean("property label, area, centroid, bbox, equivalent_diameter_area")
     lean = stage - mean("table") + cheap
-    print(f"| (estimate: the stage with the table's five cheap measures only: stage -"
-          f" table + their regionprops_table) | {lean:.3f} | {lean / base:.2f} |"
-          f" {verdict(lean)} |")
+    print(f"| (for comparison: the stage with regionprops_table's five size measures"
+          f" as its table: stage - table + their regionprops_table) | {lean:.3f} |"
+          f" {lean / base:.2f} | |")
     print(f"| the objects stage, declump: true | {split:.3f} | {split / base:.2f} |"
           f" {verdict(split)} |")
     for part in PARTS:
@@ -348,9 +349,10 @@ def lesson_part(args, out, summary):
     summary.append(("lesson function CPU per photo", base, "CPU-s", 1.0))
     summary.append(("stage CPU per photo", stage, "CPU-s", stage / base))
     summary.append(("stage CPU per photo, worst", worst, "CPU-s", worst / base))
-    summary.append(("stage target met", int(stage <= TARGET), f"<= {TARGET:g} CPU-s", ""))
-    summary.append(("stage CPU per photo, cheap measures only (estimate)", lean, "CPU-s",
-                    lean / base))
+    summary.append(("stage target met on every photo", int(worst <= TARGET),
+                    f"<= {TARGET:g} CPU-s", ""))
+    summary.append(("stage CPU per photo, regionprops_table's size measures (estimate)",
+                    lean, "CPU-s", lean / base))
     summary.append(("stage CPU per photo, declump", split, "CPU-s", split / base))
     for part in PARTS:
         if part != "declump":
@@ -371,9 +373,9 @@ def lesson_part(args, out, summary):
         value = mean(f"property {key}")
         print(f"| {key} | {value:.3f} | {value / base:.2f} |")
         summary.append((f"table property {key} CPU per photo", value, "CPU-s", value / base))
-    print(f"\nlesson part: {'met' if stage <= TARGET else 'NOT met'}: the stage takes"
-          f" {stage:.3f} CPU-s per lesson photo ({stage / base:.2f} x the lesson's own"
-          f" function); target {TARGET:g}")
+    print(f"\nlesson part: {'met' if worst <= TARGET else 'NOT met'}: the stage takes"
+          f" {stage:.3f} CPU-s per lesson photo on average, {worst:.3f} on the costliest"
+          f" ({stage / base:.2f} x the lesson's own function); target {TARGET:g} on each")
 
 
 # --- (b) results/objects.csv at scale ---------------------------------------

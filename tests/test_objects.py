@@ -601,6 +601,27 @@ def test_the_table_is_regionprops_to_the_digit_on_drawn_objects():
     assert all(len(v) == 0 for v in object_table(np.zeros((4, 4), dtype=int)).values())
 
 
+def test_the_table_sums_runs_that_meet_other_labels_and_rows_ends():
+    """Runs end where a label meets another (declumped objects touch) and at
+    each row's end, also where the next row starts with the same label."""
+    from rootmass.objects import SIZE_PROPERTIES, label_runs
+
+    labels = np.array([[1, 1, 2, 2, 2],
+                       [2, 0, 2, 3, 1],
+                       [1, 3, 3, 3, 3],
+                       [3, 3, 0, 0, 2]])
+    numbers, starts, lengths = label_runs(labels)
+    assert numbers.tolist() == [1, 2, 2, 2, 3, 1, 1, 3, 3, 2]
+    assert starts.tolist() == [0, 2, 5, 7, 8, 9, 10, 11, 15, 19]
+    assert lengths.tolist() == [2, 3, 1, 1, 1, 1, 1, 4, 2, 1]
+    table = object_table(labels)
+    for name, values in regionprops_reference(labels, SIZE_PROPERTIES).items():
+        assert table[name].tolist() == values.tolist(), name
+    column = np.array([[1], [1], [0], [2]])
+    for name, values in regionprops_reference(column, SIZE_PROPERTIES).items():
+        assert object_table(column)[name].tolist() == values.tolist(), name
+
+
 def test_the_table_is_regionprops_to_the_digit_on_a_lesson_root_photo(lesson_data):
     from rootmass.objects import SIZE_PROPERTIES
 
@@ -610,3 +631,17 @@ def test_the_table_is_regionprops_to_the_digit_on_a_lesson_root_photo(lesson_dat
     table = object_table(labels)
     for name, values in regionprops_reference(labels, SIZE_PROPERTIES).items():
         assert table[name].tolist() == values.tolist(), name
+
+
+def test_a_saved_mask_reads_back_as_booleans_of_0_and_1(tmp_path):
+    """Pillow's 1-bit images give booleans stored as 255; skeletonize and
+    other compiled code index by the byte, so load_mask gives 0 and 1."""
+    from rootmass.io import load_mask, save_mask
+
+    mask = np.zeros((40, 70), dtype=bool)
+    mask[5:30, 10:60] = True
+    mask[0, 0] = True
+    save_mask(tmp_path / "m.png", mask)
+    loaded = load_mask(tmp_path / "m.png")
+    assert loaded.dtype == bool and np.array_equal(loaded, mask)
+    assert set(np.unique(loaded.view(np.uint8)).tolist()) == {0, 1}

@@ -298,12 +298,22 @@ def save_mask(path, mask):
         image.save(tmp, format="PNG", compress_level=1)
 
 
+#: Pillow's 8-bit gray to 0 and 1 (every non-zero pixel is foreground)
+_TO_BOOL = [0] + [1] * 255
+
+
 def load_mask(path):
-    """Read a mask PNG as a boolean array."""
+    """Read a mask PNG as a boolean array (read-only).
+
+    Each element is 0 or 1. Pillow's 1-bit images give NumPy booleans
+    stored as 0 and 255, which NumPy's own functions read as True, but which
+    compiled code that indexes by the byte does not: scikit-image 0.26's
+    ``skeletonize`` crashes on them.
+    """
     from PIL import Image
 
     with without_pillows_guard(), Image.open(path) as image:  # the workflow's own
-        return np.asarray(image.convert("1"), dtype=bool)
+        return np.asarray(image.convert("L").point(_TO_BOOL)).view(bool)
 
 
 def save_png(path, array, compress_level=6):

@@ -47,7 +47,7 @@ CONNECTIVITIES = (1, 2)
 #: What :func:`object_table` measures of each object, in
 #: ``skimage.measure.regionprops_table``'s names (``centroid`` and ``bbox``
 #: give one column per coordinate, renamed there): these always, computed in
-#: one pass over the foreground's pixels...
+#: one pass over the labels' runs (:func:`label_runs`)...
 SIZE_PROPERTIES = ("label", "area", "centroid", "bbox", "equivalent_diameter_area")
 #: ...and, with ``shape=True`` (config key ``objects.shape_measures``), these,
 #: by ``regionprops_table`` (each a pass over every object's bounding box:
@@ -248,7 +248,42 @@ def declump_seeds(labels, distance, maxima, connectivity=2):
 _declump = declump  # (measure_objects' argument of that name hides it)
 
 
-def object_table(labels, shape=False, foreground=None):
+def label_runs(labels):
+    """The labels' runs: each row's stretches of one label, in raster order.
+
+    Parameters
+    ----------
+    labels : (M, N) ndarray of int
+        0 for background.
+
+    Returns
+    -------
+    numbers : ndarray of int
+        Each run's label (none 0).
+    starts : ndarray of int64
+        The flat index (``row * N + col``) of each run's first pixel.
+    lengths : ndarray of int64
+        Each run's length, in pixels; a run ends at the end of its row.
+
+    Notes
+    -----
+    A mask's objects are a few runs a row where they are pixels a row's
+    width: a lesson root photo of 0.8 M foreground pixels has 45,000 runs.
+    Measures summed over runs are those summed over pixels, in a tenth of
+    the time.
+    """
+    labels = _check_labels(labels)
+    change = np.empty(labels.shape, dtype=bool)
+    change[:, :1] = True
+    np.not_equal(labels[:, 1:], labels[:, :-1], out=change[:, 1:])
+    starts = np.flatnonzero(change)
+    lengths = np.diff(starts, append=labels.size)
+    numbers = labels.reshape(-1)[starts]
+    keep = numbers != 0
+    return numbers[keep], starts[keep], lengths[keep]
+
+
+def object_table(labels, shape=False):
     """Measure every labelled object: a column per measure, a row per object.
 
     Parameters
@@ -257,9 +292,6 @@ def object_table(labels, shape=False, foreground=None):
         As :func:`label_objects` gives them: 1 ... ``count``, none missing.
     shape : bool, optional
         Also the :data:`SHAPE_PROPERTIES`.
-    foreground : ndarray of int, optional
-        ``numpy.flatnonzero(labels)``, where the caller has it (from the
-        boolean mask, a third of the time).
 
     Returns
     -------
@@ -272,20 +304,21 @@ def object_table(labels, shape=False, foreground=None):
         ``skimage.measure.regionprops_table(labels, properties=...)`` gives
         (the tests check it to the digit: the centroids are sums of whole
         numbers, exact in float64, over the same count), but the size
-        measures are computed here from the foreground's pixels alone, in
-        one pass: a tenth of regionprops' time on a root photo.
+        measures are summed here over the labels' runs
+        (:func:`label_runs`): a twelfth of regionprops' time on a root
+        photo.
     """
     labels = _check_labels(labels)
-    flat = labels.reshape(-1)
-    index = np.flatnonzero(flat != 0) if foreground is None else foreground
-    numbers = flat[index]
+    numbers, starts, lengths = label_runs(labels)
     count = int(numbers.max()) if numbers.size else 0
-    rows, cols = np.divmod(index, labels.shape[1])
+    rows, cols = np.divmod(starts, labels.shape[1])
     size = count + 1
-    area = np.bincount(numbers, minlength=size)[1:]
+    area = np.bincount(numbers, lengths, size)[1:].astype(np.int64)
     if count and not area.all():
         raise ValueError("the labels must be numbered 1 ... count without gaps")
-    # the first and the last pixel of each object in raster order give its
+    # a run's columns c ... c + n - 1 sum to n (2c + n - 1) / 2, a whole number
+    col_sums = lengths * (2 * cols + lengths - 1) // 2
+    # the first and the last run of each object in raster order give its
     # rows' range (a later write wins)
     first = np.empty(size, dtype=np.int64)
     last = np.empty(size, dtype=np.int64)
@@ -294,13 +327,13 @@ def object_table(labels, shape=False, foreground=None):
     min_col = np.full(size, np.iinfo(np.int64).max)
     max_col = np.zeros(size, dtype=np.int64)
     np.minimum.at(min_col, numbers, cols)
-    np.maximum.at(max_col, numbers, cols)
+    np.maximum.at(max_col, numbers, cols + lengths - 1)
     area_f = area.astype(float)
     table = {
         "label": np.arange(1, size, dtype=labels.dtype),
-        "area": area.astype(np.int64),
-        "centroid_row": np.bincount(numbers, rows, size)[1:] / area_f,
-        "centroid_col": np.bincount(numbers, cols, size)[1:] / area_f,
+        "area": area,
+        "centroid_row": np.bincount(numbers, rows * lengths, size)[1:] / area_f,
+        "centroid_col": np.bincount(numbers, col_sums, size)[1:] / area_f,
         "bbox_min_row": first[1:],
         "bbox_min_col": min_col[1:],
         "bbox_max_row": last[1:] + 1,
@@ -384,15 +417,13 @@ def measure_objects(mask, connectivity=2, min_area=1, filter_connectivity=None,
     if declump and count:
         labels, count = _declump(labels, h=declump_h, smoothing=declump_smoothing,
                                  connectivity=connectivity)
-    # every pixel of the mask is an object's where no size filter removed any
-    foreground = np.flatnonzero(mask) if min_area <= 1 else None
     table = None
     if max_objects is None or count <= max_objects:
-        table = object_table(labels, shape, foreground)
+        table = object_table(labels, shape)
         areas = table["area"]
     else:
-        foreground = labels.reshape(-1)[np.flatnonzero(labels)]
-        areas = np.bincount(foreground, minlength=count + 1)[1:]
+        numbers, _, lengths = label_runs(labels)
+        areas = np.bincount(numbers, lengths, count + 1)[1:]
     stats = area_statistics(areas)
     if pixel_size is not None:
         square = float(pixel_size) ** 2
