@@ -89,3 +89,28 @@ def test_objects_benchmark_smoke_run(tmp_path):
     assert float(summary["stage CPU per photo"]["ratio"]) > 0
     assert summary["stage target met on every photo"]["value"] in ("0", "1")
     assert "| the objects stage, defaults |" in result.stdout
+
+
+@pytest.mark.slow  # the roots benchmark end to end, at a tiny size
+def test_roots_benchmark_smoke_run(tmp_path):
+    out = tmp_path / "roots"
+    lesson = (LESSON_DATA / "README.md").is_file()
+    result = subprocess.run(
+        list(map(str, [sys.executable, ROOT / "benchmarks" / "roots.py", "--photos", 1,
+                       "--megapixels", 2, "--repeats", 1, "--warmup", 0, "--out", out])),
+        capture_output=True, text=True, timeout=900,
+        env={**os.environ, "LESSON_DATA": str(LESSON_DATA)},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    with open(out / "summary.csv", newline="") as f:
+        summary = {r["name"]: r for r in csv.DictReader(f)}
+    # the scan's traits cost memory beyond the mask's, and a length was measured
+    assert float(summary["scan peak RSS, root_traits"]["ratio"]) >= 1
+    assert float(summary["scan root_traits CPU"]["value"]) > 0
+    if not lesson:
+        assert "lesson part left out" in result.stdout
+        return
+    for name in ["stage CPU per photo", "skeletonize CPU per photo", "distance CPU per photo",
+                 "root length trial-016.jpg"]:
+        assert float(summary[name]["value"]) > 0, name
+    assert summary["stage target met on every photo"]["value"] in ("0", "1")

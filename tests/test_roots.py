@@ -1,0 +1,208 @@
+"""Root traits (rootmass.roots) against shapes of known length and width,
+drawn here: flat-ended strips at every angle, circular arcs, a branching
+root, a rough-edged strip."""
+
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+
+from rootmass.roots import (local_diameter, root_traits, skeletonize_mask,  # noqa: E402
+                            trace_skeleton)
+
+WIDTHS = (2, 3, 4, 5, 6, 8, 10, 12)
+ANGLES = tuple(np.arange(0, 90.1, 7.5))
+
+
+def strip(length, width, angle, pad=15):
+    """A flat-ended strip: the pixels whose centres are within the rectangle
+    of centre-line ``length`` and ``width`` at ``angle`` degrees."""
+    a = math.radians(angle)
+    ux, uy = math.cos(a), -math.sin(a)
+    size = int(math.ceil(length + width + 2 * pad))
+    yy, xx = np.mgrid[0:size, 0:size].astype(float)
+    x, y = xx - (size - 1) / 2, yy - (size - 1) / 2
+    along, across = x * ux + y * uy, -x * uy + y * ux
+    return (np.abs(along) <= length / 2) & (np.abs(across) <= width / 2)
+
+
+def arc(radius, width, sweep, pad=15):
+    """A circular arc of centre-line ``radius`` and ``width`` over ``sweep``
+    degrees, cut square at both ends (its centre line ``radius * sweep``)."""
+    size = int(2 * (radius + width + pad))
+    yy, xx = np.mgrid[0:size, 0:size].astype(float)
+    x, y = xx - (size - 1) / 2, yy - (size - 1) / 2
+    theta = np.degrees(np.arctan2(-y, x)) % 360
+    return (np.abs(np.hypot(x, y) - radius) <= width / 2) & (theta <= sweep)
+
+
+def step_count(mask):
+    """RhizoVision Explorer's length: 1 per orthogonal and sqrt(2) per
+    diagonal step between 8-neighbours of the skeleton."""
+    s = skeletonize_mask(mask)
+    orthogonal = (s[1:, :] & s[:-1, :]).sum() + (s[:, 1:] & s[:, :-1]).sum()
+    diagonal = (s[1:, 1:] & s[:-1, :-1]).sum() + (s[1:, :-1] & s[:-1, 1:]).sum()
+    return orthogonal + math.sqrt(2) * diagonal
+
+
+def test_strips_at_every_angle_and_width_have_their_length_width_and_two_tips():
+    worst_length, worst_diameter = 0.0, 0.0
+    for width in WIDTHS:
+        for angle in ANGLES:
+            traits, _, _ = root_traits(strip(300, width, angle))
+            error = traits["root_length"] / 300 - 1
+            where = f"width {width}, {angle} degrees: {traits}"
+            assert abs(error) <= 0.03, where
+            assert traits["root_tips"] == 2, where
+            assert traits["root_branch_points"] == 0, where
+            off = abs(traits["root_diameter_mean"] - width)
+            assert off <= max(0.12 * width, 1.0), where
+            worst_length = max(worst_length, abs(error))
+            worst_diameter = max(worst_diameter, off / width)
+    print(f"worst length error {worst_length:.2%}, worst diameter error {worst_diameter:.1%}")
+
+
+def test_the_step_count_is_long_at_22_5_degrees_and_the_chords_are_not():
+    mask = strip(400, 3, 22.5)
+    assert step_count(mask) / 400 - 1 > 0.05  # RhizoVision's: about 8 % long
+    assert abs(root_traits(mask)[0]["root_length"] / 400 - 1) < 0.01
+
+
+@pytest.mark.parametrize("radius", [40, 80, 150])
+def test_arcs_have_their_centre_line_length(radius):
+    for width in (3, 6, 10):
+        for sweep in (90, 180, 270):
+            traits, _, _ = root_traits(arc(radius, width, sweep))
+            true = radius * math.radians(sweep)
+            where = f"radius {radius}, width {width}, {sweep} degrees: {traits}"
+            assert abs(traits["root_length"] / true - 1) <= 0.03, where
+            assert traits["root_tips"] == 2, where
+            assert abs(traits["root_diameter_mean"] - width) <= max(0.12 * width, 1.0), where
+
+
+def test_a_ring_is_one_branch_of_its_circumference_without_tips():
+    size = 200
+    yy, xx = np.mgrid[0:size, 0:size] - (size - 1) / 2
+    ring = np.abs(np.hypot(yy, xx) - 70) <= 2.5
+    traits, _, _ = root_traits(ring)
+    assert traits["root_tips"] == 0 and traits["root_branch_points"] == 0
+    assert abs(traits["root_length"] / (2 * math.pi * 70) - 1) <= 0.03
+
+
+def test_a_branching_root_has_its_length_tips_and_branch_point():
+    main = strip(300, 8, 0)
+    centre = (main.shape[0] - 1) // 2
+    lateral = np.zeros_like(main)
+    lateral[centre - 100:centre + 1, 100:105] = True  # 100 from the main's centre line
+    traits, skeleton, _ = root_traits(main | lateral)
+    assert traits["root_tips"] == 3
+    assert traits["root_branch_points"] == 1
+    assert abs(traits["root_length"] / 400 - 1) <= 0.03, traits
+
+
+@pytest.mark.parametrize("seed", [7, 12, 14])
+def test_a_rough_edge_adds_no_laterals_after_pruning(seed):
+    rng = np.random.default_rng(seed)
+    length, width = 300, 16
+    mask = strip(length, width, 17)
+    size = mask.shape[0]
+    yy, xx = np.mgrid[0:size, 0:size].astype(float)
+    x, y = xx - (size - 1) / 2, yy - (size - 1) / 2
+    a = math.radians(17)
+    along, across = x * math.cos(a) - y * math.sin(a), x * math.sin(a) + y * math.cos(a)
+    # the edge moves by up to 2.5 pixels, a bump every few pixels
+    bumps = np.interp(along, np.arange(-200, 200, 3), rng.uniform(-2.5, 2.5, 134))
+    rough = (np.abs(along) <= length / 2) & (np.abs(across) <= width / 2 + bumps)
+    unpruned, _, _ = root_traits(rough, prune_length=0)
+    assert unpruned["root_tips"] > 2  # the test's edge is rough enough to matter
+    traits, _, _ = root_traits(rough)
+    assert traits["root_tips"] == 2, traits
+    assert traits["root_branch_points"] == 0
+    assert abs(traits["root_length"] / length - 1) <= 0.03
+
+
+def test_diameter_classes_surface_and_volume_of_two_roots():
+    thin, thick = strip(200, 4, 30), strip(300, 10, 60)
+    size = max(thin.shape[0], thick.shape[0])
+    mask = np.zeros((size, 2 * size), dtype=bool)
+    mask[: thin.shape[0], : thin.shape[1]] |= thin
+    mask[: thick.shape[0], size: size + thick.shape[1]] |= thick
+    traits, _, _ = root_traits(mask, classes=[0, 7])
+    assert abs(traits["root_length_class_0"] / 200 - 1) <= 0.03, traits
+    assert abs(traits["root_length_class_1"] / 300 - 1) <= 0.03, traits
+    assert traits["root_length_class_0"] + traits["root_length_class_1"] == pytest.approx(
+        traits["root_length"])
+    surface = math.pi * (4 * 200 + 10 * 300)
+    volume = math.pi * (2**2 * 200 + 5**2 * 300)
+    assert abs(traits["root_surface_area"] / surface - 1) <= 0.12
+    assert abs(traits["root_volume"] / volume - 1) <= 0.25
+    mm, _, _ = root_traits(mask, classes=[0, 0.7], pixel_size=0.1)
+    assert mm["root_length_mm"] == pytest.approx(0.1 * traits["root_length"])
+    assert mm["root_length_class_1_mm"] == pytest.approx(0.1 * traits["root_length_class_1"])
+    assert mm["root_surface_area_mm2"] == pytest.approx(0.01 * traits["root_surface_area"])
+    assert mm["root_volume_mm3"] == pytest.approx(0.001 * traits["root_volume"])
+    assert mm["root_tips"] == 2 * 2 and "root_tips_mm" not in mm
+
+
+def test_an_empty_mask_and_a_speck():
+    traits, skeleton, diameters = root_traits(np.zeros((20, 30), dtype=bool))
+    assert traits["root_length"] == 0 and traits["root_tips"] == 0
+    assert math.isnan(traits["root_diameter_mean"]) and not skeleton.any()
+    speck = np.zeros((20, 30), dtype=bool)
+    speck[8:11, 8:11] = True  # a root as long as it is wide
+    traits, _, _ = root_traits(speck)
+    assert traits["root_tips"] == 2
+    assert abs(traits["root_length"] - 3) <= 1
+
+
+def test_the_graph_orders_each_branch_from_end_to_end():
+    mask = strip(120, 3, 33)
+    graph = trace_skeleton(skeletonize_mask(mask))
+    assert graph["cycle"].size == 1
+    rows, cols = graph["rows"][graph["paths"]], graph["cols"][graph["paths"]]
+    steps = np.maximum(np.abs(np.diff(rows)), np.abs(np.diff(cols)))
+    assert (steps == 1).all()  # each pixel next to the one before
+
+
+def test_bad_settings_are_one_line_errors():
+    mask = strip(50, 3, 0)
+    with pytest.raises(ValueError, match="diameter classes must be increasing"):
+        root_traits(mask, classes=[0, 2, 1])
+    with pytest.raises(ValueError, match="prune_length must be a number >= 0"):
+        root_traits(mask, prune_length=-1)
+    with pytest.raises(ValueError, match="pixel_size must be a number > 0"):
+        root_traits(mask, pixel_size=0)
+    with pytest.raises(ValueError, match="expected a boolean mask"):
+        root_traits(mask.astype(np.uint8))
+
+
+def test_a_read_only_mask_as_load_mask_gives_it(tmp_path):
+    from rootmass.io import load_mask, save_mask
+
+    save_mask(tmp_path / "m.png", strip(100, 4, 20))
+    mask = load_mask(tmp_path / "m.png")
+    assert not mask.flags.writeable
+    assert abs(root_traits(mask)[0]["root_length"] / 100 - 1) <= 0.03
+
+
+def test_the_skeleton_and_its_distances_are_those_of_the_whole_mask():
+    """Thinned object by object and measured by the k-d tree: the same as
+    skimage's skeletonize of the whole mask and scipy's distance transform."""
+    from scipy import ndimage as ndi
+    from skimage.morphology import skeletonize
+
+    from rootmass.roots import skeleton_distances
+
+    rng = np.random.default_rng(5)
+    mask = ndi.gaussian_filter(rng.random((300, 400)), 4) > 0.5  # blobs, some at the edges
+    mask[100:140, 50:350] = True
+    skeleton = skeletonize_mask(mask)
+    assert np.array_equal(skeleton, skeletonize(mask.copy()))
+    exact = ndi.distance_transform_edt(mask)
+    assert np.array_equal(skeleton_distances(mask, skeleton)[skeleton], exact[skeleton])
+    full = np.ones((20, 30), dtype=bool)
+    assert skeleton_distances(full, skeletonize_mask(full)).max() > 0
