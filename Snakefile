@@ -1,7 +1,8 @@
 # Thresholding workflow: grayscale and blur, threshold, save the mask and the
-# foreground ratio, count and measure the mask's objects (each stage one
-# rule, one job per batch of images), then one CSV of every image's ratio and
-# objects, one of every object, and figures to check them by eye.
+# foreground ratio, count and measure the mask's objects, measure its roots
+# (each stage one rule, one job per batch of images), then one CSV of every
+# image's ratio, objects and roots, one of every object, and figures to check
+# them by eye.
 # See README.md. Rules live in workflow/rules/, one file per stage.
 
 import os
@@ -20,6 +21,7 @@ include: "workflow/rules/demo.smk"
 include: "workflow/rules/preprocess.smk"
 include: "workflow/rules/threshold.smk"
 include: "workflow/rules/objects.smk"
+include: "workflow/rules/roots.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/qc.smk"

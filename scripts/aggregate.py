@@ -1,6 +1,7 @@
 """Rule aggregate: collect the measurement tables of every batch into one CSV,
 one row per image sorted by image path, with its objects' count and area
-statistics (with the objects stage) and the image's metadata from the
+statistics (with the objects stage), its root traits (with the roots
+stage) and the image's metadata from the
 sample sheet after the measurements, and a provenance record beside it."""
 
 import yaml
@@ -14,6 +15,12 @@ params = snakemake.params
 with job_log(snakemake.log[0]):
     rows = [row for path in snakemake.input.measurements for row in load_json(path)]
     counts = {row["image"]: row for path in snakemake.input.counts for row in load_json(path)}
+    traits = {row["image"]: row for path in snakemake.input.roots for row in load_json(path)}
+    for row in rows:
+        found = traits.get(row["image"], {})
+        row.update({k: v for k, v in found.items() if k.startswith("root_")})
+        if found.get("error") and row["status"] == "ok":
+            row["error"] = f"roots: {found['error']}"  # its mask and ratio stand
     for row in rows:
         if row["image"] in counts:
             found = counts[row["image"]]

@@ -6,7 +6,10 @@ results/evaluation-methods.csv compares them. With the objects stage, each
 mask's count against the truth's (rootmass.evaluation.truth_count: the
 sheet's truth_count, else the truth mask's objects): the
 configured mask's count is the one the objects stage made, each method's
-mask is labelled with the image's own object settings. One table per
+mask is labelled with the image's own object settings. With the roots
+stage, each mask's root length against the truth's (the sheet's
+truth_length, else the length of the truth mask; the configured mask's is
+the roots stage's). One table per
 batch: a row per scored image, {"image", "truth", "configured": {...},
 "methods": [...]}, or {"image", "truth", "error"} for an image without a
 result."""
@@ -16,8 +19,10 @@ import functools
 import numpy as np
 
 from rootmass.cache import read_blurred
-from rootmass.evaluation import COUNT_COLUMNS, SCORE_COLUMNS, score_mask, truth_count, truth_mask
+from rootmass.evaluation import COUNT_COLUMNS, LENGTH_COLUMNS, SCORE_COLUMNS, length_scores
+from rootmass.evaluation import score_mask, truth_count, truth_mask
 from rootmass.objects import measure_objects
+from rootmass.roots import root_traits
 from rootmass.io import load_json, load_mask, save_json, without_pillows_guard
 from rootmass.jobs import job_log
 from rootmass.thresholding import method_results
@@ -57,23 +62,34 @@ def counted(scores, count, truth_objects):
             "count_error": count - truth_objects}
 
 
-def measure(mask, truth, objects, truth_objects):
-    """A method's scores, and with the objects stage its count."""
+def root_length(mask, roots):
+    """The root length of a mask under an image's root settings."""
+    return root_traits(mask, roots["prune_length"])[0]["root_length"]
+
+
+def measure(mask, truth, objects, truth_objects, roots=None, truth_lengths=None):
+    """A method's scores, with the objects stage its count, with the roots
+    stage its length."""
     scores = score_mask(mask, truth)
-    if objects is None:
-        return scores
-    return counted(scores, count_objects(mask, objects), truth_objects)
+    if objects is not None:
+        scores = counted(scores, count_objects(mask, objects), truth_objects)
+    if roots is not None:
+        scores.update(length_scores(root_length(mask, roots), *truth_lengths))
+    return scores
 
 
-def compare(blurred, truth, settings, truth_objects):
+def compare(blurred, truth, settings, truth_objects, truth_lengths):
     """Every method's t and scores on one image."""
+    roots = settings.get("roots")
     results = method_results(
         blurred, settings["foreground"], settings["bright_cutoff"], preview_side=None,
         marker_min_area=settings["marker_min_area"], marker_margin=settings["marker_margin"],
         measure=functools.partial(measure, truth=truth, objects=settings.get("objects"),
-                                  truth_objects=truth_objects),
+                                  truth_objects=truth_objects, roots=roots,
+                                  truth_lengths=truth_lengths),
     )
-    columns = [*SCORE_COLUMNS, *(COUNT_COLUMNS if settings.get("objects") else ())]
+    columns = [*SCORE_COLUMNS, *(COUNT_COLUMNS if settings.get("objects") else ()),
+               *(LENGTH_COLUMNS if roots else ())]
     return [
         {"method": r["method"], "error": r["error"]} if "error" in r else
         {"method": r["method"], "threshold": r["t"], **{k: r[k] for k in columns}}
@@ -86,6 +102,8 @@ with job_log(snakemake.log[0]):
     measured = {row["image"]: row for row in load_json(snakemake.input.measurements)}
     counts = {row["image"]: row for row in load_json(snakemake.input.counts)} \
         if snakemake.input.counts else {}
+    traits = {row["image"]: row for row in load_json(snakemake.input.traits)} \
+        if snakemake.input.traits else {}
     rows = []
     for cached, blurred in read_blurred(snakemake.input.blurred):
         image = cached["image"]
@@ -108,10 +126,18 @@ with job_log(snakemake.log[0]):
             count = counts[image].get("objects")
             configured = (counted(configured, count, truth_objects) if count is not None
                           else {**configured, "truth_objects": truth_objects})
+        truth_lengths = None
+        if settings.get("roots"):
+            truth_lengths = (root_length(truth, settings["roots"]), settings.get("truth_length"))
+            # the roots stage's length of the mask as configured (none where
+            # the stage failed on the image)
+            length = traits[image].get("root_length")
+            if length is not None:
+                configured.update(length_scores(length, *truth_lengths))
         rows.append({
             "image": image,
             "truth": settings["truth"],
             "configured": {"method": row["method"], "threshold": row["threshold"], **configured},
-            "methods": compare(blurred, truth, settings, truth_objects),
+            "methods": compare(blurred, truth, settings, truth_objects, truth_lengths),
         })
     save_json(snakemake.output.scores, rows)

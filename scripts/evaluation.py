@@ -4,11 +4,13 @@ configured against its truth (an image without a result is left out: see
 results/ratios.csv), with the objects stage also its count against the
 truth's. results/evaluation-methods.csv: one row per method over the scored
 images, the best marked, with the objects stage also each method's mean
-absolute count error."""
+absolute count error, with the roots stage its mean absolute relative length
+error."""
 
 import sys
 
-from rootmass.evaluation import COUNT_COLUMNS, METHOD_COLUMNS, SCORE_COLUMNS, compare_methods
+from rootmass.evaluation import COUNT_COLUMNS, LENGTH_COLUMNS, METHOD_COLUMNS, SCORE_COLUMNS
+from rootmass.evaluation import compare_methods
 from rootmass.io import load_json, save_csv, save_figure
 from rootmass.jobs import job_log
 from rootmass.plots import evaluation_figure
@@ -22,9 +24,12 @@ with job_log(snakemake.log[0]):
     results = [row for row in scored if "error" not in row]
     # with the objects stage, the counts' columns
     counts = list(COUNT_COLUMNS) if any("objects" in r["configured"] for r in results) else []
+    # with the roots stage, the lengths' columns
+    lengths = list(LENGTH_COLUMNS) if any(
+        "truth_length" in m for r in results for m in r["methods"]) else []
     save_csv(
         snakemake.output.images,
-        ["image", "method", "threshold", *SCORE_COLUMNS, *counts],
+        ["image", "method", "threshold", *SCORE_COLUMNS, *counts, *lengths],
         [{"image": row["image"], **row["configured"]} for row in results],
     )
     per_method = [
@@ -34,6 +39,8 @@ with job_log(snakemake.log[0]):
     columns = list(METHOD_COLUMNS)
     if counts:
         columns.insert(columns.index("median_iou") + 1, "mean_abs_count_error")
+    if lengths:
+        columns.insert(columns.index("median_iou") + 1 + bool(counts), "mean_abs_length_error")
     save_csv(snakemake.output.methods, columns, methods)
     save_figure(snakemake.output.plot, evaluation_figure(per_method, methods), dpi=100)
     for row in scored:

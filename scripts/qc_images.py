@@ -6,8 +6,10 @@ sheets (all of the batch's in one compressed .npz, each under its image's
 key). Made from the previews and details that grayscale_blur wrote, the
 histograms that threshold recorded, the masks that save_mask wrote and, with
 the objects stage, the labels it wrote at the preview's size (each object in
-its own colour, the count in the title): no original is decoded again, no
-blurred image read and no mask labelled again."""
+its own colour, the count in the title), and with the roots stage, the
+skeleton it wrote at the preview's size (over the image, coloured by diameter
+class, the total length in the title): no original is decoded again, no
+blurred image read, no mask labelled or skeletonized again."""
 
 import os
 
@@ -17,7 +19,8 @@ from rootmass.io import FIGURE_JPEG, load_json, load_mask, load_picture, load_pn
 from rootmass.io import save_arrays, save_jpeg
 from rootmass.jobs import OnError, job_log
 from rootmass.samples import settings_for
-from rootmass.figures import HistogramPanel, image_figure, message_figure, object_colours
+from rootmass.figures import HistogramPanel, class_legend, image_figure, message_figure
+from rootmass.figures import object_colours, skeleton_overlay
 from rootmass.previews import coverage, preview_selection, reduction, thumbnail, tint
 
 params = snakemake.params
@@ -32,6 +35,8 @@ with job_log(snakemake.log[0]):
     rows = load_json(snakemake.input.measurements)
     counts = {row["image"]: row for row in load_json(snakemake.input.counts)} \
         if snakemake.input.counts else {}
+    traits = {row["image"]: row for row in load_json(snakemake.input.traits)} \
+        if snakemake.input.traits else {}
     for cache, row in zip(indexed, rows):
         image, key = row["image"], cache["key"]
         assert cache["image"] == image, (cache, row)  # the same order
@@ -60,9 +65,19 @@ with job_log(snakemake.log[0]):
                 if counts.get(image, {}).get("objects") is not None:
                     labels = load_png16(image_file(snakemake.input.labels, key, ".png"))
                     objects = (object_colours(labels), counts[image]["objects"])
+                roots = None
+                if traits.get(image, {}).get("measured"):
+                    found = traits[image]
+                    skeleton = load_png16(image_file(snakemake.input.skeletons, key, ".png"))
+                    length = f"{found['root_length']:.0f} px" + (
+                        f" ({found['root_length_mm']:.1f} mm)" if "root_length_mm" in found
+                        else "")
+                    legend = (class_legend(found["figure_classes"], found["figure_unit"])
+                              if found["figure_classes"] else "one colour")
+                    roots = (skeleton_overlay(original, skeleton), length, legend)
                 figure = image_figure(
                     image, tint(original, covered), plot, row["ratio"],
-                    row["threshold"], detail, box, objects,
+                    row["threshold"], detail, box, objects, roots,
                 )
                 selected = preview_selection(original, mask, covered)
                 thumbnails[key] = thumbnail(selected, params.thumbnail_side)

@@ -23,7 +23,7 @@ from rootmass.disk import (
 )
 
 PHOTO = (3008, 2000)  # a lesson photo, 6 megapixels
-ALL = set(OUTPUT_KINDS) - {"objects"}  # the figures below were made without it
+ALL = set(OUTPUT_KINDS) - {"objects", "roots"}  # the figures below were made without them
 
 
 def collection(batches, images, size=PHOTO):

@@ -132,17 +132,18 @@ def test_diameter_classes_surface_and_volume_of_two_roots():
     mask[: thin.shape[0], : thin.shape[1]] |= thin
     mask[: thick.shape[0], size: size + thick.shape[1]] |= thick
     traits, _, _ = root_traits(mask, classes=[0, 7])
-    assert abs(traits["root_length_class_0"] / 200 - 1) <= 0.03, traits
-    assert abs(traits["root_length_class_1"] / 300 - 1) <= 0.03, traits
-    assert traits["root_length_class_0"] + traits["root_length_class_1"] == pytest.approx(
+    assert abs(traits["root_length_d0-7px"] / 200 - 1) <= 0.03, traits
+    assert abs(traits["root_length_d7px+"] / 300 - 1) <= 0.03, traits
+    assert traits["root_length_d0-7px"] + traits["root_length_d7px+"] == pytest.approx(
         traits["root_length"])
     surface = math.pi * (4 * 200 + 10 * 300)
     volume = math.pi * (2**2 * 200 + 5**2 * 300)
     assert abs(traits["root_surface_area"] / surface - 1) <= 0.12
     assert abs(traits["root_volume"] / volume - 1) <= 0.25
-    mm, _, _ = root_traits(mask, classes=[0, 0.7], pixel_size=0.1)
+    mm, _, _ = root_traits(mask, classes_mm=[0, 0.7], pixel_size=0.1)
     assert mm["root_length_mm"] == pytest.approx(0.1 * traits["root_length"])
-    assert mm["root_length_class_1_mm"] == pytest.approx(0.1 * traits["root_length_class_1"])
+    assert mm["root_length_d0.7mm+"] == pytest.approx(traits["root_length_d7px+"])
+    assert mm["root_length_d0.7mm+_mm"] == pytest.approx(0.1 * traits["root_length_d7px+"])
     assert mm["root_surface_area_mm2"] == pytest.approx(0.01 * traits["root_surface_area"])
     assert mm["root_volume_mm3"] == pytest.approx(0.001 * traits["root_volume"])
     assert mm["root_tips"] == 2 * 2 and "root_tips_mm" not in mm
@@ -176,6 +177,8 @@ def test_bad_settings_are_one_line_errors():
         root_traits(mask, prune_length=-1)
     with pytest.raises(ValueError, match="pixel_size must be a number > 0"):
         root_traits(mask, pixel_size=0)
+    with pytest.raises(ValueError, match="diameter classes in mm need a pixel_size"):
+        root_traits(mask, classes_mm=[0, 1])
     with pytest.raises(ValueError, match="expected a boolean mask"):
         root_traits(mask.astype(np.uint8))
 

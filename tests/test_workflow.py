@@ -218,7 +218,7 @@ def test_threshold_changes_reuse_the_blurred_images(lesson_data, workdir):
 
 def test_lint_reports_nothing(lesson_data, workdir):
     link_images(lesson_data, workdir, ["shapes-02.jpg"])
-    for extra in (["images=data/*.jpg", "demo=false"], []):
+    for extra in (["images=data/*.jpg", "demo=false"], [], ["roots={measure: true}"]):
         result = run_snakemake(workdir, "--lint", *(["--config", *extra] if extra else []))
         assert "Lints for" not in result.stdout + result.stderr, result.stdout
         assert "Congratulations" in result.stdout + result.stderr

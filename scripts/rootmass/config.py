@@ -30,14 +30,14 @@ __all__ = [
 ]
 
 #: The sections whose values may be given one by one with --config.
-NESTED_SECTIONS = ("threshold", "objects", "demo")
+NESTED_SECTIONS = ("threshold", "objects", "roots", "demo")
 #: Keys that take true or false.
 _FLAGS = ("qc", "keep_blurred")
 #: Keys whose null may be written ``null``, ``none`` or nothing.
 _NULLABLE = ("images", "samples", "group_by", "pixel_size", "method_panel", "truth")
 #: An example of each nested section, for the hint about quoting it whole.
 _EXAMPLES = {"threshold": "{method: otsu}", "objects": "{min_area: 10}",
-             "demo": "{count: 12}"}
+             "roots": "{measure: true}", "demo": "{count: 12}"}
 
 
 class ConfigError(ValueError):
@@ -55,9 +55,11 @@ def typed(value):
     Returns
     -------
     object
-        ``value`` read by YAML where that gives null, a boolean or a number;
-        else ``value`` unchanged.
+        ``value`` read by YAML where that gives null, a boolean or a number
+        (each item of a list); else ``value`` unchanged.
     """
+    if isinstance(value, list):  # a list given with --config: its items
+        return [typed(item) for item in value]
     if not isinstance(value, str):
         return value
     try:
@@ -108,7 +110,7 @@ def normalise(config):
             config[key] = None
     nested = [
         (f"{section}.{k}", v)
-        for section in ("threshold", "objects")
+        for section in ("threshold", "objects", "roots")
         if isinstance(config.get(section), dict)
         for k, v in config[section].items()
     ]

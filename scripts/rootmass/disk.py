@@ -82,11 +82,14 @@ FLAGGED_SHOWN = 200
 # table and in objects.csv (about 150 bytes an object, each twice), for some
 # hundreds of objects.
 OBJECTS_BYTES = 200_000
+# An image's roots (with the roots stage): its skeleton at its preview's size
+# (an 8-bit PNG of diameter classes, mostly zeros) and its row of traits.
+ROOTS_BYTES = 30_000
 
-OUTPUT_KINDS = ("blurred", "previews", "masks", "qc", "evaluation", "objects")
+OUTPUT_KINDS = ("blurred", "previews", "masks", "qc", "evaluation", "objects", "roots")
 """What a batch may lack on disk: its blurred cache, its previews, its masks
 (and measurements), its QC figures (and thumbnails), its scores, its
-objects."""
+objects, its roots."""
 
 
 def cache_bytes(sizes):
@@ -183,7 +186,7 @@ def disk_needs(batches, missing, keep_blurred, qc, cores):
     """
     if cores < 1:
         raise ValueError(f"cores must be >= 1, not {cores}")
-    wanted = {"previews", "masks", "evaluation", "objects"} | ({"qc"} if qc else set())
+    wanted = {"previews", "masks", "evaluation", "objects", "roots"} | ({"qc"} if qc else set())
     if keep_blurred:
         wanted.add("blurred")
     leave = cache = qc_images = made = 0
@@ -203,6 +206,8 @@ def disk_needs(batches, missing, keep_blurred, qc, cores):
             leave += _mask_bytes(sizes) + BATCH_BYTES
         if "objects" in lacking:
             leave += OBJECTS_BYTES * len(sizes)
+        if "roots" in lacking:
+            leave += ROOTS_BYTES * len(sizes)
         if "qc" in lacking and qc:
             qc_images += len(sizes)
             leave += (QC_FIGURE_BYTES + THUMBNAIL_BYTES + CONTACT_SHEET_BYTES) * len(sizes)

@@ -25,6 +25,8 @@ __all__ = [
     "SCORE_COLUMNS",
     "METHOD_COLUMNS",
     "COUNT_COLUMNS",
+    "LENGTH_COLUMNS",
+    "length_scores",
     "truth_mask",
     "truth_count",
     "overlap_counts",
@@ -46,8 +48,14 @@ SCORE_COLUMNS = (
 #: The columns of a scored mask's objects (with the objects stage): the
 #: truth's count, the mask's, and the mask's minus the truth's.
 COUNT_COLUMNS = ("truth_objects", "objects", "count_error")
+#: The columns of a scored mask's root length (with the roots stage): the
+#: length measured on the truth mask, the true length (the sample sheet's
+#: ``truth_length`` where it gives one, else the truth mask's), the mask's
+#: length, and its relative error against the true length.
+LENGTH_COLUMNS = ("truth_mask_length", "truth_length", "root_length", "length_error")
 #: The columns of ``results/evaluation-methods.csv`` (with the objects stage,
-#: ``mean_abs_count_error`` after ``median_iou``).
+#: ``mean_abs_count_error`` after ``median_iou``; with the roots stage,
+#: ``mean_abs_length_error`` after it).
 METHOD_COLUMNS = (
     "method",
     "images",
@@ -211,6 +219,31 @@ def score_mask(mask, truth):
     }
 
 
+def length_scores(length, truth_mask_length, truth_length=None):
+    """A mask's root length against the truth's: the :data:`LENGTH_COLUMNS`.
+
+    Parameters
+    ----------
+    length : float
+        The mask's ``root_length`` (:func:`rootmass.roots.root_traits`).
+    truth_mask_length : float
+        The truth mask's.
+    truth_length : float or None, optional
+        The true length, where known otherwise (the demo's drawn roots);
+        None: the truth mask's.
+
+    Returns
+    -------
+    dict
+        ``length_error`` is ``(length - truth_length) / truth_length``, None
+        where the true length is 0.
+    """
+    true = truth_mask_length if truth_length is None else float(truth_length)
+    return {"truth_mask_length": truth_mask_length, "truth_length": true,
+            "root_length": length,
+            "length_error": (length - true) / true if true > 0 else None}
+
+
 def compare_methods(rows):
     """Score each method over the scored images and mark the best.
 
@@ -233,16 +266,21 @@ def compare_methods(rows):
         ``best``: true on exactly one row, the highest ``mean_f1``, ties
         broken by ``mean_iou``, then by the order of the rows. Where rows
         have ``count_error``, also ``mean_abs_count_error``, the mean of its
-        absolute values (None where no row of the method has one).
+        absolute values (None where no row of the method has one); where
+        they have ``length_error`` (relative), ``mean_abs_length_error``, the
+        same of its absolute values.
     """
-    by_method, count_errors = {}, {}
-    counted = False
+    by_method, count_errors, length_errors = {}, {}, {}
+    counted = lengths = False
     for row in rows:
         f1, iou = (0.0, 0.0) if row.get("error") else (float(row["f1"]), float(row["iou"]))
         by_method.setdefault(row["method"], []).append((row["image"], f1, iou))
         counted = counted or "count_error" in row
+        lengths = lengths or "length_error" in row
         if row.get("count_error") is not None and not row.get("error"):
             count_errors.setdefault(row["method"], []).append(abs(float(row["count_error"])))
+        if row.get("length_error") is not None and not row.get("error"):
+            length_errors.setdefault(row["method"], []).append(abs(float(row["length_error"])))
     methods = []
     for method, scored in by_method.items():
         f1s, ious = [s[1] for s in scored], [s[2] for s in scored]
@@ -260,6 +298,10 @@ def compare_methods(rows):
         if counted:
             errors = count_errors.get(method)
             methods[-1]["mean_abs_count_error"] = (
+                math.fsum(errors) / len(errors) if errors else None)
+        if lengths:
+            errors = length_errors.get(method)
+            methods[-1]["mean_abs_length_error"] = (
                 math.fsum(errors) / len(errors) if errors else None)
     if methods:
         best = max(range(len(methods)),

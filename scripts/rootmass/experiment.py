@@ -41,6 +41,7 @@ from .samples import (
     pixel_size_from_dpi,
     read_sheet,
     object_settings,
+    root_settings,
     resolve_settings,
     stage_settings,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "image_settings",
     "marker_settings",
     "check_object_settings",
+    "check_root_settings",
     "truth_pattern",
     "truth_file",
     "find_truth",
@@ -101,6 +103,10 @@ OBJECT_AREA_COLUMNS = [f"{column}_mm2" for column in OBJECT_COLUMNS[1:]]
 
 #: The objects stage's settings in the config's section ``objects``.
 OBJECT_SETTINGS = [key for key in STAGE_SETTINGS["objects"] if key != "pixel_size"]
+#: The roots stage's settings: sheet column -> key of the config's ``roots``.
+ROOT_SETTINGS = {"measure_roots": "measure", "prune_length": "prune_length",
+                 "diameter_classes": "diameter_classes",
+                 "diameter_classes_px": "diameter_classes_px"}
 
 # Pillow's guard against decompression bombs (it refuses images above 179
 # megapixels, a large flatbed scan) is off where only headers are read; the
@@ -134,6 +140,7 @@ def defaults(config):
         "marker_margin": threshold["marker_margin"],
         "pixel_size": config["pixel_size"],
         **{key: config["objects"][key] for key in OBJECT_SETTINGS},
+        **{column: config["roots"][key] for column, key in ROOT_SETTINGS.items()},
     }
 
 
@@ -514,6 +521,9 @@ class Experiment:
     #: measures shapes too (objects.shape_measures)
     objects: bool = False
     shape_measures: bool = False
+    #: whether the roots stage runs: roots.measure, or a sheet row's
+    #: measure_roots
+    roots: bool = False
     demo: set = field(default_factory=set)
     truth_of: dict = field(default_factory=dict)
     group_by: list = field(default_factory=list)
@@ -543,7 +553,27 @@ class Experiment:
         areas = AREA_COLUMNS if self.with_areas else []
         objects = OBJECT_COLUMNS if self.objects else []
         object_areas = OBJECT_AREA_COLUMNS if self.objects and self.with_areas else []
-        return RESULT_COLUMNS + areas + objects + object_areas + self.metadata
+        return RESULT_COLUMNS + areas + objects + object_areas + self.root_columns + self.metadata
+
+    @property
+    def root_columns(self):
+        """The roots stage's columns of results/ratios.csv: the traits, the
+        lengths by every image's diameter classes (pixels; mm where a pixel
+        size is known), and their twins in mm where one is."""
+        from .roots import ROOT_TRAITS, class_columns, mm_columns
+
+        if not self.roots:
+            return []
+        columns = list(ROOT_TRAITS)
+        for settings in [self.defaults, *self.settings_of.values()]:
+            used = root_settings(settings)
+            if not used["measure_roots"]:
+                continue
+            names = class_columns(used["diameter_classes_px"], "px")
+            if settings["pixel_size"] is not None:
+                names += class_columns(used["diameter_classes"], "mm")
+            columns += [name for name in names if name not in columns]
+        return columns + (mm_columns(columns) if self.with_areas else [])
 
     @property
     def object_table_columns(self):
@@ -598,6 +628,9 @@ class Experiment:
                 if self.objects:  # each method's mask counted as the stage would
                     params[image]["objects"] = object_settings(settings)
                     params[image]["truth_count"] = settings.get("truth_count")
+                if root_settings(settings)["measure_roots"]:  # and its roots measured
+                    params[image]["roots"] = root_settings(settings)
+                    params[image]["truth_length"] = settings.get("truth_length")
         return params
 
     @functools.cached_property
@@ -626,6 +659,26 @@ def check_object_settings(experiment):
                 f"{where}: an area in mm2 needs a pixel size, and {sample.image!r} has"
                 " none (config key pixel_size, or the sheet's column pixel_size)"
             ) from None
+
+
+def check_root_settings(experiment):
+    """Refuse diameter classes that are not increasing.
+
+    Raises
+    ------
+    ConfigError
+        Naming the config key or the sheet's line and column.
+    """
+    checks = [(f"config key 'roots.{key}'", experiment.defaults[column])
+              for column, key in ROOT_SETTINGS.items() if column.startswith("diameter")]
+    for sample in experiment.samples:
+        checks += [(f"samples sheet {experiment.sheet!r}, line {sample.line}, column {column!r}",
+                    sample.settings[column])
+                   for column in ("diameter_classes", "diameter_classes_px")
+                   if column in sample.settings]
+    for where, bounds in checks:
+        if bounds and any(b <= a for a, b in zip(bounds, bounds[1:])):
+            raise ConfigError(f"{where}: the classes' lower bounds must increase; got {bounds!r}")
 
 
 def load_experiment(config, sheet_schema_path):
@@ -659,6 +712,9 @@ def load_experiment(config, sheet_schema_path):
     )
     if experiment.objects:
         check_object_settings(experiment)
+    experiment.roots = any(root_settings(experiment.settings(image))["measure_roots"]
+                           for image in images) if images else config["roots"]["measure"]
+    check_root_settings(experiment)
     own = experiment.demo_experiment and not config.get("samples")
     experiment.group_by = group_by(config.get("group_by"), metadata, sheet, own)
     source = (

@@ -251,7 +251,51 @@ LABEL_PALETTE = np.array(
 )
 
 
-def image_figure(name, tinted, panel, ratio, t, detail=None, box=None, objects=None):
+#: The colours of the diameter classes in a figure's skeleton, thinnest first
+#: (then repeating), with their names for the panel's legend.
+CLASS_COLOURS = (("cyan", (0, 255, 255)), ("yellow", (255, 255, 0)),
+                 ("orange", (255, 140, 0)), ("red", (255, 0, 0)),
+                 ("magenta", (255, 0, 255)), ("lime", (0, 255, 0)),
+                 ("white", (255, 255, 255)), ("blue", (64, 64, 255)))
+
+
+def skeleton_overlay(picture, classes):
+    """A skeleton over its image: the image darkened to half, each skeleton
+    pixel in its diameter class's colour (:data:`CLASS_COLOURS`).
+
+    Parameters
+    ----------
+    picture : (M, N, 3) ndarray of uint8
+        The image's preview.
+    classes : (m, n) ndarray of int
+        The skeleton at the preview's scale
+        (:func:`rootmass.roots.skeleton_preview`): 0 where there is none,
+        else the class (1, the thinnest, ...); cut or padded to the
+        preview's size.
+    """
+    picture = np.asarray(picture)
+    if picture.ndim != 3 or picture.shape[2] != 3 or picture.dtype != np.uint8:
+        raise ValueError(f"expected an RGB image of uint8; got {picture.dtype} {picture.shape}")
+    shown = np.zeros(picture.shape[:2], dtype=np.int64)
+    rows, cols = min(shown.shape[0], classes.shape[0]), min(shown.shape[1], classes.shape[1])
+    shown[:rows, :cols] = classes[:rows, :cols]
+    out = picture // 2
+    colours = np.array([rgb for _, rgb in CLASS_COLOURS], dtype=np.uint8)
+    lines = shown > 0
+    out[lines] = colours[(shown[lines] - 1) % len(colours)]
+    return out
+
+
+def class_legend(classes, unit):
+    """The skeleton panel's legend: each class's bounds and colour."""
+    bounds = [f"{float(b):g}" for b in classes]
+    spans = [f"{low}-{high}" for low, high in zip(bounds, bounds[1:])] + [f">{bounds[-1]}"]
+    return ", ".join(f"{span} {CLASS_COLOURS[i % len(CLASS_COLOURS)][0]}"
+                     for i, span in enumerate(spans)) + f" {unit}"
+
+
+def image_figure(name, tinted, panel, ratio, t, detail=None, box=None, objects=None,
+                 roots=None):
     """One image's thresholding at a glance.
 
     Parameters
@@ -271,19 +315,27 @@ def image_figure(name, tinted, panel, ratio, t, detail=None, box=None, objects=N
     objects : tuple of (ndarray of uint8, int), optional
         The objects in their colours (:func:`object_colours` of the labels
         at the preview's size) and their count, which the title then gives.
+    roots : tuple of (ndarray of uint8, str, str), optional
+        The skeleton over the image (:func:`skeleton_overlay`), the total
+        length as the title gives it (e.g. ``"1234 px"``) and the classes'
+        legend (:func:`class_legend`).
 
     Returns
     -------
     figure : (H, W, 3) ndarray of uint8
-        The tinted image with the foreground ratio, the objects (where
-        given), the detail (where given), and the histogram, side by side
-        under the title.
+        The tinted image with the foreground ratio, the objects and the
+        skeleton (where given), the detail (where given), and the histogram,
+        side by side under the title.
     """
     panels = [(f"foreground tinted, ratio {ratio:.4f}", _rgb(tinted))]
     if objects is not None:
         coloured, count = objects
         name = f"{name}: {count} object{'' if count == 1 else 's'}"
         panels.append((f"{count} objects, each its own colour", _rgb(coloured)))
+    if roots is not None:
+        overlay, length, legend = roots
+        name = f"{name}, root length {length}"
+        panels.append((f"skeleton by diameter: {legend}", _rgb(overlay)))
     if detail is not None:
         top, left, height, width = box
         panels.append((f"full size, x {left}-{left + width}, y {top}-{top + height}",

@@ -60,6 +60,11 @@ SECONDS_PER_MEGAPIXEL = {
     "objects (declump)": 1.5,
     "objects (shape measures)": 0.25,
     "evaluate (declump)": 15.0,
+    # the root traits: 0.16 CPU-s a megapixel on lesson photos, 0.28 on a
+    # 150-megapixel scan (benchmarks/roots.py)
+    "roots": 0.3,
+    # evaluate measures the root length of every method's mask (ten)
+    "evaluate (roots)": 3.5,
 }
 
 

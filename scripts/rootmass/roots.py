@@ -38,7 +38,11 @@ __all__ = [
     "branch_lengths",
     "prune_spurs",
     "pixel_lengths",
+    "class_columns",
     "root_traits",
+    "mm_columns",
+    "diameter_classes_of",
+    "skeleton_preview",
     "ROOT_TRAITS",
 ]
 
@@ -454,8 +458,20 @@ def pixel_lengths(graph, distance, step=CHORD_STEP):
     return lengths
 
 
-def root_traits(mask, prune_length=6.0, classes=(), pixel_size=None, step=CHORD_STEP,
-                distance=None):
+def class_columns(classes, unit="px"):
+    """The names of the lengths by diameter class: ``root_length_d<low>-<high><unit>``
+    for each class, ``root_length_d<low><unit>+`` for the last (open) one.
+
+    >>> class_columns([0, 0.5, 1, 2], "mm")
+    ['root_length_d0-0.5mm', 'root_length_d0.5-1mm', 'root_length_d1-2mm', 'root_length_d2mm+']
+    """
+    bounds = [f"{float(b):g}" for b in _check_classes(classes)] if len(classes) else []
+    names = [f"root_length_d{low}-{high}{unit}" for low, high in zip(bounds, bounds[1:])]
+    return names + [f"root_length_d{bounds[-1]}{unit}+"] if bounds else []
+
+
+def root_traits(mask, prune_length=6.0, classes=(), classes_mm=(), pixel_size=None,
+                step=CHORD_STEP, distance=None):
     """Measure a mask's roots.
 
     Parameters
@@ -464,14 +480,16 @@ def root_traits(mask, prune_length=6.0, classes=(), pixel_size=None, step=CHORD_
     prune_length : float, optional
         As :func:`prune_spurs`, in pixels.
     classes : sequence of float, optional
-        The diameter classes' lower bounds, increasing, in the unit of the
-        diameters (pixels, or mm with ``pixel_size``): a class from each
-        bound to the next, the last open. ``root_length_class_<i>`` is the
-        length whose local diameter is in class ``i``.
+        The diameter classes' lower bounds in pixels, increasing: a class
+        from each bound to the next, the last open. Each class's length (of
+        the skeleton whose local diameter is in it) is a trait named by
+        :func:`class_columns`.
+    classes_mm : sequence of float, optional
+        The same in mm; they need ``pixel_size``.
     pixel_size : float or None, optional
-        Millimetres per pixel: every trait gains a ``_mm`` (lengths,
-        diameters), ``_mm2`` (surface area) or ``_mm3`` (volume) twin, and
-        the classes are in mm.
+        Millimetres per pixel: every trait but the counts gains a ``_mm``
+        (lengths, diameters), ``_mm2`` (surface area) or ``_mm3`` (volume)
+        twin.
     step : int, optional
         As :func:`branch_lengths`.
     distance : (M, N) ndarray of float, optional
@@ -482,7 +500,7 @@ def root_traits(mask, prune_length=6.0, classes=(), pixel_size=None, step=CHORD_
     -------
     traits : dict
         :data:`ROOT_TRAITS` (NaN diameters without a skeleton), then the
-        classes' lengths, then the ``_mm`` twins.
+        classes' lengths, then the twins in mm.
     skeleton : (M, N) ndarray of bool
         The pruned skeleton.
     diameters : ndarray of float
@@ -502,7 +520,10 @@ def root_traits(mask, prune_length=6.0, classes=(), pixel_size=None, step=CHORD_
     mask = _check_mask(mask)
     if pixel_size is not None:
         _check_positive("pixel_size", pixel_size)
-    bounds = _check_classes(classes) if len(classes) else np.zeros(0)
+    if len(classes_mm) and pixel_size is None:
+        raise ValueError("diameter classes in mm need a pixel_size")
+    sets = [(_check_classes(c), unit) for c, unit in ((classes, "px"), (classes_mm, "mm"))
+            if len(c)]
     skeleton = skeletonize_mask(mask)
     if distance is None:
         distance = skeleton_distances(mask, skeleton)
@@ -523,12 +544,13 @@ def root_traits(mask, prune_length=6.0, classes=(), pixel_size=None, step=CHORD_
     traits["root_surface_area"] = float((np.pi * diameters * lengths).sum())
     traits["root_volume"] = float((np.pi * (diameters / 2) ** 2 * lengths).sum())
     scale = 1.0 if pixel_size is None else float(pixel_size)
-    if bounds.size:
-        which = np.searchsorted(bounds, diameters * scale, side="right") - 1
+    for bounds, unit in sets:
+        which = np.searchsorted(bounds, diameters * scale if unit == "mm" else diameters,
+                                side="right") - 1
         inside = which >= 0
         per_class = np.bincount(which[inside], lengths[inside], bounds.size)
-        for i, value in enumerate(per_class):
-            traits[f"root_length_class_{i}"] = float(value)
+        for name, value in zip(class_columns(bounds, unit), per_class):
+            traits[name] = float(value)
     if pixel_size is not None:
         for key in list(traits):
             if key in ("root_tips", "root_branch_points"):
@@ -553,3 +575,58 @@ def _junction_groups(graph, junction):
     edges = coo_matrix((np.ones(hit.sum()), (a[hit], found[hit])),
                        shape=(where.size, where.size))
     return int(connected_components(edges, directed=False)[0])
+
+
+def mm_columns(columns):
+    """The names of the twins in mm of trait columns (``root_tips`` and
+    ``root_branch_points`` have none), as :func:`root_traits` names them."""
+    suffix = {"root_surface_area": "_mm2", "root_volume": "_mm3"}
+    return [c + suffix.get(c, "_mm") for c in columns
+            if c not in ("root_tips", "root_branch_points")]
+
+
+def diameter_classes_of(diameters, classes):
+    """Each diameter's class: 1 for the first, ... (0 below the first
+    bound), as uint8, for a figure's colours.
+
+    Parameters
+    ----------
+    diameters : array_like of float
+        In the classes' unit.
+    classes : sequence of float
+        The classes' lower bounds, increasing (at most 254).
+    """
+    bounds = _check_classes(classes)
+    if bounds.size > 254:
+        raise ValueError(f"at most 254 diameter classes; got {bounds.size}")
+    return np.searchsorted(bounds, np.asarray(diameters, dtype=float),
+                           side="right").astype(np.uint8)
+
+
+def skeleton_preview(skeleton, values, factor):
+    """A skeleton at a preview's scale: each ``factor`` x ``factor`` block the
+    largest value of its skeleton pixels (0 where it has none), so that a
+    line one pixel wide still shows.
+
+    Parameters
+    ----------
+    skeleton : (M, N) ndarray of bool
+    values : ndarray of uint8
+        Per skeleton pixel, in raster order (:func:`diameter_classes_of`).
+    factor : int
+        >= 1.
+
+    Returns
+    -------
+    preview : (ceil(M / factor), ceil(N / factor)) ndarray of uint8
+    """
+    skeleton = _check_mask(skeleton)
+    _check_positive("factor", factor, integer=True)
+    rows, cols = np.nonzero(skeleton)
+    values = np.asarray(values, dtype=np.uint8).reshape(-1)
+    if values.size != rows.size:
+        raise ValueError(f"{values.size} values for {rows.size} skeleton pixels")
+    shape = (-(-skeleton.shape[0] // factor), -(-skeleton.shape[1] // factor))
+    preview = np.zeros(shape, dtype=np.uint8)
+    np.maximum.at(preview, (rows // factor, cols // factor), values)
+    return preview

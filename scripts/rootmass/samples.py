@@ -22,6 +22,7 @@ __all__ = [
     "STAGE_SETTINGS",
     "stage_settings",
     "object_settings",
+    "root_settings",
     "settings_for",
     "SheetError",
     "Sample",
@@ -52,6 +53,10 @@ SETTINGS = {
     "declump": "objects.declump",
     "declump_h": "objects.declump_h",
     "declump_smoothing": "objects.declump_smoothing",
+    "measure_roots": "roots.measure",
+    "prune_length": "roots.prune_length",
+    "diameter_classes": "roots.diameter_classes",
+    "diameter_classes_px": "roots.diameter_classes_px",
 }
 #: The settings each stage uses.
 STAGE_SETTINGS = {
@@ -62,13 +67,20 @@ STAGE_SETTINGS = {
     "qc_images": ("method", "foreground", "bright_cutoff"),
     "objects": ("connectivity", "min_area", "min_area_mm2", "filter_connectivity",
                 "declump", "declump_h", "declump_smoothing", "pixel_size"),
+    # (the pixel size itself comes with the image's measurements)
+    "roots": ("measure_roots", "prune_length", "diameter_classes", "diameter_classes_px",
+              "pixel_size"),
 }
 #: The settings whose cells are read as numbers.
 NUMERIC = ("sigma", "value", "bright_cutoff", "marker_min_area", "marker_margin",
            "pixel_size", "connectivity", "min_area", "min_area_mm2",
-           "filter_connectivity", "declump_h", "declump_smoothing", "truth_count")
+           "filter_connectivity", "declump_h", "declump_smoothing", "truth_count",
+           "prune_length")
 #: The settings whose cells are read as true or false.
-BOOLEAN = ("declump",)
+BOOLEAN = ("declump", "measure_roots")
+#: The settings whose cells are read as lists of numbers (separated by commas
+#: or spaces; "none": an empty list).
+LISTS = ("diameter_classes", "diameter_classes_px")
 _TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0")
 
 
@@ -101,6 +113,12 @@ def _typed(column, cell):
     if column in BOOLEAN:
         text = cell.lower()
         return True if text in _TRUE else False if text in _FALSE else cell
+    if column in LISTS:
+        if cell.lower() == "none":
+            return []
+        items = cell.replace(",", " ").split()
+        typed = [_typed("prune_length", item) for item in items]
+        return typed if all(not isinstance(v, str) for v in typed) else cell
     if column in NUMERIC:
         try:
             number = float(cell)
@@ -298,6 +316,8 @@ def stage_settings(stage, settings):
 
     if stage == "objects":
         return object_settings(settings)
+    if stage == "roots":
+        return root_settings(settings)
     used = {key: settings[key] for key in STAGE_SETTINGS[stage]}
     method = settings["method"]
     if "value" in used and method != "fixed":
@@ -355,6 +375,31 @@ def object_settings(settings):
         "declump_h": settings["declump_h"] if declumped else None,
         "declump_smoothing": settings["declump_smoothing"] if declumped else None,
         "pixel_size": settings["pixel_size"],
+    }
+
+
+def root_settings(settings):
+    """The roots stage's settings of an image, resolved: with
+    ``measure_roots`` false, the others are None (changing them re-runs
+    nothing); the classes as lists of floats, those in mm empty without a
+    pixel size.
+
+    Returns
+    -------
+    dict
+        ``measure_roots``, ``prune_length``, ``diameter_classes`` (mm),
+        ``diameter_classes_px``.
+    """
+    keys = ("measure_roots", "prune_length", "diameter_classes", "diameter_classes_px")
+    if not settings["measure_roots"]:
+        return dict.fromkeys(keys) | {"measure_roots": False}
+    in_mm = settings["pixel_size"] is not None
+    return {
+        "measure_roots": True,
+        "prune_length": float(settings["prune_length"]),
+        "diameter_classes": [float(v) for v in settings["diameter_classes"] or []]
+        if in_mm else [],
+        "diameter_classes_px": [float(v) for v in settings["diameter_classes_px"] or []],
     }
 
 

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-__all__ = ["STATISTICS", "OBJECT_QUANTITIES", "summarise"]
+__all__ = ["STATISTICS", "OBJECT_QUANTITIES", "ROOT_PREFIX", "summarise"]
 
 #: The statistics of each measured quantity, as pandas names them.
 STATISTICS = ("mean", "std", "sem", "median", "min", "max")
@@ -17,6 +17,10 @@ OBJECT_QUANTITIES = (
     "object_area_median_mm2",
     "object_area_max_mm2",
 )
+
+#: The roots stage's columns of results/ratios.csv (rootmass.roots): every
+#: one that the table has is summarised.
+ROOT_PREFIX = "root_"
 
 
 def summarise(table, group_by=()):
@@ -43,7 +47,9 @@ def summarise(table, group_by=()):
         ``foreground_area_mm2`` (``foreground_area_mm2_mean``, ...) where every image
         with a result has an area (else empty). Then the same statistics of
         each of :data:`OBJECT_QUANTITIES` the table has (``objects_mean``,
-        ..., ``object_area_mean_mean``, ...), over the images with a value
+        ..., ``object_area_mean_mean``, ...), and of each root trait (its
+        columns starting with :data:`ROOT_PREFIX`: ``root_length_mean``,
+        ...), over the images with a value
         (an image without objects has no areas; the ``_mm2`` ones only over
         the images with a pixel size). Each is what pandas'
         ``groupby(group_by)`` gives on the CSV.
@@ -63,6 +69,7 @@ def summarise(table, group_by=()):
         table["area_mm2"] = pd.to_numeric(
             table["foreground_area_mm2"].where(table["_ok"]).replace("", None))
     counted = [column for column in OBJECT_QUANTITIES if column in table.columns]
+    counted += [column for column in table.columns if column.startswith(ROOT_PREFIX)]
     for column in counted:
         table[f"_{column}"] = pd.to_numeric(table[column].replace("", None))
     groups = table.groupby(key, sort=True, dropna=False)

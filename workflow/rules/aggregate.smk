@@ -7,6 +7,8 @@ rule aggregate:
         measurements=per_batch(MEASUREMENTS),
         # each image's objects, with the objects stage
         counts=per_batch(OBJECT_COUNTS) if EXPERIMENT.objects else [],
+        # each image's root traits, with the roots stage
+        roots=per_batch(ROOT_TRAITS) if EXPERIMENT.roots else [],
         sheet=EXPERIMENT.sheet_inputs(),
     output:
         csv=report(

@@ -79,6 +79,8 @@ OBJECT_COUNTS = f"{OUT}/objects/{{batch}}.json"
 OBJECT_TABLES = f"{OUT}/objects/{{batch}}.csv"
 LABEL_PREVIEWS = f"{OUT}/objects/{{batch}}"
 OBJECTS_CSV = f"{OUT}/objects.csv"
+ROOT_TRAITS = f"{OUT}/roots/{{batch}}.json"  # roots: per batch the traits,
+SKELETONS = f"{OUT}/roots/{{batch}}"  # and skeletons for the QC
 CONTACT_SHEETS_DIR = f"{OUT}/qc/contact-sheets"
 FLAGGED_FIGURES = f"{OUT}/qc/flagged"
 QC_FILES = {
@@ -121,13 +123,8 @@ def qc_outputs():
         return []
     per_image = [*per_batch(QC_IMAGES), *per_batch(THUMBNAILS)]
     objects = [OBJECT_AREA_PLOT] if EXPERIMENT.objects else []
-    return [
-        *per_image,
-        CONTACT_SHEETS_DIR,
-        FLAGGED_FIGURES,
-        *QC_FILES.values(),
-        *objects,
-    ]
+    files = [CONTACT_SHEETS_DIR, FLAGGED_FIGURES, *QC_FILES.values(), *objects]
+    return [*per_image, *files]
 
 
 def object_outputs():
@@ -152,11 +149,10 @@ def evaluation_inputs(wildcards):
     return input_files(truths, in_demo_dir)
 
 
-def objects_of_batch(pattern):
-    """An input function: the batch's output of the stage."""
-    return lambda wildcards: (
-        pattern.format(batch=wildcards.batch) if EXPERIMENT.objects else []
-    )
+def of_batch(pattern, stage="objects"):
+    """An input function: the batch's output of the stage, if it runs."""
+    on = getattr(EXPERIMENT, stage)
+    return lambda wildcards: pattern.format(batch=wildcards.batch) if on else []
 
 
 # --- params functions --------------------------------------------------------
@@ -226,6 +222,8 @@ if workflow.is_main_process and COMMAND != "inspect":
     kinds.update(qc=[QC_IMAGES, THUMBNAILS], evaluation=[EVALUATION])
     if EXPERIMENT.objects:
         kinds["objects"] = [OBJECT_COUNTS, OBJECT_TABLES, LABEL_PREVIEWS]
+    if EXPERIMENT.roots:
+        kinds["roots"] = [ROOT_TRAITS, SKELETONS]
     scored = set(EVALUATION_BATCHES)
     line = disk.check_results_disk(OUT, BATCHES, SIZES, kinds, scored, config, CORES)
     if line and COMMAND == "dry-run":

@@ -12,7 +12,9 @@ if TRUTH_OF:
             masks=MASKS,
             measurements=MEASUREMENTS,
             # the configured mask's count (objects stage)
-            counts=objects_of_batch(OBJECT_COUNTS),
+            counts=of_batch(OBJECT_COUNTS),
+            # the configured mask's root length (roots stage)
+            traits=of_batch(ROOT_TRAITS, "roots"),
             truth=evaluation_inputs,
         output:
             scores=EVALUATION,
@@ -31,7 +33,7 @@ if TRUTH_OF:
             runtime=batch_runtime(
                 "evaluate (declump)"
                 if EXPERIMENT.objects and config["objects"]["declump"]
-                else "evaluate"
+                else ("evaluate (roots)" if EXPERIMENT.roots else "evaluate")
             ),
         params:
             # per scored image: its truth file and settings

@@ -14,8 +14,11 @@ if config["qc"]:
             masks=MASKS,
             measurements=MEASUREMENTS,
             # each image's objects at its preview's size (objects stage)
-            labels=objects_of_batch(LABEL_PREVIEWS),
-            counts=objects_of_batch(OBJECT_COUNTS),
+            labels=of_batch(LABEL_PREVIEWS),
+            counts=of_batch(OBJECT_COUNTS),
+            # each image's skeleton at its preview's size (roots stage)
+            skeletons=of_batch(SKELETONS, "roots"),
+            traits=of_batch(ROOT_TRAITS, "roots"),
         output:
             figures=report(
                 directory(QC_IMAGES),
