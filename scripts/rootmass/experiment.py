@@ -119,8 +119,8 @@ def defaults(config):
     Returns
     -------
     dict
-        Every key of :data:`rootmass.samples.SETTINGS` but ``truth`` and
-        ``truth_count`` (a row's own only).
+        Every key of :data:`rootmass.samples.SETTINGS` but ``truth``,
+        ``truth_count`` and ``truth_length`` (a row's own only).
     """
     threshold = config["threshold"]
     return {
