@@ -1,5 +1,8 @@
-"""The demo's true root length (rootmass.demo.synthetic_root_length)."""
+"""The demo's true root length (rootmass.demo.synthetic_root_length) and its
+column truth_length in the demo's sample sheet."""
 
+import csv
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -13,7 +16,10 @@ from PIL import Image, ImageDraw  # noqa: E402
 
 from rootmass import demo  # noqa: E402
 from rootmass.demo import (  # noqa: E402
+    DEMO_CONDITIONS,
+    PLATE_CONDITION,
     demo_seed,
+    root_settings,
     synthetic_root_image,
     synthetic_root_length,
 )
@@ -122,3 +128,68 @@ def test_the_truth_mask_is_about_as_wide_as_the_roots_drawn(shape, seed, roots):
     # a skeleton's pixels, 1 each, measure from 1/sqrt(2) of the length (all
     # diagonal) to all of it (all axial), spurs and crossings aside: loosely
     assert 0.7 < skeletonize(truth).sum() / length < 1.05
+
+
+# --- the demo's sheet -----------------------------------------------------------
+
+def load_make_demo():
+    spec = importlib.util.spec_from_file_location("make_demo", SCRIPTS / "make_demo.py")
+    make_demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_demo)
+    return make_demo
+
+
+def test_the_demo_sheet_records_each_root_images_true_length(tmp_path):
+    from rootmass.samples import read_sheet
+
+    out = tmp_path / "demo"
+    load_make_demo().write_experiment(str(out), 3, 120, 160, 7, plates=1)
+    with open(out / "samples.tsv", newline="") as f:
+        rows = list(csv.DictReader((line for line in f if not line.startswith("#")),
+                                   delimiter="\t"))
+    assert [row["image"] for row in rows] == [
+        "demo/demo-0000.jpg", "demo/demo-0001.jpg", "demo/demo-0002.jpg", "demo/plate-0000.jpg"]
+    for i, row in enumerate(rows[:3]):
+        expected = synthetic_root_length((120, 160), demo_seed(7, i), label=i,
+                                         roots=DEMO_CONDITIONS[row["condition"]])
+        assert row["truth_length"] == repr(expected) and row["truth_count"] == ""
+        assert float(row["truth_length"]) == expected  # in full: read back exactly
+        # the image written is the image measured
+        with Image.open(out / "truth" / f"demo-{i:04d}.png") as opened:
+            truth = np.asarray(opened)
+        _, drawn = synthetic_root_image((120, 160), demo_seed(7, i), label=i,
+                                        roots=DEMO_CONDITIONS[row["condition"]])
+        np.testing.assert_array_equal(truth, drawn)
+    assert rows[3]["condition"] == PLATE_CONDITION
+    assert rows[3]["truth_length"] == "" and int(rows[3]["truth_count"]) > 0
+    samples, metadata = read_sheet(str(out / "samples.tsv"), SHEET_SCHEMA)
+    assert metadata == ["condition", "replicate"]
+    demo_config = {"height": 120, "width": 160, "seed": 7}
+    for i, sample in enumerate(samples[:3]):
+        assert sample.settings == root_settings(demo_config, i) == {
+            "truth_length": float(rows[i]["truth_length"])}
+    assert "truth_length" not in samples[3].settings
+
+
+def test_the_planned_demo_has_the_sheets_true_lengths(tmp_path, monkeypatch):
+    from rootmass.config import check_config
+    from rootmass.experiment import load_experiment
+
+    monkeypatch.chdir(tmp_path)
+    with open(ROOT / "config" / "config.yaml", encoding="utf-8") as f:
+        config = yaml.safe_load(f)
+    config["demo"] = {**config["demo"], "count": 3, "plates": 1, "height": 120, "width": 160,
+                      "seed": 7}
+    config = check_config(config, str(ROOT / "workflow" / "schemas" / "config.schema.yaml"))
+    experiment = load_experiment(config, str(ROOT / "workflow" / "schemas"
+                                             / "samples.schema.yaml"))
+    load_make_demo().write_experiment(str(tmp_path / "demo"), 3, 120, 160, 7, plates=1)
+    from rootmass.samples import read_sheet
+
+    written, _ = read_sheet(str(tmp_path / "demo" / "samples.tsv"), SHEET_SCHEMA)
+    assert [s.image for s in experiment.samples] == [s.image for s in written]
+    for planned, sample in zip(experiment.samples, written):
+        assert planned.settings == sample.settings  # the sheet as planned
+        assert experiment.settings(sample.image).get("truth_length") == sample.settings.get(
+            "truth_length")
+    assert experiment.settings("demo/demo-0001.jpg")["truth_length"] > 0

@@ -38,6 +38,7 @@ __all__ = [
     "PLATE_SETTINGS",
     "PLATE_SEED_OFFSET",
     "plate_settings",
+    "root_settings",
     "demo_samples",
 ]
 
@@ -175,6 +176,34 @@ def plate_settings(demo, index):
     return {**PLATE_SETTINGS, "truth_count": plate_colony_count((side, side), seed, label=index)}
 
 
+def root_settings(demo, index):
+    """The sample sheet's settings of the demo's root image ``index``: its
+    true total root length (``truth_length``, :func:`synthetic_root_length`).
+
+    Image ``index`` (``demo-0000.jpg`` is 0) is drawn with seed
+    ``demo_seed(seed, index)``, label ``index`` and the roots of its
+    condition in :func:`demo_samples` (:data:`DEMO_CONDITIONS`), as
+    ``scripts/make_demo.py`` draws it.
+
+    Parameters
+    ----------
+    demo : dict
+        Config key ``demo`` (``height``, ``width`` and ``seed``).
+    index : int
+    """
+    seed = demo_seed(demo["seed"], index)
+    roots = DEMO_CONDITIONS[_demo_condition(index)]
+    length = synthetic_root_length((demo["height"], demo["width"]), seed, label=index,
+                                   roots=roots)
+    return {"truth_length": length}
+
+
+def _demo_condition(index):
+    """The condition of the demo's root image ``index``: they alternate."""
+    conditions = list(DEMO_CONDITIONS)
+    return conditions[index % len(conditions)]
+
+
 def demo_samples(count, plates=0):
     """The demo experiment's sample sheet: its rows, as text.
 
@@ -196,10 +225,9 @@ def demo_samples(count, plates=0):
         ``{"image": "demo-0000.jpg", "condition": "control", "replicate":
         "1"}``, ...: the file names within the demo's folder.
     """
-    conditions = list(DEMO_CONDITIONS)
     return [
-        {"image": name, "condition": conditions[i % len(conditions)],
-         "replicate": str(i // len(conditions) + 1)}
+        {"image": name, "condition": _demo_condition(i),
+         "replicate": str(i // len(DEMO_CONDITIONS) + 1)}
         for i, name in enumerate(demo_file_names(count))
     ] + [
         {"image": name, "condition": PLATE_CONDITION, "replicate": str(i + 1)}
@@ -490,7 +518,8 @@ def synthetic_root_length(shape=(600, 900), seed=0, label=None, roots=1.0):
     -------
     length : float
         In pixels, >= 0. Some tens of milliseconds (the random walks of the
-        roots, no drawing of them).
+        roots, no drawing of them): the demo's sample sheet records it
+        (``truth_length``) when the run is planned.
 
     Raises
     ------
