@@ -34,6 +34,7 @@ from rootmass.demo import (
     demo_samples,
     demo_seed,
     plate_settings,
+    demo_root_settings,
     synthetic_colony_plate,
     synthetic_root_image,
 )
@@ -101,7 +102,9 @@ def write_experiment(out, count, height, width, seed, plates=0):
     """The demo experiment in folder ``out``: its images (each condition with
     its amount of roots) and colony plates, their truth in ``out/truth/``, and
     its sample sheet ``out/samples.tsv`` (the images' paths as seen from the
-    folder above; the plates' settings in their columns)."""
+    folder above; the plates' settings and true counts in their columns, the
+    root images' true lengths in column ``truth_length``, in pixels, written
+    as Python writes a float: in full, read back exactly)."""
     rows = demo_samples(count, plates)
     roots = [row for row in rows if row["condition"] != PLATE_CONDITION]
     dishes = [row for row in rows if row["condition"] == PLATE_CONDITION]
@@ -116,16 +119,18 @@ def write_experiment(out, count, height, width, seed, plates=0):
     )
     write_plates([os.path.join(out, row["image"]) for row in dishes],
                  [truth(row) for row in dishes], height, seed)
-    demo = {"height": height, "seed": seed}
+    demo = {"height": height, "width": width, "seed": seed}
     columns = [*PLATE_SETTINGS, "truth_count"] if dishes else []
+    columns += ["truth_length"] if roots else []
     with atomic_path(os.path.join(out, "samples.tsv"), ".tsv") as tmp:
         with open(tmp, "w", encoding="utf-8") as f:
             f.write("# The demo experiment: the treated images have more roots.\n")
             f.write("\t".join(["image", "condition", "replicate", *columns]) + "\n")
-            for row in rows:
+            for index, row in enumerate(rows):  # the root images first
                 image = f"{os.path.basename(os.path.normpath(out))}/{row['image']}"
                 own = (plate_settings(demo, int(row["replicate"]) - 1)
-                       if row["condition"] == PLATE_CONDITION else {})
+                       if row["condition"] == PLATE_CONDITION
+                       else demo_root_settings(demo, index))
                 cells = [str(own.get(column, "")) for column in columns]
                 f.write("\t".join([image, row["condition"], row["replicate"], *cells]) + "\n")
 

@@ -22,6 +22,7 @@ from rootmass.demo import (  # noqa: E402
     demo_samples,
     demo_seed,
     synthetic_root_image,
+    synthetic_root_length,
 )
 
 SHAPE = (200, 300)
@@ -208,9 +209,12 @@ def test_snakemake_script(tmp_path):
     assert "demo-0001.jpg" in log.read_text()
     assert sorted(os.listdir(out)) == [*names, "samples.tsv", "truth"]  # no temporary files
     lines = (out / "samples.tsv").read_text().splitlines()
+    lengths = [synthetic_root_length((40, 60), demo_seed(5, i), label=i, roots=roots)
+               for i, roots in enumerate([DEMO_CONDITIONS["control"], DEMO_CONDITIONS["treated"]])]
     assert lines[0].startswith("#") and lines[1:] == [
-        "image\tcondition\treplicate", "demo/demo-0000.jpg\tcontrol\t1",
-        "demo/demo-0001.jpg\ttreated\t1"]
+        "image\tcondition\treplicate\ttruth_length",
+        f"demo/demo-0000.jpg\tcontrol\t1\t{lengths[0]!r}",
+        f"demo/demo-0001.jpg\ttreated\t1\t{lengths[1]!r}"]
 
 
 def test_more_roots_more_foreground():

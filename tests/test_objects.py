@@ -468,7 +468,7 @@ def test_the_demo_plates_have_labelled_truth_and_their_settings(tmp_path):
 
     from conftest import ROOT
     from rootmass.demo import PLATE_SEED_OFFSET, PLATE_SETTINGS, demo_samples, demo_seed
-    from rootmass.demo import synthetic_colony_plate
+    from rootmass.demo import synthetic_colony_plate, synthetic_root_length
     from rootmass.samples import read_sheet
 
     rows = demo_samples(2, plates=2)
@@ -487,7 +487,9 @@ def test_the_demo_plates_have_labelled_truth_and_their_settings(tmp_path):
     schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "samples.schema.yaml").read_text())
     samples, metadata = read_sheet(str(out / "samples.tsv"), schema)
     assert metadata == ["condition", "replicate"]
-    assert samples[0].settings == {}
+    # the root image's true length, the plate's settings and true count
+    length = synthetic_root_length((120, 160), demo_seed(7, 0), label=0)
+    assert samples[0].settings == {"truth_length": length}
     assert samples[1].settings == {**PLATE_SETTINGS, "truth_count": len(drawn)}
 
 

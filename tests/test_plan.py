@@ -209,6 +209,18 @@ def test_a_rows_own_settings_reach_only_the_stages_that_use_them(folder):
     assert experiment.stage_params("grayscale_blur", experiment.images)["images"] == {}
 
 
+def test_a_rows_true_length_reaches_its_settings_and_no_stage(folder):
+    write_sheet(folder, [{"image": "data/a.jpg", "truth_length": 812.25},
+                         {"image": "data/b.jpg", "truth_count": 3}])
+    experiment, _ = plan(samples="samples.tsv")
+    assert experiment.metadata == []
+    assert experiment.settings("data/a.jpg")["truth_length"] == 812.25
+    assert experiment.settings("data/b.jpg").get("truth_length") is None
+    assert experiment.settings("data/b.jpg")["truth_count"] == 3
+    for stage in ("grayscale_blur", "threshold", "save_mask", "qc_images", "objects"):
+        assert experiment.stage_params(stage, experiment.images)["images"] == {}
+
+
 @pytest.mark.parametrize(
     "case, message",
     [

@@ -85,6 +85,8 @@ def test_read_sheet_settings_metadata_and_line_numbers(tmp_path):
         ("image\tmin_area\na.jpg\t2.5\n", "line 2, column 'min_area': 2.5 is not of type 'integer'"),
         ("image\tdeclump\na.jpg\tmaybe\n", "line 2, column 'declump': 'maybe' is not of type 'boolean'"),
         ("image\tfilter_connectivity\na.jpg\t0\n", "line 2, column 'filter_connectivity': 0 is not one of 1, 2"),
+        ("image\ttruth_length\na.jpg\t-1\n", "line 2, column 'truth_length': -1 is less than the minimum of 0"),
+        ("image\ttruth_length\na.jpg\tlong\n", "line 2, column 'truth_length': 'long' is not of type 'number'"),
     ],
 )
 def test_every_sheet_error_names_the_sheet_line_and_column(tmp_path, text, message):
@@ -103,6 +105,19 @@ def test_the_object_columns_are_read_as_settings(tmp_path):
     assert samples[0].settings == {"connectivity": 1, "min_area": 201, "declump": True,
                                    "declump_h": 2.5}
     assert samples[1].settings == {"declump": False}
+
+
+def test_the_true_counts_and_lengths_are_read_as_settings(tmp_path):
+    path = sheet(tmp_path, "image\ttruth_count\ttruth_length\tplate\n"
+                           "a.jpg\t\t6294.13490663495\t1\nb.jpg\t7\t\t2\nc.jpg\t\t0\t3\n")
+    samples, metadata = read_sheet(path, SCHEMA)
+    assert metadata == ["plate"]  # not metadata: no column in the results
+    assert [s.settings for s in samples] == [
+        {"truth_length": 6294.13490663495}, {"truth_count": 7}, {"truth_length": 0}]
+    settings = resolve_settings(DEFAULTS, samples[0], path)
+    assert settings == {**DEFAULTS, "truth_length": 6294.13490663495}
+    for stage in ("grayscale_blur", "threshold", "save_mask", "qc_images"):  # no stage's
+        assert stage_settings(stage, settings) == stage_settings(stage, DEFAULTS)
 
 
 def test_sheet_files_that_will_not_do(tmp_path):

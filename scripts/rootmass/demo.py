@@ -10,6 +10,10 @@ lesson's photos. Nothing here reads or writes files.
 
     image, truth = synthetic_root_image((600, 900), seed=demo_seed(2026, 3), label=3)
 
+Each root image's true total root length, the length of its roots' visible
+centre lines, is known without drawing it (:func:`synthetic_root_length`),
+for checking a length measured on the image or its truth.
+
 The demo's colony plates imitate the lesson's capstone (bacteria colony
 counting): dark round colonies on a dish, some touching, each drawn in the
 truth with its own label, so that the true count is known
@@ -23,6 +27,7 @@ import numpy as np
 
 __all__ = [
     "synthetic_root_image",
+    "synthetic_root_length",
     "synthetic_colony_plate",
     "plate_colony_count",
     "demo_file_names",
@@ -33,6 +38,7 @@ __all__ = [
     "PLATE_SETTINGS",
     "PLATE_SEED_OFFSET",
     "plate_settings",
+    "demo_root_settings",
     "demo_samples",
 ]
 
@@ -170,6 +176,34 @@ def plate_settings(demo, index):
     return {**PLATE_SETTINGS, "truth_count": plate_colony_count((side, side), seed, label=index)}
 
 
+def demo_root_settings(demo, index):
+    """The sample sheet's settings of the demo's root image ``index``: its
+    true total root length (``truth_length``, :func:`synthetic_root_length`).
+
+    Image ``index`` (``demo-0000.jpg`` is 0) is drawn with seed
+    ``demo_seed(seed, index)``, label ``index`` and the roots of its
+    condition in :func:`demo_samples` (:data:`DEMO_CONDITIONS`), as
+    ``scripts/make_demo.py`` draws it.
+
+    Parameters
+    ----------
+    demo : dict
+        Config key ``demo`` (``height``, ``width`` and ``seed``).
+    index : int
+    """
+    seed = demo_seed(demo["seed"], index)
+    roots = DEMO_CONDITIONS[_demo_condition(index)]
+    length = synthetic_root_length((demo["height"], demo["width"]), seed, label=index,
+                                   roots=roots)
+    return {"truth_length": length}
+
+
+def _demo_condition(index):
+    """The condition of the demo's root image ``index``: they alternate."""
+    conditions = list(DEMO_CONDITIONS)
+    return conditions[index % len(conditions)]
+
+
 def demo_samples(count, plates=0):
     """The demo experiment's sample sheet: its rows, as text.
 
@@ -191,10 +225,9 @@ def demo_samples(count, plates=0):
         ``{"image": "demo-0000.jpg", "condition": "control", "replicate":
         "1"}``, ...: the file names within the demo's folder.
     """
-    conditions = list(DEMO_CONDITIONS)
     return [
-        {"image": name, "condition": conditions[i % len(conditions)],
-         "replicate": str(i // len(conditions) + 1)}
+        {"image": name, "condition": _demo_condition(i),
+         "replicate": str(i // len(DEMO_CONDITIONS) + 1)}
         for i, name in enumerate(demo_file_names(count))
     ] + [
         {"image": name, "condition": PLATE_CONDITION, "replicate": str(i + 1)}
@@ -385,6 +418,125 @@ def _gaussian_noise(rng, shape, sigma):
     return noise
 
 
+def _root_layout(shape, seed, label, roots):
+    """The roots and markers of a root image, and the generator to draw the
+    rest with (:func:`synthetic_root_image`, :func:`synthetic_root_length`).
+
+    The arguments are checked here; the random draws are those of the roots
+    (:func:`_root_system`, all of them) and then of the markers
+    (:func:`_markers`), so both functions see the same roots.
+    """
+    height, width = _check_shape(shape)
+    seed = _check_nonnegative_int("seed", seed)
+    if isinstance(roots, bool) or not isinstance(roots, (int, float)) or not 0 < roots <= 5:
+        raise ValueError(f"roots must be a number in (0, 5]; got {roots!r}")
+    label = seed if label is None else label
+    rng = np.random.default_rng(seed)
+    unit = min(height, width) / _REFERENCE_SIZE
+    system = list(_root_system(rng, height, width, unit, roots))
+    marker_value, marker_alpha, boxes = _markers(rng, height, width, label)
+    return dict(rng=rng, height=height, width=width, unit=unit, roots=system,
+                marker_value=marker_value, marker_alpha=marker_alpha, boxes=boxes)
+
+
+def _centre_lines(system):
+    """Each root's centre line as drawn by :func:`_draw_root`: its points,
+    and one more beyond the last by the radius there where the round cap is
+    drawn (radius >= 1)."""
+    lines = []
+    for points, _, radius1, _ in system:
+        points = np.asarray(points, dtype=float)
+        if radius1 >= 1.0:
+            direction = points[-1] - points[-2]
+            norm = np.hypot(*direction)
+            if norm > 0:
+                points = np.vstack([points, points[-1] + radius1 * direction / norm])
+        lines.append(points)
+    return lines
+
+
+def _visible_length(lines, hidden, spacing=0.25):
+    """Length of the polylines ``lines`` inside the image and off ``hidden``.
+
+    Each segment is cut into equal pieces of at most ``spacing`` pixels; a
+    piece counts whole where its midpoint is in a pixel of the image that
+    ``hidden`` (a ``(height, width)`` bool array) does not mark. Pixel
+    ``(row, col)`` is the unit square from ``(x, y) = (col, row)`` to
+    ``(col + 1, row + 1)``: Pillow draws a point there (it truncates the
+    coordinates).
+    """
+    height, width = hidden.shape
+    if not lines:
+        return 0.0
+    starts = np.concatenate([line[:-1] for line in lines])
+    steps = np.concatenate([np.diff(line, axis=0) for line in lines])
+    lengths = np.hypot(steps[:, 0], steps[:, 1])
+    pieces = np.maximum(1, np.ceil(lengths / spacing)).astype(np.int64)
+    segment = np.repeat(np.arange(len(lengths)), pieces)
+    first = np.cumsum(pieces) - pieces
+    fraction = (np.arange(len(segment)) - first[segment] + 0.5) / pieces[segment]
+    xy = starts[segment] + fraction[:, None] * steps[segment]
+    col = np.floor(xy[:, 0]).astype(np.int64)
+    row = np.floor(xy[:, 1]).astype(np.int64)
+    inside = (col >= 0) & (col < width) & (row >= 0) & (row < height)
+    visible = inside.copy()
+    visible[inside] = ~hidden[row[inside], col[inside]]
+    weight = lengths[segment] / pieces[segment]
+    return float(weight[visible].sum())
+
+
+def synthetic_root_length(shape=(600, 900), seed=0, label=None, roots=1.0):
+    """The true total root length of :func:`synthetic_root_image`'s image of
+    the same arguments, without drawing it.
+
+    Each root's centre line is the polyline it is drawn along, extended
+    beyond its last point by its radius there (the round cap: the drawn
+    root reaches that far; the cap is drawn, and the line extended, where
+    that radius is at least 1 px, as always at 600 x 900). A root's first
+    point has no cap (its drawn end is flat): nothing is added there. The
+    visible part of a centre line is where it lies inside the image and not
+    under the circle or the label: the pixel containing the point has no
+    marker coverage (the truth leaves out the pixels under the markers).
+    Pixel ``(row, col)`` is the unit square from ``(x, y) = (col, row)`` to
+    ``(col + 1, row + 1)``, where Pillow draws a point. The length is that
+    of the visible parts, summed over the roots: each segment of a centre
+    line is cut into equal pieces of at most 0.25 px, and a piece counts
+    whole where its midpoint is visible (within 0.01 % of the length sampled
+    every 0.01 px).
+
+    Roots that cross or overlap are each counted. A lateral root starts on
+    its parent's centre line, inside the parent, and counts from there, as
+    a skeleton would measure it (its first half a parent's width lies on
+    the parent's pixels).
+
+    Parameters
+    ----------
+    shape, seed, label, roots
+        As :func:`synthetic_root_image`.
+
+    Returns
+    -------
+    length : float
+        In pixels, >= 0. Some tens of milliseconds (the random walks of the
+        roots, no drawing of them): the demo's sample sheet records it
+        (``truth_length``) when the run is planned.
+
+    Raises
+    ------
+    ValueError
+        As :func:`synthetic_root_image`.
+
+    Examples
+    --------
+    >>> length = synthetic_root_length((200, 300), seed=1)
+    >>> 0 < length < synthetic_root_length((200, 300), seed=1, roots=2)
+    True
+    """
+    layout = _root_layout(shape, seed, label, roots)
+    hidden = np.asarray(layout["marker_alpha"]) > 0
+    return _visible_length(_centre_lines(layout["roots"]), hidden)
+
+
 def synthetic_root_image(shape=(600, 900), seed=0, label=None, roots=1.0):
     """Draw a synthetic photo of roots on a dark background, with its truth.
 
@@ -438,20 +590,16 @@ def synthetic_root_image(shape=(600, 900), seed=0, label=None, roots=1.0):
     """
     from PIL import Image, ImageDraw, ImageFilter
 
-    height, width = _check_shape(shape)
-    seed = _check_nonnegative_int("seed", seed)
-    if isinstance(roots, bool) or not isinstance(roots, (int, float)) or not 0 < roots <= 5:
-        raise ValueError(f"roots must be a number in (0, 5]; got {roots!r}")
-    label = seed if label is None else label
-    rng = np.random.default_rng(seed)
-    unit = min(height, width) / _REFERENCE_SIZE
+    layout = _root_layout(shape, seed, label, roots)
+    rng, height, width, unit = (layout[k] for k in ("rng", "height", "width", "unit"))
+    marker_value, marker_alpha, boxes = (
+        layout[k] for k in ("marker_value", "marker_alpha", "boxes"))
 
     # Roots: their gray value (0 outside) drawn by Pillow.
     layer = Image.new("L", (width, height), 0)
     draw = ImageDraw.Draw(layer)
-    for points, radius0, radius1, brightness in _root_system(rng, height, width, unit, roots):
+    for points, radius0, radius1, brightness in layout["roots"]:
         _draw_root(draw, points, radius0, radius1, brightness)
-    marker_value, marker_alpha, boxes = _markers(rng, height, width, label)
 
     root_value = np.asarray(layer)
     truth = (root_value > 0) & (np.asarray(marker_alpha) == 0)

@@ -46,6 +46,8 @@ SETTINGS = {
     "truth": "truth",
     # the true number of objects in the row's truth (no config key)
     "truth_count": None,
+    # the true total root length in the row's image, in pixels (no config key)
+    "truth_length": None,
     "connectivity": "objects.connectivity",
     "min_area": "objects.min_area",
     "min_area_mm2": "objects.min_area_mm2",
@@ -75,7 +77,7 @@ STAGE_SETTINGS = {
 NUMERIC = ("sigma", "value", "bright_cutoff", "marker_min_area", "marker_margin",
            "pixel_size", "connectivity", "min_area", "min_area_mm2",
            "filter_connectivity", "declump_h", "declump_smoothing", "truth_count",
-           "prune_length")
+           "truth_length", "prune_length")
 #: The settings whose cells are read as true or false.
 BOOLEAN = ("declump", "measure_roots")
 #: The settings whose cells are read as lists of numbers (separated by commas

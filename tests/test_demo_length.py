@@ -1,0 +1,200 @@
+"""The demo's true root length (rootmass.demo.synthetic_root_length) and its
+column truth_length in the demo's sample sheet."""
+
+import csv
+import importlib.util
+import sys
+from pathlib import Path
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+sys.path.insert(0, str(SCRIPTS))
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import yaml  # noqa: E402
+from PIL import Image, ImageDraw  # noqa: E402
+
+from rootmass import demo  # noqa: E402
+from rootmass.demo import (  # noqa: E402
+    DEMO_CONDITIONS,
+    PLATE_CONDITION,
+    demo_seed,
+    demo_root_settings,
+    synthetic_root_image,
+    synthetic_root_length,
+)
+
+ROOT = SCRIPTS.parent
+SHEET_SCHEMA = yaml.safe_load((ROOT / "workflow" / "schemas" / "samples.schema.yaml").read_text())
+
+
+# --- the length, against truths built here ------------------------------------
+
+def test_a_straight_line_in_and_out_of_the_image_and_under_a_marker():
+    hidden = np.zeros((20, 20), dtype=bool)
+    hidden[:, 5:10] = True  # a marker over columns 5 to 9
+    line = np.array([[-10.0, 5.3], [30.0, 5.3]])  # across the whole image
+    # visible: x in [0, 5) and [10, 20), pixel (row, col) from (col, row) on
+    assert demo._visible_length([line], hidden) == pytest.approx(5 + 10)
+    diagonal = np.array([[2.0, 1.0], [14.0, 17.0]])  # 12 x 16: 20 px, all in
+    assert demo._visible_length([diagonal], np.zeros((20, 20), dtype=bool)) == (
+        pytest.approx(20.0))
+    assert demo._visible_length([], hidden) == 0.0
+
+
+def test_the_centre_line_reaches_the_round_cap():
+    points = np.array([[0.0, 0.0], [3.0, 4.0]])
+    (capped,) = demo._centre_lines([(points, 3.0, 2.0, None)])
+    np.testing.assert_allclose(capped, [[0, 0], [3, 4], [4.2, 5.6]])  # 5 + 2 px
+    (thin,) = demo._centre_lines([(points, 0.8, 0.6, None)])  # no cap drawn
+    np.testing.assert_array_equal(thin, points)
+
+
+def fine_length(shape, seed, label, roots, spacing=0.01):
+    """The visible centre lines, sampled here every ``spacing`` px at least
+    (points spaced along each segment, each standing for its spacing), visible
+    where the truth's rule says: inside, and no marker coverage."""
+    layout = demo._root_layout(shape, seed, label, roots)
+    alpha = np.asarray(layout["marker_alpha"])
+    height, width = alpha.shape
+    total = 0.0
+    for line in demo._centre_lines(layout["roots"]):
+        for a, b in zip(line[:-1], line[1:]):
+            length = float(np.hypot(*(b - a)))
+            n = max(1, int(np.ceil(length / spacing)))
+            t = (np.arange(n) + 0.5) / n
+            x, y = a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])
+            col, row = np.floor(x).astype(int), np.floor(y).astype(int)
+            inside = (col >= 0) & (col < width) & (row >= 0) & (row < height)
+            visible = alpha[row[inside], col[inside]] == 0
+            total += length / n * visible.sum()
+    return total
+
+
+@pytest.mark.parametrize("shape, seed, label, roots", [
+    ((200, 300), 11, None, 1.0), ((120, 160), demo_seed(7, 1), 1, 1.6), ((60, 90), 3, "x", 2.0)])
+def test_the_length_has_converged(shape, seed, label, roots):
+    length = synthetic_root_length(shape, seed, label, roots)
+    assert length == pytest.approx(fine_length(shape, seed, label, roots), rel=1e-3)
+    layout = demo._root_layout(shape, seed, label, roots)
+    lines = demo._centre_lines(layout["roots"])
+    hidden = np.asarray(layout["marker_alpha"]) > 0
+    assert demo._visible_length(lines, hidden, 0.1) == pytest.approx(length, rel=1e-3)
+
+
+def test_more_roots_more_length():
+    one = synthetic_root_length((200, 300), 5)
+    assert synthetic_root_length((200, 300), 5, roots=2) > one > 0
+    assert synthetic_root_length((200, 300), 5, label=5) == one  # the default label
+
+
+def test_the_length_draws_the_same_roots_without_drawing_the_image(monkeypatch):
+    shape, seed = (150, 200), 4
+    image, truth = synthetic_root_image(shape, seed, roots=1.6)
+    # the helper's roots and markers are those of the image, to the pixel
+    layout = demo._root_layout(shape, seed, None, 1.6)
+    layer = Image.new("L", (shape[1], shape[0]), 0)
+    draw = ImageDraw.Draw(layer)
+    for points, radius0, radius1, brightness in layout["roots"]:
+        demo._draw_root(draw, points, radius0, radius1, brightness)
+    drawn = (np.asarray(layer) > 0) & (np.asarray(layout["marker_alpha"]) == 0)
+    np.testing.assert_array_equal(drawn, truth)
+    length = synthetic_root_length(shape, seed, roots=1.6)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("synthetic_root_length drew the image")
+
+    monkeypatch.setattr(demo, "_draw_root", refuse)
+    monkeypatch.setattr(demo, "_background", refuse)
+    assert synthetic_root_length(shape, seed, roots=1.6) == length
+    for bad in (dict(roots=0), dict(seed=-1), dict(shape=(8, 8))):
+        with pytest.raises(ValueError):
+            synthetic_root_length(**{"shape": shape, "seed": seed, **bad})
+
+
+@pytest.mark.parametrize("shape, seed, roots", [((600, 900), 3, 1.0), ((600, 900), 3, 1.6),
+                                                ((300, 450), 8, 1.0)])
+def test_the_truth_mask_is_about_as_wide_as_the_roots_drawn(shape, seed, roots):
+    from skimage.morphology import skeletonize
+
+    _, truth = synthetic_root_image(shape, seed, roots=roots)
+    length = synthetic_root_length(shape, seed, roots=roots)
+    widths = [max(1, int(round(2 * r)))
+              for _, radius0, radius1, _ in demo._root_layout(shape, seed, None, roots)["roots"]
+              for r in (radius0, radius1)]
+    # the area over the length: a mean width between the thinnest and the
+    # thickest width drawn (less where roots overlap, more at the round caps)
+    assert min(widths) < truth.sum() / length < max(widths)
+    # a skeleton's pixels, 1 each, measure from 1/sqrt(2) of the length (all
+    # diagonal) to all of it (all axial), spurs and crossings aside: loosely
+    assert 0.7 < skeletonize(truth).sum() / length < 1.05
+
+
+# --- the demo's sheet -----------------------------------------------------------
+
+def load_make_demo():
+    spec = importlib.util.spec_from_file_location("make_demo", SCRIPTS / "make_demo.py")
+    make_demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_demo)
+    return make_demo
+
+
+def test_the_demo_sheet_records_each_root_images_true_length(tmp_path):
+    from rootmass.samples import read_sheet
+
+    out = tmp_path / "demo"
+    load_make_demo().write_experiment(str(out), 3, 120, 160, 7, plates=1)
+    with open(out / "samples.tsv", newline="") as f:
+        rows = list(csv.DictReader((line for line in f if not line.startswith("#")),
+                                   delimiter="\t"))
+    assert [row["image"] for row in rows] == [
+        "demo/demo-0000.jpg", "demo/demo-0001.jpg", "demo/demo-0002.jpg", "demo/plate-0000.jpg"]
+    for i, row in enumerate(rows[:3]):
+        expected = synthetic_root_length((120, 160), demo_seed(7, i), label=i,
+                                         roots=DEMO_CONDITIONS[row["condition"]])
+        assert row["truth_length"] == repr(expected) and row["truth_count"] == ""
+        assert float(row["truth_length"]) == expected  # in full: read back exactly
+        # the image written is the image measured
+        with Image.open(out / "truth" / f"demo-{i:04d}.png") as opened:
+            truth = np.asarray(opened)
+        _, drawn = synthetic_root_image((120, 160), demo_seed(7, i), label=i,
+                                        roots=DEMO_CONDITIONS[row["condition"]])
+        np.testing.assert_array_equal(truth, drawn)
+    assert rows[3]["condition"] == PLATE_CONDITION
+    assert rows[3]["truth_length"] == "" and int(rows[3]["truth_count"]) > 0
+    samples, metadata = read_sheet(str(out / "samples.tsv"), SHEET_SCHEMA)
+    assert metadata == ["condition", "replicate"]
+    demo_config = {"height": 120, "width": 160, "seed": 7}
+    for i, sample in enumerate(samples[:3]):
+        assert sample.settings == demo_root_settings(demo_config, i) == {
+            "truth_length": float(rows[i]["truth_length"])}
+    assert "truth_length" not in samples[3].settings
+
+
+def test_the_planned_demo_has_the_sheets_true_lengths(tmp_path, monkeypatch):
+    from rootmass.config import check_config
+    from rootmass.experiment import load_experiment
+
+    monkeypatch.chdir(tmp_path)
+    with open(ROOT / "config" / "config.yaml", encoding="utf-8") as f:
+        config = yaml.safe_load(f)
+    config["demo"] = {**config["demo"], "count": 3, "plates": 1, "height": 120, "width": 160,
+                      "seed": 7}
+    schemas = ROOT / "workflow" / "schemas"
+    # without the roots stage nothing uses the lengths: they are not worked out
+    unmeasured = load_experiment(check_config(dict(config), str(schemas / "config.schema.yaml")),
+                                 str(schemas / "samples.schema.yaml"))
+    assert all("truth_length" not in s.settings for s in unmeasured.samples)
+    config["roots"] = {"measure": True}
+    config = check_config(config, str(schemas / "config.schema.yaml"))
+    experiment = load_experiment(config, str(schemas / "samples.schema.yaml"))
+    load_make_demo().write_experiment(str(tmp_path / "demo"), 3, 120, 160, 7, plates=1)
+    from rootmass.samples import read_sheet
+
+    written, _ = read_sheet(str(tmp_path / "demo" / "samples.tsv"), SHEET_SCHEMA)
+    assert [s.image for s in experiment.samples] == [s.image for s in written]
+    for planned, sample in zip(experiment.samples, written):
+        assert planned.settings == sample.settings  # the sheet as planned
+        assert experiment.settings(sample.image).get("truth_length") == sample.settings.get(
+            "truth_length")
+    assert experiment.settings("demo/demo-0001.jpg")["truth_length"] > 0
