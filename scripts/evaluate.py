@@ -8,8 +8,8 @@ sheet's truth_count, else the truth mask's objects): the
 configured mask's count is the one the objects stage made, each method's
 mask is labelled with the image's own object settings. With the roots
 stage, each mask's root length against the truth's (the sheet's
-truth_length, else the length of the truth mask; the configured mask's is
-the roots stage's). One table per
+truth_length, else the length of the truth mask), with the image's
+prune_length. One table per
 batch: a row per scored image, {"image", "truth", "configured": {...},
 "methods": [...]}, or {"image", "truth", "error"} for an image without a
 result."""
@@ -63,8 +63,13 @@ def counted(scores, count, truth_objects):
 
 
 def root_length(mask, roots):
-    """The root length of a mask under an image's root settings."""
-    return root_traits(mask, roots["prune_length"])[0]["root_length"]
+    """The root length of a mask under an image's root settings (None where
+    it cannot be measured: the reason is printed to the log)."""
+    try:
+        return root_traits(mask, roots["prune_length"])[0]["root_length"]
+    except Exception as error:  # noqa: BLE001 (one mask's failure is its own)
+        print(f"evaluate: no root length: {error}", flush=True)
+        return None
 
 
 def measure(mask, truth, objects, truth_objects, roots=None, truth_lengths=None):
@@ -73,8 +78,10 @@ def measure(mask, truth, objects, truth_objects, roots=None, truth_lengths=None)
     scores = score_mask(mask, truth)
     if objects is not None:
         scores = counted(scores, count_objects(mask, objects), truth_objects)
-    if roots is not None:
-        scores.update(length_scores(root_length(mask, roots), *truth_lengths))
+    if roots is not None and truth_lengths[0] is not None:
+        length = root_length(mask, roots)
+        if length is not None:
+            scores.update(length_scores(length, *truth_lengths))
     return scores
 
 
@@ -92,7 +99,7 @@ def compare(blurred, truth, settings, truth_objects, truth_lengths):
                *(LENGTH_COLUMNS if roots else ())]
     return [
         {"method": r["method"], "error": r["error"]} if "error" in r else
-        {"method": r["method"], "threshold": r["t"], **{k: r[k] for k in columns}}
+        {"method": r["method"], "threshold": r["t"], **{k: r.get(k) for k in columns}}
         for r in results
     ]
 
@@ -102,8 +109,6 @@ with job_log(snakemake.log[0]):
     measured = {row["image"]: row for row in load_json(snakemake.input.measurements)}
     counts = {row["image"]: row for row in load_json(snakemake.input.counts)} \
         if snakemake.input.counts else {}
-    traits = {row["image"]: row for row in load_json(snakemake.input.traits)} \
-        if snakemake.input.traits else {}
     rows = []
     for cached, blurred in read_blurred(snakemake.input.blurred):
         image = cached["image"]
@@ -114,7 +119,8 @@ with job_log(snakemake.log[0]):
             rows.append({"image": image, "truth": settings["truth"], "error": row["error"]})
             continue
         truth = read_truth(settings["truth"], blurred.shape, image)
-        configured = score_mask(load_mask(row["mask"]), truth)
+        mask = load_mask(row["mask"])
+        configured = score_mask(mask, truth)
         objects = settings.get("objects")
         truth_objects = None
         if objects is not None:
@@ -129,10 +135,11 @@ with job_log(snakemake.log[0]):
         truth_lengths = None
         if settings.get("roots"):
             truth_lengths = (root_length(truth, settings["roots"]), settings.get("truth_length"))
-            # the roots stage's length of the mask as configured (none where
-            # the stage failed on the image)
-            length = traits[image].get("root_length")
-            if length is not None:
+            # the mask as configured measured here, as each method's is (not
+            # read from the roots stage: its diameter classes would then
+            # re-run this job, which measures ten masks an image)
+            length = root_length(mask, settings["roots"])
+            if length is not None and truth_lengths[0] is not None:
                 configured.update(length_scores(length, *truth_lengths))
         rows.append({
             "image": image,

@@ -142,8 +142,9 @@ def test_diameter_classes_surface_and_volume_of_two_roots():
     assert abs(traits["root_volume"] / volume - 1) <= 0.25
     mm, _, _ = root_traits(mask, classes_mm=[0, 0.7], pixel_size=0.1)
     assert mm["root_length_mm"] == pytest.approx(0.1 * traits["root_length"])
-    assert mm["root_length_d0.7mm+"] == pytest.approx(traits["root_length_d7px+"])
+    assert "root_length_d0.7mm+" not in mm  # a class in mm: its length in mm only
     assert mm["root_length_d0.7mm+_mm"] == pytest.approx(0.1 * traits["root_length_d7px+"])
+    assert list(mm)[-2:] == ["root_length_d0-0.7mm_mm", "root_length_d0.7mm+_mm"]
     assert mm["root_surface_area_mm2"] == pytest.approx(0.01 * traits["root_surface_area"])
     assert mm["root_volume_mm3"] == pytest.approx(0.001 * traits["root_volume"])
     assert mm["root_tips"] == 2 * 2 and "root_tips_mm" not in mm
@@ -240,3 +241,36 @@ def test_each_demo_root_drawn_alone_has_its_true_length():
         true_total += true
         measured_total += measured
     assert abs(measured_total / true_total - 1) <= 0.02
+
+
+def test_a_2x2_block_is_no_branch_point():
+    """The thinning can leave a 2 x 2 block; traced, it was a false branch
+    point and extra length (found by a review)."""
+    from rootmass.roots import pixel_lengths, prune_spurs, skeleton_distances, thin_blocks
+
+    skeleton = np.zeros((9, 30), dtype=bool)
+    skeleton[4, 2:14] = True
+    skeleton[3:5, 13:15] = True  # the block: a step up
+    skeleton[3, 14:27] = True
+    thinned = thin_blocks(skeleton)
+    assert thinned.sum() == skeleton.sum() - 1
+    mask = np.zeros_like(skeleton)
+    mask[2:7, 1:28] = True
+    _, graph = prune_spurs(thinned, skeleton_distances(mask, thinned), prune_length=0)
+    assert (graph["degree"] >= 3).sum() == 0 and (graph["degree"] == 1).sum() == 2
+    length = pixel_lengths(graph, np.zeros(mask.shape))
+    assert abs(length.sum() - math.hypot(24, 1)) < 0.5  # end to end (no tip radius here)
+
+
+def test_the_length_through_a_group_of_junctions_counts():
+    """Branches that end at neighbouring junction pixels: the step between
+    those counts (found by a review: it was left out)."""
+    mask = np.zeros((40, 60), dtype=bool)
+    mask[20, 10:50] = True  # a line 40 long
+    mask[10:20, 25] = True  # a branch up at 25
+    mask[21:31, 26] = True  # and one down at 26, next to it
+    traits, _, _ = root_traits(mask, prune_length=0)
+    # the line's 39 steps and the branches' 9 and 9 (each from its junction),
+    # and each tip's half pixel (local_diameter of d = 1, over 2: 0.75)
+    assert traits["root_branch_points"] == 1 and traits["root_tips"] == 4
+    assert abs(traits["root_length"] - (39 + 10 + 10 + 4 * 0.75)) <= 1.0, traits

@@ -3,6 +3,7 @@ summary.csv are root_traits of each saved mask, and its settings re-run it
 and nothing before it."""
 
 import csv
+import re
 import sys
 from pathlib import Path
 
@@ -60,13 +61,14 @@ def test_the_traits_are_those_of_each_saved_mask(roots_run):
         summary["control"]["root_length_mean"])
 
 
-@pytest.mark.parametrize("change", [
-    "roots={measure: true, prune_length: 2}",
-    "roots={measure: true, diameter_classes_px: [0, 5]}"])
-def test_root_settings_rerun_the_roots_stage_and_no_earlier_one(roots_run, change):
+@pytest.mark.parametrize("change, evaluated", [
+    ("roots={measure: true, prune_length: 2}", True),  # the length changes
+    ("roots={measure: true, diameter_classes_px: [0, 5]}", False)])  # only the classes
+def test_root_settings_rerun_the_roots_stage_and_no_earlier_one(roots_run, change, evaluated):
     plan = planned_jobs(run_snakemake(roots_run, *args(roots_run), "-n", "--config", change))
     assert plan["roots"] == 2 and plan["aggregate"] == 1, plan
     assert not {"grayscale_blur", "threshold", "save_mask", "objects"} & set(plan), plan
+    assert ("evaluate" in plan) == evaluated, plan
 
 
 def test_root_settings_that_change_nothing_rerun_nothing(roots_run):
@@ -113,6 +115,12 @@ def test_a_row_measures_its_own_roots(roots_run, tmp_path):
     off = root_settings({**base, "measure_roots": False})
     assert off == {"measure_roots": False, "prune_length": None, "diameter_classes": None,
                    "diameter_classes_px": None}
+    named = tmp_path / "named.tsv"
+    named.write_text("image\troot_length\na.jpg\t12\n")  # metadata named like a trait
+    from rootmass.samples import SheetError
+
+    with pytest.raises(SheetError, match="column 'root_length': a metadata column may not"):
+        read_sheet(str(named), schema)
     bad = tmp_path / "bad.tsv"
     bad.write_text("image\tdiameter_classes_px\na.jpg\t0, x\n")
     from rootmass.samples import SheetError
@@ -168,3 +176,28 @@ def test_the_lesson_photos_lengths_are_those_config_readme_records(lesson_data, 
                      **{k: f"{float(row[k]):.2f}" for k in
                         ("root_diameter_mean", "root_diameter_median", "root_diameter_max")}}
             assert found == expected, (name, procedure)
+
+
+def test_a_sheet_measures_some_images_in_mm_and_not_others(roots_run, tmp_path):
+    """A sheet whose rows choose: one image measured in pixels, one with its
+    pixel size (mm columns), one not measured (empty traits)."""
+    from conftest import copy_run
+
+    work = copy_run(roots_run, tmp_path / "sheet")
+    (work / "sheet.tsv").write_text(
+        "image\tmeasure_roots\tpixel_size\tcondition\n"
+        "demo/demo-0000.jpg\t\t\tcontrol\n"
+        "demo/demo-0001.jpg\t\t0.05\ttreated\n"
+        "demo/demo-0002.jpg\tno\t\tcontrol\n")
+    run_snakemake(work, *args(work), "--config", "samples=sheet.tsv", "images=null")
+    rows = {r["image"]: r for r in read_rows(work / "results" / "ratios.csv")}
+    plain, in_mm, unmeasured = (rows[f"demo/demo-000{i}.jpg"] for i in range(3))
+    assert float(plain["root_length"]) > 0 and plain["root_length_mm"] == ""
+    assert float(in_mm["root_length_mm"]) == pytest.approx(0.05 * float(in_mm["root_length"]))
+    classes = [c for c in in_mm if re.fullmatch(r"root_length_d[0-9.]+(-[0-9.]+)?mm\+?_mm", c)]
+    assert classes == [f"{n}_mm" for n in class_columns([0, 0.5, 1, 2], "mm")]
+    assert sum(float(in_mm[c]) for c in classes) == pytest.approx(float(in_mm["root_length_mm"]))
+    assert all(plain[c] == "" for c in classes)
+    assert unmeasured["root_length"] == "" and unmeasured["ratio"] != ""
+    # the unmeasured image's figure has no skeleton; the others' titles give the length
+    assert unmeasured["status"] == "ok"

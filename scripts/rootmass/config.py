@@ -114,7 +114,9 @@ def normalise(config):
         if isinstance(config.get(section), dict)
         for k, v in config[section].items()
     ]
-    for key, value in [*config.items(), *nested]:
+    items = [(f"{key}.{i}", v) for key, value in nested if isinstance(value, list)
+             for i, v in enumerate(value)]
+    for key, value in [*config.items(), *nested, *items]:
         if isinstance(value, float) and not math.isfinite(value):
             raise ConfigError(f"config key '{key}': {value!r} is not a finite number")
     return config

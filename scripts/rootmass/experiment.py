@@ -568,16 +568,17 @@ class Experiment:
 
         if not self.roots:
             return []
-        columns = list(ROOT_TRAITS)
+        columns, in_mm = list(ROOT_TRAITS), []
         for settings in [self.defaults, *self.settings_of.values()]:
             used = root_settings(settings)
             if not used["measure_roots"]:
                 continue
             names = class_columns(used["diameter_classes_px"], "px")
-            if settings["pixel_size"] is not None:
-                names += class_columns(used["diameter_classes"], "mm")
             columns += [name for name in names if name not in columns]
-        return columns + (mm_columns(columns) if self.with_areas else [])
+            # (empty without a pixel size: root_settings)
+            names = [f"{name}_mm" for name in class_columns(used["diameter_classes"], "mm")]
+            in_mm += [name for name in names if name not in in_mm]
+        return columns + (mm_columns(columns) if self.with_areas else []) + in_mm
 
     @property
     def object_table_columns(self):
@@ -632,8 +633,9 @@ class Experiment:
                 if self.objects:  # each method's mask counted as the stage would
                     params[image]["objects"] = object_settings(settings)
                     params[image]["truth_count"] = settings.get("truth_count")
-                if root_settings(settings)["measure_roots"]:  # and its roots measured
-                    params[image]["roots"] = root_settings(settings)
+                used = root_settings(settings)
+                if used["measure_roots"]:  # and its root length measured
+                    params[image]["roots"] = {"prune_length": used["prune_length"]}
                     params[image]["truth_length"] = settings.get("truth_length")
         return params
 

@@ -290,8 +290,8 @@ def class_legend(classes, unit):
     """The skeleton panel's legend: each class's bounds and colour."""
     bounds = [f"{float(b):g}" for b in classes]
     spans = [f"{low}-{high}" for low, high in zip(bounds, bounds[1:])] + [f">{bounds[-1]}"]
-    return ", ".join(f"{span} {CLASS_COLOURS[i % len(CLASS_COLOURS)][0]}"
-                     for i, span in enumerate(spans)) + f" {unit}"
+    return f"diameter {unit} " + ", ".join(
+        f"{span} {CLASS_COLOURS[i % len(CLASS_COLOURS)][0]}" for i, span in enumerate(spans))
 
 
 def image_figure(name, tinted, panel, ratio, t, detail=None, box=None, objects=None,
@@ -335,7 +335,7 @@ def image_figure(name, tinted, panel, ratio, t, detail=None, box=None, objects=N
     if roots is not None:
         overlay, length, legend = roots
         name = f"{name}, root length {length}"
-        panels.append((f"skeleton by diameter: {legend}", _rgb(overlay)))
+        panels.append((f"skeleton, {legend}", _rgb(overlay)))
     if detail is not None:
         top, left, height, width = box
         panels.append((f"full size, x {left}-{left + width}, y {top}-{top + height}",

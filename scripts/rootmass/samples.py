@@ -80,6 +80,9 @@ NUMERIC = ("sigma", "value", "bright_cutoff", "marker_min_area", "marker_margin"
            "truth_length", "prune_length")
 #: The settings whose cells are read as true or false.
 BOOLEAN = ("declump", "measure_roots")
+#: Metadata may not take a name with this prefix: the roots stage's columns
+#: (whose names follow the configured diameter classes).
+RESERVED_PREFIX = "root_"
 #: The settings whose cells are read as lists of numbers (separated by commas
 #: or spaces; "none": an empty list).
 LISTS = ("diameter_classes", "diameter_classes_px")
@@ -153,7 +156,8 @@ def read_sheet(path, schema, reserved=()):
     schema : dict
         The JSON schema of a row.
     reserved : collection of str
-        Column names that metadata may not take (the results' own columns).
+        Column names that metadata may not take (the results' own columns;
+        nor any name starting with :data:`RESERVED_PREFIX`).
 
     Returns
     -------
@@ -199,7 +203,7 @@ def read_sheet(path, schema, reserved=()):
         raise SheetError(f"{_where(path, numbers[0])}: there is no column 'image'")
     metadata = [name for name in header if name != "image" and name not in SETTINGS]
     for name in metadata:
-        if name in reserved:
+        if name in reserved or name.startswith(RESERVED_PREFIX):
             raise SheetError(
                 f"{_where(path, numbers[0], name)}: a metadata column may not take the"
                 " name of a column of the results; rename it"

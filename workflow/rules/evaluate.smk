@@ -13,8 +13,6 @@ if TRUTH_OF:
             measurements=MEASUREMENTS,
             # the configured mask's count (objects stage)
             counts=of_batch(OBJECT_COUNTS),
-            # the configured mask's root length (roots stage)
-            traits=of_batch(ROOT_TRAITS, "roots"),
             truth=evaluation_inputs,
         output:
             scores=EVALUATION,
@@ -31,9 +29,12 @@ if TRUTH_OF:
         resources:
             mem_mb=batch_mem_mb,
             runtime=batch_runtime(
-                "evaluate (declump)"
-                if EXPERIMENT.objects and config["objects"]["declump"]
-                else ("evaluate (roots)" if EXPERIMENT.roots else "evaluate")
+                (
+                    "evaluate (declump)"
+                    if EXPERIMENT.objects and config["objects"]["declump"]
+                    else "evaluate"
+                )
+                + (" (roots)" if EXPERIMENT.roots else "")
             ),
         params:
             # per scored image: its truth file and settings
