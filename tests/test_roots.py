@@ -274,3 +274,19 @@ def test_the_length_through_a_group_of_junctions_counts():
     # and each tip's half pixel (local_diameter of d = 1, over 2: 0.75)
     assert traits["root_branch_points"] == 1 and traits["root_tips"] == 4
     assert abs(traits["root_length"] - (39 + 10 + 10 + 4 * 0.75)) <= 1.0, traits
+
+
+@pytest.mark.parametrize("angle", [90, 60])
+def test_roots_crossing_steeply_keep_both_lengths(angle):
+    """Two strips crossing: at a steep angle both centre lines count (at
+    shallow ones the union is one band, and the skeleton counts it once:
+    config/README.md gives the loss)."""
+    a, b = strip(200, 6, 0), strip(200, 4, angle)
+    size = max(a.shape[0], b.shape[0])
+    mask = np.zeros((size, size), dtype=bool)
+    for part in (a, b):
+        offset = (size - part.shape[0]) // 2
+        mask[offset:offset + part.shape[0], offset:offset + part.shape[1]] |= part
+    traits, _, _ = root_traits(mask)
+    assert traits["root_tips"] == 4
+    assert abs(traits["root_length"] / 400 - 1) <= 0.01, traits
