@@ -23,9 +23,10 @@ the same run.
 
 (b) "scan": the peak resident memory of ``root_traits`` on a mask of
     ``--megapixels`` (150 by default: a demo mask of 2000 x 3000 enlarged,
-    nearest neighbour), in a fresh child process (``getrusage`` maxrss),
-    against the same child's peak after only loading the mask, and what the
-    stage's jobs would ask (``planning.batch_mem_mb(copies=...)``).
+    nearest neighbour, saved by ``save_mask`` in a child of its own), in a
+    fresh child process that loads it (``load_mask``; ``getrusage``
+    maxrss), against another that only loads it, and what the stage's jobs
+    ask (``planning.batch_mem_mb(copies=3)``).
 
 Each (a) measurement runs ``--warmup`` times uncounted, then ``--repeats``
 times; the tables give medians. Writes ``summary.csv`` (name, value, unit,
@@ -220,48 +221,60 @@ def lesson_part(args, out, summary):
 
 
 def scan_child(spec):
-    """In a fresh process: make the mask, then root_traits; prints JSON."""
+    """In a fresh process: with ``make``, make the mask and save it as the
+    workflow saves masks; else load it as the stage does (``load_mask``) and,
+    with ``measure``, run root_traits on it. Prints JSON."""
     import numpy as np
 
-    from rootmass.demo import synthetic_root_image
+    from rootmass.io import load_mask, save_mask
     from rootmass.roots import root_traits
 
-    _, truth = synthetic_root_image((2000, 3000), seed=5)
-    height = int(round((spec["megapixels"] * 1e6 / 1.5) ** 0.5))
-    width = int(round(height * 1.5))
-    rows = (np.arange(height) * truth.shape[0]) // height
-    cols = (np.arange(width) * truth.shape[1]) // width
-    mask = np.ascontiguousarray(truth[rows][:, cols] > 0)
-    del truth
+    if spec.get("make"):
+        from rootmass.demo import synthetic_root_image
+
+        _, truth = synthetic_root_image((2000, 3000), seed=5)
+        height = int(round((spec["megapixels"] * 1e6 / 1.5) ** 0.5))
+        width = int(round(height * 1.5))
+        rows = (np.arange(height) * truth.shape[0]) // height
+        cols = (np.arange(width) * truth.shape[1]) // width
+        save_mask(spec["path"], np.ascontiguousarray(truth[rows][:, cols] > 0))
+        print(json.dumps({"shape": [height, width]}))
+        return
+    mask = load_mask(spec["path"])
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     start = time.process_time()
     traits = root_traits(mask, classes=CLASSES)[0] if spec["measure"] else {}
     seconds = time.process_time() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"shape": [height, width], "before": before, "peak": peak,
+    print(json.dumps({"shape": list(mask.shape), "before": before, "peak": peak,
                       "cpu": seconds, "length": traits.get("root_length")}))
 
 
 def scan_part(args, out, summary):
     from rootmass.planning import batch_mem_mb
 
-    print(f"\n== (b) root_traits on a {args.megapixels:g}-megapixel mask (a fresh child)")
-    runs = {}
-    for measure in (False, True):
-        spec = json.dumps({"megapixels": args.megapixels, "measure": measure})
+    print(f"\n== (b) root_traits on a {args.megapixels:g}-megapixel mask (fresh children)")
+    path = out / "scan-mask.png"
+
+    def child(**spec):
+        spec = json.dumps({"megapixels": args.megapixels, "path": str(path), **spec})
         result = subprocess.run([PY, __file__, "--scan-child", spec], capture_output=True,
                                 text=True, check=True)
-        runs[measure] = json.loads(result.stdout.strip().splitlines()[-1])
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
+    child(make=True)
+    runs = {measure: child(measure=measure) for measure in (False, True)}
+    path.unlink()
     base, run = runs[False], runs[True]
     height, width = run["shape"]
-    asked = {copies: batch_mem_mb([(width, height)], copies=copies) for copies in (5, 10)}
+    asked = {copies: batch_mem_mb([(width, height)], copies=copies) for copies in (3, 5)}
     print(f"\n| quantity | value |\n|---|---|\n| mask | {width} x {height} |"
-          f"\n| peak RSS, the mask only | {base['peak']:.0f} MiB |"
-          f"\n| peak RSS, root_traits | {run['peak']:.0f} MiB |"
+          f"\n| peak RSS, the mask loaded (load_mask) | {base['peak']:.0f} MiB |"
+          f"\n| peak RSS, and root_traits | {run['peak']:.0f} MiB |"
           f"\n| root_traits CPU | {run['cpu']:.1f} s |"
           f"\n| root length | {run['length']:.0f} px |"
-          f"\n| a job asks (batch_mem_mb, 5 copies) | {asked[5]} MB |"
-          f"\n| a job asks (batch_mem_mb, 10 copies) | {asked[10]} MB |")
+          f"\n| the roots stage's job asks (batch_mem_mb, 3 copies) | {asked[3]} MB |"
+          f"\n| the image stages' jobs ask (batch_mem_mb, 5 copies) | {asked[5]} MB |")
     summary.append(("scan peak RSS, mask only", base["peak"], "MiB", 1.0))
     summary.append(("scan peak RSS, root_traits", run["peak"], "MiB",
                     run["peak"] / base["peak"]))

@@ -87,7 +87,8 @@ def test_objects_benchmark_smoke_run(tmp_path):
                  "part preview CPU per photo", "objects trial-016.jpg"]:
         assert float(summary[name]["value"]) > 0, name
     assert float(summary["stage CPU per photo"]["ratio"]) > 0
-    assert summary["stage target met on every photo"]["value"] in ("0", "1")
+    worst = float(summary["stage CPU per photo, worst"]["value"])
+    assert summary["stage target met on every photo"]["value"] == str(int(worst <= 0.1))
     assert "| the objects stage, defaults |" in result.stdout
 
 
@@ -104,8 +105,10 @@ def test_roots_benchmark_smoke_run(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     with open(out / "summary.csv", newline="") as f:
         summary = {r["name"]: r for r in csv.DictReader(f)}
-    # the scan's traits cost memory beyond the mask's, and a length was measured
-    assert float(summary["scan peak RSS, root_traits"]["ratio"]) >= 1
+    # the traits cost memory beyond the loaded mask's (their labels alone are
+    # 4 bytes a pixel), and the job asks for more than the peak
+    assert float(summary["scan peak RSS, root_traits"]["ratio"]) > 1
+    assert float(summary["scan job request, 3 copies"]["ratio"]) > 1
     assert float(summary["scan root_traits CPU"]["value"]) > 0
     if not lesson:
         assert "lesson part left out" in result.stdout
@@ -113,4 +116,5 @@ def test_roots_benchmark_smoke_run(tmp_path):
     for name in ["stage CPU per photo", "skeletonize CPU per photo", "distance CPU per photo",
                  "root length trial-016.jpg"]:
         assert float(summary[name]["value"]) > 0, name
-    assert summary["stage target met on every photo"]["value"] in ("0", "1")
+    worst = float(summary["stage CPU per photo, worst"]["value"])
+    assert summary["stage target met on every photo"]["value"] == str(int(worst <= 0.3))
