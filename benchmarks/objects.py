@@ -43,7 +43,6 @@ into ``--out``.
 
 import argparse
 import csv
-import importlib.util
 import json
 import os
 import resource
@@ -54,11 +53,11 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from lesson_photos import (LESSON_DATA, ROOT, TRIALS, cpu_time,  # noqa: E402
+                           load_lesson_function, make_mask)
+
 PY = sys.executable
-LESSON_DATA = Path(os.environ.get("LESSON_DATA", ROOT.parent / "shared" / "lesson-data"))
-TRIALS = ["trial-016.jpg", "trial-020.jpg", "trial-216.jpg", "trial-293.jpg"]
 TARGET = 0.1  # CPU-s per lesson root photo, the whole stage
 MAX_OBJECTS = 5000  # config/config.yaml's objects.max_objects
 PREVIEW_SIDE = 600  # workflow/rules/common.smk's PREVIEW_SIDE
@@ -68,11 +67,6 @@ PARTS = ["load", "label", "declump", "table", "preview", "rows"]
 DECLUMP_STEPS = ["distance", "smoothing", "h_maxima", "seeds", "watershed"]
 
 
-def cpu_time(function, *args, **kwargs):
-    """(process CPU seconds, result) of one call."""
-    start = time.process_time()
-    result = function(*args, **kwargs)
-    return time.process_time() - start, result
 
 
 def maxrss_mib():
@@ -95,29 +89,10 @@ def vmhwm_mib():
     return None
 
 
-def load_lesson_function():
-    """benchmarks/lesson_loop.py's measure_root_mass: the lesson's own."""
-    spec = importlib.util.spec_from_file_location(
-        "lesson_loop", ROOT / "benchmarks" / "lesson_loop.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.measure_root_mass
 
 
 # --- (a) the stage on the lesson photos -------------------------------------
 
-def make_mask(photo, path):
-    """The lesson's mask (procedure 1) with the workflow's functions, saved
-    as the workflow saves it; its foreground ratio."""
-    import numpy as np
-
-    from rootmass.io import read_image, save_mask
-    from rootmass.thresholding import blur, segment, to_grayscale
-
-    blurred = blur(to_grayscale(read_image(photo), "luma"), 1.5)
-    _, mask = segment(blurred, "otsu")
-    save_mask(path, mask)
-    return np.count_nonzero(mask) / mask.size
 
 
 def run_stage(mask_path, image, previews, rows_path, declump):

@@ -39,9 +39,7 @@ ratio) into ``--out``.
 
 import argparse
 import csv
-import importlib.util
 import json
-import os
 import resource
 import statistics
 import subprocess
@@ -49,11 +47,11 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from lesson_photos import (LESSON_DATA, ROOT, TRIALS, cpu_time,  # noqa: E402
+                           load_lesson_function, make_mask)
+
 PY = sys.executable
-LESSON_DATA = Path(os.environ.get("LESSON_DATA", ROOT.parent / "shared" / "lesson-data"))
-TRIALS = ["trial-016.jpg", "trial-020.jpg", "trial-216.jpg", "trial-293.jpg"]
 TARGET = 0.3  # CPU-s per 6-megapixel photo
 CLASSES = [0, 3, 6, 12]  # pixels
 STEPS = ["load", "skeletonize", "distance", "graph and pruning", "traits"]
@@ -61,30 +59,10 @@ STEPS = ["load", "skeletonize", "distance", "graph and pruning", "traits"]
 ALTERNATIVES = ["skeletonize, whole mask", "distance_transform_edt", "medial_axis"]
 
 
-def cpu_time(function, *args, **kwargs):
-    """(process CPU seconds, result) of one call."""
-    start = time.process_time()
-    result = function(*args, **kwargs)
-    return time.process_time() - start, result
 
 
-def load_lesson_function():
-    """benchmarks/lesson_loop.py's measure_root_mass: the lesson's own."""
-    spec = importlib.util.spec_from_file_location(
-        "lesson_loop", ROOT / "benchmarks" / "lesson_loop.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.measure_root_mass
 
 
-def make_mask(photo, path):
-    """The lesson's mask (procedure 1) with the workflow's functions, saved
-    as the workflow saves it."""
-    from rootmass.io import read_image, save_mask
-    from rootmass.thresholding import blur, segment, to_grayscale
-
-    blurred = blur(to_grayscale(read_image(photo), "luma"), 1.5)
-    save_mask(path, segment(blurred, "otsu")[1])
 
 
 def run_steps(mask_path):
@@ -96,11 +74,11 @@ def run_steps(mask_path):
     from skimage.morphology import skeletonize
 
     from rootmass.roots import (local_diameter, pixel_lengths, prune_spurs,
-                                skeleton_distances, skeletonize_mask)
+                                skeleton_distances, skeletonize_mask, thin_blocks)
 
     times = {}
     times["load"], mask = cpu_time(load_mask, mask_path)
-    times["skeletonize"], skeleton = cpu_time(skeletonize_mask, mask)
+    times["skeletonize"], skeleton = cpu_time(lambda m: thin_blocks(skeletonize_mask(m)), mask)
     times["distance"], distance = cpu_time(skeleton_distances, mask, skeleton)
     times["distance_transform_edt"], _ = cpu_time(ndi.distance_transform_edt, mask)
     times["skeletonize, whole mask"], _ = cpu_time(skeletonize, mask.copy())
