@@ -25,6 +25,8 @@ objects that count, never a row per speck.
 
 import numpy as np
 
+from .checks import check_mask as _check_mask
+
 __all__ = [
     "CONNECTIVITIES",
     "SIZE_PROPERTIES",
@@ -65,16 +67,6 @@ _RENAMED = {
     "bbox-3": "bbox_max_col",
     "equivalent_diameter_area": "equivalent_diameter",
 }
-
-
-def _check_mask(mask):
-    """The mask as a 2-D boolean array; ValueError unless it is one."""
-    mask = np.asarray(mask)
-    if mask.ndim != 2:
-        raise ValueError(f"expected a 2-D mask; got an array of shape {mask.shape}")
-    if mask.dtype != bool:
-        raise ValueError(f"expected a boolean mask; got an array of {mask.dtype}")
-    return mask
 
 
 def _check_labels(labels):

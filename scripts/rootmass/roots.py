@@ -29,6 +29,8 @@ branch's end (``scipy.sparse.csgraph.dijkstra``), in compiled code.
 
 import numpy as np
 
+from .checks import check_mask as _check_mask
+
 __all__ = [
     "CHORD_STEP",
     "skeletonize_mask",
@@ -63,16 +65,6 @@ ROOT_TRAITS = (
     "root_surface_area",
     "root_volume",
 )
-
-
-def _check_mask(mask):
-    """The mask as a 2-D boolean array; ValueError unless it is one."""
-    mask = np.asarray(mask)
-    if mask.ndim != 2:
-        raise ValueError(f"expected a 2-D mask; got an array of shape {mask.shape}")
-    if mask.dtype != bool:
-        raise ValueError(f"expected a boolean mask; got an array of {mask.dtype}")
-    return mask
 
 
 def _check_positive(name, value, integer=False):
