@@ -23,26 +23,16 @@ from rootmass.evaluation import COUNT_COLUMNS, LENGTH_COLUMNS, SCORE_COLUMNS, le
 from rootmass.evaluation import score_mask, truth_count, truth_mask
 from rootmass.objects import measure_objects
 from rootmass.roots import root_traits
-from rootmass.io import load_json, load_mask, save_json, without_pillows_guard
+from rootmass.io import load_json, load_mask, read_annotation, read_roi, save_json
 from rootmass.jobs import job_log
 from rootmass.thresholding import method_results
 
 
 def read_truth(path, shape, image):
     """The truth mask of `image` (any non-zero pixel is foreground)."""
-    from PIL import Image
-
     try:
-        # a truth mask of its image's size (checked before any job): Pillow's
-        # guard would refuse a scan's above 179 megapixels
-        with without_pillows_guard(), Image.open(path) as opened:
-            if opened.mode in ("P", "PA"):  # the palette's colours, not its indices
-                opened = opened.convert("RGBA")
-            annotation = np.asarray(opened)
-    except Exception as error:
-        raise SystemExit(f"evaluate: cannot read the truth mask {path!r} of {image!r}: {error}")
-    try:
-        return truth_mask(annotation, shape, f"truth mask {path!r}", f"its image {image!r}")
+        return truth_mask(read_annotation(path, "the truth mask", image), shape,
+                          f"truth mask {path!r}", f"its image {image!r}")
     except ValueError as error:
         raise SystemExit(f"evaluate: {error}") from None
 
@@ -85,12 +75,13 @@ def measure(mask, truth, objects, truth_objects, roots=None, truth_lengths=None)
     return scores
 
 
-def compare(blurred, truth, settings, truth_objects, truth_lengths):
+def compare(blurred, truth, settings, truth_objects, truth_lengths, roi):
     """Every method's t and scores on one image."""
     roots = settings.get("roots")
     results = method_results(
         blurred, settings["foreground"], settings["bright_cutoff"], preview_side=None,
         marker_min_area=settings["marker_min_area"], marker_margin=settings["marker_margin"],
+        roi=roi, **settings["parameters"],
         measure=functools.partial(measure, truth=truth, objects=settings.get("objects"),
                                   truth_objects=truth_objects, roots=roots,
                                   truth_lengths=truth_lengths),
@@ -119,6 +110,12 @@ with job_log(snakemake.log[0]):
             rows.append({"image": image, "truth": settings["truth"], "error": row["error"]})
             continue
         truth = read_truth(settings["truth"], blurred.shape, image)
+        try:
+            roi = read_roi(settings["roi"], blurred.shape, image)
+        except ValueError as error:
+            raise SystemExit(f"evaluate: {error}") from None
+        if roi is not None:  # scored inside the region of interest only
+            truth &= roi
         mask = load_mask(row["mask"])
         configured = score_mask(mask, truth)
         objects = settings.get("objects")
@@ -145,6 +142,6 @@ with job_log(snakemake.log[0]):
             "image": image,
             "truth": settings["truth"],
             "configured": {"method": row["method"], "threshold": row["threshold"], **configured},
-            "methods": compare(blurred, truth, settings, truth_objects, truth_lengths),
+            "methods": compare(blurred, truth, settings, truth_objects, truth_lengths, roi),
         })
     save_json(snakemake.output.scores, rows)

@@ -6,7 +6,7 @@ gets a figure saying why and an empty table."""
 
 from rootmass.batches import image_key
 from rootmass.cache import image_file, read_index
-from rootmass.io import load_array, load_picture, save_json, save_png
+from rootmass.io import load_array, load_picture, read_roi, save_json, save_png
 from rootmass.jobs import OnError, job_log
 from rootmass.figures import message_figure, method_figure
 from rootmass.thresholding import method_results
@@ -21,9 +21,11 @@ with job_log(snakemake.log[0]):
             raise ValueError(row["error"])
         blurred = load_array(image_file(snakemake.input.blurred, key, ".npy"))
         original = load_picture(image_file(snakemake.input.previews, key, ".jpg"))
+        roi = read_roi(params.roi, blurred.shape, params.image)
         results = method_results(
             blurred, params.foreground, params.bright_cutoff,
-            marker_min_area=params.markers[0], marker_margin=params.markers[1],
+            marker_min_area=params.markers[0], marker_margin=params.markers[1], roi=roi,
+            **params.parameters,
         )
         figure = method_figure(params.image, original, results)
     except Exception as error:

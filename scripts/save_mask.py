@@ -1,15 +1,21 @@
 """Rule save_mask: apply each image's threshold, save the mask as a 1-bit PNG
 (`<key>.png` in the batch's mask folder), and write the batch's measurements
 as one table, a row per image (with its area in mm2 where its pixel size is
-known). An image that failed gets a row with its error and no mask."""
+known). An image that failed gets a row with its error and no mask. With a
+region of interest, nothing outside it is foreground and the ratio is of its
+pixels (total_pixels and roi_pixels are its pixel count). A local method's
+threshold map is made here, with its mask; its threshold in the row is the
+map's mean over the image (the ROI), and its separation is taken there."""
 
 import os
 
 from rootmass.cache import image_file, read_blurred
-from rootmass.io import load_json, save_json, save_mask
+from rootmass.flags import separation
+from rootmass.io import load_json, read_roi, save_json, save_mask
 from rootmass.jobs import OnError, job_log
 from rootmass.samples import settings_for
-from rootmass.thresholding import foreground_ratio, segment
+from rootmass.thresholding import LOCAL_DEFAULTS, foreground_ratio, image_histogram
+from rootmass.thresholding import segment, threshold_summary
 
 params = snakemake.params
 masks_dir = snakemake.output.masks
@@ -25,20 +31,31 @@ with job_log(snakemake.log[0]):
         reason = cached.get("error") or thresholds[image].get("error")
         if reason is None:
             try:
+                roi = read_roi(params.rois.get(image), blurred.shape, image)
+                chosen = thresholds[image]
+                parameters = {key: settings[key] for key in LOCAL_DEFAULTS
+                              if settings[key] is not None}
                 t, mask = segment(
                     blurred, settings["method"], foreground=settings["foreground"],
                     bright_cutoff=settings["bright_cutoff"],
                     marker_min_area=settings["marker_min_area"],
-                    marker_margin=settings["marker_margin"],
-                    t=thresholds[image]["threshold"],
+                    marker_margin=settings["marker_margin"], roi=roi,
+                    t=chosen.get("levels") or chosen["threshold"], **parameters,
                 )
-                count, total, ratio = foreground_ratio(mask)
+                count, total, ratio = foreground_ratio(mask, roi)
+                t_row, spread = chosen["threshold"], chosen.get("separation")
+                if t_row is None:  # a local method's map, made here
+                    t_row = threshold_summary(t, roi=roi)
+                    spread = separation(image_histogram(blurred, roi), t_row)
+                del t
                 mask_path = image_file(masks_dir, cached["key"], ".png")
                 save_mask(mask_path, mask)
-                row = {"image": image, "ratio": ratio, "threshold": t,
+                row = {"image": image, "ratio": ratio, "threshold": t_row,
                        "foreground_pixels": count, "total_pixels": total, **columns,
                        "mask": mask_path, "status": "ok", "error": "",
-                       "separation": thresholds[image].get("separation")}
+                       "separation": spread}
+                if roi is not None:
+                    row["roi_pixels"] = total
                 if settings["pixel_size"] is not None:
                     row["pixel_size_mm"] = settings["pixel_size"]
                     row["foreground_area_mm2"] = count * settings["pixel_size"] ** 2

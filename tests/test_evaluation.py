@@ -290,7 +290,8 @@ def test_demo_scores_every_image_and_the_markers_method_wins(demo_run, tmp_path)
 
     methods = {r["method"]: r for r in read_csv(workdir / "results" / "evaluation-methods.csv")}
     assert list(methods) == ["otsu", "isodata", "li", "mean", "minimum", "triangle", "yen",
-                             "otsu_excluding_bright", "otsu_excluding_markers"]
+                             "otsu_excluding_bright", "otsu_excluding_markers", "multiotsu",
+                             "local", "sauvola", "niblack"]
     assert [m for m, r in methods.items() if r["best"] == "True"] == ["otsu_excluding_markers"]
     assert all(r["images"] == "12" for r in methods.values())
     assert list(next(iter(methods.values())))[:7] == [

@@ -264,6 +264,17 @@ def test_method_results_are_the_workflows_thresholds():
             region = marker_region(BLURRED, 0.6, MARKER_MIN_AREA, 14)
             t = skimage.filters.threshold_otsu(BLURRED[~region])
             expected = (BLURRED < t) & ~region
+        elif result["method"] == "multiotsu":  # the darkest of 3 classes
+            t = skimage.filters.threshold_multiotsu(BLURRED, classes=3)[0]
+            expected = BLURRED <= t
+        elif result["method"] == "local":  # dark objects: as scikit-image has them
+            local = skimage.filters.threshold_local(BLURRED, 151, offset=0.05)
+            t, expected = local.mean(), BLURRED < local
+        elif result["method"] in ("sauvola", "niblack"):
+            function = getattr(skimage.filters, f"threshold_{result['method']}")
+            local = function(BLURRED, window_size=151, k=0.2,
+                             **({"r": 1.0} if result["method"] == "sauvola" else {}))
+            t, expected = local.mean(), BLURRED < local
         else:
             t = getattr(skimage.filters, f"threshold_{result['method']}")(BLURRED)
             expected = BLURRED < t
@@ -279,9 +290,9 @@ def test_a_method_without_threshold_gives_its_reason():
     minimum = next(r for r in results if r["method"] == "minimum")
     assert "error" in minimum and "t" not in minimum
     figure = method_figure("flat.png", flat, results)
-    # the original and 9 methods: a grid of 5 x 2 cells of the image's size
+    # the original and 13 methods: a grid of 5 x 3 cells of the image's size
     # (20 x 20), each under a title of two lines (38 pixels)
-    assert figure.shape == (8 + 22 + 6 + 2 * (38 + 20 + 8), 8 + 5 * (20 + 8), 3)
+    assert figure.shape == (8 + 22 + 6 + 3 * (38 + 20 + 8), 8 + 5 * (20 + 8), 3)
     # the minimum's cell (the sixth: second row, first column) has the
     # reason in dark red, no picture
     x, y = 8, 8 + 22 + 6 + 66

@@ -38,7 +38,8 @@ from test_workflow import (
 SCHEMA = yaml.safe_load((ROOT / "workflow" / "schemas" / "samples.schema.yaml").read_text())
 DEFAULTS = {"grayscale": "luma", "sigma": 1.5, "method": "otsu", "value": None,
             "foreground": "above", "bright_cutoff": 0.95, "marker_min_area": 0.0005,
-            "marker_margin": None, "pixel_size": None}
+            "marker_margin": None, "window": 151, "k": 0.2, "offset": 0.05, "classes": 3,
+            "foreground_classes": None, "pixel_size": None}
 
 
 def sheet(tmp_path, text, name="s.tsv"):
@@ -134,9 +135,10 @@ def test_resolve_settings_and_what_each_stage_uses():
     with pytest.raises(SheetError, match=r"'s.tsv', line 7, column 'value': method 'fixed' needs"):
         resolve_settings(DEFAULTS, Sample("b.jpg", 7, settings={"method": "fixed"}), "s.tsv")
     # a setting the method does not use is not a stage's setting
+    unused = {"classes": None, "foreground": None, "foreground_classes": None}
     assert stage_settings("threshold", DEFAULTS) == {
         "method": "otsu", "value": None, "bright_cutoff": None, "marker_min_area": None,
-        "marker_margin": None}
+        "marker_margin": None, **unused}
     assert stage_settings("threshold", {**DEFAULTS, "value": 0.2}) == stage_settings(
         "threshold", DEFAULTS)
     assert stage_settings("threshold", settings)["value"] == 0.3
@@ -146,10 +148,20 @@ def test_resolve_settings_and_what_each_stage_uses():
     markers = {**DEFAULTS, "method": "otsu_excluding_markers"}
     assert stage_settings("threshold", markers) == {
         "method": "otsu_excluding_markers", "value": None, "bright_cutoff": 0.95,
-        "marker_min_area": 0.0005, "marker_margin": 14}  # ceil(4 * 1.5) + 8
+        "marker_min_area": 0.0005, "marker_margin": 14, **unused}  # ceil(4 * 1.5) + 8
     assert stage_settings("threshold", {**markers, "sigma": 3, "marker_margin": 5})[
         "marker_margin"] == 5
     assert stage_settings("grayscale_blur", settings) == {"grayscale": "luma", "sigma": 1.5}
+    # each local or multi-level parameter only where its method uses it
+    for method, used in [("otsu", set()), ("local", {"window", "offset"}),
+                         ("sauvola", {"window", "k"}), ("niblack", {"window", "k"}),
+                         ("multiotsu", {"classes", "foreground_classes"})]:
+        mask_settings = stage_settings("save_mask", {**DEFAULTS, "method": method,
+                                                     "foreground_classes": [2]})
+        assert {key for key in ("window", "k", "offset", "classes", "foreground_classes")
+                if mask_settings[key] is not None} == used
+    levels = stage_settings("threshold", {**DEFAULTS, "method": "multiotsu"})
+    assert (levels["classes"], levels["foreground"]) == (3, "above")
     params = {"default": {"sigma": 1}, "images": {"b.jpg": {"sigma": 2}}}
     assert settings_for(params, "a.jpg") == {"sigma": 1}
     assert settings_for(params, "b.jpg") == {"sigma": 2}

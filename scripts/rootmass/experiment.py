@@ -32,6 +32,7 @@ import yaml
 
 from .batches import figure_key, image_key
 from .config import ConfigError
+from .thresholding import LOCAL_DEFAULTS
 from .demo import PLATE_CONDITION, demo_file_names, demo_plate_names, demo_samples
 from .demo import demo_root_settings, plate_settings
 from .samples import (
@@ -52,6 +53,7 @@ __all__ = [
     "DEMO_TRUTH",
     "RESULT_COLUMNS",
     "AREA_COLUMNS",
+    "ROI_COLUMNS",
     "OBJECT_COLUMNS",
     "OBJECT_AREA_COLUMNS",
     "Experiment",
@@ -94,6 +96,8 @@ RESULT_COLUMNS = [
     "status",
     "error",
 ]
+#: The column of the regions of interest's pixel counts, where ROIs are given.
+ROI_COLUMNS = ["roi_pixels"]
 #: The columns of the areas, where a pixel size is known.
 AREA_COLUMNS = ["pixel_size_mm", "foreground_area_mm2"]
 #: The columns of the objects stage (objects.enabled), and of their areas in
@@ -125,7 +129,7 @@ def defaults(config):
     Returns
     -------
     dict
-        Every key of :data:`rootmass.samples.SETTINGS` but ``truth``,
+        Every key of :data:`rootmass.samples.SETTINGS` but ``truth``, ``roi``,
         ``truth_count`` and ``truth_length`` (a row's own only).
     """
     threshold = config["threshold"]
@@ -138,6 +142,7 @@ def defaults(config):
         "bright_cutoff": threshold["bright_cutoff"],
         "marker_min_area": threshold["marker_min_area"],
         "marker_margin": threshold["marker_margin"],
+        **{key: threshold[key] for key in LOCAL_DEFAULTS},
         "pixel_size": config["pixel_size"],
         **{key: config["objects"][key] for key in OBJECT_SETTINGS},
         **{column: config["roots"][key] for column, key in ROOT_SETTINGS.items()},
@@ -248,7 +253,8 @@ def find_samples(config, sheet_schema):
         try:
             samples, metadata = read_sheet(
                 sheet, sheet_schema,
-                reserved=RESULT_COLUMNS + AREA_COLUMNS + OBJECT_COLUMNS + OBJECT_AREA_COLUMNS,
+                reserved=RESULT_COLUMNS + ROI_COLUMNS + AREA_COLUMNS + OBJECT_COLUMNS
+                + OBJECT_AREA_COLUMNS,
             )
             for sample in samples:
                 if os.path.normpath(sample.image) not in demo and not os.path.isfile(
@@ -367,34 +373,36 @@ def marker_settings(settings):
     return used["marker_min_area"], used["marker_margin"]
 
 
-def truth_pattern(config, demo_experiment):
-    """The pattern of the truth files: config key ``truth``, or the demo's.
+def truth_pattern(config, demo_experiment, key="truth"):
+    """The pattern of the truth files: config key ``truth``, or the demo's;
+    or of the regions of interest: config key ``roi``.
 
     Parameters
     ----------
     config : dict
     demo_experiment : bool
         Whether the experiment is the demo's (its truth is then the default).
+    key : {'truth', 'roi'}, optional
 
     Returns
     -------
     str or None
     """
-    pattern = config.get("truth")
+    pattern = config.get(key)
     if pattern is None:
-        return DEMO_TRUTH if demo_experiment else None
+        return DEMO_TRUTH if demo_experiment and key == "truth" else None
     try:
         names = [name for _, name, _, _ in string.Formatter().parse(pattern)]
     except ValueError as error:  # an unbalanced brace
         raise ConfigError(
-            f"config key 'truth': {pattern!r} is not a pattern ({error});"
+            f"config key {key!r}: {pattern!r} is not a pattern ({error});"
             " e.g. 'annotations/{stem}.png'"
         ) from None
     unknown = [name for name in names if name is not None and name not in ("image", "stem")]
     if unknown or not ("{image}" in pattern or "{stem}" in pattern):
         instead = f", not {{{unknown[0]}}}" if unknown else ""
         raise ConfigError(
-            f"config key 'truth': {pattern!r} must name each image's file with"
+            f"config key {key!r}: {pattern!r} must name each image's file with"
             " {image} (its path without the extension) or {stem} (its file name"
             f" without extension){instead}, e.g. 'annotations/{{stem}}.png'"
         )
@@ -409,8 +417,10 @@ def truth_file(pattern, image):
     return re.sub(r"\{(image|stem)\}", lambda match: values[match.group(1)], pattern)
 
 
-def find_truth(samples, pattern, sheet, demo=(), configured=None):
-    """Each image's truth file, for the images that have one.
+def find_truth(samples, pattern, sheet, demo=(), configured=None, key="truth"):
+    """Each image's truth file, for the images that have one; or, with
+    ``key='roi'``, each image's region of interest, which every image must
+    have where a pattern is given.
 
     Parameters
     ----------
@@ -425,17 +435,20 @@ def find_truth(samples, pattern, sheet, demo=(), configured=None):
     configured : str or None
         Config key ``truth`` as given: a pattern that finds nothing is then
         an error.
+    key : {'truth', 'roi'}, optional
+        The sheet's column and the config key.
 
     Returns
     -------
     dict
-        ``{image: truth file}``; a truth of another size than its image is
-        a ConfigError naming both sizes.
+        ``{image: truth file}``; a truth (ROI) of another size than its
+        image is a ConfigError naming both sizes, and so is a missing ROI.
     """
     demo = set(demo)
     found = {}
+    kind = "truth mask" if key == "truth" else "ROI"
     for sample in samples:
-        own = sample.settings.get("truth")
+        own = sample.settings.get(key)
         path = own if own is not None else truth_file(pattern, sample.image) if pattern else None
         if path is None:
             continue
@@ -443,8 +456,13 @@ def find_truth(samples, pattern, sheet, demo=(), configured=None):
         if not in_demo and not os.path.isfile(path):
             if own is not None:
                 raise ConfigError(
-                    f"samples sheet {sheet!r}, line {sample.line}, column 'truth':"
+                    f"samples sheet {sheet!r}, line {sample.line}, column {key!r}:"
                     f" {path!r} does not exist (relative to {os.getcwd()})"
+                )
+            if key == "roi":
+                raise ConfigError(
+                    f"config key 'roi': the ROI of {sample.image!r}, {path!r}, does not"
+                    f" exist (relative to {os.getcwd()})"
                 )
             continue
         if not in_demo:
@@ -457,7 +475,7 @@ def find_truth(samples, pattern, sheet, demo=(), configured=None):
             if width > 0 and height > 0 and known and (width, height) != known:
                 iw, ih = known
                 raise ConfigError(
-                    f"truth mask {path!r} is {width} x {height} pixels but its image"
+                    f"{kind} {path!r} is {width} x {height} pixels but its image"
                     f" {sample.image!r} is {iw} x {ih} (width x height)"
                 )
         found[sample.image] = path
@@ -530,6 +548,7 @@ class Experiment:
     roots: bool = False
     demo: set = field(default_factory=set)
     truth_of: dict = field(default_factory=dict)
+    roi_of: dict = field(default_factory=dict)  # {image: its ROI file}
     group_by: list = field(default_factory=list)
     method_panel: str | None = None
 
@@ -557,7 +576,9 @@ class Experiment:
         areas = AREA_COLUMNS if self.with_areas else []
         objects = OBJECT_COLUMNS if self.objects else []
         object_areas = OBJECT_AREA_COLUMNS if self.objects and self.with_areas else []
-        return RESULT_COLUMNS + areas + objects + object_areas + self.root_columns + self.metadata
+        rois = ROI_COLUMNS if self.roi_of else []
+        return (RESULT_COLUMNS + rois + areas + objects + object_areas + self.root_columns
+                + self.metadata)
 
     @property
     def root_columns(self):
@@ -599,6 +620,12 @@ class Experiment:
         """``(marker_min_area, marker_margin)`` of an image, resolved."""
         return marker_settings(self.settings(image))
 
+    def parameters(self, image):
+        """The local and multi-level methods' parameters of an image, as
+        :func:`rootmass.thresholding.method_results` takes them."""
+        settings = self.settings(image)
+        return {key: settings[key] for key in LOCAL_DEFAULTS}
+
     def stage_params(self, stage, images):
         """The params of a stage's job on ``images``: the settings that the
         stage uses, the config's (``default``) and those of the images whose
@@ -629,6 +656,8 @@ class Experiment:
                     "bright_cutoff": settings["bright_cutoff"],
                     "marker_min_area": min_area,
                     "marker_margin": margin,
+                    "parameters": self.parameters(image),
+                    "roi": self.roi_of.get(image),
                 }
                 if self.objects:  # each method's mask counted as the stage would
                     params[image]["objects"] = object_settings(settings)
@@ -733,5 +762,8 @@ def load_experiment(config, sheet_schema_path):
     experiment.method_panel = method_panel_image(config.get("method_panel"), images, source)
     experiment.truth_of = find_truth(
         samples, truth_pattern(config, own), sheet, demo_all, config.get("truth")
+    )
+    experiment.roi_of = find_truth(
+        samples, truth_pattern(config, own, "roi"), sheet, demo_all, key="roi"
     )
     return experiment

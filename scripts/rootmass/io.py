@@ -302,6 +302,49 @@ def save_mask(path, mask):
 _TO_BOOL = [0] + [1] * 255
 
 
+def read_annotation(path, what="the truth mask", image="its image"):
+    """An annotation file (a truth mask, a region of interest) as an array:
+    a palette image as its colours, not its indices.
+
+    Raises
+    ------
+    ValueError
+        Naming the file and the image, if it cannot be read.
+    """
+    from PIL import Image
+
+    try:
+        # of its image's size (checked before any job): Pillow's guard would
+        # refuse a scan's above 179 megapixels
+        with without_pillows_guard(), Image.open(path) as opened:
+            if opened.mode in ("P", "PA"):
+                opened = opened.convert("RGBA")
+            return np.asarray(opened)
+    except Exception as error:
+        raise ValueError(f"cannot read {what} {path!r} of {image!r}: {error}") from None
+
+
+def read_roi(path, shape, image):
+    """An image's region of interest: the non-zero pixels of its file
+    (:func:`rootmass.evaluation.truth_mask`'s reading), or None for no path.
+
+    Raises
+    ------
+    ValueError
+        Naming the file, if it cannot be read, is not of the image's size
+        (both sizes named) or has no pixel inside.
+    """
+    from .evaluation import truth_mask
+
+    if path is None:
+        return None
+    roi = truth_mask(read_annotation(path, "the ROI", image), shape, f"ROI {path!r}",
+                     f"its image {image!r}")
+    if not roi.any():
+        raise ValueError(f"ROI {path!r} of {image!r} has no pixels inside (every pixel is 0)")
+    return roi
+
+
 def load_mask(path):
     """Read a mask PNG as a boolean array (read-only).
 

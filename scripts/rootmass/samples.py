@@ -42,6 +42,12 @@ SETTINGS = {
     "bright_cutoff": "threshold.bright_cutoff",
     "marker_min_area": "threshold.marker_min_area",
     "marker_margin": "threshold.marker_margin",
+    "window": "threshold.window",
+    "k": "threshold.k",
+    "offset": "threshold.offset",
+    "classes": "threshold.classes",
+    "foreground_classes": "threshold.foreground_classes",
+    "roi": "roi",
     "pixel_size": "pixel_size",
     "truth": "truth",
     # the true number of objects in the row's truth (no config key)
@@ -63,9 +69,13 @@ SETTINGS = {
 #: The settings each stage uses.
 STAGE_SETTINGS = {
     "grayscale_blur": ("grayscale", "sigma"),
-    "threshold": ("method", "value", "bright_cutoff", "marker_min_area", "marker_margin"),
+    # (the local methods' thresholds are made with their masks, by save_mask)
+    # (multiotsu's foreground decides which of its levels is ratios.csv's)
+    "threshold": ("method", "value", "bright_cutoff", "marker_min_area", "marker_margin",
+                  "classes", "foreground", "foreground_classes"),
     "save_mask": ("method", "foreground", "bright_cutoff", "marker_min_area",
-                  "marker_margin", "sigma", "grayscale", "pixel_size"),
+                  "marker_margin", "window", "k", "offset", "classes",
+                  "foreground_classes", "sigma", "grayscale", "pixel_size"),
     "qc_images": ("method", "foreground", "bright_cutoff"),
     "objects": ("connectivity", "min_area", "min_area_mm2", "filter_connectivity",
                 "declump", "declump_h", "declump_smoothing", "pixel_size"),
@@ -75,6 +85,7 @@ STAGE_SETTINGS = {
 }
 #: The settings whose cells are read as numbers.
 NUMERIC = ("sigma", "value", "bright_cutoff", "marker_min_area", "marker_margin",
+           "window", "k", "offset", "classes",
            "pixel_size", "connectivity", "min_area", "min_area_mm2",
            "filter_connectivity", "declump_h", "declump_smoothing", "truth_count",
            "truth_length", "prune_length")
@@ -85,7 +96,7 @@ BOOLEAN = ("declump", "measure_roots")
 RESERVED_PREFIX = "root_"
 #: The settings whose cells are read as lists of numbers (separated by commas
 #: or spaces; "none": an empty list).
-LISTS = ("diameter_classes", "diameter_classes_px")
+LISTS = ("diameter_classes", "diameter_classes_px", "foreground_classes")
 _TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0")
 
 
@@ -313,12 +324,14 @@ def stage_settings(stage, settings):
 
     The value of a threshold is only used by method ``fixed``, the bright
     cutoff only by the exclusion methods, the markers' area and margin only
-    by ``otsu_excluding_markers``: for other methods they are None, so that
+    by ``otsu_excluding_markers``, the window by the local methods, ``k`` by
+    Sauvola's and Niblack's, the offset by ``local``, the classes by
+    ``multiotsu``: for other methods they are None, so that
     changing them changes nothing a stage depends on. A margin of None is
     the default of the image's sigma (:func:`rootmass.thresholding.marker_margin`).
     The objects stage gets its settings resolved (:func:`object_settings`).
     """
-    from .thresholding import EXCLUSION_METHODS, marker_margin
+    from .thresholding import EXCLUSION_METHODS, LOCAL_METHODS, marker_margin
 
     if stage == "objects":
         return object_settings(settings)
@@ -332,6 +345,14 @@ def stage_settings(stage, settings):
         used["bright_cutoff"] = None
     for key in ("marker_min_area", "marker_margin"):
         if key in used and method != "otsu_excluding_markers":
+            used[key] = None
+    uses = {"window": method in LOCAL_METHODS, "k": method in ("sauvola", "niblack"),
+            "offset": method == "local", "classes": method == "multiotsu",
+            "foreground_classes": method == "multiotsu"}
+    if stage == "threshold":
+        uses["foreground"] = method == "multiotsu"
+    for key, needed in uses.items():
+        if key in used and not needed:
             used[key] = None
     if used.get("marker_margin", 0) is None and method == "otsu_excluding_markers":
         used["marker_margin"] = marker_margin(settings["sigma"])

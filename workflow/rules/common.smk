@@ -54,6 +54,7 @@ except WorkflowError:  # a command without --cores, such as --report
 
 # --- the experiment and its batches -----------------------------------------
 IMAGES, DEMO_SET, TRUTH_OF = EXPERIMENT.images, EXPERIMENT.demo, EXPERIMENT.truth_of
+ROI_OF = EXPERIMENT.roi_of
 METHOD_PANEL_IMAGE = EXPERIMENT.method_panel
 SIZES, BATCHES = planning.plan_run(
     IMAGES, DEMO_SET, config, CORES, workflow.is_main_process, BATCH_PLAN, OUT
@@ -143,10 +144,11 @@ def batch_inputs(wildcards):
     return input_files(BATCHES[wildcards.batch], DEMO_SET.__contains__)
 
 
-def evaluation_inputs(wildcards):
-    """The truth files of a batch's scored images."""
-    truths = [TRUTH_OF[i] for i in BATCHES[wildcards.batch] if i in TRUTH_OF]
-    return input_files(truths, in_demo_dir)
+def files_of_batch(files, params=False):
+    """An input (params: False) function: the files (truth masks, ROIs) of a
+    batch's images; or a params function: {image: its file}."""
+    of = lambda wildcards: {i: files[i] for i in BATCHES[wildcards.batch] if i in files}
+    return of if params else lambda w: input_files(list(of(w).values()), in_demo_dir)
 
 
 def of_batch(pattern, stage="objects"):

@@ -13,7 +13,8 @@ if TRUTH_OF:
             measurements=MEASUREMENTS,
             # the configured mask's count (objects stage)
             counts=of_batch(OBJECT_COUNTS),
-            truth=evaluation_inputs,
+            truth=files_of_batch(TRUTH_OF),
+            rois=files_of_batch(ROI_OF),
         output:
             scores=EVALUATION,
         log:

@@ -206,6 +206,10 @@ if config["qc"]:
         input:
             blurred=BLURRED.format(batch=BATCH_OF_IMAGE[METHOD_PANEL_IMAGE]),
             previews=PREVIEWS.format(batch=BATCH_OF_IMAGE[METHOD_PANEL_IMAGE]),
+            roi=input_files(
+                [ROI_OF[METHOD_PANEL_IMAGE]] if METHOD_PANEL_IMAGE in ROI_OF else [],
+                in_demo_dir,
+            ),
         output:
             plot=report(
                 QC_FILES["method_panel"],
@@ -224,9 +228,9 @@ if config["qc"]:
             "../envs/thresholding.yaml"
         threads: 1
         resources:
-            # threshold_li holds three float64 copies of the image
+            # threshold_sauvola holds about 8 float64 copies of the image
             mem_mb=256
-            + math.ceil(6 * 8 * planning.megapixels(SIZES[METHOD_PANEL_IMAGE])),
+            + math.ceil(10 * 8 * planning.megapixels(SIZES[METHOD_PANEL_IMAGE])),
             runtime=5,
         params:
             image=given(METHOD_PANEL_IMAGE),
@@ -234,5 +238,7 @@ if config["qc"]:
             foreground=EXPERIMENT.settings(METHOD_PANEL_IMAGE)["foreground"],
             bright_cutoff=EXPERIMENT.settings(METHOD_PANEL_IMAGE)["bright_cutoff"],
             markers=EXPERIMENT.markers(METHOD_PANEL_IMAGE),
+            parameters=EXPERIMENT.parameters(METHOD_PANEL_IMAGE),
+            roi=given(ROI_OF.get(METHOD_PANEL_IMAGE)),
         script:
             "../../scripts/method_panel.py"

@@ -6,6 +6,7 @@
 rule threshold:
     input:
         blurred=BLURRED,
+        rois=files_of_batch(ROI_OF),
     output:
         thresholds=THRESHOLDS,
     log:
@@ -23,6 +24,7 @@ rule threshold:
         runtime=batch_runtime("threshold"),
     params:
         settings=stage_params("threshold"),
+        rois=files_of_batch(ROI_OF, params=True),
     script:
         "../../scripts/threshold.py"
 
@@ -31,6 +33,7 @@ rule save_mask:
     input:
         blurred=BLURRED,
         thresholds=THRESHOLDS,
+        rois=files_of_batch(ROI_OF),
     output:
         masks=directory(MASKS),
         measurements=MEASUREMENTS,
@@ -50,5 +53,6 @@ rule save_mask:
     params:
         # the mask's, and those written into each row of the measurements
         settings=stage_params("save_mask"),
+        rois=files_of_batch(ROI_OF, params=True),
     script:
         "../../scripts/save_mask.py"
