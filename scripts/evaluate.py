@@ -23,9 +23,9 @@ from rootmass.evaluation import COUNT_COLUMNS, LENGTH_COLUMNS, SCORE_COLUMNS, le
 from rootmass.evaluation import score_mask, truth_count, truth_mask
 from rootmass.objects import measure_objects
 from rootmass.roots import root_traits
-from rootmass.io import load_json, load_mask, read_annotation, read_roi, save_json
+from rootmass.io import load_json, load_mask, read_annotation, read_image, read_roi, save_json
 from rootmass.jobs import job_log
-from rootmass.thresholding import method_results
+from rootmass.thresholding import PANEL_METHODS, blur, method_results, to_grayscale
 
 
 def read_truth(path, shape, image):
@@ -95,6 +95,38 @@ def compare(blurred, truth, settings, truth_objects, truth_lengths, roi):
     ]
 
 
+def channels(image, settings, blurred):
+    """``(grayscale, blurred image or the reason there is none)`` for each of
+    config key evaluate_grayscale's channels (the image's own one: None, its
+    cached image), each blurred as the image is."""
+    wanted = snakemake.params.grayscales
+    if not wanted:
+        yield None, blurred
+        return
+    original = None
+    for grayscale in wanted:
+        if grayscale == settings["grayscale"]:
+            yield grayscale, blurred
+            continue
+        try:
+            if original is None:
+                original = read_image(image)
+            yield grayscale, blur(to_grayscale(original, grayscale), settings["sigma"])
+        except ValueError as error:  # e.g. a colour channel of a gray image
+            yield grayscale, str(error)
+
+
+def labelled(grayscale, channel, *scored):
+    """The methods' rows of one channel, each with its grayscale (none
+    without evaluate_grayscale); a channel that could not be made: an error
+    row for each method."""
+    if isinstance(channel, str):
+        rows = [{"method": m, "error": channel} for m in PANEL_METHODS]
+    else:
+        rows = compare(channel, *scored)
+    return rows if grayscale is None else [{"grayscale": grayscale, **r} for r in rows]
+
+
 images = snakemake.params.images
 with job_log(snakemake.log[0]):
     measured = {row["image"]: row for row in load_json(snakemake.input.measurements)}
@@ -142,6 +174,11 @@ with job_log(snakemake.log[0]):
             "image": image,
             "truth": settings["truth"],
             "configured": {"method": row["method"], "threshold": row["threshold"], **configured},
-            "methods": compare(blurred, truth, settings, truth_objects, truth_lengths, roi),
+            "methods": [
+                row
+                for grayscale, channel in channels(image, settings, blurred)
+                for row in labelled(grayscale, channel, truth, settings, truth_objects,
+                                    truth_lengths, roi)
+            ],
         })
     save_json(snakemake.output.scores, rows)

@@ -3,7 +3,8 @@ F1 by method. results/evaluation.csv: one row per scored image, its mask as
 configured against its truth (an image without a result is left out: see
 results/ratios.csv), with the objects stage also its count against the
 truth's. results/evaluation-methods.csv: one row per method over the scored
-images, the best marked, with the objects stage also each method's mean
+images (per channel and method with evaluate_grayscale), the best marked,
+with the objects stage also each method's mean
 absolute count error, with the roots stage its mean absolute relative length
 error."""
 
@@ -36,7 +37,9 @@ with job_log(snakemake.log[0]):
         {"image": row["image"], **method} for row in results for method in row["methods"]
     ]
     methods = compare_methods(per_method)
-    columns = list(METHOD_COLUMNS)
+    # with evaluate_grayscale, a row per channel and method
+    columns = (["grayscale"] if methods and "grayscale" in methods[0] else []) + list(
+        METHOD_COLUMNS)
     if counts:
         columns.insert(columns.index("median_iou") + 1, "mean_abs_count_error")
     if lengths:

@@ -90,3 +90,43 @@ def test_uint16_channels_are_read_by_their_range():
     image[..., 1] = 0
     assert colour_channel(image, "green").dtype == np.uint16
     np.testing.assert_allclose(colour_channel(image, "exg"), 0.0)
+
+
+def test_methods_are_compared_per_channel_and_the_best_pair_marked():
+    from rootmass.evaluation import compare_methods
+
+    rows = [{"image": image, "grayscale": g, "method": m, "f1": f1, "iou": f1 / 2}
+            for image in ("a", "b")
+            for g, m, f1 in [("luma", "otsu", 0.5), ("exg", "otsu", 0.9), ("exg", "li", 0.7)]]
+    methods = compare_methods(rows)
+    assert [(m["grayscale"], m["method"], m["images"]) for m in methods] == [
+        ("luma", "otsu", 2), ("exg", "otsu", 2), ("exg", "li", 2)]
+    assert [m["best"] for m in methods] == [False, True, False]
+    # without channels, as before: one row per method, no grayscale
+    plain = compare_methods([{k: v for k, v in r.items() if k != "grayscale"} for r in rows])
+    assert [m["method"] for m in plain] == ["otsu", "li"] and "grayscale" not in plain[0]
+
+
+def test_a_run_scores_each_channel_and_method(workdir):
+    from conftest import run_snakemake
+    import csv
+
+    run_snakemake(workdir, "--cores", 2, "--config", "demo={count: 2, height: 120, width: 180,"
+                  " seed: 1}", "evaluate_grayscale=[luma, exg, lab_a]", "qc=false")
+    with open(workdir / "results/evaluation-methods.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    from rootmass.thresholding import PANEL_METHODS
+
+    assert list(rows[0])[:2] == ["grayscale", "method"]
+    assert {(r["grayscale"], r["method"]) for r in rows} == {
+        (g, m) for g in ("luma", "exg", "lab_a") for m in PANEL_METHODS}
+    assert sum(r["best"] == "True" for r in rows) == 1
+    best = max(rows, key=lambda r: (float(r["mean_f1"]), float(r["mean_iou"])))
+    assert best["best"] == "True"
+    # the image's own channel's scores are those of its cached blurred image
+    with open(workdir / "results/evaluation.csv", newline="") as f:
+        configured = list(csv.DictReader(f))
+    own = {r["image"]: r for r in configured}
+    luma_otsu = next(r for r in rows if (r["grayscale"], r["method"]) == ("luma", "otsu"))
+    mean = sum(float(r["f1"]) for r in own.values()) / len(own)
+    assert abs(float(luma_otsu["mean_f1"]) - mean) < 1e-12

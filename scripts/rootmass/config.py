@@ -34,7 +34,8 @@ NESTED_SECTIONS = ("threshold", "objects", "roots", "demo")
 #: Keys that take true or false.
 _FLAGS = ("qc", "keep_blurred")
 #: Keys whose null may be written ``null``, ``none`` or nothing.
-_NULLABLE = ("images", "samples", "group_by", "pixel_size", "method_panel", "truth", "roi")
+_NULLABLE = ("images", "samples", "group_by", "pixel_size", "method_panel", "truth", "roi",
+             "evaluate_grayscale")
 #: An example of each nested section, for the hint about quoting it whole.
 _EXAMPLES = {"threshold": "{method: otsu}", "objects": "{min_area: 10}",
              "roots": "{measure: true}", "demo": "{count: 12}"}

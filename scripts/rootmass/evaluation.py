@@ -259,7 +259,9 @@ def compare_methods(rows):
     Returns
     -------
     methods : list of dict
-        One per method, in the order of their first row, with the
+        One per method (per grayscale and method, where the rows have a
+        ``grayscale``: the channels of config key ``evaluate_grayscale``,
+        and then with that key too), in the order of their first row, with the
         :data:`METHOD_COLUMNS`: ``images`` (how many were scored),
         ``mean_f1``, ``median_f1``, ``mean_iou``, ``median_iou``,
         ``lowest_f1_image`` (the first in path order among the lowest) and
@@ -271,21 +273,25 @@ def compare_methods(rows):
         same of its absolute values.
     """
     by_method, count_errors, length_errors = {}, {}, {}
-    counted = lengths = False
+    counted = lengths = channels = False
     for row in rows:
         f1, iou = (0.0, 0.0) if row.get("error") else (float(row["f1"]), float(row["iou"]))
-        by_method.setdefault(row["method"], []).append((row["image"], f1, iou))
+        key = (row.get("grayscale"), row["method"])
+        by_method.setdefault(key, []).append((row["image"], f1, iou))
         counted = counted or "count_error" in row
         lengths = lengths or "length_error" in row
+        channels = channels or "grayscale" in row
         if row.get("count_error") is not None and not row.get("error"):
-            count_errors.setdefault(row["method"], []).append(abs(float(row["count_error"])))
+            count_errors.setdefault(key, []).append(abs(float(row["count_error"])))
         if row.get("length_error") is not None and not row.get("error"):
-            length_errors.setdefault(row["method"], []).append(abs(float(row["length_error"])))
+            length_errors.setdefault(key, []).append(abs(float(row["length_error"])))
     methods = []
-    for method, scored in by_method.items():
+    for (grayscale, method), scored in by_method.items():
+        key = (grayscale, method)
         f1s, ious = [s[1] for s in scored], [s[2] for s in scored]
         lowest = min(scored, key=lambda s: (s[1], s[0]))[0]
-        methods.append({
+        methods.append({"grayscale": grayscale} if channels else {})
+        methods[-1].update({
             "method": method,
             "images": len(scored),
             "mean_f1": math.fsum(f1s) / len(f1s),
@@ -296,11 +302,11 @@ def compare_methods(rows):
             "best": False,
         })
         if counted:
-            errors = count_errors.get(method)
+            errors = count_errors.get(key)
             methods[-1]["mean_abs_count_error"] = (
                 math.fsum(errors) / len(errors) if errors else None)
         if lengths:
-            errors = length_errors.get(method)
+            errors = length_errors.get(key)
             methods[-1]["mean_abs_length_error"] = (
                 math.fsum(errors) / len(errors) if errors else None)
     if methods:

@@ -657,6 +657,8 @@ class Experiment:
                     "marker_min_area": min_area,
                     "marker_margin": margin,
                     "parameters": self.parameters(image),
+                    "grayscale": settings["grayscale"],
+                    "sigma": settings["sigma"],
                     "roi": self.roi_of.get(image),
                 }
                 if self.objects:  # each method's mask counted as the stage would

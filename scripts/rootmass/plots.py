@@ -158,8 +158,9 @@ def group_figure(groups, ratios, subtitle):
 
 
 def evaluation_figure(rows, methods):
-    """F1 by method: each scored image's F1 as a point, the mean as a bar,
-    the methods best first, the best one named as such.
+    """F1 by method (by grayscale and method, where the rows name their
+    grayscale): each scored image's F1 as a point, the mean as a bar, the
+    methods best first, the best one named as such.
 
     Parameters
     ----------
@@ -176,8 +177,10 @@ def evaluation_figure(rows, methods):
     order = sorted(methods, key=lambda m: (-m["mean_f1"], -m["mean_iou"]))
     n = len(order)
     height = 1.3 + 0.32 * n
+    # the channel's name before the method's, where they have one
+    left = 0.38 if any(m.get("grayscale") for m in methods) else 0.3
     figure = _matplotlib_figure(
-        8, height, left=0.3, right=0.96, bottom=0.55 / height, top=1 - 0.5 / height
+        8, height, left=left, right=0.96, bottom=0.55 / height, top=1 - 0.5 / height
     )
     ax = figure.subplots()
     images = len({row["image"] for row in rows})
@@ -185,7 +188,8 @@ def evaluation_figure(rows, methods):
         y = n - 1 - position
         colour = "tab:green" if method["best"] else "tab:blue"
         ax.barh(y, method["mean_f1"], color=colour, alpha=0.25, height=0.7)
-        scores = [r for r in rows if r["method"] == method["method"]]
+        scores = [r for r in rows if r["method"] == method["method"]
+                  and r.get("grayscale") == method.get("grayscale")]
         good = [float(r["f1"]) for r in scores if not r.get("error")]
         failed = len(scores) - len(good)
         jitter = np.linspace(-0.2, 0.2, len(good)) if len(good) > 1 else np.zeros(len(good))
@@ -194,7 +198,8 @@ def evaluation_figure(rows, methods):
             ax.plot([0.0] * failed, [y] * failed, "x", color="tab:red")
         ax.text(min(method["mean_f1"], 1.0) + 0.01, y + 0.38,
                 f"mean {method['mean_f1']:.3f}", fontsize=7, va="top")
-    labels = [m["method"] + ("  (best)" if m["best"] else "") for m in order]
+    labels = [(f"{m['grayscale']} · " if m.get("grayscale") else "") + m["method"]
+              + ("  (best)" if m["best"] else "") for m in order]
     ax.set_yticks(np.arange(n)[::-1], labels, fontsize=8)
     for label, method in zip(ax.get_yticklabels(), order):
         if method["best"]:

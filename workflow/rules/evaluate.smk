@@ -15,6 +15,8 @@ if TRUTH_OF:
             counts=of_batch(OBJECT_COUNTS),
             truth=files_of_batch(TRUTH_OF),
             rois=files_of_batch(ROI_OF),
+            # evaluate_grayscale: the images, read again for their channels
+            images=batch_inputs if config["evaluate_grayscale"] else [],
         output:
             scores=EVALUATION,
         log:
@@ -42,6 +44,7 @@ if TRUTH_OF:
             images=lambda wildcards: EXPERIMENT.evaluation_params(
                 BATCHES[wildcards.batch]
             ),
+            grayscales=config["evaluate_grayscale"] or [],
         script:
             "../../scripts/evaluate.py"
 
