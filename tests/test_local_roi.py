@@ -153,6 +153,12 @@ def test_a_run_with_rois_and_a_local_method(workdir):
         assert 0 < float(row["threshold"]) < 1  # the mean of the local thresholds
     objects = _read(workdir / "results/objects.csv")
     assert objects and all(float(o["centroid_col"]) < 170 for o in objects)
+    # a local method's parameters re-run the masks, not the thresholds before
+    from test_workflow import planned_jobs
+
+    changed = [c.replace("window: 51", "window: 31") for c in config]
+    plan = planned_jobs(run_snakemake(workdir, "-n", *changed))
+    assert "save_mask" in plan and "threshold" not in plan and "grayscale_blur" not in plan
     # a missing ROI, and one of another size, stop the run naming the file
     (workdir / "rois/p1.png").unlink()
     result = run_snakemake(workdir, "-n", *config, check=False)

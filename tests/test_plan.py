@@ -320,8 +320,16 @@ def test_batches_cover_every_image_and_are_kept_when_images_are_added(folder):
 def test_resources_follow_the_largest_image_and_the_work():
     small, large = (1000, 1000), (4000, 6000)
     assert planning.batch_mem_mb([small, large]) == 256 + 5 * 8 * 24
+    # a local threshold's masks, and every method's scores, hold more copies
+    assert planning.methods_mem_mb("save_mask", [large], ["otsu"]) == 256 + 5 * 8 * 24
+    assert planning.methods_mem_mb("save_mask", [large], ["otsu", "sauvola"]) == (
+        256 + planning.LOCAL_COPIES * 8 * 24)
+    assert planning.methods_mem_mb("evaluate", [large], []) == (
+        256 + planning.EVERY_METHOD_COPIES * 8 * 24)
     assert planning.batch_runtime("grayscale_blur", [small]) == 5  # the floor
-    assert planning.batch_runtime("evaluate", [large] * 10) == 10 * (0.2 * 240 + 1) // 60 + 1
+    assert planning.batch_runtime("evaluate", [large] * 10) == 10 * (0.6 * 240 + 1) // 60 + 1
+    # evaluate_grayscale: the work once per channel
+    assert planning.batch_runtime("evaluate", [large] * 10, times=3) == 10 * (3 * 0.6 * 240 + 1) // 60 + 1
     sizes = {"a": small, "b": (20000, 20000)}
     assert planning.oversized(["a", "b"], sizes, 200) == ["b"]
 

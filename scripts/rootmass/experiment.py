@@ -567,6 +567,13 @@ class Experiment:
         return self.settings_of.get(image, self.defaults)
 
     @property
+    def local_thresholds(self):
+        """Whether an image is thresholded by a local method."""
+        from .thresholding import LOCAL_METHODS
+
+        return any(self.settings(image)["method"] in LOCAL_METHODS for image in self.images)
+
+    @property
     def with_areas(self):
         return any(s["pixel_size"] is not None for s in [self.defaults, *self.settings_of.values()])
 

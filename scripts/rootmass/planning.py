@@ -52,20 +52,24 @@ SECONDS_PER_MEGAPIXEL = {
     "grayscale_blur": 0.06,
     "threshold": 0.02,
     "save_mask": 0.01,
+    # a local threshold's map: 0.09 to 0.14 CPU-s a megapixel (thresholds.py)
+    "save_mask (local)": 0.2,
     "qc_images": 0.02,
     "objects": 0.02,
-    "evaluate": 0.2,
+    # every method, the local ones 0.33 CPU-s a megapixel of it; times the
+    # channels of evaluate_grayscale
+    "evaluate": 0.6,
     # measured on lesson photos: declumping 1.4 CPU-s a megapixel, the
     # shape measures 0.2; evaluate declumps every method's mask
     "objects (declump)": 1.5,
     "objects (shape measures)": 0.25,
-    "evaluate (declump)": 15.0,
+    "evaluate (declump)": 20.0,
     # the root traits: 0.16 CPU-s a megapixel on lesson photos, 0.28 on a
     # 150-megapixel scan (benchmarks/roots.py)
     "roots": 0.3,
-    # evaluate measures the root length of every method's mask (ten)
-    "evaluate (roots)": 3.7,
-    "evaluate (declump) (roots)": 18.5,
+    # evaluate measures the root length of every method's mask (thirteen)
+    "evaluate (roots)": 5.2,
+    "evaluate (declump) (roots)": 25.0,
 }
 
 
@@ -193,9 +197,33 @@ def batch_mem_mb(sizes, copies=5):
     return 256 + math.ceil(copies * 8 * max(map(megapixels, sizes)))
 
 
-def batch_runtime(stage, sizes):
-    """Runtime of a batch's job of ``stage``, in minutes (tenfold margin)."""
-    work = SECONDS_PER_MEGAPIXEL[stage] * sum(map(megapixels, sizes))
+#: The float64 copies of an image that a local threshold's job holds: the
+#: blurred image, the mask and scikit-image's threshold_sauvola (8.4 copies
+#: of a 6-megapixel photo at its peak, benchmarks/thresholds.py), with room.
+LOCAL_COPIES = 11
+#: The same for the jobs that try every method on an image (evaluate, with
+#: its truth and a channel besides; the method panel).
+EVERY_METHOD_COPIES = 13
+
+
+def methods_mem_mb(stage, sizes, methods):
+    """Memory of a batch's job that thresholds, in MB: for ``save_mask``
+    five float64 copies of its largest image, or :data:`LOCAL_COPIES` where
+    one of ``methods`` (its images' own) is a local threshold; for
+    ``evaluate`` and ``method_panel``, which try them all,
+    :data:`EVERY_METHOD_COPIES`."""
+    from .thresholding import LOCAL_METHODS
+
+    if stage != "save_mask":
+        return batch_mem_mb(sizes, copies=EVERY_METHOD_COPIES)
+    local = any(method in LOCAL_METHODS for method in methods)
+    return batch_mem_mb(sizes, copies=LOCAL_COPIES if local else 5)
+
+
+def batch_runtime(stage, sizes, times=1):
+    """Runtime of a batch's job of ``stage``, in minutes (tenfold margin),
+    doing its work ``times`` times (evaluate: once per channel)."""
+    work = times * SECONDS_PER_MEGAPIXEL[stage] * sum(map(megapixels, sizes))
     return max(5, math.ceil(10 * (work + 1) / 60))
 
 

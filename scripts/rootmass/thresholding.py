@@ -263,6 +263,21 @@ def colour_channel(image, channel):
     rgb = _check_colour(np.asarray(image), channel)
     if channel in ("red", "green", "blue"):
         return np.ascontiguousarray(rgb[..., ("red", "green", "blue").index(channel)])
+    out = np.empty(rgb.shape[:2])
+    # strip by strip (the conversions are per pixel): a strip's float copies,
+    # not the whole image's, beside the result
+    rows = max(1, _STRIP_PIXELS // max(1, rgb.shape[1]))
+    for top in range(0, rgb.shape[0], rows):
+        out[top : top + rows] = _channel_of(rgb[top : top + rows], channel)
+    return out
+
+
+#: The pixels of a strip that :func:`colour_channel` converts at a time.
+_STRIP_PIXELS = 1 << 18
+
+
+def _channel_of(rgb, channel):
+    """:func:`colour_channel` of a strip of the image."""
     from skimage.util import img_as_float64
 
     rgb = img_as_float64(rgb)
@@ -271,8 +286,7 @@ def colour_channel(image, channel):
     if channel in ("hue", "saturation", "value"):
         from skimage.color import rgb2hsv
 
-        index = ("hue", "saturation", "value").index(channel)
-        return np.ascontiguousarray(rgb2hsv(rgb)[..., index])
+        return rgb2hsv(rgb)[..., ("hue", "saturation", "value").index(channel)]
     from skimage.color import rgb2lab
 
     lab = rgb2lab(rgb)[..., ("lab_l", "lab_a", "lab_b").index(channel)]

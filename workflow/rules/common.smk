@@ -181,9 +181,9 @@ def batch_mem_mb(wildcards):
     return planning.batch_mem_mb([SIZES[i] for i in BATCHES[wildcards.batch]])
 
 
-def batch_runtime(stage):
+def batch_runtime(stage, times=1):
     sizes = lambda wildcards: [SIZES[i] for i in BATCHES[wildcards.batch]]
-    return lambda wildcards: planning.batch_runtime(stage, sizes(wildcards))
+    return lambda wildcards: planning.batch_runtime(stage, sizes(wildcards), times)
 
 
 def collection_mem_mb():

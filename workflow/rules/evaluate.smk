@@ -30,14 +30,17 @@ if TRUTH_OF:
             "../envs/thresholding.yaml"
         threads: 1
         resources:
-            mem_mb=batch_mem_mb,
+            mem_mb=lambda wildcards: planning.methods_mem_mb(
+                "evaluate", [SIZES[i] for i in BATCHES[wildcards.batch]], []
+            ),
             runtime=batch_runtime(
                 (
                     "evaluate (declump)"
                     if EXPERIMENT.objects and config["objects"]["declump"]
                     else "evaluate"
                 )
-                + (" (roots)" if EXPERIMENT.roots else "")
+                + (" (roots)" if EXPERIMENT.roots else ""),
+                times=len(config["evaluate_grayscale"] or [None]),
             ),
         params:
             # per scored image: its truth file and settings

@@ -228,9 +228,10 @@ if config["qc"]:
             "../envs/thresholding.yaml"
         threads: 1
         resources:
-            # threshold_sauvola holds about 8 float64 copies of the image
-            mem_mb=256
-            + math.ceil(10 * 8 * planning.megapixels(SIZES[METHOD_PANEL_IMAGE])),
+            # every method: threshold_sauvola's float64 copies of the image
+            mem_mb=planning.methods_mem_mb(
+                "method_panel", [SIZES[METHOD_PANEL_IMAGE]], []
+            ),
             runtime=5,
         params:
             image=given(METHOD_PANEL_IMAGE),

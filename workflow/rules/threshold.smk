@@ -48,8 +48,15 @@ rule save_mask:
         "../envs/thresholding.yaml"
     threads: 1
     resources:
-        mem_mb=batch_mem_mb,
-        runtime=batch_runtime("save_mask"),
+        # (more where a local threshold runs: rootmass.planning)
+        mem_mb=lambda wildcards: planning.methods_mem_mb(
+            "save_mask",
+            [SIZES[i] for i in BATCHES[wildcards.batch]],
+            [EXPERIMENT.settings(i)["method"] for i in BATCHES[wildcards.batch]],
+        ),
+        runtime=batch_runtime(
+            "save_mask (local)" if EXPERIMENT.local_thresholds else "save_mask"
+        ),
     params:
         # the mask's, and those written into each row of the measurements
         settings=stage_params("save_mask"),
