@@ -419,3 +419,36 @@ def test_common_smk_stays_thin():
     lines = (ROOT / "workflow" / "rules" / "common.smk").read_text().splitlines()
     assert len(lines) <= 250
     assert not [line for line in lines if "workflow._" in line]  # no private attributes
+
+
+def test_rois_from_a_pattern_or_the_sheet_each_checked_before_any_job(folder):
+    (folder / "rois").mkdir()
+    for name in ("a", "b"):
+        Image.new("L", (90, 60), 255).save(folder / "rois" / f"{name}.png")
+    experiment, _ = plan(images="data/*.jpg", roi="rois/{stem}.png")
+    assert experiment.roi_of == {"data/a.jpg": "rois/a.png", "data/b.jpg": "rois/b.png"}
+    assert "roi_pixels" in experiment.csv_columns
+    assert "roi_pixels" not in plan(images="data/*.jpg")[0].csv_columns
+    Image.new("L", (90, 60), 255).save(folder / "rois" / "own.png")
+    write_sheet(folder, [{"image": "data/a.jpg", "roi": "rois/own.png"}, {"image": "data/b.jpg"}])
+    experiment, _ = plan(samples="samples.tsv", roi="rois/{stem}.png")
+    assert experiment.roi_of == {"data/a.jpg": "rois/own.png", "data/b.jpg": "rois/b.png"}
+    for overrides, message in [
+        (dict(images="data/*.jpg", roi="rois/{name}.png"),
+         "config key 'roi': 'rois/{name}.png' must name each image's file with {image}"),
+        (dict(images="data/*.jpg", roi="masks/{stem}.png"),
+         "config key 'roi': the ROI of 'data/a.jpg', 'masks/a.png', does not exist"),
+        (dict(images="data/*.jpg", roi=["a"]), "config key 'roi'"),
+    ]:
+        with pytest.raises(ConfigError) as error:
+            plan(**overrides)
+        assert message in one_line(error)
+    Image.new("L", (30, 20), 255).save(folder / "rois" / "b.png")
+    with pytest.raises(ConfigError) as error:
+        plan(images="data/*.jpg", roi="rois/{stem}.png")
+    assert one_line(error) == ("ROI 'rois/b.png' is 30 x 20 pixels but its image 'data/b.jpg'"
+                               " is 90 x 60 (width x height)")
+    write_sheet(folder, [{"image": "data/a.jpg", "roi": "rois/none.png"}])
+    with pytest.raises(ConfigError) as error:
+        plan(samples="samples.tsv")
+    assert "line 2, column 'roi': 'rois/none.png' does not exist" in one_line(error)
