@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from conftest import LESSON_DATA, ROOT
+from conftest import LESSON_DATA, ROOT, in_ci
 
 
 def load_throughput():
@@ -118,3 +118,31 @@ def test_roots_benchmark_smoke_run(tmp_path):
         assert float(summary[name]["value"]) > 0, name
     worst = float(summary["stage CPU per photo, worst"]["value"])
     assert summary["stage target met on every photo"]["value"] == str(int(worst <= 0.3))
+
+
+@pytest.mark.slow  # the thresholds benchmark end to end, on one photo
+def test_thresholds_benchmark_smoke_run(tmp_path):
+    out = tmp_path / "thresholds"
+    lesson = (LESSON_DATA / "README.md").is_file()
+    if not lesson and in_ci():
+        pytest.fail(f"lesson data not found at {LESSON_DATA} in CI")
+    if not lesson:
+        pytest.skip(f"lesson data not found at {LESSON_DATA} (../shared is absent)")
+    result = subprocess.run(
+        list(map(str, [sys.executable, ROOT / "benchmarks" / "thresholds.py", "--photos", 1,
+                       "--repeats", 1, "--warmup", 0, "--out", out])),
+        capture_output=True, text=True, timeout=900,
+        env={**os.environ, "LESSON_DATA": str(LESSON_DATA)},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    with open(out / "summary.csv", newline="") as f:
+        rows = {(r["kind"], r["name"]): r for r in csv.DictReader(f)}
+    from rootmass.thresholding import CHANNEL_METHODS, PANEL_METHODS
+
+    assert float(rows[("baseline", "lesson function")]["ratio"]) == 1.0
+    for key in [*(("grayscale", c) for c in CHANNEL_METHODS),
+                *(("method", m) for m in PANEL_METHODS)]:
+        assert float(rows[key]["cpu_s"]) > 0 and float(rows[key]["ratio"]) > 0, key
+        assert float(rows[key]["peak_copies"]) > 0, key
+    # the lesson's procedure 1: Otsu's mask of trial-016.jpg (its README's number)
+    assert float(rows[("method", "otsu")]["foreground_ratio"]) == 0.04907247340425532
