@@ -439,6 +439,8 @@ def test_rois_from_a_pattern_or_the_sheet_each_checked_before_any_job(folder):
         (dict(images="data/*.jpg", roi="masks/{stem}.png"),
          "config key 'roi': the ROI of 'data/a.jpg', 'masks/a.png', does not exist"),
         (dict(images="data/*.jpg", roi=["a"]), "config key 'roi'"),
+        (dict(images="data/*.jpg", threshold={"method": "local", "window": 100}),
+         "config key 'threshold.window': 100 is even; it must be an odd number"),
     ]:
         with pytest.raises(ConfigError) as error:
             plan(**overrides)

@@ -464,3 +464,27 @@ def test_pixel_size_in_the_config_and_one_group_without_a_sheet(workdir):
     assert result.returncode != 0
     assert ("config key 'pixel_size': 'file', but 'data/a.jpg' cannot give it: it has no"
             " resolution (dpi) tag") in result.stderr
+
+
+def test_the_local_and_multi_level_parameters_and_the_roi_are_sheet_columns(tmp_path):
+    path = sheet(tmp_path, "image\tmethod\twindow\tk\toffset\tclasses\tforeground_classes\troi\n"
+                 "a.jpg\tsauvola\t101\t0.3\t0.02\t\t\trois/a.png\n"
+                 "b.jpg\tmultiotsu\t\t\t\t4\t1, 3\t\n"
+                 "c.jpg\texg\n")
+    with pytest.raises(SheetError, match="line 4, column 'method': 'exg' is not one of"):
+        read_sheet(path, SCHEMA)
+    path = sheet(tmp_path, "image\tgrayscale\tmethod\twindow\tk\toffset\tclasses\t"
+                 "foreground_classes\troi\n"
+                 "a.jpg\texg\tsauvola\t101\t0.3\t0.02\t\t\trois/a.png\n"
+                 "b.jpg\tlab_a\tmultiotsu\t\t\t\t4\t1, 3\t\n")
+    samples, metadata = read_sheet(path, SCHEMA)
+    assert metadata == []
+    assert samples[0].settings == {"grayscale": "exg", "method": "sauvola", "window": 101,
+                                   "k": 0.3, "offset": 0.02, "roi": "rois/a.png"}
+    assert samples[1].settings == {"grayscale": "lab_a", "method": "multiotsu", "classes": 4,
+                                   "foreground_classes": [1, 3]}
+    for cells, message in [("window\na.jpg\t100", "column 'window': 100 is even; it must be an odd number"),
+                           ("window\na.jpg\t1", "column 'window': 1 is less than the minimum of 3"),
+                           ("classes\na.jpg\t6", "column 'classes': 6 is greater than the maximum of 5")]:
+        with pytest.raises(SheetError, match=message):
+            read_sheet(sheet(tmp_path, "image\t" + cells + "\n"), SCHEMA)

@@ -181,6 +181,8 @@ def config_error(error):
         return f"config key '{key}': {value!r} is not one of {allowed}"
     if cause.validator in ("minimum", "maximum", "exclusiveMinimum"):
         return f"config key '{key}': {value!r} {cause.message.split(' ', 1)[1]}"
+    if cause.validator == "not":  # threshold.window, not a multiple of 2
+        return f"config key '{key}': {value!r} is even; it must be an odd number"
     return f"config key '{key}': {cause.message}"
 
 

@@ -155,6 +155,8 @@ def _message(error):
         return f"{error.instance!r} is neither a number > 0 nor 'file'"
     if error.validator in ("minimum", "maximum", "exclusiveMinimum"):
         return f"{error.instance!r} {error.message.split(' ', 1)[1]}"
+    if error.validator == "not":  # window, not a multiple of 2
+        return f"{error.instance!r} is even; it must be an odd number"
     return error.message
 
 
