@@ -9,19 +9,21 @@ the objects stage, the labels it wrote at the preview's size (each object in
 its own colour, the count in the title), and with the roots stage, the
 skeleton it wrote at the preview's size (over the image, coloured by diameter
 class, the total length in the title): no original is decoded again, no
-blurred image read, no mask labelled or skeletonized again."""
+blurred image read, no mask labelled or skeletonized again. An image's
+region of interest (config key roi) is outlined in yellow."""
 
 import os
 
 from rootmass.batches import figure_key
 from rootmass.cache import DETAIL_SUFFIX, image_file, read_index
-from rootmass.io import FIGURE_JPEG, load_json, load_mask, load_picture, load_png16
+from rootmass.io import FIGURE_JPEG, load_json, load_mask, load_picture, load_png16, read_roi
 from rootmass.io import save_arrays, save_jpeg
 from rootmass.jobs import OnError, job_log
 from rootmass.samples import settings_for
 from rootmass.figures import HistogramPanel, class_legend, image_figure, message_figure
 from rootmass.figures import object_colours, skeleton_overlay
-from rootmass.previews import coverage, preview_selection, reduction, thumbnail, tint
+from rootmass.previews import coverage, outline, preview_selection, reduction, thumbnail
+from rootmass.previews import tint
 
 params = snakemake.params
 figures = snakemake.output.figures
@@ -61,6 +63,11 @@ with job_log(snakemake.log[0]):
                     if settings["method"] == "otsu_excluding_bright" else None,
                 )
                 covered = coverage(mask, factor)  # for the tint and the selection
+                tinted = tint(original, covered)
+                roi = read_roi(params.rois.get(image), mask.shape, image)
+                if roi is not None:
+                    tinted = outline(tinted, coverage(roi, factor))
+                    del roi
                 objects = None
                 if counts.get(image, {}).get("objects") is not None:
                     labels = load_png16(image_file(snakemake.input.labels, key, ".png"))
@@ -76,7 +83,7 @@ with job_log(snakemake.log[0]):
                               if found["figure_classes"] else "one colour")
                     roots = (skeleton_overlay(original, skeleton), length, legend)
                 figure = image_figure(
-                    image, tint(original, covered), plot, row["ratio"],
+                    image, tinted, plot, row["ratio"],
                     row["threshold"], detail, box, objects, roots,
                 )
                 selected = preview_selection(original, mask, covered)

@@ -140,7 +140,7 @@ def test_a_run_with_rois_and_a_local_method(workdir):
         roi[:, : 150 + 20 * i] = 255
         Image.fromarray(roi).save(workdir / f"rois/p{i}.png")
     config = ["--config", "images=data/*.png", "roi=rois/{stem}.png",
-              "threshold={method: sauvola, window: 51}", "qc=false"]
+              "threshold={method: sauvola, window: 51}"]
     run_snakemake(workdir, "--cores", 2, *config)
     rows = {row["image"]: row for row in _read(workdir / "results/ratios.csv")}
     for i in range(2):
@@ -151,6 +151,12 @@ def test_a_run_with_rois_and_a_local_method(workdir):
         mask = np.asarray(Image.open(workdir / row["mask"]).convert("L")) > 0
         assert mask.any() and not mask[:, 150 + 20 * i:].any()
         assert 0 < float(row["threshold"]) < 1  # the mean of the local thresholds
+    # the QC figure outlines the ROI in yellow (its right edge, on the preview)
+    found = sorted((workdir / "results/qc/images").glob("*/data/p0.png.jpg"))
+    assert len(found) == 1, sorted((workdir / "results/qc/images").rglob("*"))
+    figure = np.asarray(Image.open(found[0]))
+    yellow = (figure[..., 0] > 200) & (figure[..., 1] > 170) & (figure[..., 2] < 90)
+    assert yellow.sum() > 100
     objects = _read(workdir / "results/objects.csv")
     assert objects and all(float(o["centroid_col"]) < 170 for o in objects)
     # a local method's parameters re-run the masks, not the thresholds before

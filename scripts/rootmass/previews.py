@@ -22,6 +22,8 @@ import math
 import numpy as np
 
 __all__ = [
+    "OUTLINE",
+    "outline",
     "HISTOGRAM_BINS",
     "FIGURE_SIDE",
     "DETAIL_SIDE",
@@ -314,3 +316,39 @@ def tint(image, covered, color=TINT, strength=TINT_STRENGTH):
     weight = (strength * weight)[..., np.newaxis]
     mixed = image * (1 - weight) + np.asarray(color, dtype=np.float32) * weight
     return np.rint(mixed).astype(np.uint8)
+
+
+#: The colour of a region of interest's outline in the QC figures (yellow).
+OUTLINE = (255, 214, 0)
+
+
+def outline(image, covered, color=OUTLINE):
+    """An image with a region's outline drawn over it, one pixel wide: the
+    region's pixels (at least half covered) with a neighbour outside it, or
+    on the image's edge (a region of interest in the QC figure).
+
+    Parameters
+    ----------
+    image : (M, N, 3) ndarray of uint8
+    covered : (M, N) ndarray of uint8 or bool
+        As :func:`coverage` gives it.
+    color : tuple of 3 int, optional
+
+    Returns
+    -------
+    outlined : (M, N, 3) ndarray of uint8
+        A copy.
+
+    Examples
+    --------
+    >>> region = np.zeros((5, 5), bool); region[1:4, 1:4] = True
+    >>> int((outline(np.zeros((5, 5, 3), np.uint8), region)[..., 0] > 0).sum())
+    8
+    """
+    image = np.array(image, dtype=np.uint8)
+    covered = np.asarray(covered)
+    inside = covered if covered.dtype == bool else covered >= 128
+    padded = np.pad(inside, 1, constant_values=False)
+    interior = (padded[:-2, 1:-1] & padded[2:, 1:-1] & padded[1:-1, :-2] & padded[1:-1, 2:])
+    image[inside & ~interior] = color
+    return image

@@ -19,6 +19,8 @@ if config["qc"]:
             # each image's skeleton at its preview's size (roots stage)
             skeletons=of_batch(SKELETONS, "roots"),
             traits=of_batch(ROOT_TRAITS, "roots"),
+            # each image's region of interest, outlined
+            rois=files_of_batch(ROI_OF),
         output:
             figures=report(
                 directory(QC_IMAGES),
@@ -56,6 +58,7 @@ if config["qc"]:
         params:
             settings=stage_params("qc_images"),
             thumbnail_side=CONTACT_SHEET["cell"],
+            rois=files_of_batch(ROI_OF, params=True),
         script:
             "../../scripts/qc_images.py"
 
