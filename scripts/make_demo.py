@@ -5,12 +5,14 @@ Image ``i`` of a set uses seed ``demo_seed(seed, i)`` and shows label ``i``.
 As a Snakemake ``script:`` it writes the demo experiment, of
 ``snakemake.params.images`` images and ``.plates`` colony plates, into the
 folder ``snakemake.output[0]`` (truth in its ``truth/``, the sample sheet
-``samples.tsv``), with ``snakemake.params.height``, ``.width`` and ``.seed``
-(a plate is height x height pixels; plate ``i`` uses seed
-``demo_seed(seed, PLATE_SEED_OFFSET + i)``). From the command line
-it writes a plain set (every image with the usual roots)::
+``samples.tsv``), with ``snakemake.params.height``, ``.width``, ``.seed``
+and ``.scene`` (what the images show, one of ``DEMO_SCENES``: ``roots``
+by default; a plate is height x height pixels, the same in every scene;
+plate ``i`` uses seed ``demo_seed(seed, PLATE_SEED_OFFSET + i)``). From
+the command line it writes a plain set (every image with the usual roots,
+or seedlings)::
 
-    python scripts/make_demo.py --out DIR --count N --height H --width W --seed S
+    python scripts/make_demo.py --out DIR --count N --height H --width W --seed S [--scene SCENE]
 
 writes ``DIR/demo-0000.jpg ...`` and ``DIR/truth/demo-0000.png ...``.
 """
@@ -27,6 +29,7 @@ import numpy as np
 
 from rootmass.demo import (
     DEMO_CONDITIONS,
+    DEMO_SCENES,
     PLATE_CONDITION,
     PLATE_SEED_OFFSET,
     PLATE_SETTINGS,
@@ -34,17 +37,18 @@ from rootmass.demo import (
     demo_samples,
     demo_seed,
     plate_settings,
+    demo_image,
     demo_root_settings,
     synthetic_colony_plate,
-    synthetic_root_image,
 )
 from rootmass.io import atomic_path
 
 
-def write_demo(image_paths, truth_paths, height, width, seed, indices=None, roots=None):
+def write_demo(image_paths, truth_paths, height, width, seed, indices=None, roots=None,
+               scene="roots"):
     """Generate image ``indices[k]`` (default ``k``) of the set into
     ``image_paths[k]``, its truth into ``truth_paths[k]``, with ``roots[k]``
-    (default 1) times the usual roots."""
+    (default 1) times the usual roots (or seedlings), in ``scene``."""
     if len(image_paths) != len(truth_paths):
         raise ValueError(
             f"{len(image_paths)} image paths but {len(truth_paths)} truth paths"
@@ -54,8 +58,8 @@ def write_demo(image_paths, truth_paths, height, width, seed, indices=None, root
     if roots is None:
         roots = [1.0] * len(image_paths)
     for i, image_path, truth_path, amount in zip(indices, image_paths, truth_paths, roots):
-        image, truth = synthetic_root_image(
-            (height, width), demo_seed(seed, i), label=i, roots=amount
+        image, truth = demo_image(
+            (height, width), demo_seed(seed, i), label=i, amount=amount, scene=scene
         )
         with atomic_path(image_path, ".jpg") as tmp:
             Image.fromarray(image).save(tmp, format="JPEG", quality=90)
@@ -71,6 +75,8 @@ def main(argv=None):
     parser.add_argument("--height", type=int, default=600)
     parser.add_argument("--width", type=int, default=900)
     parser.add_argument("--seed", type=int, default=0, help="seed of the whole set")
+    parser.add_argument("--scene", choices=DEMO_SCENES, default="roots",
+                        help="what the images show (default: roots)")
     args = parser.parse_args(argv)
     names = demo_file_names(args.count)
     write_demo(
@@ -79,6 +85,7 @@ def main(argv=None):
         args.height,
         args.width,
         args.seed,
+        scene=args.scene,
     )
 
 
@@ -98,13 +105,15 @@ def write_plates(image_paths, truth_paths, side, seed):
         print(f"{image_path}, {truth_path}", file=sys.stderr)
 
 
-def write_experiment(out, count, height, width, seed, plates=0):
-    """The demo experiment in folder ``out``: its images (each condition with
-    its amount of roots) and colony plates, their truth in ``out/truth/``, and
-    its sample sheet ``out/samples.tsv`` (the images' paths as seen from the
-    folder above; the plates' settings and true counts in their columns, the
-    root images' true lengths in column ``truth_length``, in pixels, written
-    as Python writes a float: in full, read back exactly)."""
+def write_experiment(out, count, height, width, seed, plates=0, scene="roots"):
+    """The demo experiment in folder ``out``: its images in ``scene`` (each
+    condition with its amount of roots or seedlings) and colony plates, their
+    truth in ``out/truth/``, and its sample sheet ``out/samples.tsv`` (the
+    images' paths as seen from the folder above; the plates' settings and
+    true counts in their columns, the root images' true lengths in column
+    ``truth_length``, in pixels, written as Python writes a float: in full,
+    read back exactly; no such column for the seedlings of
+    ``green_on_soil``)."""
     rows = demo_samples(count, plates)
     roots = [row for row in rows if row["condition"] != PLATE_CONDITION]
     dishes = [row for row in rows if row["condition"] == PLATE_CONDITION]
@@ -115,16 +124,17 @@ def write_experiment(out, count, height, width, seed, plates=0):
     write_demo(
         [os.path.join(out, row["image"]) for row in roots], [truth(row) for row in roots],
         height, width, seed,
-        roots=[DEMO_CONDITIONS[row["condition"]] for row in roots],
+        roots=[DEMO_CONDITIONS[row["condition"]] for row in roots], scene=scene,
     )
     write_plates([os.path.join(out, row["image"]) for row in dishes],
                  [truth(row) for row in dishes], height, seed)
-    demo = {"height": height, "width": width, "seed": seed}
+    demo = {"height": height, "width": width, "seed": seed, "scene": scene}
     columns = [*PLATE_SETTINGS, "truth_count"] if dishes else []
-    columns += ["truth_length"] if roots else []
+    columns += ["truth_length"] if roots and demo_root_settings(demo, 0) else []
+    what = "seedlings" if scene == "green_on_soil" else "roots"
     with atomic_path(os.path.join(out, "samples.tsv"), ".tsv") as tmp:
         with open(tmp, "w", encoding="utf-8") as f:
-            f.write("# The demo experiment: the treated images have more roots.\n")
+            f.write(f"# The demo experiment: the treated images have more {what}.\n")
             f.write("\t".join(["image", "condition", "replicate", *columns]) + "\n")
             for index, row in enumerate(rows):  # the root images first
                 image = f"{os.path.basename(os.path.normpath(out))}/{row['image']}"
@@ -145,6 +155,7 @@ if "snakemake" in globals():
         snakemake.params.width,
         snakemake.params.seed,
         snakemake.params.plates,
+        getattr(snakemake.params, "scene", "roots"),
     )
 elif __name__ == "__main__":
     main()

@@ -18,11 +18,16 @@ from skimage.filters import gaussian, threshold_otsu  # noqa: E402
 
 from rootmass.demo import (  # noqa: E402
     DEMO_CONDITIONS,
+    DEMO_SCENES,
     demo_file_names,
+    demo_image,
+    demo_root_settings,
     demo_samples,
     demo_seed,
+    illumination_field,
     synthetic_root_image,
     synthetic_root_length,
+    synthetic_seedling_image,
 )
 
 SHAPE = (200, 300)
@@ -235,3 +240,199 @@ def test_demo_samples_alternate_the_conditions():
     assert [r["condition"] for r in rows] == ["control", "treated"] * 2 + ["control"]
     assert [r["replicate"] for r in rows] == ["1", "1", "2", "2", "3"]
     assert rows[4]["image"] == "demo-0004.jpg"
+
+
+# --- the scenes: uneven light and green seedlings on soil -----------------------
+
+SCENE_SHAPE, SCENE_SEED = (600, 900), 2026  # the demo's defaults
+
+
+def _scene(scene, n=4):
+    """The first ``n`` images of the default demo in ``scene``, each with its
+    truth, as the workflow reads them: through a JPEG of quality 90."""
+    import io
+
+    pairs = []
+    for i in range(n):
+        image, truth = demo_image(SCENE_SHAPE, demo_seed(SCENE_SEED, i), label=i,
+                                  amount=list(DEMO_CONDITIONS.values())[i % 2], scene=scene)
+        buffer = io.BytesIO()
+        Image.fromarray(image).save(buffer, format="JPEG", quality=90)
+        buffer.seek(0)
+        with Image.open(buffer) as jpeg:
+            pairs.append((np.asarray(jpeg.convert("RGB")), truth))
+    return pairs
+
+
+def _luma(image):
+    return np.asarray(Image.fromarray(image).convert("L")) / 255.0
+
+
+def _exg(image):
+    rgb = image / 255.0
+    return (2 * rgb[..., 1] - rgb[..., 0] - rgb[..., 2] + 2) / 4
+
+
+def _f1(mask, truth):
+    tp = (mask & truth).sum()
+    return 2 * tp / (2 * tp + (mask & ~truth).sum() + (~mask & truth).sum())
+
+
+def _scores(pairs, channel, window=151, k=0.2, offset=0.05):
+    """Mean F1 of each method, foreground above, as the workflow defines them."""
+    from skimage.filters import threshold_local, threshold_niblack, threshold_sauvola
+
+    scores = {}
+    for image, truth in pairs:
+        blurred = gaussian(channel(image), sigma=1.5)
+        inverted = 1 - blurred
+        masks = {
+            "otsu": blurred > threshold_otsu(blurred),
+            "local": inverted < threshold_local(inverted, block_size=window,
+                                                method="gaussian", offset=offset),
+            "sauvola": inverted < threshold_sauvola(inverted, window_size=window, k=k),
+            "niblack": inverted < threshold_niblack(inverted, window_size=window, k=k),
+        }
+        for method, mask in masks.items():
+            scores.setdefault(method, []).append(_f1(mask, truth))
+    return {method: float(np.mean(f1s)) for method, f1s in scores.items()}
+
+
+def test_the_default_scene_is_the_root_image_to_the_pixel():
+    for i, amount in enumerate(DEMO_CONDITIONS.values()):
+        seed = demo_seed(7, i)
+        image, truth = synthetic_root_image(SHAPE, seed, label=i, roots=amount)
+        for scene_image, scene_truth in (
+                demo_image(SHAPE, seed, label=i, amount=amount),
+                demo_image(SHAPE, seed, label=i, amount=amount, scene="roots"),
+                synthetic_root_image(SHAPE, seed, label=i, roots=amount,
+                                     light=np.ones(SHAPE))):
+            np.testing.assert_array_equal(scene_image, image)
+            np.testing.assert_array_equal(scene_truth, truth)
+
+
+def test_uneven_light_has_the_roots_truth_and_length_of_the_roots_scene():
+    seed = demo_seed(7, 1)
+    image, truth = synthetic_root_image(SHAPE, seed, label=1, roots=1.6)
+    lit, lit_truth = demo_image(SHAPE, seed, label=1, amount=1.6, scene="uneven_light")
+    assert lit.shape == image.shape and lit.dtype == np.uint8
+    np.testing.assert_array_equal(lit_truth, truth)
+    assert not np.array_equal(lit, image)
+    demo = {"height": 40, "width": 60, "seed": 7}
+    assert demo_root_settings({**demo, "scene": "uneven_light"}, 3) == demo_root_settings(
+        demo, 3) == demo_root_settings({**demo, "scene": "roots"}, 3) != {}
+    assert demo_root_settings({**demo, "scene": "green_on_soil"}, 3) == {}
+
+
+def test_illumination_field_varies_like_a_lamp_off_a_corner():
+    fields = [illumination_field(SCENE_SHAPE, demo_seed(SCENE_SEED, i)) for i in range(4)]
+    for field in fields:
+        assert field.shape == SCENE_SHAPE and field.dtype == np.float32
+        assert 0 < field.min() and field.max() <= 1.05
+        corners = [field[:60, :90], field[:60, -90:], field[-60:, :90], field[-60:, -90:]]
+        means = sorted(float(c.mean()) for c in corners)
+        centre = float(field[270:330, 405:495].mean())
+        assert means[0] < 0.3 * means[-1]  # the far corner has a third of the light
+        assert means[0] < 0.6 * centre
+        assert field.max() > 5 * field.min()
+    assert not np.array_equal(fields[0], fields[1])
+    np.testing.assert_array_equal(fields[0], illumination_field(SCENE_SHAPE, demo_seed(2026, 0)))
+    # the same light at every size of the same aspect ratio
+    small = illumination_field((200, 300), seed=5)
+    large = illumination_field((600, 900), seed=5)
+    assert np.abs(large[1::3, 1::3] - small).max() < 0.02
+
+
+def test_uneven_light_defeats_otsu_but_not_a_local_threshold():
+    scores = _scores(_scene("uneven_light"), _luma)
+    best = max(scores[m] for m in ("local", "sauvola", "niblack"))
+    assert best >= scores["otsu"] + 0.15, scores
+    assert 0.4 < scores["otsu"] < 0.7, scores  # it fails, but not absurdly
+
+
+def test_seedlings_shapes_truth_and_amount():
+    image, truth = synthetic_seedling_image(SHAPE, seed=4)
+    assert image.shape == (*SHAPE, 3) and image.dtype == np.uint8
+    assert truth.shape == SHAPE and truth.dtype == bool
+    again = synthetic_seedling_image(SHAPE, seed=4)
+    np.testing.assert_array_equal(image, again[0])
+    np.testing.assert_array_equal(truth, again[1])
+    other, other_truth = synthetic_seedling_image(SHAPE, seed=4, label="x")
+    np.testing.assert_array_equal(other_truth, truth)  # the label: only the image
+    assert not np.array_equal(other, image)
+    fractions = [synthetic_seedling_image(SCENE_SHAPE, seed=s, plants=p)[1].mean()
+                 for s in range(2) for p in (1.0, 1.6)]
+    assert all(0.02 < f < 0.15 for f in fractions), fractions
+    assert fractions[0] < fractions[1] and fractions[2] < fractions[3]
+    assert synthetic_seedling_image((16, 16), seed=0)[0].shape == (16, 16, 3)
+    for kwargs, name in (({"plants": 0}, "plants"), ({"plants": True}, "plants"),
+                         ({"seed": -1}, "seed"), ({"shape": (10, 100)}, "shape")):
+        with pytest.raises(ValueError, match=name):
+            synthetic_seedling_image(**kwargs)
+
+
+def test_seedlings_are_green_and_brighter_than_the_soil_on_average():
+    pairs = _scene("green_on_soil", n=2)
+    for image, truth in pairs:
+        luma, exg = _luma(image), _exg(image)
+        assert luma[truth].mean() > luma[~truth].mean() + 0.1
+        # but the soil's bright parts reach the seedlings' luma
+        assert np.percentile(luma[~truth], 99) > np.median(luma[truth])
+        assert exg[truth].mean() > exg[~truth].mean() + 0.1
+        # the label is white, and no seedling
+        white = (image >= 235).all(axis=2)
+        assert white.sum() > 1000 and not (white & truth).any()
+
+
+def test_green_on_soil_needs_the_excess_green_index():
+    pairs = _scene("green_on_soil")
+    luma, exg = _scores(pairs, _luma)["otsu"], _scores(pairs, _exg)["otsu"]
+    assert exg >= 0.85 and exg >= luma + 0.2, (luma, exg)
+    assert 0.3 < luma < 0.8, luma  # an honest attempt, confounded by the soil
+
+
+def test_invalid_scene():
+    for scene in ("leaves", None, 1):
+        with pytest.raises(ValueError, match="scene"):
+            demo_image(SHAPE, seed=1, scene=scene)
+    with pytest.raises(ValueError, match="scene"):
+        demo_root_settings({"height": 40, "width": 60, "seed": 1, "scene": "x"}, 0)
+    with pytest.raises(ValueError, match="light"):
+        synthetic_root_image(SHAPE, seed=1, light=np.ones((10, 10)))
+    with pytest.raises(ValueError, match="light"):
+        synthetic_root_image(SHAPE, seed=1, light=np.full(SHAPE, np.nan))
+
+
+def test_the_schema_lists_the_scenes():
+    import yaml
+
+    schema = yaml.safe_load((SCRIPTS.parent / "workflow" / "schemas" / "config.schema.yaml")
+                            .read_text())
+    scene = schema["properties"]["demo"]["properties"]["scene"]
+    assert tuple(scene["enum"]) == DEMO_SCENES and scene["default"] == "roots"
+    config = yaml.safe_load((SCRIPTS.parent / "config" / "config.yaml").read_text())
+    assert config["demo"]["scene"] == "roots"
+
+
+@pytest.mark.parametrize("scene", ["uneven_light", "green_on_soil"])
+def test_snakemake_script_writes_the_scene(tmp_path, scene):
+    out = tmp_path / "demo"
+    snakemake = SimpleNamespace(
+        output=[str(out)],
+        params=SimpleNamespace(images=2, height=40, width=60, seed=5, plates=1, scene=scene),
+        log=[],
+    )
+    runpy.run_path(str(SCRIPTS / "make_demo.py"), init_globals={"snakemake": snakemake})
+    amounts = [DEMO_CONDITIONS["control"], DEMO_CONDITIONS["treated"]]
+    for i, name in enumerate(demo_file_names(2)):
+        expected, expected_truth = demo_image((40, 60), demo_seed(5, i), label=i,
+                                              amount=amounts[i], scene=scene)
+        with Image.open(out / "truth" / name.replace(".jpg", ".png")) as truth:
+            np.testing.assert_array_equal(np.asarray(truth), expected_truth)
+        with Image.open(out / name) as image:
+            assert np.abs(np.asarray(image, dtype=float) - expected).mean() < 8
+    lines = (out / "samples.tsv").read_text().splitlines()
+    header = lines[1].split("\t")
+    assert ("truth_length" in header) == (scene == "uneven_light")
+    assert "truth_count" in header  # the plates, as in every scene
+    assert lines[0].endswith("more seedlings." if scene == "green_on_soil" else "more roots.")

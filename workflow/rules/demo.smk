@@ -28,5 +28,6 @@ if DEMO_SET:
             height=config["demo"]["height"],
             width=config["demo"]["width"],
             seed=config["demo"]["seed"],
+            scene=config["demo"].get("scene", "roots"),
         script:
             "../../scripts/make_demo.py"
