@@ -140,7 +140,7 @@ def test_a_run_with_rois_and_a_local_method(workdir):
         roi[:, : 150 + 20 * i] = 255
         Image.fromarray(roi).save(workdir / f"rois/p{i}.png")
     config = ["--config", "images=data/*.png", "roi=rois/{stem}.png",
-              "threshold={method: sauvola, window: 51}"]
+              "threshold={method: sauvola, window: 51}", "roots={measure: true}"]
     run_snakemake(workdir, "--cores", 2, *config)
     rows = {row["image"]: row for row in _read(workdir / "results/ratios.csv")}
     for i in range(2):
@@ -159,6 +159,12 @@ def test_a_run_with_rois_and_a_local_method(workdir):
     assert yellow.sum() > 100
     objects = _read(workdir / "results/objects.csv")
     assert objects and all(float(o["centroid_col"]) < 170 for o in objects)
+    # and the roots' skeletons (at the preview's size, here the image's)
+    skeletons = sorted((workdir / "results/roots").glob("*/data/p0.png"))
+    assert len(skeletons) == 1
+    skeleton = np.asarray(Image.open(skeletons[0]))
+    assert skeleton.shape == (200, 300) and skeleton[:, :150].any()
+    assert not skeleton[:, 150:].any() and float(rows["data/p0.png"]["root_length"]) > 0
     # a local method's parameters re-run the masks, not the thresholds before
     from test_workflow import planned_jobs
 

@@ -426,3 +426,15 @@ def test_modules_import_only_downward():
         assert not imports(name) & {"figures", "plots"}, name
     assert imports("figures") <= {"previews"}
     assert imports("plots") == set()
+
+
+def test_the_skeleton_is_drawn_over_a_grayscale_preview_too():
+    from rootmass.figures import CLASS_COLOURS, skeleton_overlay
+
+    gray = np.full((4, 5), 200, np.uint8)
+    classes = np.zeros((4, 5), int)
+    classes[1, 2] = 1
+    shown = skeleton_overlay(gray, classes)
+    assert shown.shape == (4, 5, 3)
+    assert tuple(shown[1, 2]) == tuple(CLASS_COLOURS[0][1]) and tuple(shown[0, 0]) == (100,) * 3
+    np.testing.assert_array_equal(shown, skeleton_overlay(np.dstack([gray] * 3), classes))

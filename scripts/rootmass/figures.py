@@ -265,8 +265,8 @@ def skeleton_overlay(picture, classes):
 
     Parameters
     ----------
-    picture : (M, N, 3) ndarray of uint8
-        The image's preview.
+    picture : (M, N, 3) or (M, N) ndarray of uint8
+        The image's preview (of a grayscale image: 2-D).
     classes : (m, n) ndarray of int
         The skeleton at the preview's scale
         (:func:`rootmass.roots.skeleton_preview`): 0 where there is none,
@@ -274,6 +274,8 @@ def skeleton_overlay(picture, classes):
         preview's size.
     """
     picture = np.asarray(picture)
+    if picture.ndim == 2 and picture.dtype == np.uint8:  # a grayscale image's preview
+        picture = np.repeat(picture[..., np.newaxis], 3, axis=2)
     if picture.ndim != 3 or picture.shape[2] != 3 or picture.dtype != np.uint8:
         raise ValueError(f"expected an RGB image of uint8; got {picture.dtype} {picture.shape}")
     shown = np.zeros(picture.shape[:2], dtype=np.int64)
