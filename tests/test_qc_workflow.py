@@ -69,9 +69,22 @@ def test_qc_outputs_and_the_method_panel_match_the_lessons_code(lesson_data, wor
     blurred = ski.filters.gaussian(iio.imread(uri=image, mode="L"), sigma=1.5)
     panel = {r["method"]: r for r in json.loads((qc / "method-panel.json").read_text())}
     assert set(panel) == {"otsu", "isodata", "li", "mean", "minimum", "triangle", "yen",
-                          "otsu_excluding_bright", "otsu_excluding_markers"}
+                          "otsu_excluding_bright", "otsu_excluding_markers", "multiotsu",
+                          "local", "sauvola", "niblack"}
     for method, result in panel.items():
-        if method == "otsu_excluding_bright":
+        if method == "multiotsu":  # the brightest of three classes
+            t = ski.filters.threshold_multiotsu(blurred, classes=3)[1]
+        elif method == "local":  # on the inverted image: the mean of 1 - T(1 - b)
+            t = np.mean(1 - ski.filters.threshold_local(1 - blurred, 151, offset=0.05))
+            assert abs(result["t"] - t) < 1e-12, method
+            continue
+        elif method in ("sauvola", "niblack"):
+            function = getattr(ski.filters, f"threshold_{method}")
+            t = np.mean(1 - function(1 - blurred, window_size=151, k=0.2,
+                                     **({"r": 1.0} if method == "sauvola" else {})))
+            assert abs(result["t"] - t) < 1e-12, method
+            continue
+        elif method == "otsu_excluding_bright":
             t = ski.filters.threshold_otsu(blurred[blurred < 0.95])
         elif method == "otsu_excluding_markers":
             region = marker_region(blurred, 0.95, MARKER_MIN_AREA, 14)
