@@ -24,6 +24,7 @@ from rootmass.evaluation import score_mask, truth_count, truth_mask
 from rootmass.objects import measure_objects
 from rootmass.roots import root_traits
 from rootmass.io import load_json, load_mask, read_annotation, read_image, read_roi, save_json
+from rootmass.io import set_max_megapixels
 from rootmass.jobs import job_log
 from rootmass.thresholding import PANEL_METHODS, blur, method_results, to_grayscale
 
@@ -128,6 +129,7 @@ def labelled(grayscale, channel, *scored):
 
 
 images = snakemake.params.images
+set_max_megapixels(snakemake.config["max_megapixels"])  # evaluate_grayscale reads images
 with job_log(snakemake.log[0]):
     measured = {row["image"]: row for row in load_json(snakemake.input.measurements)}
     counts = {row["image"]: row for row in load_json(snakemake.input.counts)} \
@@ -148,6 +150,9 @@ with job_log(snakemake.log[0]):
             raise SystemExit(f"evaluate: {error}") from None
         if roi is not None:  # scored inside the region of interest only
             truth &= roi
+            # the sheet's true count and length are of the whole image: inside
+            # the ROI, the truth mask's own are the truth
+            settings = {**settings, "truth_count": None, "truth_length": None}
         mask = load_mask(row["mask"])
         configured = score_mask(mask, truth)
         objects = settings.get("objects")

@@ -27,6 +27,18 @@ from rootmass.previews import tint
 
 params = snakemake.params
 figures = snakemake.output.figures
+
+
+def shaded_side(settings):
+    """The side of t the histogram shades: the foreground's, or for
+    multi-Otsu's own classes the darkest's side if they hold class 0 (a
+    middle band of classes shows as the side of the level above it)."""
+    classes = settings.get("foreground_classes")
+    if classes:
+        return "below" if 0 in classes else "above"
+    return settings["foreground"]
+
+
 on_error = OnError(snakemake.config["on_error"], "qc_images")
 with job_log(snakemake.log[0]):
     os.makedirs(figures, exist_ok=True)
@@ -57,7 +69,8 @@ with job_log(snakemake.log[0]):
                     )
                 settings = settings_for(params.settings, image)
                 plot = panel.render(
-                    thresholds[image]["histogram"], row["threshold"], settings["foreground"],
+                    thresholds[image]["histogram"], row["threshold"],
+                    shaded_side(settings),
                     # pixels at or above it are never foreground
                     settings["bright_cutoff"]
                     if settings["method"] == "otsu_excluding_bright" else None,

@@ -33,8 +33,8 @@ with job_log(snakemake.log[0]):
             try:
                 roi = read_roi(params.rois.get(image), blurred.shape, image)
                 chosen = thresholds[image]
-                parameters = {key: settings[key] for key in LOCAL_DEFAULTS
-                              if settings[key] is not None}
+                # (only those of the image's method)
+                parameters = {key: settings[key] for key in LOCAL_DEFAULTS if key in settings}
                 t, mask = segment(
                     blurred, settings["method"], foreground=settings["foreground"],
                     bright_cutoff=settings["bright_cutoff"],

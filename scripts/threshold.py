@@ -27,7 +27,9 @@ with job_log(snakemake.log[0]):
                 roi = read_roi(params.rois.get(row["image"]), blurred.shape, row["image"])
                 # the histogram methods use the histogram as it is (no cost)
                 hist = image_histogram(blurred, roi)
-                done = {"image": row["image"], "histogram": histogram(blurred)[0].tolist()}
+                # the figure's histogram: of the pixels t is estimated from
+                shown = blurred if roi is None else blurred[roi]
+                done = {"image": row["image"], "histogram": histogram(shown)[0].tolist()}
                 if settings["method"] in LOCAL_METHODS:
                     rows.append({**done, "threshold": None, "separation": None})
                 else:
@@ -36,14 +38,14 @@ with job_log(snakemake.log[0]):
                         bright_cutoff=settings["bright_cutoff"],
                         marker_min_area=settings["marker_min_area"],
                         marker_margin=settings["marker_margin"],
-                        classes=settings["classes"] or 3,
-                        foreground_classes=settings["foreground_classes"], roi=roi,
+                        classes=settings.get("classes", 3),
+                        foreground_classes=settings.get("foreground_classes"), roi=roi,
                         hist=hist, mask=False,
                     )
                     # multiotsu: its levels, and the one number of ratios.csv
                     levels = list(t) if isinstance(t, tuple) else None
-                    t = threshold_summary(t, settings["foreground"] or "above",
-                                          settings["foreground_classes"])
+                    t = threshold_summary(t, settings.get("foreground", "above"),
+                                          settings.get("foreground_classes"))
                     rows.append({**done, "threshold": t, "levels": levels,
                                  "separation": separation(hist, t)})
             except Exception as error:

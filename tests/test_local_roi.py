@@ -165,6 +165,13 @@ def test_a_run_with_rois_and_a_local_method(workdir):
     skeleton = np.asarray(Image.open(skeletons[0]))
     assert skeleton.shape == (200, 300) and skeleton[:, :150].any()
     assert not skeleton[:, 150:].any() and float(rows["data/p0.png"]["root_length"]) > 0
+    # the figure's histogram is of the pixels the threshold is estimated from
+    import json
+
+    histograms = {r["image"]: r["histogram"]
+                  for path in (workdir / "results/thresholds").glob("*.json")
+                  for r in json.loads(path.read_text())}
+    assert sum(histograms["data/p1.png"]) == 200 * 170
     # a local method's parameters re-run the masks, not the thresholds before
     from test_workflow import planned_jobs
 
@@ -215,3 +222,21 @@ def test_the_demo_scenes_choose_a_local_threshold_and_a_colour_channel(tmp_path)
     assert colour >= soil[("luma", "otsu")] + 0.1
     best = [k for k, r in ((k, r) for k, r in soil.items()) if r == max(soil.values())]
     assert best and best[0][0] != "luma"
+
+
+def test_with_a_roi_the_truth_is_the_truth_mask_inside_it(workdir):
+    """The demo's sheet records each image's true length, of the whole image:
+    with a ROI, the length error is against the truth mask inside the ROI."""
+    run_snakemake(workdir, "--cores", 2, "--config",
+                  "demo={count: 1, height: 200, width: 300, seed: 3}", "qc=false")
+    (workdir / "rois").mkdir()
+    roi = np.zeros((200, 300), np.uint8)
+    roi[:, :150] = 255
+    Image.fromarray(roi).save(workdir / "rois/demo-0000.png")
+    run_snakemake(workdir, "--cores", 2, "--config",
+                  "demo={count: 1, height: 200, width: 300, seed: 3}", "qc=false",
+                  "roi=rois/{stem}.png", "roots={measure: true}")
+    (row,) = _read(workdir / "results/evaluation.csv")
+    assert float(row["truth_length"]) == float(row["truth_mask_length"]) > 0
+    error = (float(row["root_length"]) - float(row["truth_length"])) / float(row["truth_length"])
+    assert float(row["length_error"]) == error

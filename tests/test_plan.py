@@ -193,8 +193,7 @@ def test_images_by_glob_settings_and_columns(folder):
     params = experiment.stage_params("threshold", experiment.images)
     assert params == {
         "default": {"method": "otsu", "value": None, "bright_cutoff": None,
-                    "marker_min_area": None, "marker_margin": None, "classes": None,
-                    "foreground": None, "foreground_classes": None},
+                    "marker_min_area": None, "marker_margin": None},
         "images": {},
     }
 
@@ -454,3 +453,19 @@ def test_rois_from_a_pattern_or_the_sheet_each_checked_before_any_job(folder):
     with pytest.raises(ConfigError) as error:
         plan(samples="samples.tsv")
     assert "line 2, column 'roi': 'rois/none.png' does not exist" in one_line(error)
+
+
+def test_multiotsu_classes_are_checked_before_any_job(folder):
+    plan(images="data/*.jpg", threshold={"method": "multiotsu", "foreground_classes": [1, 2]})
+    with pytest.raises(ConfigError) as error:
+        plan(images="data/*.jpg", threshold={"method": "multiotsu", "foreground_classes": [3]})
+    assert one_line(error) == (
+        "config key 'threshold.foreground_classes': must be some (not all) of the classes 0"
+        " to 2 (0 the darkest) (classes: 3); got [3]")
+    write_sheet(folder, [{"image": "data/a.jpg", "method": "multiotsu",
+                          "foreground_classes": "0 1 2"}, {"image": "data/b.jpg"}])
+    with pytest.raises(ConfigError) as error:
+        plan(samples="samples.tsv")
+    assert one_line(error).startswith(
+        "samples sheet 'samples.tsv', line 2, column 'foreground_classes': must be some (not"
+        " all) of the classes 0 to 2")

@@ -233,3 +233,12 @@ def test_method_results_find_the_markers_once_and_measure_each_mask(monkeypatch)
                           "pixels": int(mask.sum())}  # no preview
     with pytest.raises(ValueError, match="foreground"):
         method_results(image, "left")
+
+
+def test_a_method_that_fails_on_a_flat_image_gives_its_reason():
+    from rootmass.thresholding import method_results
+
+    results = {r["method"]: r for r in method_results(np.full((20, 30), 0.35),
+                                                      preview_side=None)}
+    assert "single gray level" in results["isodata"]["error"]
+    assert results["otsu"]["ratio"] == 0.0  # the others as before

@@ -70,6 +70,7 @@ __all__ = [
     "marker_settings",
     "check_object_settings",
     "check_root_settings",
+    "check_level_settings",
     "truth_pattern",
     "truth_file",
     "find_truth",
@@ -725,6 +726,35 @@ def check_root_settings(experiment):
             raise ConfigError(f"{where}: the classes' lower bounds must increase; got {bounds!r}")
 
 
+def check_level_settings(experiment):
+    """Refuse multi-Otsu foreground classes that are not some of its classes
+    (:func:`rootmass.thresholding.multiotsu_levels`), before any job.
+
+    Raises
+    ------
+    ConfigError
+        Naming the config key or the sheet's line and column.
+    """
+    from .thresholding import _check_classes
+
+    rows = [(None, experiment.defaults)] + [
+        (sample, experiment.settings(sample.image)) for sample in experiment.samples]
+    for sample, settings in rows:
+        if settings["method"] != "multiotsu" or settings["foreground_classes"] is None:
+            continue
+        try:
+            _check_classes(settings["classes"], settings["foreground_classes"])
+        except ValueError as error:
+            own = sample is not None and {"classes", "foreground_classes"} & set(sample.settings)
+            where = (f"samples sheet {experiment.sheet!r}, line {sample.line}, column"
+                     f" 'foreground_classes'" if own
+                     else "config key 'threshold.foreground_classes'")
+            reason = str(error).split(" ", 1)[1].rsplit("; got", 1)[0]
+            raise ConfigError(f"{where}: {reason}"
+                              f" (classes: {settings['classes']});"
+                              f" got {settings['foreground_classes']!r}") from None
+
+
 def load_experiment(config, sheet_schema_path):
     """The experiment of a validated config.
 
@@ -759,6 +789,7 @@ def load_experiment(config, sheet_schema_path):
     experiment.roots = any(root_settings(experiment.settings(image))["measure_roots"]
                            for image in images) if images else config["roots"]["measure"]
     check_root_settings(experiment)
+    check_level_settings(experiment)
     own = experiment.demo_experiment and not config.get("samples")
     experiment.group_by = group_by(config.get("group_by"), metadata, sheet, own)
     source = (

@@ -208,11 +208,12 @@ def evaluation_figure(rows, methods):
     ax.set_ylim(-0.6, n - 0.4)
     ax.set_xlabel("F1 (Dice) of the mask against the truth, per image", fontsize=8)
     ax.tick_params(axis="x", labelsize=8)
-    ax.set_title(
-        f"Each method against the ground truth of {images} image"
-        f"{'' if images == 1 else 's'}: F1 per image (points), mean (bar)",
-        fontsize=9, pad=4,
-    )
+    title = (f"Each method against the ground truth of {images} image"
+             f"{'' if images == 1 else 's'}: F1 per image (points), mean (bar)")
+    if left > 0.3:  # the channels' names: the title over the whole figure
+        figure.suptitle(title, fontsize=9, y=1 - 0.12 / height, va="top")
+    else:
+        ax.set_title(title, fontsize=9, pad=4)
     return figure
 
 

@@ -76,7 +76,8 @@ STAGE_SETTINGS = {
     "save_mask": ("method", "foreground", "bright_cutoff", "marker_min_area",
                   "marker_margin", "window", "k", "offset", "classes",
                   "foreground_classes", "sigma", "grayscale", "pixel_size"),
-    "qc_images": ("method", "foreground", "bright_cutoff"),
+    # (multiotsu's classes decide the side of t the histogram shades)
+    "qc_images": ("method", "foreground", "bright_cutoff", "foreground_classes"),
     "objects": ("connectivity", "min_area", "min_area_mm2", "filter_connectivity",
                 "declump", "declump_h", "declump_smoothing", "pixel_size"),
     # (the pixel size itself comes with the image's measurements)
@@ -354,8 +355,10 @@ def stage_settings(stage, settings):
     if stage == "threshold":
         uses["foreground"] = method == "multiotsu"
     for key, needed in uses.items():
+        # left out where unused (not None, as the older keys are): a run made
+        # before these methods existed has the same params, and re-runs nothing
         if key in used and not needed:
-            used[key] = None
+            del used[key]
     if used.get("marker_margin", 0) is None and method == "otsu_excluding_markers":
         used["marker_margin"] = marker_margin(settings["sigma"])
     return used

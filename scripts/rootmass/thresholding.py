@@ -577,6 +577,10 @@ def threshold_value(
             )
         except RuntimeError as error:  # threshold_minimum: no two maxima
             raise ValueError(f"threshold method {method!r}: {error}") from None
+        except IndexError:  # threshold_isodata of a uniform image (or ROI)
+            raise ValueError(
+                f"threshold method {method!r}: the image (or ROI) has a single gray level"
+            ) from None
     if method == "otsu_excluding_markers":
         excluded = _check_excluded(blurred, excluded)
         kept = _inside(blurred, roi, ~excluded)
