@@ -5,16 +5,16 @@ known). An image that failed gets a row with its error and no mask. With a
 region of interest, nothing outside it is foreground and the ratio is of its
 pixels (total_pixels and roi_pixels are its pixel count). A local method's
 threshold map is made here, with its mask; its threshold in the row is the
-map's mean over the image (the ROI), and its separation is taken there."""
+map's mean over the image (the ROI), and it has no separation (no single t
+splits its histogram)."""
 
 import os
 
 from rootmass.cache import image_file, read_blurred
-from rootmass.flags import separation
 from rootmass.io import load_json, read_roi, save_json, save_mask
 from rootmass.jobs import OnError, job_log
 from rootmass.samples import settings_for
-from rootmass.thresholding import LOCAL_DEFAULTS, foreground_ratio, image_histogram
+from rootmass.thresholding import LOCAL_DEFAULTS, foreground_ratio
 from rootmass.thresholding import segment, threshold_summary
 
 params = snakemake.params
@@ -44,9 +44,9 @@ with job_log(snakemake.log[0]):
                 )
                 count, total, ratio = foreground_ratio(mask, roi)
                 t_row, spread = chosen["threshold"], chosen.get("separation")
-                if t_row is None:  # a local method's map, made here
+                if t_row is None:  # a local method's map, made here: its mean;
+                    # no separation (each pixel has its own t)
                     t_row = threshold_summary(t, roi=roi)
-                    spread = separation(image_histogram(blurred, roi), t_row)
                 del t
                 mask_path = image_file(masks_dir, cached["key"], ".png")
                 save_mask(mask_path, mask)

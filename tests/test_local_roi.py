@@ -240,3 +240,16 @@ def test_with_a_roi_the_truth_is_the_truth_mask_inside_it(workdir):
     assert float(row["truth_length"]) == float(row["truth_mask_length"]) > 0
     error = (float(row["root_length"]) - float(row["truth_length"])) / float(row["truth_length"])
     assert float(row["length_error"]) == error
+
+
+def test_a_local_threshold_inside_a_roi_does_not_see_the_frame_around_it():
+    image, _ = uneven_disks()
+    roi = np.zeros(image.shape, bool)
+    roi[20:180, 20:280] = True
+    framed = np.where(roi, image, 1.0)  # a white frame around the ROI
+    t, mask = segment(framed, "local", roi=roi, window=31)
+    filled = np.where(roi, image, image[roi].mean())
+    np.testing.assert_array_equal(t, local_threshold(filled, "local", "above", 31, 0.2, 0.05))
+    # the frame, or none, makes the same mask
+    np.testing.assert_array_equal(mask, segment(image, "local", roi=roi, window=31)[1])
+    np.testing.assert_array_equal(mask, (framed > t) & roi)

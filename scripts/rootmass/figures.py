@@ -155,6 +155,8 @@ class HistogramPanel:
         the picture's left edge, so that it never covers the curve."""
         handles = [self.span, self.t_line]
         labels = [f"foreground ({foreground})", "t"]
+        if foreground == "local":  # each pixel against its own: no side to shade
+            handles, labels = [self.t_line], ["t: the mean of the pixels' own thresholds"]
         if bright_cutoff is not None:
             handles.append(self.cutoff_line)
             labels.append(f"bright cutoff {bright_cutoff:g}")
@@ -174,7 +176,9 @@ class HistogramPanel:
         counts : (256,) array of int
             :func:`rootmass.previews.histogram` of the blurred image.
         t : float
-        foreground : {'above', 'below'}, optional
+        foreground : {'above', 'below', 'local'}, optional
+            The side of ``t`` shaded as foreground; ``'local'``: none (a
+            local threshold's ``t`` is the mean of its pixels' own).
         bright_cutoff : float, optional
             Drawn where given; nothing at or above it is foreground.
 
@@ -198,7 +202,9 @@ class HistogramPanel:
             self.key = key
         self.canvas.restore_region(self.background)
         ax = self.axes
-        if foreground == "above":
+        if foreground == "local":
+            side = (t, t)
+        elif foreground == "above":
             side = (t, 1.0 if bright_cutoff is None else max(t, bright_cutoff))
         else:
             side = (0.0, t if bright_cutoff is None else min(t, bright_cutoff))

@@ -893,7 +893,8 @@ def segment(
         ``'multiotsu'`` only.
     roi : (M, N) ndarray of bool, optional
         The region of interest: the threshold is estimated from its pixels
-        (the local methods' windows see the whole image) and nothing outside
+        (for the local methods, the pixels outside it are taken as the ROI's
+        mean, so that no window sees a rim or a frame) and nothing outside
         it is foreground.
     t : float or tuple of float, optional
         The threshold (multi-Otsu's levels), where it was chosen already
@@ -930,7 +931,11 @@ def segment(
         classes, foreground_classes = _check_classes(classes, foreground_classes)
     if t is None:
         if method in LOCAL_METHODS:
-            t = local_threshold(blurred, method, foreground, window, k, offset)
+            # outside the ROI, the ROI's mean: the windows see no rim or frame
+            seen = blurred if roi is None else np.where(
+                _check_roi(blurred, roi), blurred, blurred[roi].mean())
+            t = local_threshold(seen, method, foreground, window, k, offset)
+            del seen
         elif method == "multiotsu":
             t = multiotsu_levels(blurred, classes, hist=hist, roi=roi)
         else:
