@@ -127,6 +127,18 @@ def _check_unit_interval(name, value):
         raise ValueError(f"{name} must be a number in [0, 1]; got {value!r}")
 
 
+def _as_integer(value):
+    """``value`` as an int where it is an integer (14.0, as YAML or a sheet
+    may give it), else None (bools are not integers)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return int(value)
+    return None
+
+
 def _check_sigma(sigma):
     """Raise ValueError unless ``sigma`` is a finite real number >= 0."""
     if (
@@ -445,10 +457,9 @@ def marker_region(blurred, bright_cutoff=0.95, min_area=MARKER_MIN_AREA, margin=
     blurred = _check_gray(blurred)
     _check_unit_interval("threshold.bright_cutoff", bright_cutoff)
     _check_unit_interval("threshold.marker_min_area", min_area)
-    if isinstance(margin, (float, np.floating)) and float(margin).is_integer():
-        margin = int(margin)  # 14.0, as YAML or a sheet may give it
-    if isinstance(margin, bool) or not isinstance(margin, (int, np.integer)) or margin < 0:
+    if _as_integer(margin) is None or margin < 0:
         raise ValueError(f"threshold.marker_margin must be an integer >= 0; got {margin!r}")
+    margin = _as_integer(margin)
     bright = (blurred >= bright_cutoff).astype(np.float32)
     regions = ndi.uniform_filter(bright, size=5, mode="constant") >= 0.25
     del bright
@@ -602,12 +613,10 @@ def threshold_value(
 
 def _check_window(window):
     """``window`` as an int; raise ValueError unless an odd integer >= 3."""
-    if isinstance(window, (float, np.floating)) and float(window).is_integer():
-        window = int(window)
-    if (isinstance(window, bool) or not isinstance(window, (int, np.integer))
-            or window < 3 or window % 2 == 0):
+    number = _as_integer(window)
+    if number is None or number < 3 or number % 2 == 0:
         raise ValueError(f"threshold.window must be an odd integer >= 3; got {window!r}")
-    return int(window)
+    return number
 
 
 def _check_real(name, value):
@@ -689,25 +698,20 @@ def local_threshold(blurred, method="local", foreground="above", window=151, k=0
 def _check_classes(classes, foreground_classes=None):
     """``(classes, foreground_classes)`` checked, the latter as a sorted tuple
     or None."""
-    if isinstance(classes, (float, np.floating)) and float(classes).is_integer():
-        classes = int(classes)
-    if isinstance(classes, bool) or not isinstance(classes, (int, np.integer)) or not (
-        2 <= classes <= 5
-    ):
+    number = _as_integer(classes)
+    if number is None or not 2 <= number <= 5:
         raise ValueError(f"threshold.classes must be an integer from 2 to 5; got {classes!r}")
     if foreground_classes is None:
-        return int(classes), None
-    chosen = sorted(set(int(c) for c in foreground_classes)) if all(
-        isinstance(c, (int, np.integer)) and not isinstance(c, bool)
-        or isinstance(c, (float, np.floating)) and float(c).is_integer()
-        for c in foreground_classes
-    ) else None
-    if not chosen or not all(0 <= c < classes for c in chosen) or len(chosen) == classes:
+        return number, None
+    chosen = {_as_integer(c) for c in foreground_classes}
+    if not chosen or None in chosen or not all(0 <= c < number for c in chosen) or (
+        len(chosen) == number
+    ):
         raise ValueError(
             f"threshold.foreground_classes must be some (not all) of the classes 0 to"
-            f" {classes - 1} (0 the darkest); got {foreground_classes!r}"
+            f" {number - 1} (0 the darkest); got {foreground_classes!r}"
         )
-    return int(classes), tuple(chosen)
+    return number, tuple(sorted(chosen))
 
 
 def multiotsu_levels(blurred, classes=3, hist=None, roi=None):
