@@ -8,11 +8,15 @@ the same run.
     the workflow's own functions) and saved with ``save_mask``. Then, per
     photo, the process CPU time of ``load_mask`` and ``root_traits`` at the
     default settings (``classes=[0, 3, 6, 12]`` pixels), and of its steps
-    one at a time: the distance transform
-    (``scipy.ndimage.distance_transform_edt``), ``skeletonize`` (Zhang's
-    thinning) and, for comparison, ``skimage.morphology.medial_axis`` (the
-    other skeleton scikit-image offers; it also returns the distances), the
-    graph (``trace_skeleton``), pruning and the traits. Baseline: the
+    one at a time: the skeleton (``rootmass.thinning.thin``, Zhang's
+    thinning where pixels can change, and the 2 x 2 blocks), the distances
+    at it (a k-d tree), the graph (``trace_skeleton``) with the pruning, and
+    the traits; and, for comparison, ``skimage.morphology.skeletonize`` of
+    the whole mask (checked to give the same skeleton) and object by object
+    in each one's bounding box (the stage's thinning before), the distance
+    transform (``scipy.ndimage.distance_transform_edt``) and
+    ``skimage.morphology.medial_axis`` (the other skeleton scikit-image
+    offers; it also returns the distances). Baseline: the
     lesson's own root-mass function (benchmarks/lesson_loop.py's
     ``measure_root_mass``) on the same photo. The project's target: at most
     0.3 CPU-s per 6-megapixel photo. Where the ``skan`` package can be
@@ -56,7 +60,8 @@ TARGET = 0.3  # CPU-s per 6-megapixel photo
 CLASSES = [0, 3, 6, 12]  # pixels
 STEPS = ["load", "skeletonize", "distance", "graph and pruning", "traits"]
 #: measured for comparison, not parts of the stage
-ALTERNATIVES = ["skeletonize, whole mask", "distance_transform_edt", "medial_axis"]
+ALTERNATIVES = ["skeletonize, whole mask", "skeletonize, object by object",
+                "distance_transform_edt", "medial_axis"]
 
 
 
@@ -66,31 +71,56 @@ ALTERNATIVES = ["skeletonize, whole mask", "distance_transform_edt", "medial_axi
 
 
 def run_steps(mask_path):
-    """root_traits a step at a time (its own calls): {step: CPU s}, traits."""
+    """root_traits a step at a time (the calls it makes): {step: CPU s}, and
+    the skeleton before pruning (for skan)."""
     import numpy as np
     from scipy import ndimage as ndi
-
-    from rootmass.io import load_mask
     from skimage.morphology import skeletonize
 
-    from rootmass.roots import (local_diameter, pixel_lengths, prune_spurs,
-                                skeleton_distances, skeletonize_mask, thin_blocks)
+    from rootmass.io import load_mask
+    from rootmass.roots import (_image, _lookup, _nearest, _pixel_lengths, _prune,
+                                _thin_blocks, local_diameter)
+    from rootmass.thinning import thin
 
     times = {}
     times["load"], mask = cpu_time(load_mask, mask_path)
-    times["skeletonize"], skeleton = cpu_time(lambda m: thin_blocks(skeletonize_mask(m)), mask)
-    times["distance"], distance = cpu_time(skeleton_distances, mask, skeleton)
+    shape = mask.shape
+    table = _lookup(shape)
+    def skeleton_of(m):
+        thinned, edge = thin(m)
+        return thinned, _thin_blocks(thinned, shape, table), edge
+
+    times["skeletonize"], (thinned, index, edge) = cpu_time(skeleton_of, mask)
+    times["distance"], distance = cpu_time(_nearest, index, edge, shape)
     times["distance_transform_edt"], _ = cpu_time(ndi.distance_transform_edt, mask)
-    times["skeletonize, whole mask"], _ = cpu_time(skeletonize, mask.copy())
-    times["graph and pruning"], (skeleton, graph) = cpu_time(prune_spurs, skeleton, distance)
+    times["skeletonize, whole mask"], reference = cpu_time(skeletonize, mask.copy())
+    assert np.array_equal(reference, _image(thinned, shape)), "not skeletonize's skeleton"
+    times["skeletonize, object by object"], _ = cpu_time(skeletonize_by_object, mask)
+    times["graph and pruning"], (pruned, kept, graph) = cpu_time(
+        _prune, index, distance, shape, 6.0, table=table)
 
     def traits():
-        lengths = pixel_lengths(graph, distance)
-        diameters = local_diameter(distance.reshape(-1)[graph["index"]])
-        return float(lengths.sum()), float(np.mean(diameters))
+        lengths = _pixel_lengths(graph, kept, table=table)
+        return float(lengths.sum()), float(np.mean(local_diameter(kept)))
 
-    times["traits"], result = cpu_time(traits)
-    return times, skeleton
+    times["traits"], _ = cpu_time(traits)
+    return times, _image(index, shape)
+
+
+def skeletonize_by_object(mask):
+    """The stage's thinning before this one: ``skeletonize`` object by
+    object, each in its own bounding box."""
+    import numpy as np
+    from scipy import ndimage as ndi
+    from skimage.morphology import skeletonize
+
+    labels, _ = ndi.label(mask, structure=np.ones((3, 3), dtype=bool))
+    skeleton = np.zeros(mask.shape, dtype=bool)
+    for number, box in enumerate(ndi.find_objects(labels), start=1):
+        rows = slice(max(box[0].start - 1, 0), box[0].stop + 1)
+        cols = slice(max(box[1].start - 1, 0), box[1].stop + 1)
+        skeleton[rows, cols] |= skeletonize(labels[rows, cols] == number)
+    return skeleton
 
 
 def run_whole(mask_path):

@@ -30,6 +30,7 @@ branch's end (``scipy.sparse.csgraph.dijkstra``), in compiled code.
 import numpy as np
 
 from .checks import check_mask as _check_mask
+from .thinning import thin
 
 __all__ = [
     "CHORD_STEP",
@@ -91,13 +92,11 @@ def skeletonize_mask(mask):
     """The mask's skeleton: ``skimage.morphology.skeletonize`` (Zhang's
     thinning), one pixel wide and 8-connected.
 
-    Each 8-connected object is thinned within its own bounding box (and a
-    pixel of margin): the same skeleton as thinning the whole mask, since
-    the thinning decides each pixel by its 3 x 3 neighbourhood and objects do
-    not touch, but each of its passes then covers an object's box instead of
-    the whole image, and a thick object (a label, a disc) needs many passes
-    only over its own box. On the lesson's root photos: less than half the
-    time.
+    The same skeleton, computed by :func:`rootmass.thinning.thin`, which
+    looks only at the pixels that can change instead of passing over the
+    whole image in each of the thinning's sub-iterations: on the lesson's
+    root photos, a third to a half of ``skeletonize``'s time (see
+    ``benchmarks/README.md``).
 
     Parameters
     ----------
@@ -107,17 +106,21 @@ def skeletonize_mask(mask):
     -------
     skeleton : (M, N) ndarray of bool
     """
-    from scipy import ndimage as ndi
-    from skimage.morphology import skeletonize
-
     mask = _check_mask(mask)
-    labels, _ = ndi.label(mask, structure=np.ones((3, 3), dtype=bool))
-    skeleton = np.zeros(mask.shape, dtype=bool)
-    for number, box in enumerate(ndi.find_objects(labels), start=1):
-        rows = slice(max(box[0].start - 1, 0), box[0].stop + 1)
-        cols = slice(max(box[1].start - 1, 0), box[1].stop + 1)
-        skeleton[rows, cols] |= skeletonize(labels[rows, cols] == number)
-    return skeleton
+    return _image(thin(mask)[0], mask.shape)
+
+
+def _image(index, shape):
+    """A boolean image of ``shape``, True at the flat indices ``index``."""
+    image = np.zeros(shape, dtype=bool)
+    image.reshape(-1)[index] = True
+    return image
+
+
+def _lookup(shape):
+    """A table for :func:`_neighbours`: -1 over the image and a pixel of
+    margin. Reused by one measurement's calls (each leaves it as it was)."""
+    return np.full((shape[0] + 2) * (shape[1] + 2), -1, dtype=np.int32)
 
 
 def thin_blocks(skeleton):
@@ -136,20 +139,30 @@ def thin_blocks(skeleton):
     skeleton : (M, N) ndarray of bool
         A copy.
     """
-    skeleton = _check_mask(skeleton).copy()
-    padded = np.pad(skeleton, 1)  # (its own copy: the checks read it)
-    block = padded[1:-2, 1:-2] & padded[1:-2, 2:-1] & padded[2:-1, 1:-2] & padded[2:-1, 2:-1]
-    for r, c in zip(*np.nonzero(block)):  # r, c: the block's top left, in padded - 1
-        pixels = ((r, c), (r, c + 1), (r + 1, c), (r + 1, c + 1))
-        if not all(padded[pr + 1, pc + 1] for pr, pc in pixels):
+    skeleton = _check_mask(skeleton)
+    return _image(_thin_blocks(np.flatnonzero(skeleton), skeleton.shape), skeleton.shape)
+
+
+def _thin_blocks(index, shape, table=None):
+    """:func:`thin_blocks` of the skeleton pixels at the flat indices
+    ``index`` (sorted): those that stay."""
+    east, south_west, south, south_east, _, north_east, _, north_west = range(8)
+    found = _neighbours(index, shape, table)
+    corners = np.flatnonzero((found[east] >= 0) & (found[south] >= 0)
+                             & (found[south_east] >= 0))  # in raster order
+    on = np.ones(index.size, dtype=bool)
+    for top_left in corners.tolist():
+        pixels = (top_left, found[east, top_left], found[south, top_left],
+                  found[south_east, top_left])
+        if not on[list(pixels)].all():
             continue  # an earlier block's removal broke this one
-        outward = ((r - 1, c - 1), (r - 1, c + 2), (r + 2, c - 1), (r + 2, c + 2))
-        for (pr, pc), (qr, qc) in zip(pixels, outward):
-            if not padded[qr + 1, qc + 1]:
-                padded[pr + 1, pc + 1] = False
-                skeleton[pr, pc] = False
+        outward = (found[north_west, pixels[0]], found[north_east, pixels[1]],
+                   found[south_west, pixels[2]], found[south_east, pixels[3]])
+        for pixel, corner in zip(pixels, outward):
+            if corner < 0 or not on[corner]:
+                on[pixel] = False
                 break
-    return skeleton
+    return index[on]
 
 
 def skeleton_distances(mask, skeleton):
@@ -169,8 +182,6 @@ def skeleton_distances(mask, skeleton):
     distance : (M, N) ndarray of float
         Zero (and, being untouched, without memory) but at the skeleton.
     """
-    from scipy.spatial import cKDTree
-
     mask, skeleton = _check_mask(mask), _check_mask(skeleton)
     near = np.zeros(mask.shape, dtype=bool)
     near[1:] |= mask[:-1]
@@ -178,16 +189,29 @@ def skeleton_distances(mask, skeleton):
     near[:, 1:] |= mask[:, :-1]
     near[:, :-1] |= mask[:, 1:]
     near &= ~mask
-    edge = np.argwhere(near)
-    if edge.size == 0:
-        m, n = mask.shape
-        edge = np.concatenate([[(-1, c) for c in range(n)], [(m, c) for c in range(n)],
-                               [(r, -1) for r in range(m)], [(r, n) for r in range(m)]])
-    points = np.argwhere(skeleton)
+    points = np.flatnonzero(skeleton)
     distance = np.zeros(mask.shape)
-    if points.size:
-        distance[points[:, 0], points[:, 1]] = cKDTree(edge).query(points)[0]
+    distance.reshape(-1)[points] = _nearest(points, np.flatnonzero(near), mask.shape)
     return distance
+
+
+def _nearest(points, edge, shape):
+    """The distance from each of the pixels ``points`` to the nearest of the
+    pixels ``edge`` (flat indices, as :func:`rootmass.thinning.thin` gives
+    the background pixels next to the mask), by a k-d tree; where ``edge`` is
+    empty (a mask without background), to the pixels just outside the
+    image."""
+    from scipy.spatial import cKDTree
+
+    m, n = shape
+    if points.size == 0:
+        return np.zeros(0)
+    if edge.size:
+        sites = np.column_stack(np.divmod(edge, n))
+    else:
+        sites = np.concatenate([[(-1, c) for c in range(n)], [(m, c) for c in range(n)],
+                                [(r, -1) for r in range(m)], [(r, n) for r in range(m)]])
+    return cKDTree(sites).query(np.column_stack(np.divmod(points, n)))[0]
 
 
 def local_diameter(distance):
@@ -204,21 +228,21 @@ def local_diameter(distance):
     return 2.0 * np.asarray(distance, dtype=float) - 0.5
 
 
-def _neighbours(index, shape):
+def _neighbours(index, shape, table=None):
     """For each skeleton pixel (``index``, sorted flat indices), the
     position in ``index`` of its neighbour at each of the 8 offsets, or -1:
-    an (8, n) array."""
-    rows, cols = np.divmod(index, shape[1])
-    found = np.full((len(_OFFSETS), index.size), -1, dtype=np.int64)
+    an (8, n) array. ``table``: :func:`_lookup`'s, to reuse."""
+    rows, cols = shape
+    width = cols + 2
+    found = np.empty((len(_OFFSETS), index.size), dtype=np.intp)
+    if index.size == 0:
+        return found
+    table = _lookup(shape) if table is None else table
+    padded = index + 2 * (index // cols) + width + 1  # with a pixel of margin
+    table[padded] = np.arange(index.size, dtype=np.int32)
     for k, (dr, dc) in enumerate(_OFFSETS):
-        r, c = rows + dr, cols + dc
-        inside = (r >= 0) & (r < shape[0]) & (c >= 0) & (c < shape[1])
-        target = r[inside] * shape[1] + c[inside]
-        at = np.searchsorted(index, target)
-        at[at == index.size] = 0
-        hit = index[at] == target
-        where = np.flatnonzero(inside)
-        found[k, where[hit]] = at[hit]
+        found[k] = table[padded + (dr * width + dc)]
+    table[padded] = -1
     return found
 
 
@@ -248,13 +272,18 @@ def trace_skeleton(skeleton):
         positions into ``index``).
     """
     skeleton = _check_mask(skeleton)
+    return _trace(np.flatnonzero(skeleton), skeleton.shape)
+
+
+def _trace(index, shape, table=None):
+    """:func:`trace_skeleton` of the skeleton pixels at the flat indices
+    ``index`` (sorted) of an image of ``shape``."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components, dijkstra
 
-    index = np.flatnonzero(skeleton)
     n = index.size
-    rows, cols = np.divmod(index, skeleton.shape[1])
-    found = _neighbours(index, skeleton.shape)
+    rows, cols = np.divmod(index, shape[1])
+    found = _neighbours(index, shape, table)
     # a diagonal step beside an orthogonal pair (a corner of the thinning's
     # staircases, three pixels in an L) is no edge of its own: the L's
     # corner pixel joins its two ends, so a fork at a tip is one junction and
@@ -336,7 +365,7 @@ def trace_skeleton(skeleton):
     node, branch_of, key = node[real], branch_of[real], key[real]
     order = np.lexsort((key, branch_of))
     return {
-        "shape": skeleton.shape,
+        "shape": tuple(shape),
         "index": index,
         "rows": rows,
         "cols": cols,
@@ -429,10 +458,20 @@ def prune_spurs(skeleton, distance, prune_length=6.0, step=CHORD_STEP, rounds=20
     graph : dict
         Its :func:`trace_skeleton`.
     """
-    skeleton = _check_mask(skeleton).copy()
+    skeleton = _check_mask(skeleton)
+    index = np.flatnonzero(skeleton)
+    distance = np.asarray(distance, dtype=float).reshape(-1)[index]
+    index, _, graph = _prune(index, distance, skeleton.shape, prune_length, step, rounds)
+    return _image(index, skeleton.shape), graph
+
+
+def _prune(index, distance, shape, prune_length=6.0, step=CHORD_STEP, rounds=20, table=None):
+    """:func:`prune_spurs` of the skeleton pixels at the flat indices
+    ``index`` (sorted), with ``distance`` the distance transform at each:
+    the pixels that stay, their distances and their graph."""
     if isinstance(prune_length, bool) or not prune_length >= 0:
         raise ValueError(f"prune_length must be a number >= 0; got {prune_length!r}")
-    graph = trace_skeleton(skeleton)
+    graph = _trace(index, shape, table)
     for _ in range(rounds):
         if prune_length == 0 or graph["cycle"].size == 0:
             break
@@ -442,7 +481,7 @@ def prune_spurs(skeleton, distance, prune_length=6.0, step=CHORD_STEP, rounds=20
         size = np.bincount(branch, minlength=count)
         begin = np.cumsum(size) - size
         head, tail = paths[begin], paths[begin + size - 1]
-        radius = distance.reshape(-1)[graph["index"]] - 0.25
+        radius = distance - 0.25
         # a tip at the path's start and a junction at its end, or the reverse
         tip_first = (degree[ends[:, 0]] == 1) & (degree[tail] >= 3)
         tip_last = (degree[ends[:, 1]] == 1) & (degree[head] >= 3)
@@ -453,10 +492,10 @@ def prune_spurs(skeleton, distance, prune_length=6.0, step=CHORD_STEP, rounds=20
         spur = spur_end & (reach <= prune_length)
         if not spur.any():
             break
-        drop = graph["index"][np.isin(graph["branch"], np.flatnonzero(spur))]
-        skeleton.reshape(-1)[drop] = False
-        graph = trace_skeleton(skeleton)
-    return skeleton, graph
+        keep = ~np.isin(graph["branch"], np.flatnonzero(spur))
+        index, distance = index[keep], distance[keep]
+        graph = _trace(index, shape, table)
+    return index, distance, graph
 
 
 def pixel_lengths(graph, distance, step=CHORD_STEP):
@@ -473,6 +512,13 @@ def pixel_lengths(graph, distance, step=CHORD_STEP):
     lengths : ndarray of float
         Per skeleton pixel (positions as ``graph["index"]``).
     """
+    distance = np.asarray(distance, dtype=float).reshape(-1)[graph["index"]]
+    return _pixel_lengths(graph, distance, step)
+
+
+def _pixel_lengths(graph, distance, step=CHORD_STEP, table=None):
+    """:func:`pixel_lengths`, with ``distance`` the distance transform at
+    each of the graph's pixels."""
     numbers = graph["branch"]
     count = graph["cycle"].size
     lengths = np.zeros(numbers.size)
@@ -482,9 +528,9 @@ def pixel_lengths(graph, distance, step=CHORD_STEP):
         pixels = np.bincount(numbers[member], minlength=count)
         lengths[member] = (per_branch / np.maximum(pixels, 1))[numbers[member]]
     tips = _tips(graph)
-    radius = local_diameter(distance.reshape(-1)[graph["index"]]) / 2
+    radius = local_diameter(distance) / 2
     np.add.at(lengths, tips, np.maximum(radius[tips], 0))
-    return lengths + _junction_lengths(graph)
+    return lengths + _junction_lengths(graph, table)
 
 
 def class_columns(classes, unit="px"):
@@ -556,16 +602,21 @@ def root_traits(mask, prune_length=6.0, classes=(), classes_mm=(), pixel_size=No
         raise ValueError("diameter classes in mm need a pixel_size")
     sets = [(_check_classes(c), unit) for c, unit in ((classes, "px"), (classes_mm, "mm"))
             if len(c)]
-    skeleton = thin_blocks(skeletonize_mask(mask))
+    skeleton, edge = thin(mask)
+    table = _lookup(mask.shape)
+    skeleton = _thin_blocks(skeleton, mask.shape, table)
     if distance is None:
-        distance = skeleton_distances(mask, skeleton)
-    skeleton, graph = prune_spurs(skeleton, distance, prune_length, step)
-    lengths = pixel_lengths(graph, distance, step)
-    diameters = np.maximum(local_diameter(distance.reshape(-1)[graph["index"]]), 0)
+        distance = _nearest(skeleton, edge, mask.shape)
+    else:
+        distance = np.asarray(distance, dtype=float).reshape(-1)[skeleton]
+    skeleton, distance, graph = _prune(skeleton, distance, mask.shape, prune_length, step,
+                                       table=table)
+    lengths = _pixel_lengths(graph, distance, step, table)
+    diameters = np.maximum(local_diameter(distance), 0)
     traits = {
         "root_length": float(lengths.sum()),
         "root_tips": int(_tips(graph).size),
-        "root_branch_points": _junction_groups(graph),
+        "root_branch_points": _junction_groups(graph, table),
     }
     nan = float("nan")
     has = diameters.size > 0
@@ -591,16 +642,16 @@ def root_traits(mask, prune_length=6.0, classes=(), classes_mm=(), pixel_size=No
         # classes in mm: their lengths in mm only
         traits.update({f"{name}_mm": value * scale for name, value in
                        by_class.get("mm", {}).items()})
-    return traits, skeleton, diameters
+    return traits, _image(skeleton, mask.shape), diameters
 
 
-def _junction_edges(graph):
+def _junction_edges(graph, table=None):
     """The edges between neighbouring junction pixels: (positions into
     ``index`` of the junctions, a, b, length), each edge once."""
     from scipy.sparse import coo_matrix
 
     where = np.flatnonzero(graph["degree"] >= 3)
-    found = _neighbours(graph["index"][where], graph["shape"])[:4]  # forward: once
+    found = _neighbours(graph["index"][where], graph["shape"], table)[:4]  # forward: once
     steps = np.array([np.hypot(dr, dc) for dr, dc in _OFFSETS[:4]])
     hit = found >= 0
     a = np.broadcast_to(np.arange(where.size), found.shape)[hit]
@@ -608,15 +659,15 @@ def _junction_edges(graph):
     return where, coo_matrix((lengths, (a, found[hit])), shape=(where.size, where.size))
 
 
-def _junction_groups(graph):
+def _junction_groups(graph, table=None):
     """The number of 8-connected groups of junction pixels."""
     from scipy.sparse.csgraph import connected_components
 
-    where, edges = _junction_edges(graph)
+    where, edges = _junction_edges(graph, table)
     return int(connected_components(edges, directed=False)[0]) if where.size else 0
 
 
-def _junction_lengths(graph):
+def _junction_lengths(graph, table=None):
     """Per skeleton pixel, its share of the length through the groups of
     junction pixels (where the branches end at different pixels of one
     group): the group's minimum spanning tree, each edge half to each of its
@@ -624,7 +675,7 @@ def _junction_lengths(graph):
     from scipy.sparse.csgraph import minimum_spanning_tree
 
     lengths = np.zeros(graph["index"].size)
-    where, edges = _junction_edges(graph)
+    where, edges = _junction_edges(graph, table)
     if where.size:
         tree = minimum_spanning_tree(edges).tocoo()
         np.add.at(lengths, where[tree.row], tree.data / 2)
