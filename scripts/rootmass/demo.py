@@ -368,9 +368,10 @@ _SPREAD_GAP = 3.0
 #: the last the longest start of a try that keeps it is taken.
 _SPREAD_TRIES = 4
 #: A child's first stretch, where it leaves its parent, may lie in its
-#: parent: this many times the parent's radius there, the gap and the
-#: child's radius (at its steepest, 0.6 rad, a child is out of its parent's
-#: gap after about 1.8 times that).
+#: parent: this many times the sum of the parent's radius there, the gap and
+#: the child's radius (leaving at 0.6 rad, the shallowest a lateral or a
+#: second-order one leaves at, a child is clear of its parent after about
+#: 1.8 times that).
 _EMERGING = 2.5
 
 
@@ -434,6 +435,8 @@ class _Tray:
         if left >= right or top >= bottom:
             return len(points)
         laid = np.asarray(self.image.crop((int(left), int(top), int(right), int(bottom))))
+        if not laid.any():
+            return len(points)
         col, row = at[..., 0] - left, at[..., 1] - top
         inside = (col >= 0) & (col < right - left) & (row >= 0) & (row < bottom - top)
         value = np.where(inside, laid[np.where(inside, row, 0), np.where(inside, col, 0)], 0)
@@ -491,10 +494,11 @@ def _root_system(rng, height, width, unit, roots=1.0):
     picture at every size of the same aspect ratio (the layout may take
     other tries at another size: the roots' widths are rounded to pixels).
     Lateral and second-order roots are at least 1.5 ``unit`` in radius (3 px
-    wide at 600 px; 2 px at the least, at any size): a root lab scans at a resolution at which its finest roots are a few
-    pixels wide, and at 2 px the default blur (sigma 1.5) halves a root's
-    contrast, so that Otsu's threshold missed most of the demo's finest
-    roots (about 60 % of the length drawn 2 px wide, a fifth of the whole).
+    wide at 600 px; 2 px at the least, at any size): a root lab scans at a
+    resolution at which its finest roots are a few pixels wide, and at 2 px
+    the default blur (sigma 1.5) halves a root's contrast, so that Otsu's
+    threshold missed most of the demo's finest roots (about 60 % of the
+    length drawn 2 px wide, a fifth of the whole).
 
     The roots are laid out one by one, the main roots first: a root whose
     path would come within :data:`_SPREAD_GAP` of one laid already, other
@@ -767,9 +771,9 @@ def synthetic_root_length(shape=(600, 900), seed=0, label=None, roots=1.0):
     Returns
     -------
     length : float
-        In pixels, >= 0. Some tens of milliseconds (the random walks of the
-        roots, no drawing of them): the demo's sample sheet records it
-        (``truth_length``) when the run is planned.
+        In pixels, >= 0. About 0.2 s (the random walks of the roots and
+        their layout, no drawing of them): the demo's sample sheet records
+        it (``truth_length``) when the run is planned.
 
     Raises
     ------
@@ -808,9 +812,10 @@ def synthetic_root_image(shape=(600, 900), seed=0, label=None, roots=1.0, light=
     shape : tuple of 2 int, optional
         ``(height, width)`` in pixels, each >= 16. Thicknesses, the circle
         and the font scale with ``min(height, width) / 600`` (lateral
-        roots are at least 3 px wide at 600 px, 2 px at any size), lengths with the image, so a seed
-        gives about the same picture at every size of the same aspect
-        ratio. Below about 100 px the circle and label cover much of it.
+        roots are at least 3 px wide at 600 px, 2 px at any size),
+        lengths with the image, so a seed gives about the same picture at
+        every size of the same aspect ratio. Below about 100 px the circle
+        and label cover much of it.
     seed : int, optional
         Seed (>= 0) of :func:`numpy.random.default_rng`; the image is a
         deterministic function of ``shape``, ``seed`` and ``label``.
