@@ -198,3 +198,70 @@ def test_the_planned_demo_has_the_sheets_true_lengths(tmp_path, monkeypatch):
         assert experiment.settings(sample.image).get("truth_length") == sample.settings.get(
             "truth_length")
     assert experiment.settings("demo/demo-0001.jpg")["truth_length"] > 0
+
+
+# --- the workflow's lengths on the default demo, against its true lengths ------
+
+DEFAULTS = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def default_demo(tmp_path_factory):
+    """The default demo's root images, written as scripts/make_demo.py writes
+    them (config/config.yaml's demo: 12 images of 600 x 900, seed 2026), and
+    each one's truth_length from the sheet."""
+    settings = DEFAULTS["demo"]
+    out = tmp_path_factory.mktemp("default-demo") / "demo"
+    load_make_demo().write_experiment(str(out), settings["count"], settings["height"],
+                                      settings["width"], settings["seed"])
+    with open(out / "samples.tsv", newline="") as f:
+        rows = list(csv.DictReader((line for line in f if not line.startswith("#")),
+                                   delimiter="\t"))
+    assert len(rows) == settings["count"] == 12
+    return out, rows
+
+
+def default_lengths(default_demo, which):
+    """{image: (root_length, truth_length)}: rootmass.roots.root_traits of each
+    image's truth mask ('truth') or of its mask by the default settings
+    ('configured': its grayscale, blur and threshold, as the workflow makes
+    it from the JPEG), with the default prune_length."""
+    from rootmass.evaluation import truth_mask
+    from rootmass.io import read_annotation, read_image
+    from rootmass.roots import root_traits
+    from rootmass.thresholding import blur, segment, to_grayscale
+
+    out, rows = default_demo
+    threshold = DEFAULTS["threshold"]
+    lengths = {}
+    for row in rows:
+        name = Path(row["image"]).name
+        if which == "truth":
+            mask = truth_mask(read_annotation(str(out / "truth" / name.replace(".jpg", ".png"))))
+        else:
+            blurred = blur(to_grayscale(read_image(str(out / name)), DEFAULTS["grayscale"]),
+                           DEFAULTS["sigma"])
+            _, mask = segment(blurred, threshold["method"], threshold["value"],
+                              threshold["foreground"], threshold["bright_cutoff"])
+        measured = root_traits(mask, DEFAULTS["roots"]["prune_length"])[0]["root_length"]
+        lengths[name] = (measured, float(row["truth_length"]))
+    return lengths
+
+
+def test_the_truth_masks_of_the_default_demo_measure_within_5_percent(default_demo):
+    """Issue #22: the workflow's root length of each default demo image's
+    truth mask is within 5 % of its true length (its roots lie spread, as in
+    a scanner's tray: rootmass.demo._root_system)."""
+    lengths = default_lengths(default_demo, "truth")
+    errors = {name: measured / true - 1 for name, (measured, true) in lengths.items()}
+    assert all(abs(e) <= 0.05 for e in errors.values()), errors
+
+
+def test_the_default_masks_of_the_default_demo_measure_within_10_percent(default_demo):
+    """Issue #22: the same within 10 % on each image's mask by the default
+    settings (luma, sigma 1.5, Otsu), thresholded from the JPEG written."""
+    assert (DEFAULTS["grayscale"], DEFAULTS["sigma"], DEFAULTS["threshold"]["method"]) == (
+        "luma", 1.5, "otsu")
+    lengths = default_lengths(default_demo, "configured")
+    errors = {name: measured / true - 1 for name, (measured, true) in lengths.items()}
+    assert all(abs(e) <= 0.10 for e in errors.values()), errors

@@ -201,3 +201,34 @@ def test_a_sheet_measures_some_images_in_mm_and_not_others(roots_run, tmp_path):
     assert unmeasured["root_length"] == "" and unmeasured["ratio"] != ""
     # the unmeasured image's figure has no skeleton; the others' titles give the length
     assert unmeasured["status"] == "ok"
+
+
+def readme_demo_lengths():
+    """config/README.md's table of the default demo's lengths:
+    {image: [truth_length, truth mask, its error, Otsu's mask, its error]}."""
+    text = (ROOT / "config" / "README.md").read_text()
+    section = text.split("### On the demo, against its true lengths", 1)[1]
+    table = section[section.index("| image | condition |"):].split("\n\n", 1)[0]
+    lines = [line.strip("|").split("|") for line in table.splitlines()[2:]]
+    return {cells[0].strip(): [c.strip() for c in cells[2:]] for cells in lines}
+
+
+@pytest.mark.slow  # a run of the default demo (12 images of 600 x 900), roots measured
+def test_the_default_demos_lengths_are_those_config_readme_records(tmp_path):
+    """The workflow as config/README.md says its table was made (`snakemake
+    --config roots='{measure: true}'` on the default demo): each image's
+    truth mask within 5 % of its truth_length, its Otsu mask within 10 %
+    (issue #22), and the table is this run's."""
+    run_snakemake(tmp_path, "--cores", 2, "--config", "roots={measure: true}")
+    rows = read_rows(tmp_path / "results" / "evaluation.csv")
+    recorded = readme_demo_lengths()
+    assert len(rows) == len(recorded) == 12
+    for row in rows:
+        assert row["method"] == "otsu"
+        true, truth_mask, measured = (float(row[k]) for k in (
+            "truth_length", "truth_mask_length", "root_length"))
+        truth_error, error = truth_mask / true - 1, float(row["length_error"])
+        assert abs(truth_error) <= 0.05 and abs(error) <= 0.10, row
+        assert recorded[Path(row["image"]).stem] == [
+            f"{true:.0f}", f"{truth_mask:.0f}", f"{100 * truth_error:+.1f} %",
+            f"{measured:.0f}", f"{100 * error:+.1f} %"], row["image"]

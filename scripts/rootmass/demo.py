@@ -349,73 +349,246 @@ def _draw_root(draw, points, radius0, radius1, brightness):
             draw.ellipse([x1 - r, y1 - r, x1 + r, y1 + r], fill=fill)
 
 
-def _root_system(rng, height, width, unit, roots=1.0):
-    """Main roots growing down from the top, with lateral roots; ``roots``
-    scales how many (1: as drawn at first; the random draws are then those
-    of the unscaled system).
+#: The demo's roots lie spread out, as a root lab spreads washed roots in a
+#: scanner's tray so that they do not overlap (the WinRHIZO and RhizoVision
+#: protocol): no root runs along another, or meets it at less than this
+#: angle (radians: 60 degrees); they may cross at a steeper one. A skeleton
+#: of the union of two roots that run along each other is one line where the
+#: true length counts two, and two crossing at a shallow angle lose the
+#: length of their overlap (about 15 px at 30 degrees, 4 px at 60, for the
+#: demo's main and lateral widths), so such a root's length is not in its
+#: mask.
+_SPREAD_ANGLE = np.pi / 3
+#: Where they do not cross, roots keep at least this far apart, edge to edge
+#: (in ``unit``: pixels at 600 px; the default blur of 1.5 px leaves such a
+#: gap darker than Otsu's threshold).
+_SPREAD_GAP = 3.0
+#: How many tries a root has to keep the rule: a root that breaks it is
+#: grown again (a lateral from a new origin, angle and length), and after
+#: the last the longest start of a try that keeps it is taken.
+_SPREAD_TRIES = 4
+#: A child's first stretch, where it leaves its parent, may lie in its
+#: parent: this many times the sum of the parent's radius there, the gap and
+#: the child's radius (leaving at 0.6 rad, the shallowest a lateral or a
+#: second-order one leaves at, a child is clear of its parent after about
+#: 1.8 times that).
+_EMERGING = 2.5
 
-    Yields ``(points, radius0, radius1, brightness)`` per root.
+
+class _Tray:
+    """The roots laid out so far, as :func:`_root_system` spreads them.
+
+    A Pillow ``I`` image the size of the picture holds, on every pixel
+    within ``radius + gap`` of a root's centre line, the root's number and
+    its direction there (``256 * number + code``, the code 1 to 255 the
+    angle modulo pi; 0: no root near; where two are near, the later). A new
+    root's path is checked along its centre line and its two edges, about
+    every pixel: where they come within the gap of a root laid already, the
+    two directions must differ by at least :data:`_SPREAD_ANGLE` (a
+    crossing), except on a child's first stretch near its parent (where it
+    leaves it).
+    """
+
+    def __init__(self, height, width, gap):
+        from PIL import Image, ImageDraw
+
+        self.height, self.width, self.gap = height, width, gap
+        self.image = Image.new("I", (width, height), 0)
+        self.draw = ImageDraw.Draw(self.image)
+        self.count = 0
+
+    @staticmethod
+    def _code(angle):
+        return 1 + np.floor(np.mod(angle, np.pi) / np.pi * 254.999).astype(np.int64)
+
+    def add(self, points, radii):
+        """Lay a root: its centre line ``points``, its radius at each.
+        Returns its number (1, 2, ...)."""
+        self.count += 1
+        steps = np.diff(points, axis=0)
+        codes = 256 * self.count + self._code(np.arctan2(steps[:, 1], steps[:, 0]))
+        for (x0, y0), (x1, y1), r, code in zip(points[:-1].tolist(), points[1:].tolist(),
+                                              np.asarray(radii[1:]).tolist(), codes.tolist()):
+            reach = r + self.gap
+            self.draw.line([(x0, y0), (x1, y1)], fill=code, width=int(round(2 * reach)))
+            self.draw.ellipse([x1 - reach, y1 - reach, x1 + reach, y1 + reach], fill=code)
+        return self.count
+
+    def clear_length(self, points, radii, parent=0, emerging=0.0):
+        """How many of ``points`` keep the rule: the path ``points[:k]`` does
+        (``len(points)`` if all of it). Its first ``emerging`` pixels of
+        length may lie along root number ``parent`` (a child leaving it)."""
+        steps = np.diff(points, axis=0)
+        lengths = np.hypot(steps[:, 0], steps[:, 1])
+        along = np.concatenate([[0.0], np.cumsum(lengths)])
+        pieces = max(1, int(np.ceil(lengths.max())))  # of a pixel or less, per segment
+        fraction = (np.arange(pieces) + 0.5) / pieces
+        arc = along[:-1, None] + fraction * lengths[:, None]  # (segments, pieces)
+        across = steps[:, ::-1] * (np.asarray(radii)[1:] / np.maximum(lengths, 1e-12))[:, None]
+        across[:, 0] *= -1  # the normal, as long as the radius
+        xy = (points[:-1, None, :] + fraction[:, None] * steps[:, None, :])[None] + (
+            np.array([-1.0, 0.0, 1.0])[:, None, None, None] * across[None, :, None, :])
+        at = np.floor(xy).astype(np.int64)  # (3 lines, segments, pieces, (col, row))
+        # the laid roots about the path only
+        left, top = np.maximum(at.reshape(-1, 2).min(axis=0), 0)
+        right, bottom = np.minimum(at.reshape(-1, 2).max(axis=0) + 1, (self.width, self.height))
+        if left >= right or top >= bottom:
+            return len(points)
+        laid = np.asarray(self.image.crop((int(left), int(top), int(right), int(bottom))))
+        if not laid.any():
+            return len(points)
+        col, row = at[..., 0] - left, at[..., 1] - top
+        inside = (col >= 0) & (col < right - left) & (row >= 0) & (row < bottom - top)
+        value = np.where(inside, laid[np.where(inside, row, 0), np.where(inside, col, 0)], 0)
+        number, code = np.divmod(value, 256)
+        angle = np.arctan2(steps[:, 1], steps[:, 0])[None, :, None]
+        turn = np.abs(np.mod(angle - (code - 0.5) / 254.999 * np.pi + np.pi / 2, np.pi)
+                      - np.pi / 2)
+        bad = (code > 0) & (turn < _SPREAD_ANGLE) & ~((number == parent) & (arc <= emerging))
+        bad = bad.any(axis=0).reshape(-1)
+        arc = arc.reshape(-1)
+        radius = np.repeat(np.asarray(radii)[1:], pieces)
+        if not bad.any():
+            return len(points)
+        # stop a root's cap and gap short of where it would break the rule
+        at = int(np.argmax(bad))
+        return int(np.searchsorted(along, arc[at] - radius[at] - self.gap, side="right"))
+
+
+def _spread(tray, grow, parent=0):
+    """A root laid by the tray's rule (:class:`_Tray`): ``(points, radius0,
+    radius1, number)``, or None where no start of any try keeps it.
+
+    ``grow()`` draws a try from the generator: ``(points, radius0, radius1,
+    emerging)``, its path, its radius at the path's ends (tapering linearly
+    between them) and the length of its start that may lie along its
+    ``parent`` (the number the tray gave it; 0 for none). A path that breaks
+    the rule is grown again, :data:`_SPREAD_TRIES` times in all; if none
+    keeps it, the longest start of one that does (at least 3 points) is
+    taken, tapering from ``radius0`` to ``radius1`` over its own length."""
+    best = None
+    for _ in range(_SPREAD_TRIES):
+        points, radius0, radius1, emerging = grow()
+        radii = np.linspace(radius0, radius1, len(points))
+        k = tray.clear_length(points, radii, parent, emerging)
+        if k == len(points):
+            best = (points, radius0, radius1)
+            break
+        if k >= 3 and (best is None or k > len(best[0])):
+            best = (points[:k], radius0, radius1)
+    if best is None:
+        return None
+    return (*best, tray.add(best[0], np.linspace(best[1], best[2], len(best[0]))))
+
+
+def _root_system(rng, height, width, unit, roots=1.0):
+    """Main roots growing down from the top, with lateral roots, spread out
+    as in a scanner's tray (:class:`_Tray`); ``roots`` scales how many (1:
+    as drawn at first).
+
+    Yields ``(points, radius0, radius1, brightness)`` per root: the main
+    roots first, then each main root's laterals, each lateral followed by
+    its own (second-order) laterals.
     Lengths are relative to the image, thicknesses to ``unit``, and the
     random draws do not depend on the size, so a seed gives about the same
-    picture at every size of the same aspect ratio.
+    picture at every size of the same aspect ratio (the layout may take
+    other tries at another size: the roots' widths are rounded to pixels).
+    Lateral and second-order roots are at least 1.5 ``unit`` in radius (3 px
+    wide at 600 px; 2 px at the least, at any size): a root lab scans at a
+    resolution at which its finest roots are a few pixels wide, and at 2 px
+    the default blur (sigma 1.5) halves a root's contrast, so that Otsu's
+    threshold missed most of the demo's finest roots (about 60 % of the
+    length drawn 2 px wide, a fifth of the whole).
+
+    The roots are laid out one by one, the main roots first: a root whose
+    path would come within :data:`_SPREAD_GAP` of one laid already, other
+    than where it crosses it at :data:`_SPREAD_ANGLE` or more (or where a
+    lateral leaves its parent), is grown again, from a new random draw; after
+    :data:`_SPREAD_TRIES` tries it is shortened to the longest start of a
+    try that keeps clear, or left out if none of at least 3 points does.
     """
     size = min(height, width)
     step = size / 120.0
+    tray = _Tray(height, width, _SPREAD_GAP * unit)
+    r_min = max(1.5 * unit, 1.0)  # 3 px wide at 600 px, at least 2 px
     n_main = max(1, int(round(int(rng.integers(4, 8)) * roots)))
     # Spread over the width: one main root per strip of the middle 80 %.
     xs = (0.1 + 0.8 * (np.arange(n_main) + rng.uniform(0.2, 0.8, n_main)) / n_main) * width
+    mains = []
     for x in xs:
-        start = np.array([x, rng.uniform(-0.02, 0.1) * height])
-        points = _grow(
-            rng,
-            start,
-            np.pi / 2 + rng.normal(0.0, 0.25),
-            rng.uniform(0.6, 1.05) * height,
-            step,
-            gravitropism=0.06,
-            wiggle=0.07,
-        )
         radius0 = rng.uniform(4.0, 6.0) * unit
-        base = rng.uniform(180.0, 225.0)
-        yield points, radius0, 0.45 * radius0, _brightness(rng, base, len(points))
+
+        def main_root(x=x, radius0=radius0):
+            start = np.array([x, rng.uniform(-0.02, 0.1) * height])
+            points = _grow(
+                rng,
+                start,
+                np.pi / 2 + rng.normal(0.0, 0.25),
+                rng.uniform(0.6, 1.05) * height,
+                step,
+                gravitropism=0.06,
+                wiggle=0.07,
+            )
+            return points, radius0, 0.45 * radius0, 0.0
+
+        laid = _spread(tray, main_root)
+        if laid is not None:
+            mains.append((laid, rng.uniform(180.0, 225.0)))
+    for (points, radius0, radius1, number), base in mains:
+        yield points, radius0, radius1, _brightness(rng, base, len(points))
+        radii = np.linspace(radius0, radius1, len(points))
 
         # Lateral roots, emerging at either side along the main root.
         n_lateral = int(round(int(rng.integers(6, 15)) * roots))
         for _ in range(n_lateral):
-            t = rng.uniform(0.08, 0.85)
-            i = int(t * (len(points) - 1))
-            side = rng.choice([-1.0, 1.0])
-            dx, dy = points[i + 1] - points[i]
-            parent = np.arctan2(dy, dx)
-            lateral = _grow(
-                rng,
-                points[i],
-                parent + side * rng.uniform(0.7, 1.3),
-                rng.uniform(0.08, 0.35) * size * (1.2 - t),
-                step,
-                gravitropism=rng.uniform(0.01, 0.04),
-                wiggle=0.1,
-            )
-            r0 = rng.uniform(0.35, 0.5) * radius0 * (1.1 - 0.5 * t)
-            r1 = max(unit, 1.0)  # lateral roots are at least 2 px wide
+
+            def lateral_root(points=points, radii=radii, radius0=radius0):
+                t = rng.uniform(0.08, 0.85)
+                i = int(t * (len(points) - 1))
+                side = rng.choice([-1.0, 1.0])
+                dx, dy = points[i + 1] - points[i]
+                lateral = _grow(
+                    rng,
+                    points[i],
+                    np.arctan2(dy, dx) + side * rng.uniform(0.7, 1.3),
+                    rng.uniform(0.08, 0.35) * size * (1.2 - t),
+                    step,
+                    gravitropism=rng.uniform(0.01, 0.04),
+                    wiggle=0.1,
+                )
+                r0 = max(rng.uniform(0.35, 0.5) * radius0 * (1.1 - 0.5 * t), r_min)
+                return lateral, r0, r_min, _EMERGING * (radii[i] + tray.gap + r0)
+
+            laid = _spread(tray, lateral_root, number)
+            if laid is None:
+                continue
+            lateral, r0, r1, lateral_number = laid
             b = base - rng.uniform(0.0, 25.0)
-            yield lateral, max(r0, r1), r1, _brightness(rng, b, len(lateral))
+            yield lateral, r0, r1, _brightness(rng, b, len(lateral))
 
             # Occasionally a few short second-order laterals.
             if rng.random() < 0.35:
+                lateral_radii = np.linspace(r0, r1, len(lateral))
                 for _ in range(int(rng.integers(1, 4))):
-                    j = int(rng.integers(1, len(lateral) - 1))
-                    dx, dy = lateral[j + 1] - lateral[j]
-                    sub = _grow(
-                        rng,
-                        lateral[j],
-                        np.arctan2(dy, dx) + rng.choice([-1.0, 1.0]) * rng.uniform(0.6, 1.2),
-                        rng.uniform(0.03, 0.08) * size,
-                        step,
-                        gravitropism=0.02,
-                        wiggle=0.12,
-                    )
-                    yield sub, r1, r1, _brightness(rng, b - 10.0, len(sub))
+
+                    def sub_root(lateral=lateral, lateral_radii=lateral_radii):
+                        j = int(rng.integers(1, len(lateral) - 1))
+                        dx, dy = lateral[j + 1] - lateral[j]
+                        sub = _grow(
+                            rng,
+                            lateral[j],
+                            np.arctan2(dy, dx) + rng.choice([-1.0, 1.0]) * rng.uniform(0.6, 1.2),
+                            rng.uniform(0.03, 0.08) * size,
+                            step,
+                            gravitropism=0.02,
+                            wiggle=0.12,
+                        )
+                        return sub, r_min, r_min, _EMERGING * (lateral_radii[j] + tray.gap + r_min)
+
+                    laid = _spread(tray, sub_root, lateral_number)
+                    if laid is not None:
+                        sub = laid[0]
+                        yield sub, r_min, r_min, _brightness(rng, b - 10.0, len(sub))
 
 
 def _markers(rng, height, width, label):
@@ -582,7 +755,10 @@ def synthetic_root_length(shape=(600, 900), seed=0, label=None, roots=1.0):
     whole where its midpoint is visible (within 0.01 % of the length sampled
     every 0.01 px).
 
-    Roots that cross or overlap are each counted. A lateral root starts on
+    Roots that cross are each counted; they lie spread out, as a lab spreads
+    roots in a scanner's tray, crossing only at 60 degrees or more and
+    otherwise apart (:func:`_root_system`), so that a mask's skeleton has
+    each of them. A lateral root starts on
     its parent's centre line, inside the parent, and counts from there, as
     a skeleton would measure it (its first half a parent's width lies on
     the parent's pixels).
@@ -595,9 +771,9 @@ def synthetic_root_length(shape=(600, 900), seed=0, label=None, roots=1.0):
     Returns
     -------
     length : float
-        In pixels, >= 0. Some tens of milliseconds (the random walks of the
-        roots, no drawing of them): the demo's sample sheet records it
-        (``truth_length``) when the run is planned.
+        In pixels, >= 0. About 0.2 s (the random walks of the roots and
+        their layout, no drawing of them): the demo's sample sheet records
+        it (``truth_length``) when the run is planned.
 
     Raises
     ------
@@ -622,10 +798,12 @@ def synthetic_root_image(shape=(600, 900), seed=0, label=None, roots=1.0, light=
     "Image Processing with Python", episode "Thresholding": a dark,
     slightly shaded background (gray values about 10 to 50); a few bright
     (about 150 to 230), slightly cream-tinted main roots growing downward as
-    random walks, tapering, with lateral and a few second-order roots; a
-    white filled circle (about 250) in a top corner; a white rectangular
+    random walks, tapering, with lateral and a few second-order roots,
+    spread out as a root lab spreads roots in a scanner's tray (none runs
+    along another; they cross at 60 degrees or more, and keep 3 px apart
+    elsewhere); a white filled circle (about 250) in a top corner; a white rectangular
     label with the dark number ``label`` in a bottom corner; Gaussian noise
-    over everything. The roots typically cover 3 to 15 % of the pixels and
+    over everything. The roots typically cover 5 to 17 % of the pixels and
     are clearly brighter than the background, so Otsu's threshold of the
     blurred grayscale image finds them (and the circle and label).
 
@@ -633,10 +811,11 @@ def synthetic_root_image(shape=(600, 900), seed=0, label=None, roots=1.0, light=
     ----------
     shape : tuple of 2 int, optional
         ``(height, width)`` in pixels, each >= 16. Thicknesses, the circle
-        and the font scale with ``min(height, width) / 600`` (but lateral
-        roots are at least 2 px wide), lengths with the image, so a seed
-        gives about the same picture at every size of the same aspect
-        ratio. Below about 100 px the circle and label cover much of it.
+        and the font scale with ``min(height, width) / 600`` (lateral
+        roots are at least 3 px wide at 600 px, 2 px at any size),
+        lengths with the image, so a seed gives about the same picture at
+        every size of the same aspect ratio. Below about 100 px the circle
+        and label cover much of it.
     seed : int, optional
         Seed (>= 0) of :func:`numpy.random.default_rng`; the image is a
         deterministic function of ``shape``, ``seed`` and ``label``.
