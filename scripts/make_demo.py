@@ -130,7 +130,8 @@ def write_experiment(out, count, height, width, seed, plates=0, scene="roots"):
                  [truth(row) for row in dishes], height, seed)
     demo = {"height": height, "width": width, "seed": seed, "scene": scene}
     columns = [*PLATE_SETTINGS, "truth_count"] if dishes else []
-    columns += ["truth_length"] if roots and demo_root_settings(demo, 0) else []
+    lengths = [demo_root_settings(demo, index) for index in range(len(roots))]
+    columns += ["truth_length"] if roots and lengths[0] else []
     what = "seedlings" if scene == "green_on_soil" else "roots"
     with atomic_path(os.path.join(out, "samples.tsv"), ".tsv") as tmp:
         with open(tmp, "w", encoding="utf-8") as f:
@@ -140,7 +141,7 @@ def write_experiment(out, count, height, width, seed, plates=0, scene="roots"):
                 image = f"{os.path.basename(os.path.normpath(out))}/{row['image']}"
                 own = (plate_settings(demo, int(row["replicate"]) - 1)
                        if row["condition"] == PLATE_CONDITION
-                       else demo_root_settings(demo, index))
+                       else lengths[index])
                 cells = [str(own.get(column, "")) for column in columns]
                 f.write("\t".join([image, row["condition"], row["replicate"], *cells]) + "\n")
 

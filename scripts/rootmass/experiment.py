@@ -285,8 +285,8 @@ def find_samples(config, sheet_schema):
             f"{DEMO_DIR}/{row.pop('image')}", line=i + 3, metadata=row,
             # the plates' settings and true counts, and the root images' true
             # lengths (root image i is row i: they come first), are columns of
-            # the demo's sheet; the lengths, which take 0.04 s an image to
-            # work out, only where the roots are measured
+            # the demo's sheet; the lengths, which take about 0.2 s an image
+            # to work out (the roots' layout), only where the roots are measured
             settings=plate_settings(demo, int(row["replicate"]) - 1)
             if row["condition"] == PLATE_CONDITION
             else demo_root_settings(demo, i) if config["roots"]["measure"] else {},

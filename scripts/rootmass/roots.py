@@ -340,7 +340,8 @@ def _trace(index, shape, table=None):
     link = junction[source] ^ junction[target]
     ends_b = np.where(junction[source[link]], target[link], source[link])
     ends_j = np.where(junction[source[link]], source[link], target[link])
-    order = np.lexsort((position[free], numbers[free]))
+    # by branch, then along it (no two pixels of a branch at one distance)
+    order = np.argsort(numbers[free] * (n + 1.0) + position[free])
     ordered = free[order]
     length = np.bincount(numbers[free], minlength=count)
     stop = np.cumsum(length)
@@ -363,7 +364,7 @@ def _trace(index, shape, table=None):
     key = np.concatenate(pieces_key)
     real = node >= 0
     node, branch_of, key = node[real], branch_of[real], key[real]
-    order = np.lexsort((key, branch_of))
+    order = np.argsort(branch_of * (n + 2.0) + np.minimum(key, n) + 1)
     return {
         "shape": tuple(shape),
         "index": index,
