@@ -193,14 +193,20 @@ def test_a_read_only_mask_as_load_mask_gives_it(tmp_path):
     assert abs(root_traits(mask)[0]["root_length"] / 100 - 1) <= 0.03
 
 
-def test_the_skeleton_and_its_distances_are_those_of_the_whole_mask():
-    """Thinned object by object and measured by the k-d tree: the same as
-    skimage's skeletonize of the whole mask and scipy's distance transform."""
+@pytest.mark.parametrize("compiled", [True, False])
+def test_the_skeleton_and_its_distances_are_those_of_the_whole_mask(compiled, monkeypatch):
+    """The thinning and the distances at the skeleton (searched ring by ring
+    by the compiled loop, or by a k-d tree where Numba is missing): the same
+    as skimage's skeletonize of the whole mask and scipy's distance
+    transform, at every pixel of the mask."""
     from scipy import ndimage as ndi
     from skimage.morphology import skeletonize
 
+    from rootmass import thinning
     from rootmass.roots import skeleton_distances
 
+    if not compiled:
+        monkeypatch.setattr(thinning, "_KERNEL", False)
     rng = np.random.default_rng(5)
     mask = ndi.gaussian_filter(rng.random((300, 400)), 4) > 0.5  # blobs, some at the edges
     mask[100:140, 50:350] = True
@@ -208,6 +214,7 @@ def test_the_skeleton_and_its_distances_are_those_of_the_whole_mask():
     assert np.array_equal(skeleton, skeletonize(mask.copy()))
     exact = ndi.distance_transform_edt(mask)
     assert np.array_equal(skeleton_distances(mask, skeleton)[skeleton], exact[skeleton])
+    assert np.array_equal(skeleton_distances(mask, mask)[mask], exact[mask])
     full = np.ones((20, 30), dtype=bool)
     assert skeleton_distances(full, skeletonize_mask(full)).max() > 0
 

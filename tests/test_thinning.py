@@ -1,6 +1,7 @@
 """rootmass.thinning.thin: the skeleton of skimage.morphology.skeletonize,
 pixel for pixel, and the background pixels next to the mask, on masks made
-here to hold every kind of neighbourhood, and on the lesson's root photos."""
+here to hold every kind of neighbourhood, and on the lesson's root photos;
+by its compiled loop (Numba) and by its NumPy loop, where Numba is missing."""
 
 import sys
 from pathlib import Path
@@ -12,7 +13,16 @@ from skimage.morphology import skeletonize
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
+from rootmass import thinning  # noqa: E402
 from rootmass.thinning import ZHANG_TABLE, thin  # noqa: E402
+
+
+def thin_numpy(mask):
+    """thin's NumPy loop (the one it runs where Numba cannot be imported)."""
+    return thin(mask, compiled=False)
+
+
+BOTH = [thin, thin_numpy]
 
 
 def as_image(index, shape):
@@ -52,8 +62,15 @@ def test_the_table_marks_no_pixel_of_one_neighbour_or_eight():
     assert ZHANG_TABLE.shape == (256,) and set(np.unique(ZHANG_TABLE)) == {0, 1, 2, 3}
 
 
+def test_the_compiled_loop_is_the_one_thin_runs():
+    """Numba is one of the pinned packages: a failure to import it would make
+    the stage three times slower, silently."""
+    assert thinning._compiled() is not None
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_the_skeleton_and_the_edge_are_skeletonize_s_and_the_definition_s(seed):
+@pytest.mark.parametrize("thin", BOTH)
+def test_the_skeleton_and_the_edge_are_skeletonize_s_and_the_definition_s(thin, seed):
     patterns = set()
     for mask in random_masks(seed, 150):
         skeleton, edge = thin(mask)
@@ -67,7 +84,8 @@ def test_the_skeleton_and_the_edge_are_skeletonize_s_and_the_definition_s(seed):
     assert len(patterns) == 256  # the masks held every neighbourhood
 
 
-def test_empty_full_and_thin_masks():
+@pytest.mark.parametrize("thin", BOTH)
+def test_empty_full_and_thin_masks(thin):
     for mask in (np.zeros((5, 7), dtype=bool), np.ones((6, 9), dtype=bool),
                  np.ones((1, 12), dtype=bool), np.ones((12, 1), dtype=bool),
                  np.zeros((0, 4), dtype=bool)):
@@ -75,17 +93,18 @@ def test_empty_full_and_thin_masks():
         assert np.array_equal(as_image(skeleton, mask.shape), skeletonize(mask))
         assert np.array_equal(edge, np.flatnonzero(next_to(mask)))
     with pytest.raises(ValueError, match="expected a boolean mask"):
-        thin(np.ones((3, 3), dtype=np.uint8))
+        thinning.thin(np.ones((3, 3), dtype=np.uint8))
 
 
 def test_the_lesson_root_photos_skeletons_are_skeletonize_s(lesson_data):
     from rootmass.io import read_image
-    from rootmass.thinning import thin as thin_mask
     from rootmass.thresholding import blur, segment, to_grayscale
 
     for name in ("trial-016.jpg", "trial-216.jpg"):
         blurred = blur(to_grayscale(read_image(lesson_data / name), "luma"), 1.5)
         _, mask = segment(blurred, "otsu")
-        skeleton, edge = thin_mask(mask)
-        assert np.array_equal(as_image(skeleton, mask.shape), skeletonize(mask.copy())), name
-        assert np.array_equal(edge, np.flatnonzero(next_to(mask))), name
+        expected = skeletonize(mask.copy()), np.flatnonzero(next_to(mask))
+        for way in BOTH:
+            skeleton, edge = way(mask)
+            assert np.array_equal(as_image(skeleton, mask.shape), expected[0]), (name, way)
+            assert np.array_equal(edge, expected[1]), (name, way)

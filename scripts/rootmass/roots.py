@@ -21,16 +21,18 @@ spans wherever a root's radius of curvature is 30 pixels or more. Each tip then
 adds the root's radius there, because a skeleton stops about a radius short
 of a root's end.
 
-The skeleton's graph is built on its pixels alone (``numpy.searchsorted`` on
-their flat indices), so its cost follows the skeleton's length, not the
-image's size; the ordering is SciPy's breadth-first distance from each
-branch's end (``scipy.sparse.csgraph.dijkstra``), in compiled code.
+The skeleton is Zhang's thinning as ``skimage.morphology.skeletonize`` has
+it (:func:`rootmass.thinning.thin`, at a cost that follows the mask's area).
+Its graph is built on its pixels alone (a table of their positions), so its
+cost follows the skeleton's length, not the image's size; the ordering is
+SciPy's breadth-first order from the branches' ends
+(``scipy.sparse.csgraph.breadth_first_order``), in compiled code.
 """
 
 import numpy as np
 
 from .checks import check_mask as _check_mask
-from .thinning import thin
+from .thinning import _compiled, thin
 
 __all__ = [
     "CHORD_STEP",
@@ -191,21 +193,25 @@ def skeleton_distances(mask, skeleton):
     near &= ~mask
     points = np.flatnonzero(skeleton)
     distance = np.zeros(mask.shape)
-    distance.reshape(-1)[points] = _nearest(points, np.flatnonzero(near), mask.shape)
+    distance.reshape(-1)[points] = _nearest(points, np.flatnonzero(near), mask)
     return distance
 
 
-def _nearest(points, edge, shape):
+def _nearest(points, edge, mask):
     """The distance from each of the pixels ``points`` to the nearest of the
     pixels ``edge`` (flat indices, as :func:`rootmass.thinning.thin` gives
-    the background pixels next to the mask), by a k-d tree; where ``edge`` is
-    empty (a mask without background), to the pixels just outside the
-    image."""
+    the background pixels next to ``mask``): searched around each point, ring
+    by ring, by the compiled loop (``nearest_background``), else by a k-d
+    tree; where ``edge`` is empty (a mask without background), to the pixels
+    just outside the image."""
     from scipy.spatial import cKDTree
 
-    m, n = shape
+    m, n = mask.shape
     if points.size == 0:
         return np.zeros(0)
+    compiled = _compiled("nearest_background")
+    if edge.size and compiled is not None:
+        return compiled(mask, *np.divmod(points, n))
     if edge.size:
         sites = np.column_stack(np.divmod(edge, n))
     else:
@@ -279,7 +285,7 @@ def _trace(index, shape, table=None):
     """:func:`trace_skeleton` of the skeleton pixels at the flat indices
     ``index`` (sorted) of an image of ``shape``."""
     from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components, dijkstra
+    from scipy.sparse.csgraph import breadth_first_order, connected_components
 
     n = index.size
     rows, cols = np.divmod(index, shape[1])
@@ -330,19 +336,23 @@ def _trace(index, shape, table=None):
             at = np.flatnonzero((a == s) | (b == s))
             cut[at[0]] = True
         keep = ~(ring & cut)
-        graph = coo_matrix((np.ones(keep.sum()), (a[keep], b[keep])), shape=(n, n)).tocsr()
-    position = np.zeros(n)
+        a, b = a[keep], b[keep]
+    # each branch in order from its start: the breadth-first order from a
+    # node joined to every start, by branch (a stable sort keeps the order)
+    ordered = free[:0]
     if count:
-        position = dijkstra(graph, directed=False, indices=start, unweighted=True,
-                            min_only=True)
+        tree = coo_matrix((np.ones(a.size + count), (np.append(a, np.full(count, n)),
+                                                    np.append(b, start))),
+                          shape=(n + 1, n + 1)).tocsr()
+        visit = breadth_first_order(tree, n, directed=False, return_predecessors=False)[1:]
+        ordered = visit[np.argsort(numbers[visit], kind="stable")]
+    position = np.zeros(n)
+    position[ordered] = np.arange(ordered.size)
     # the junction pixel at each end of a branch (from the edges between a
     # branch pixel and a junction)
     link = junction[source] ^ junction[target]
     ends_b = np.where(junction[source[link]], target[link], source[link])
     ends_j = np.where(junction[source[link]], source[link], target[link])
-    # by branch, then along it (no two pixels of a branch at one distance)
-    order = np.argsort(numbers[free] * (n + 1.0) + position[free])
-    ordered = free[order]
     length = np.bincount(numbers[free], minlength=count)
     stop = np.cumsum(length)
     begin = stop - length
@@ -607,7 +617,7 @@ def root_traits(mask, prune_length=6.0, classes=(), classes_mm=(), pixel_size=No
     table = _lookup(mask.shape)
     skeleton = _thin_blocks(skeleton, mask.shape, table)
     if distance is None:
-        distance = _nearest(skeleton, edge, mask.shape)
+        distance = _nearest(skeleton, edge, mask)
     else:
         distance = np.asarray(distance, dtype=float).reshape(-1)[skeleton]
     skeleton, distance, graph = _prune(skeleton, distance, mask.shape, prune_length, step,

@@ -54,13 +54,17 @@ _SHIFTS = ((-1, -1), (-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1))
 _ORTHOGONAL = (1, 3, 5, 7)
 
 
-def thin(mask):
+def thin(mask, compiled=True):
     """The skeleton of ``skimage.morphology.skeletonize(mask)`` and the
     background pixels next to the mask, as flat indices.
 
     Parameters
     ----------
     mask : (M, N) ndarray of bool
+    compiled : bool, optional
+        Whether to run the compiled loop (Numba), where Numba can be
+        imported; False, or without Numba, the NumPy loop does the same, two
+        to three times slower.
 
     Returns
     -------
@@ -75,17 +79,49 @@ def thin(mask):
 
     Examples
     --------
+    >>> from skimage.morphology import skeletonize
     >>> mask = np.zeros((7, 12), dtype=bool)
-    >>> mask[2:5, 1:11] = True
+    >>> mask[2:5, 1:11] = True  # a bar 3 pixels thick
     >>> skeleton, edge = thin(mask)
-    >>> np.unravel_index(skeleton, mask.shape)[0].tolist()  # the middle row
-    [3, 3, 3, 3, 3, 3, 3, 3]
+    >>> np.array_equal(skeleton, np.flatnonzero(skeletonize(mask)))
+    True
+    >>> edge.size  # the 2 x 10 pixels above and below it, 2 x 3 at its ends
+    26
     """
     mask = _check_mask(mask)
     rows, cols = mask.shape
     width = cols + 2
     image = np.zeros((rows + 2) * width, dtype=np.uint8)  # a pixel of margin
     image.reshape(rows + 2, width)[1:-1, 1:-1] = mask
+    loop = _compiled() if compiled else None
+    if loop is None:
+        skeleton, edge = _thin_numpy(image, width)
+    else:
+        skeleton, edge = loop(image, width, int(np.count_nonzero(mask)), ZHANG_TABLE)
+    return _unpad(skeleton, width, cols), _unpad(edge, width, cols)
+
+
+def _compiled(name="zhang_thinning"):
+    """A compiled loop of ``rootmass._thinning_kernel``, or None where Numba
+    cannot be imported (then the NumPy code does the same)."""
+    global _KERNEL
+    if _KERNEL is None:
+        try:
+            from . import _thinning_kernel
+        except ImportError:
+            _thinning_kernel = False
+        _KERNEL = _thinning_kernel
+    return getattr(_KERNEL, name) if _KERNEL else None
+
+
+_KERNEL = None
+
+
+def _thin_numpy(image, width):
+    """:func:`thin` of ``image`` (uint8, flat, with a pixel of margin, rows
+    of ``width``; thinned in place) by NumPy: the skeleton's and the edge's
+    flat indices in it."""
+    rows = image.size // width - 2  # the image's, without the margin
     offsets = np.array([dr * width + dc for dr, dc in _SHIFTS], dtype=np.intp)
     foreground = np.flatnonzero(image)
     pattern = np.zeros(image.size, dtype=np.uint8)
@@ -128,8 +164,7 @@ def thin(mask):
             waiting = [np.concatenate([waiting[0], touched]),
                        np.concatenate([waiting[1], touched])]
         kind ^= 1
-    skeleton = foreground[image[foreground] != 0]
-    return _unpad(skeleton, width, cols), _unpad(edge[_inside(edge, width, rows)], width, cols)
+    return foreground[image[foreground] != 0], edge[_inside(edge, width, rows)]
 
 
 def _inside(padded, width, rows):
