@@ -9,7 +9,8 @@ the same run.
     photo, the process CPU time of ``load_mask`` and ``root_traits`` at the
     default settings (``classes=[0, 3, 6, 12]`` pixels), and of its steps
     one at a time: the skeleton (``rootmass.thinning.thin``, Zhang's
-    thinning where pixels can change, and the 2 x 2 blocks), the distances
+    thinning where pixels can change, by its compiled loop, and the 2 x 2
+    blocks; its NumPy loop beside it), the distances
     at it (a k-d tree), the graph (``trace_skeleton``) with the pruning, and
     the traits; and, for comparison, ``skimage.morphology.skeletonize`` of
     the whole mask (checked to give the same skeleton) and object by object
@@ -18,7 +19,10 @@ the same run.
     ``skimage.morphology.medial_axis`` (the other skeleton scikit-image
     offers; it also returns the distances). Baseline: the
     lesson's own root-mass function (benchmarks/lesson_loop.py's
-    ``measure_root_mass``) on the same photo. The project's target: at most
+    ``measure_root_mass``) on the same photo. And, in fresh processes, a
+    job's first ``root_traits`` (what a job pays once: SciPy's modules, and
+    Numba's import and the loading of its cached loop), with the compiled
+    thinning and with the NumPy loop. The project's target: at most
     0.3 CPU-s per 6-megapixel photo. Where the ``skan`` package can be
     imported (it is not one of the project's requirements: see
     benchmarks/README.md), also a fresh process's CPU to import it and build
@@ -60,8 +64,8 @@ TARGET = 0.3  # CPU-s per 6-megapixel photo
 CLASSES = [0, 3, 6, 12]  # pixels
 STEPS = ["load", "skeletonize", "distance", "graph and pruning", "traits"]
 #: measured for comparison, not parts of the stage
-ALTERNATIVES = ["skeletonize, whole mask", "skeletonize, object by object",
-                "distance_transform_edt", "medial_axis"]
+ALTERNATIVES = ["thinning, NumPy loop", "skeletonize, whole mask",
+                "skeletonize, object by object", "distance_transform_edt", "medial_axis"]
 
 
 
@@ -91,11 +95,13 @@ def run_steps(mask_path):
         return thinned, _thin_blocks(thinned, shape, table), edge
 
     times["skeletonize"], (thinned, index, edge) = cpu_time(skeleton_of, mask)
-    times["distance"], distance = cpu_time(_nearest, index, edge, shape)
+    times["distance"], distance = cpu_time(_nearest, index, edge, mask)
     times["distance_transform_edt"], _ = cpu_time(ndi.distance_transform_edt, mask)
     times["skeletonize, whole mask"], reference = cpu_time(skeletonize, mask.copy())
     assert np.array_equal(reference, _image(thinned, shape)), "not skeletonize's skeleton"
     times["skeletonize, object by object"], _ = cpu_time(skeletonize_by_object, mask)
+    times["thinning, NumPy loop"], (numpy_skeleton, _) = cpu_time(thin, mask, compiled=False)
+    assert np.array_equal(numpy_skeleton, thinned), "the NumPy loop's skeleton differs"
     times["graph and pruning"], (pruned, kept, graph) = cpu_time(
         _prune, index, distance, shape, 6.0, table=table)
 
@@ -129,6 +135,30 @@ def run_whole(mask_path):
     from rootmass.roots import root_traits
 
     return root_traits(load_mask(mask_path), classes=CLASSES)[0]
+
+
+def kernel_cold():
+    """A fresh process's CPU for its first ``root_traits`` (a job's first
+    image: SciPy's modules, and Numba's import and its cached loop's
+    loading), with the compiled thinning and with the NumPy loop:
+    (compiled, numpy), each a median of 3 processes."""
+    def first(compiled):
+        code = (
+            "import sys, time\n"
+            f"sys.path.insert(0, {str(ROOT / 'scripts')!r})\n"
+            "import numpy as np\n"
+            "from rootmass import roots, thinning\n"
+            + ("" if compiled else "thinning._KERNEL = False\n")
+            + "m = np.zeros((40, 40), bool); m[10:14, 5:35] = True\n"
+            "t0 = time.process_time()\n"
+            "roots.root_traits(m)\n"
+            "print(time.process_time() - t0)\n"
+        )
+        runs = [float(subprocess.run([PY, "-c", code], capture_output=True, text=True,
+                                     check=True).stdout) for _ in range(3)]
+        return statistics.median(runs)
+
+    return first(True), first(False)
 
 
 def skan_cold():
@@ -212,6 +242,13 @@ def lesson_part(args, out, summary):
     summary.append(("stage CPU per photo, worst", worst, "CPU-s", worst / base))
     summary.append(("stage target met on every photo", int(worst <= TARGET),
                     f"<= {TARGET:g} CPU-s", ""))
+    compiled, numpy_loop = kernel_cold()
+    print(f"\nA job's first root_traits, in a fresh process: {compiled:.2f} CPU-s with the"
+          f" compiled thinning (Numba's import, its cached loop's loading), {numpy_loop:.2f}"
+          f" with the NumPy loop: {compiled - numpy_loop:.2f} CPU-s more a job")
+    summary.append(("first root_traits CPU per job", compiled, "CPU-s", compiled / base))
+    summary.append(("first root_traits CPU per job, NumPy loop", numpy_loop, "CPU-s",
+                    numpy_loop / base))
     if skan is not None:
         cold = skan_cold()
         if cold:

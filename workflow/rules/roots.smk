@@ -24,8 +24,8 @@ if EXPERIMENT.roots:
             "../envs/thresholding.yaml"
         threads: 1
         resources:
-            # measured: 1.7 GB at most for a 150-megapixel mask, under 1.5
-            # float64 copies of it (benchmarks/roots.py)
+            # measured: 1.1 GB at most for a 150-megapixel mask, under one
+            # float64 copy of it (benchmarks/roots.py)
             mem_mb=lambda wildcards: planning.batch_mem_mb(
                 [SIZES[i] for i in BATCHES[wildcards.batch]], copies=3
             ),
