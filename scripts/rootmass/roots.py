@@ -204,14 +204,14 @@ def _nearest(points, edge, mask):
     by ring, by the compiled loop (``nearest_background``), else by a k-d
     tree; where ``edge`` is empty (a mask without background), to the pixels
     just outside the image."""
-    from scipy.spatial import cKDTree
-
     m, n = mask.shape
     if points.size == 0:
         return np.zeros(0)
     compiled = _compiled("nearest_background")
     if edge.size and compiled is not None:
         return compiled(mask, *np.divmod(points, n))
+    from scipy.spatial import cKDTree
+
     if edge.size:
         sites = np.column_stack(np.divmod(edge, n))
     else:
