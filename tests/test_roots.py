@@ -193,6 +193,100 @@ def test_a_read_only_mask_as_load_mask_gives_it(tmp_path):
     assert abs(root_traits(mask)[0]["root_length"] / 100 - 1) <= 0.03
 
 
+def skeletons(seed, count):
+    """Skeletons of noise of every density and of blobs (junction clusters,
+    rings, branches of one pixel, specks, pixels at the edges), unpruned."""
+    from scipy import ndimage as ndi
+
+    from rootmass.roots import thin_blocks
+
+    rng = np.random.default_rng(seed)
+    for i in range(count):
+        shape = (int(rng.integers(1, 80)), int(rng.integers(1, 80)))
+        if i % 2:
+            mask = rng.random(shape) < rng.uniform(0.1, 0.9)
+        else:
+            mask = ndi.gaussian_filter(rng.random(shape), rng.uniform(0.5, 6)) > 0.5
+        skeleton = skeletonize_mask(mask)
+        yield mask, (thin_blocks(skeleton) if i % 3 else skeleton)
+
+
+def test_the_compiled_graph_is_the_sparse_graphs_one():
+    """The graph as the compiled loop traces it (trace_branches) and as
+    SciPy's sparse graphs do where Numba is missing: the same arrays, on
+    skeletons holding rings, clusters of junctions and one-pixel branches."""
+    from rootmass import thinning
+    from rootmass.roots import _trace, _trace_sparse
+
+    assert thinning._compiled("trace_branches") is not None
+    rings = clusters = singles = 0
+    for _, skeleton in skeletons(7, 300):
+        index = np.flatnonzero(skeleton)
+        compiled, sparse = _trace(index, skeleton.shape), _trace_sparse(index, skeleton.shape)
+        assert compiled.keys() == sparse.keys()
+        for key in compiled:
+            assert np.array_equal(compiled[key], sparse[key]), (key, skeleton.shape)
+        rings += int(compiled["cycle"].sum())
+        clusters += int(((compiled["degree"] >= 3).sum() > 1))
+        singles += int((compiled["ends"][:, 0] == compiled["ends"][:, 1]).sum())
+    assert rings and clusters and singles  # the masks hold each case
+
+
+def test_the_distances_along_a_path_are_the_distance_transform_s():
+    """The compiled search, in the order of the branches (each pixel's search
+    bounded by the pixel before's distance), and in other orders: exactly
+    scipy's distance transform."""
+    from scipy import ndimage as ndi
+
+    from rootmass.roots import _nearest, _trace
+    from rootmass.thinning import thin
+
+    rng = np.random.default_rng(3)
+    checked = 0
+    for mask, skeleton in skeletons(8, 120):
+        if mask.all() or not mask.any():
+            continue  # no background: the pixels outside stand for it (tested above)
+        exact = ndi.distance_transform_edt(mask).reshape(-1)
+        _, edge = thin(mask)
+        index = np.flatnonzero(skeleton)
+        paths = _trace(index, mask.shape)["paths"]
+        assert np.array_equal(_nearest(index, edge, mask, order=paths), exact[index])
+        foreground = np.flatnonzero(mask)  # in raster order, each next to the one before
+        assert np.array_equal(_nearest(foreground, edge, mask,
+                                       order=np.arange(foreground.size)), exact[foreground])
+        shuffled = rng.permutation(foreground.size)[: foreground.size // 2]
+        assert np.array_equal(_nearest(foreground, edge, mask, order=shuffled),
+                              exact[foreground])
+        checked += 1
+    assert checked > 50
+    # a disc's skeleton along a ring at a large distance: the bound matters there
+    yy, xx = np.mgrid[:301, :301]
+    disc = np.hypot(yy - 150, xx - 150) < 140
+    ring = np.flatnonzero(np.abs(np.hypot(yy - 150, xx - 150) - 40) < 0.7)
+    order = np.argsort(np.arctan2(*np.divmod(ring, 301)[::-1]))
+    _, edge = thin(disc)
+    assert np.array_equal(_nearest(ring, edge, disc, order=order),
+                          ndi.distance_transform_edt(disc).reshape(-1)[ring])
+
+
+def test_the_traits_are_the_same_without_numba(monkeypatch):
+    """Where Numba cannot be imported, the NumPy and SciPy code does what
+    the compiled loops do: the same traits, skeleton and diameters."""
+    from scipy import ndimage as ndi
+
+    from rootmass import thinning
+
+    rng = np.random.default_rng(11)
+    mask = ndi.gaussian_filter(rng.random((300, 400)), 3) > 0.55
+    mask[50:60, 20:380] = True
+    compiled = root_traits(mask, classes=[0, 3, 6])
+    monkeypatch.setattr(thinning, "_KERNEL", False)
+    fallback = root_traits(mask, classes=[0, 3, 6])
+    assert compiled[0] == fallback[0]
+    assert np.array_equal(compiled[1], fallback[1])
+    assert np.array_equal(compiled[2], fallback[2])
+
+
 @pytest.mark.parametrize("compiled", [True, False])
 def test_the_skeleton_and_its_distances_are_those_of_the_whole_mask(compiled, monkeypatch):
     """The thinning and the distances at the skeleton (searched ring by ring

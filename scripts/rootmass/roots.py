@@ -24,9 +24,12 @@ of a root's end.
 The skeleton is Zhang's thinning as ``skimage.morphology.skeletonize`` has
 it (:func:`rootmass.thinning.thin`, at a cost that follows the mask's area).
 Its graph is built on its pixels alone (a table of their positions), so its
-cost follows the skeleton's length, not the image's size; the ordering is
-SciPy's breadth-first order from the branches' ends
-(``scipy.sparse.csgraph.breadth_first_order``), in compiled code.
+cost follows the skeleton's length, not the image's size: each branch walked
+from its end by a loop compiled by Numba (``rootmass._kernels``), or, where
+Numba is missing, ordered by SciPy's breadth-first order
+(``scipy.sparse.csgraph.breadth_first_order``), the same graph. The
+distances at the skeleton are searched along the branches, each pixel's
+search starting from the distance of the one before.
 """
 
 import numpy as np
@@ -77,6 +80,12 @@ def _check_positive(name, value, integer=False):
     if isinstance(value, bool) or not isinstance(value, kinds) or not value > 0:
         kind = "a whole number" if integer else "a number"
         raise ValueError(f"{name} must be {kind} > 0; got {value!r}")
+
+
+def _check_prune_length(prune_length):
+    """Raise ValueError unless ``prune_length`` is a number >= 0."""
+    if isinstance(prune_length, bool) or not prune_length >= 0:
+        raise ValueError(f"prune_length must be a number >= 0; got {prune_length!r}")
 
 
 def _check_classes(classes):
@@ -197,19 +206,29 @@ def skeleton_distances(mask, skeleton):
     return distance
 
 
-def _nearest(points, edge, mask):
+def _nearest(points, edge, mask, order=None):
     """The distance from each of the pixels ``points`` to the nearest of the
     pixels ``edge`` (flat indices, as :func:`rootmass.thinning.thin` gives
     the background pixels next to ``mask``): searched around each point, ring
     by ring, by the compiled loop (``nearest_background``), else by a k-d
     tree; where ``edge`` is empty (a mask without background), to the pixels
-    just outside the image."""
+    just outside the image. ``order``: positions into ``points`` (repeats
+    allowed) for the compiled loop to search first, in that order, as a
+    branch's path has them: there each pixel's search starts from the
+    distance of the one before."""
     m, n = mask.shape
     if points.size == 0:
         return np.zeros(0)
     compiled = _compiled("nearest_background")
     if edge.size and compiled is not None:
-        return compiled(mask, *np.divmod(points, n))
+        if order is None:
+            return compiled(mask, *np.divmod(points, n))
+        rest = np.ones(points.size, dtype=bool)
+        rest[order] = False
+        sequence = np.concatenate([order, np.flatnonzero(rest)])
+        distance = np.empty(points.size)
+        distance[sequence] = compiled(mask, *np.divmod(points[sequence], n))
+        return distance
     from scipy.spatial import cKDTree
 
     if edge.size:
@@ -283,12 +302,31 @@ def trace_skeleton(skeleton):
 
 def _trace(index, shape, table=None):
     """:func:`trace_skeleton` of the skeleton pixels at the flat indices
-    ``index`` (sorted) of an image of ``shape``."""
+    ``index`` (sorted) of an image of ``shape``: by the compiled loop
+    (``trace_branches``), else by :func:`_trace_sparse`."""
+    compiled = _compiled("trace_branches")
+    if compiled is None:
+        return _trace_sparse(index, shape, table)
+    table = _lookup(shape) if table is None else table
+    degree, numbers, paths, path_branch, cycle, ends = compiled(
+        np.asarray(index, dtype=np.int64), shape[1], table)
+    return _graph(index, shape, degree, numbers, paths, path_branch, cycle, ends)
+
+
+def _graph(index, shape, degree, numbers, paths, path_branch, cycle, ends):
+    """The dict :func:`trace_skeleton` returns."""
+    rows, cols = np.divmod(index, shape[1])
+    return {"shape": tuple(shape), "index": index, "rows": rows, "cols": cols,
+            "degree": degree, "branch": numbers, "paths": paths,
+            "path_branch": path_branch, "cycle": cycle, "ends": ends}
+
+
+def _trace_sparse(index, shape, table=None):
+    """:func:`_trace` by SciPy's sparse graphs (where Numba is missing)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import breadth_first_order, connected_components
 
     n = index.size
-    rows, cols = np.divmod(index, shape[1])
     found = _neighbours(index, shape, table)
     # a diagonal step beside an orthogonal pair (a corner of the thinning's
     # staircases, three pixels in an L) is no edge of its own: the L's
@@ -375,19 +413,9 @@ def _trace(index, shape, table=None):
     real = node >= 0
     node, branch_of, key = node[real], branch_of[real], key[real]
     order = np.argsort(branch_of * (n + 2.0) + np.minimum(key, n) + 1)
-    return {
-        "shape": tuple(shape),
-        "index": index,
-        "rows": rows,
-        "cols": cols,
-        "degree": degree,
-        "branch": numbers,
-        "paths": node[order],
-        "path_branch": branch_of[order],
-        "cycle": cycle,
-        "ends": np.stack([first_px, last_px], axis=1) if count
-        else np.zeros((0, 2), dtype=np.int64),
-    }
+    ends = (np.stack([first_px, last_px], axis=1) if count
+            else np.zeros((0, 2), dtype=np.int64))
+    return _graph(index, shape, degree, numbers, node[order], branch_of[order], cycle, ends)
 
 
 def branch_lengths(graph, step=CHORD_STEP):
@@ -476,13 +504,14 @@ def prune_spurs(skeleton, distance, prune_length=6.0, step=CHORD_STEP, rounds=20
     return _image(index, skeleton.shape), graph
 
 
-def _prune(index, distance, shape, prune_length=6.0, step=CHORD_STEP, rounds=20, table=None):
+def _prune(index, distance, shape, prune_length=6.0, step=CHORD_STEP, rounds=20, table=None,
+           graph=None):
     """:func:`prune_spurs` of the skeleton pixels at the flat indices
-    ``index`` (sorted), with ``distance`` the distance transform at each:
-    the pixels that stay, their distances and their graph."""
-    if isinstance(prune_length, bool) or not prune_length >= 0:
-        raise ValueError(f"prune_length must be a number >= 0; got {prune_length!r}")
-    graph = _trace(index, shape, table)
+    ``index`` (sorted), with ``distance`` the distance transform at each
+    (and ``graph`` their :func:`_trace`, if the caller has it): the pixels
+    that stay, their distances and their graph."""
+    _check_prune_length(prune_length)
+    graph = _trace(index, shape, table) if graph is None else graph
     for _ in range(rounds):
         if prune_length == 0 or graph["cycle"].size == 0:
             break
@@ -613,15 +642,17 @@ def root_traits(mask, prune_length=6.0, classes=(), classes_mm=(), pixel_size=No
         raise ValueError("diameter classes in mm need a pixel_size")
     sets = [(_check_classes(c), unit) for c, unit in ((classes, "px"), (classes_mm, "mm"))
             if len(c)]
+    _check_prune_length(prune_length)
     skeleton, edge = thin(mask)
     table = _lookup(mask.shape)
     skeleton = _thin_blocks(skeleton, mask.shape, table)
-    if distance is None:
-        distance = _nearest(skeleton, edge, mask)
+    graph = _trace(skeleton, mask.shape, table)
+    if distance is None:  # searched along the branches
+        distance = _nearest(skeleton, edge, mask, order=graph["paths"])
     else:
         distance = np.asarray(distance, dtype=float).reshape(-1)[skeleton]
     skeleton, distance, graph = _prune(skeleton, distance, mask.shape, prune_length, step,
-                                       table=table)
+                                       table=table, graph=graph)
     lengths = _pixel_lengths(graph, distance, step, table)
     diameters = np.maximum(local_diameter(distance), 0)
     traits = {

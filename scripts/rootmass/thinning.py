@@ -102,15 +102,15 @@ def thin(mask, compiled=True):
 
 
 def _compiled(name="zhang_thinning"):
-    """A compiled loop of ``rootmass._thinning_kernel``, or None where Numba
-    cannot be imported (then the NumPy code does the same)."""
+    """A compiled loop of ``rootmass._kernels``, or None where Numba cannot
+    be imported (then the NumPy code does the same)."""
     global _KERNEL
     if _KERNEL is None:
         try:
-            from . import _thinning_kernel
+            from . import _kernels
         except ImportError:
-            _thinning_kernel = False
-        _KERNEL = _thinning_kernel
+            _kernels = False
+        _KERNEL = _kernels
     return getattr(_KERNEL, name) if _KERNEL else None
 
 
