@@ -10,9 +10,12 @@ the same run.
     default settings (``classes=[0, 3, 6, 12]`` pixels), and of its steps
     one at a time: the skeleton (``rootmass.thinning.thin``, Zhang's
     thinning where pixels can change, by its compiled loop, and the 2 x 2
-    blocks; its NumPy loop beside it), the distances
-    at it (a k-d tree), the graph (``trace_skeleton``) with the pruning, and
-    the traits; and, for comparison, ``skimage.morphology.skeletonize`` of
+    blocks; its NumPy loop beside it), the graph (the compiled
+    ``trace_branches``; SciPy's sparse graphs beside it), the distances at
+    the skeleton (searched along the branches by the compiled loop; in
+    raster order and by a k-d tree beside it, each checked to give the
+    same numbers), the pruning and the traits; and, for comparison,
+    ``skimage.morphology.skeletonize`` of
     the whole mask (checked to give the same skeleton) and object by object
     in each one's bounding box (the stage's thinning before), the distance
     transform (``scipy.ndimage.distance_transform_edt``) and
@@ -21,8 +24,8 @@ the same run.
     lesson's own root-mass function (benchmarks/lesson_loop.py's
     ``measure_root_mass``) on the same photo. And, in fresh processes, a
     job's first ``root_traits`` (what a job pays once: SciPy's modules, and
-    Numba's import and the loading of its cached loop), with the compiled
-    thinning and with the NumPy loop. The project's target: at most
+    Numba's import and the loading of its cached loops), with the compiled
+    loops and without them (the NumPy and SciPy code). The project's target: at most
     0.3 CPU-s per 6-megapixel photo. Where the ``skan`` package can be
     imported (it is not one of the project's requirements: see
     benchmarks/README.md), also a fresh process's CPU to import it and build
@@ -62,10 +65,11 @@ from lesson_photos import (LESSON_DATA, ROOT, TRIALS, cpu_time,  # noqa: E402
 PY = sys.executable
 TARGET = 0.3  # CPU-s per 6-megapixel photo
 CLASSES = [0, 3, 6, 12]  # pixels
-STEPS = ["load", "skeletonize", "distance", "graph and pruning", "traits"]
+STEPS = ["load", "skeletonize", "graph", "distance", "pruning", "traits"]
 #: measured for comparison, not parts of the stage
 ALTERNATIVES = ["thinning, NumPy loop", "skeletonize, whole mask",
-                "skeletonize, object by object", "distance_transform_edt", "medial_axis"]
+                "skeletonize, object by object", "graph, SciPy", "distance, raster order",
+                "distance, k-d tree", "distance_transform_edt", "medial_axis"]
 
 
 
@@ -82,8 +86,9 @@ def run_steps(mask_path):
     from skimage.morphology import skeletonize
 
     from rootmass.io import load_mask
+    from rootmass import thinning
     from rootmass.roots import (_image, _lookup, _nearest, _pixel_lengths, _prune,
-                                _thin_blocks, local_diameter)
+                                _thin_blocks, _trace, _trace_sparse, local_diameter)
     from rootmass.thinning import thin
 
     times = {}
@@ -95,15 +100,25 @@ def run_steps(mask_path):
         return thinned, _thin_blocks(thinned, shape, table), edge
 
     times["skeletonize"], (thinned, index, edge) = cpu_time(skeleton_of, mask)
-    times["distance"], distance = cpu_time(_nearest, index, edge, mask)
-    times["distance_transform_edt"], _ = cpu_time(ndi.distance_transform_edt, mask)
+    times["graph"], graph = cpu_time(_trace, index, shape, table)
+    times["graph, SciPy"], _ = cpu_time(_trace_sparse, index, shape, table)
+    times["distance"], distance = cpu_time(_nearest, index, edge, mask, graph["paths"])
+    times["distance, raster order"], raster = cpu_time(_nearest, index, edge, mask)
+    kernel, thinning._KERNEL = thinning._KERNEL, False
+    try:
+        times["distance, k-d tree"], tree = cpu_time(_nearest, index, edge, mask)
+    finally:
+        thinning._KERNEL = kernel
+    assert np.array_equal(distance, raster) and np.array_equal(distance, tree)
+    times["distance_transform_edt"], exact = cpu_time(ndi.distance_transform_edt, mask)
+    assert np.array_equal(distance, exact.reshape(-1)[index]), "not the distance transform's"
     times["skeletonize, whole mask"], reference = cpu_time(skeletonize, mask.copy())
     assert np.array_equal(reference, _image(thinned, shape)), "not skeletonize's skeleton"
     times["skeletonize, object by object"], _ = cpu_time(skeletonize_by_object, mask)
     times["thinning, NumPy loop"], (numpy_skeleton, _) = cpu_time(thin, mask, compiled=False)
     assert np.array_equal(numpy_skeleton, thinned), "the NumPy loop's skeleton differs"
-    times["graph and pruning"], (pruned, kept, graph) = cpu_time(
-        _prune, index, distance, shape, 6.0, table=table)
+    times["pruning"], (pruned, kept, graph) = cpu_time(
+        _prune, index, distance, shape, 6.0, table=table, graph=graph)
 
     def traits():
         lengths = _pixel_lengths(graph, kept, table=table)
@@ -139,8 +154,8 @@ def run_whole(mask_path):
 
 def kernel_cold():
     """A fresh process's CPU for its first ``root_traits`` (a job's first
-    image: SciPy's modules, and Numba's import and its cached loop's
-    loading), with the compiled thinning and with the NumPy loop:
+    image: SciPy's modules, and Numba's import and its cached loops'
+    loading), with the compiled loops and without them:
     (compiled, numpy), each a median of 3 processes."""
     def first(compiled):
         code = (
@@ -244,11 +259,11 @@ def lesson_part(args, out, summary):
                     f"<= {TARGET:g} CPU-s", ""))
     compiled, numpy_loop = kernel_cold()
     print(f"\nA job's first root_traits, in a fresh process: {compiled:.2f} CPU-s with the"
-          f" compiled thinning (Numba's import, its cached loop's loading), {numpy_loop:.2f}"
-          f" with the NumPy loop: {compiled - numpy_loop:.2f} CPU-s more a job")
+          f" compiled loops (Numba's import, its cached loops' loading), {numpy_loop:.2f}"
+          f" without them: {compiled - numpy_loop:.2f} CPU-s more a job")
     summary.append(("first root_traits CPU per job", compiled, "CPU-s", compiled / base))
-    summary.append(("first root_traits CPU per job, NumPy loop", numpy_loop, "CPU-s",
-                    numpy_loop / base))
+    summary.append(("first root_traits CPU per job, without the compiled loops", numpy_loop,
+                    "CPU-s", numpy_loop / base))
     if skan is not None:
         cold = skan_cold()
         if cold:

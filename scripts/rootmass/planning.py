@@ -64,8 +64,8 @@ SECONDS_PER_MEGAPIXEL = {
     "objects (declump)": 1.5,
     "objects (shape measures)": 0.25,
     "evaluate (declump)": 20.0,
-    # the root traits: 0.03 to 0.06 CPU-s a megapixel on lesson photos, 0.06
-    # on a 150-megapixel scan, and 1.2 s a job to start (benchmarks/roots.py)
+    # the root traits: 0.015 to 0.035 CPU-s a megapixel on lesson photos,
+    # 0.03 on a 150-megapixel scan, and 1 s a job to start (benchmarks/roots.py)
     "roots": 0.15,
     # evaluate measures the root length of every method's mask (thirteen)
     "evaluate (roots)": 2.6,
