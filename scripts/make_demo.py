@@ -5,7 +5,7 @@ Image ``i`` of a set uses seed ``demo_seed(seed, i)`` and shows label ``i``.
 As a Snakemake ``script:`` it writes the demo experiment, of
 ``snakemake.params.images`` images and ``.plates`` colony plates, into the
 folder ``snakemake.output[0]`` (truth in its ``truth/``, the sample sheet
-``samples.tsv``), with ``snakemake.params.height``, ``.width``, ``.seed``
+``samples.tsv``, last the settings it was made with, ``demo.json``), with ``snakemake.params.height``, ``.width``, ``.seed``
 and ``.scene`` (what the images show, one of ``DEMO_SCENES``: ``roots``
 by default; a plate is height x height pixels, the same in every scene;
 plate ``i`` uses seed ``demo_seed(seed, PLATE_SEED_OFFSET + i)``). From
@@ -18,6 +18,7 @@ writes ``DIR/demo-0000.jpg ...`` and ``DIR/truth/demo-0000.png ...``.
 """
 
 import argparse
+import json
 import os
 import sys
 
@@ -38,6 +39,7 @@ from rootmass.demo import (
     demo_seed,
     plate_settings,
     demo_image,
+    demo_record,
     demo_root_settings,
     synthetic_colony_plate,
 )
@@ -144,6 +146,12 @@ def write_experiment(out, count, height, width, seed, plates=0, scene="roots"):
                        else lengths[index])
                 cells = [str(own.get(column, "")) for column in columns]
                 f.write("\t".join([image, row["condition"], row["replicate"], *cells]) + "\n")
+    # last: the settings it was made with, so that planning can take the
+    # true lengths from the sheet instead of working them out again
+    made = demo_record(count, plates, height, width, seed, scene)
+    with atomic_path(os.path.join(out, "demo.json"), ".json") as tmp:
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(made, f)
 
 
 if "snakemake" in globals():

@@ -1,5 +1,6 @@
 """Unit tests of the synthetic demo images and of scripts/make_demo.py."""
 
+import json
 import os
 import runpy
 import subprocess
@@ -21,6 +22,7 @@ from rootmass.demo import (  # noqa: E402
     DEMO_SCENES,
     demo_file_names,
     demo_image,
+    demo_record,
     demo_root_settings,
     demo_samples,
     demo_seed,
@@ -212,7 +214,9 @@ def test_snakemake_script(tmp_path):
         40, 60, 5, roots=[DEMO_CONDITIONS["control"], DEMO_CONDITIONS["treated"]],
     )
     assert "demo-0001.jpg" in log.read_text()
-    assert sorted(os.listdir(out)) == [*names, "samples.tsv", "truth"]  # no temporary files
+    # no temporary files; last, the settings it was made with
+    assert sorted(os.listdir(out)) == [*names, "demo.json", "samples.tsv", "truth"]
+    assert json.loads((out / "demo.json").read_text()) == demo_record(2, 0, 40, 60, 5, "roots")
     lines = (out / "samples.tsv").read_text().splitlines()
     lengths = [synthetic_root_length((40, 60), demo_seed(5, i), label=i, roots=roots)
                for i, roots in enumerate([DEMO_CONDITIONS["control"], DEMO_CONDITIONS["treated"]])]

@@ -200,6 +200,48 @@ def test_the_planned_demo_has_the_sheets_true_lengths(tmp_path, monkeypatch):
     assert experiment.settings("demo/demo-0001.jpg")["truth_length"] > 0
 
 
+def test_planning_reads_the_true_lengths_of_a_demo_made_with_its_settings(
+        tmp_path, monkeypatch):
+    from rootmass import experiment as planning
+    from rootmass.config import check_config
+    from rootmass.experiment import load_experiment
+
+    monkeypatch.chdir(tmp_path)
+    with open(ROOT / "config" / "config.yaml", encoding="utf-8") as f:
+        config = yaml.safe_load(f)
+    config["demo"] = {**config["demo"], "count": 3, "plates": 1, "height": 120, "width": 160,
+                      "seed": 7}
+    config["roots"] = {"measure": True}
+    schemas = ROOT / "workflow" / "schemas"
+    config = check_config(config, str(schemas / "config.schema.yaml"))
+    load_make_demo().write_experiment(str(tmp_path / "demo"), 3, 120, 160, 7, plates=1)
+    assert yaml.safe_load((tmp_path / "demo" / "demo.json").read_text()) == demo.demo_record(
+        3, 1, 120, 160, 7, "roots")
+    computed = [demo_root_settings(config["demo"], i) for i in range(3)]
+    calls = []
+
+    def counted(settings, index):
+        calls.append(index)
+        return demo_root_settings(settings, index)
+
+    monkeypatch.setattr(planning, "demo_root_settings", counted)
+    # made with these settings: its sheet's lengths, none worked out again
+    planned = load_experiment(config, str(schemas / "samples.schema.yaml"))
+    assert [s.settings for s in planned.samples[:3]] == computed and calls == []
+    # other settings: worked out (the folder is the old demo's, to be remade)
+    other = {**config, "demo": {**config["demo"], "seed": 8}}
+    replanned = load_experiment(other, str(schemas / "samples.schema.yaml"))
+    assert calls == [0, 1, 2]
+    assert [s.settings for s in replanned.samples[:3]] == [
+        demo_root_settings(other["demo"], i) for i in range(3)] != computed
+    # a record that cannot be read: worked out
+    calls.clear()
+    (tmp_path / "demo" / "demo.json").write_text("{not json")
+    assert [s.settings for s in load_experiment(
+        config, str(schemas / "samples.schema.yaml")).samples[:3]] == computed
+    assert calls == [0, 1, 2]
+
+
 # --- the workflow's lengths on the default demo, against its true lengths ------
 
 DEFAULTS = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))

@@ -49,6 +49,7 @@ __all__ = [
     "PLATE_SEED_OFFSET",
     "plate_settings",
     "demo_root_settings",
+    "demo_record",
     "demo_samples",
 ]
 
@@ -225,6 +226,35 @@ def demo_root_settings(demo, index):
     length = synthetic_root_length((demo["height"], demo["width"]), seed, label=index,
                                    roots=roots)
     return {"truth_length": length}
+
+
+def demo_record(count, plates, height, width, seed, scene="roots"):
+    """The settings a demo folder was made with, as ``scripts/make_demo.py``
+    records them (``demo.json``), to be compared with the config's.
+
+    Where they equal the config key ``demo``'s (with ``plates`` 0 and
+    ``scene`` ``roots`` where it has none), the folder's sample sheet holds
+    the true lengths that :func:`demo_root_settings` would work out, and
+    planning reads them there instead.
+
+    Parameters
+    ----------
+    count, plates, height, width, seed : int
+    scene : str, optional
+
+    Returns
+    -------
+    record : dict
+        Plain data: the keys ``count``, ``plates``, ``height``, ``width``,
+        ``seed`` and ``scene``.
+
+    Examples
+    --------
+    >>> demo_record(8, 0, 600, 900, 2026) == demo_record(8, 0, 600, 900, 2026, "roots")
+    True
+    """
+    return {"count": count, "plates": plates, "height": height, "width": width,
+            "seed": seed, "scene": scene}
 
 
 def _check_scene(scene):
@@ -773,7 +803,8 @@ def synthetic_root_length(shape=(600, 900), seed=0, label=None, roots=1.0):
     length : float
         In pixels, >= 0. About 0.2 s (the random walks of the roots and
         their layout, no drawing of them): the demo's sample sheet records
-        it (``truth_length``) when the run is planned.
+        it (``truth_length``), and planning reads it there where the demo
+        folder was made with the config's settings (:func:`demo_record`).
 
     Raises
     ------

@@ -18,9 +18,11 @@ Only image headers are read, never pixels.
 - :func:`load_experiment`: all of it, as an :class:`Experiment`.
 """
 
+import csv
 import fnmatch
 import functools
 import glob
+import json
 import os
 import re
 import string
@@ -34,7 +36,7 @@ from .batches import figure_key, image_key
 from .config import ConfigError
 from .thresholding import LOCAL_DEFAULTS
 from .demo import PLATE_CONDITION, demo_file_names, demo_plate_names, demo_samples
-from .demo import demo_root_settings, plate_settings
+from .demo import demo_record, demo_root_settings, plate_settings
 from .samples import (
     STAGE_SETTINGS,
     Sample,
@@ -280,20 +282,52 @@ def find_samples(config, sheet_schema):
     rows = demo_samples(demo["count"], demo.get("plates", 0))
     if not rows:
         raise ConfigError("config key 'demo': count and plates are both 0: no image to run")
+    recorded = _recorded_lengths(demo) if config["roots"]["measure"] else {}
+
+    def lengths(i, image):
+        # the root images' true lengths (root image i is row i: they come
+        # first), which take about 0.2 s an image to work out (the roots'
+        # layout): only where the roots are measured, and read from the
+        # demo's own sheet where it was made with these settings
+        if not config["roots"]["measure"]:
+            return {}
+        if image in recorded:
+            return {"truth_length": recorded[image]}
+        return demo_root_settings(demo, i)
+
     samples = [
         Sample(
-            f"{DEMO_DIR}/{row.pop('image')}", line=i + 3, metadata=row,
+            f"{DEMO_DIR}/{row['image']}", line=i + 3,
+            metadata={k: v for k, v in row.items() if k != "image"},
             # the plates' settings and true counts, and the root images' true
-            # lengths (root image i is row i: they come first), are columns of
-            # the demo's sheet; the lengths, which take about 0.2 s an image
-            # to work out (the roots' layout), only where the roots are measured
+            # lengths, are columns of the demo's sheet
             settings=plate_settings(demo, int(row["replicate"]) - 1)
             if row["condition"] == PLATE_CONDITION
-            else demo_root_settings(demo, i) if config["roots"]["measure"] else {},
+            else lengths(i, row["image"]),
         )
         for i, row in enumerate(rows)  # line 1 a comment, line 2 the header
     ]
     return samples, ["condition", "replicate"], DEMO_SHEET
+
+
+def _recorded_lengths(demo):
+    """The true lengths in the demo folder's sample sheet, by image name
+    (``demo-0000.jpg``), where ``demo.json`` says the folder was made with
+    the settings of config key ``demo``; else, or where either file cannot
+    be read, none (``{}``): planning works them out."""
+    wanted = demo_record(demo["count"], demo.get("plates", 0), demo["height"],
+                         demo["width"], demo["seed"], demo.get("scene", "roots"))
+    try:
+        with open(os.path.join(DEMO_DIR, "demo.json"), encoding="utf-8") as f:
+            if json.load(f) != wanted:
+                return {}
+        with open(DEMO_SHEET, encoding="utf-8", newline="") as f:
+            rows = csv.DictReader((line for line in f if not line.startswith("#")),
+                                  delimiter="\t")
+            return {os.path.basename(row["image"]): float(row["truth_length"])
+                    for row in rows if row.get("truth_length")}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
 
 
 @functools.cache
