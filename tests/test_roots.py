@@ -226,6 +226,7 @@ def test_the_compiled_graph_is_the_sparse_graphs_one():
         assert compiled.keys() == sparse.keys()
         for key in compiled:
             assert np.array_equal(compiled[key], sparse[key]), (key, skeleton.shape)
+            assert np.asarray(compiled[key]).dtype == np.asarray(sparse[key]).dtype, key
         rings += int(compiled["cycle"].sum())
         clusters += int(((compiled["degree"] >= 3).sum() > 1))
         singles += int((compiled["ends"][:, 0] == compiled["ends"][:, 1]).sum())
@@ -311,6 +312,16 @@ def test_the_skeleton_and_its_distances_are_those_of_the_whole_mask(compiled, mo
     assert np.array_equal(skeleton_distances(mask, mask)[mask], exact[mask])
     full = np.ones((20, 30), dtype=bool)
     assert skeleton_distances(full, skeletonize_mask(full)).max() > 0
+    # "skeleton" pixels on the background, amid the mask's: 0 there, and the
+    # pixels after them searched as ever (in raster order, the background
+    # pixel first)
+    holed = np.ones((50, 50), dtype=bool)
+    holed[0, 0] = holed[25, 25] = holed[40, 10] = False
+    line = np.zeros_like(holed)
+    line[25, 25:28] = line[40, :] = True
+    np.testing.assert_array_equal(skeleton_distances(holed, line)[line],
+                                  ndi.distance_transform_edt(holed)[line])
+    assert np.array_equal(skeleton_distances(mask, ~mask), np.zeros(mask.shape))
 
 
 def test_each_demo_root_drawn_alone_has_its_true_length():

@@ -126,6 +126,9 @@ def nearest_background(mask, rows, cols):  # pragma: no cover (compiled)
     out = np.empty(rows.size)
     for i in range(rows.size):
         r0, c0 = rows[i], cols[i]
+        if not mask[r0, c0]:  # itself background (0 bounds nothing after it)
+            out[i] = 0.0
+            continue
         inside = 0.0  # pixels nearer than its square root are foreground
         if i > 0 and np.isfinite(out[i - 1]):
             step = (r0 - rows[i - 1]) ** 2 + (c0 - cols[i - 1]) ** 2
