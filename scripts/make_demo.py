@@ -116,6 +116,12 @@ def write_experiment(out, count, height, width, seed, plates=0, scene="roots"):
     ``truth_length``, in pixels, written as Python writes a float: in full,
     read back exactly; no such column for the seedlings of
     ``green_on_soil``)."""
+    # the record of the settings goes first, so that a folder being remade
+    # (and perhaps interrupted) is never taken for one made with them
+    try:
+        os.remove(os.path.join(out, "demo.json"))
+    except FileNotFoundError:
+        pass
     rows = demo_samples(count, plates)
     roots = [row for row in rows if row["condition"] != PLATE_CONDITION]
     dishes = [row for row in rows if row["condition"] == PLATE_CONDITION]

@@ -234,12 +234,43 @@ def test_planning_reads_the_true_lengths_of_a_demo_made_with_its_settings(
     assert calls == [0, 1, 2]
     assert [s.settings for s in replanned.samples[:3]] == [
         demo_root_settings(other["demo"], i) for i in range(3)] != computed
+    # a sheet edited to hold a value that is no length: that one worked out
+    calls.clear()
+    sheet = tmp_path / "demo" / "samples.tsv"
+    text = sheet.read_text()
+    sheet.write_text(text.replace(repr(computed[1]["truth_length"]), "nan"))
+    assert [s.settings for s in load_experiment(
+        config, str(schemas / "samples.schema.yaml")).samples[:3]] == computed
+    assert calls == [1]
+    # a sheet that cannot be read (a field beyond the csv module's limit)
+    calls.clear()
+    sheet.write_text(text + "x" * 200_000 + "\n")
+    assert [s.settings for s in load_experiment(
+        config, str(schemas / "samples.schema.yaml")).samples[:3]] == computed
+    assert calls == [0, 1, 2]
+    sheet.write_text(text)
     # a record that cannot be read: worked out
     calls.clear()
     (tmp_path / "demo" / "demo.json").write_text("{not json")
     assert [s.settings for s in load_experiment(
         config, str(schemas / "samples.schema.yaml")).samples[:3]] == computed
     assert calls == [0, 1, 2]
+
+
+def test_a_demo_folder_being_remade_has_no_record_until_it_is_done(tmp_path, monkeypatch):
+    make_demo = load_make_demo()
+    out = tmp_path / "demo"
+    make_demo.write_experiment(str(out), 2, 120, 160, 7)
+    assert (out / "demo.json").exists()
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(make_demo, "demo_record", interrupted)  # after the sheet
+    with pytest.raises(KeyboardInterrupt):
+        make_demo.write_experiment(str(out), 2, 120, 160, 8)
+    # the sheet is seed 8's, and no record says it is seed 7's
+    assert not (out / "demo.json").exists()
 
 
 # --- the workflow's lengths on the default demo, against its true lengths ------

@@ -23,6 +23,7 @@ import fnmatch
 import functools
 import glob
 import json
+import math
 import os
 import re
 import string
@@ -314,7 +315,10 @@ def _recorded_lengths(demo):
     """The true lengths in the demo folder's sample sheet, by image name
     (``demo-0000.jpg``), where ``demo.json`` says the folder was made with
     the settings of config key ``demo``; else, or where either file cannot
-    be read, none (``{}``): planning works them out."""
+    be read, none (``{}``): planning works them out. A value that is not a
+    finite number >= 0 is left out (worked out). They are the lengths of
+    the images in the folder, as it was drawn (``scripts/make_demo.py``
+    removes ``demo.json`` before it draws, and writes it last)."""
     wanted = demo_record(demo["count"], demo.get("plates", 0), demo["height"],
                          demo["width"], demo["seed"], demo.get("scene", "roots"))
     try:
@@ -324,10 +328,12 @@ def _recorded_lengths(demo):
         with open(DEMO_SHEET, encoding="utf-8", newline="") as f:
             rows = csv.DictReader((line for line in f if not line.startswith("#")),
                                   delimiter="\t")
-            return {os.path.basename(row["image"]): float(row["truth_length"])
-                    for row in rows if row.get("truth_length")}
-    except (OSError, ValueError, KeyError, TypeError):
+            lengths = {os.path.basename(row["image"]): float(row["truth_length"])
+                       for row in rows if row.get("truth_length")}
+    except (OSError, ValueError, KeyError, TypeError, csv.Error):
         return {}
+    return {image: length for image, length in lengths.items()
+            if math.isfinite(length) and length >= 0}
 
 
 @functools.cache
