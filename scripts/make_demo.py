@@ -5,8 +5,9 @@ Image ``i`` of a set uses seed ``demo_seed(seed, i)`` and shows label ``i``.
 As a Snakemake ``script:`` it writes the demo experiment, of
 ``snakemake.params.images`` images and ``.plates`` colony plates, into the
 folder ``snakemake.output[0]`` (truth in its ``truth/``, the sample sheet
-``samples.tsv``, last the settings it was made with, ``demo.json``), with ``snakemake.params.height``, ``.width``, ``.seed``
-and ``.scene`` (what the images show, one of ``DEMO_SCENES``: ``roots``
+``samples.tsv``, last the settings it was made with, ``demo.json``), with
+``snakemake.params.height``, ``.width``, ``.seed`` and ``.scene`` (what
+the images show, one of ``DEMO_SCENES``: ``roots``
 by default; a plate is height x height pixels, the same in every scene;
 plate ``i`` uses seed ``demo_seed(seed, PLATE_SEED_OFFSET + i)``). From
 the command line it writes a plain set (every image with the usual roots,

@@ -283,18 +283,17 @@ def find_samples(config, sheet_schema):
     rows = demo_samples(demo["count"], demo.get("plates", 0))
     if not rows:
         raise ConfigError("config key 'demo': count and plates are both 0: no image to run")
-    recorded = _recorded_lengths(demo) if config["roots"]["measure"] else {}
+    measured = config["roots"]["measure"]
+    recorded = _recorded_lengths(demo) if measured else {}
 
     def lengths(i, image):
         # the root images' true lengths (root image i is row i: they come
         # first), which take about 0.2 s an image to work out (the roots'
         # layout): only where the roots are measured, and read from the
         # demo's own sheet where it was made with these settings
-        if not config["roots"]["measure"]:
-            return {}
         if image in recorded:
             return {"truth_length": recorded[image]}
-        return demo_root_settings(demo, i)
+        return demo_root_settings(demo, i) if measured else {}
 
     samples = [
         Sample(
