@@ -15,6 +15,7 @@ import yaml  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
 from rootmass import demo  # noqa: E402
+from rootmass.demo import roots as demo_roots  # noqa: E402
 from rootmass.demo import (  # noqa: E402
     DEMO_CONDITIONS,
     PLATE_CONDITION,
@@ -35,18 +36,18 @@ def test_a_straight_line_in_and_out_of_the_image_and_under_a_marker():
     hidden[:, 5:10] = True  # a marker over columns 5 to 9
     line = np.array([[-10.0, 5.3], [30.0, 5.3]])  # across the whole image
     # visible: x in [0, 5) and [10, 20), pixel (row, col) from (col, row) on
-    assert demo._visible_length([line], hidden) == pytest.approx(5 + 10)
+    assert demo_roots._visible_length([line], hidden) == pytest.approx(5 + 10)
     diagonal = np.array([[2.0, 1.0], [14.0, 17.0]])  # 12 x 16: 20 px, all in
-    assert demo._visible_length([diagonal], np.zeros((20, 20), dtype=bool)) == (
+    assert demo_roots._visible_length([diagonal], np.zeros((20, 20), dtype=bool)) == (
         pytest.approx(20.0))
-    assert demo._visible_length([], hidden) == 0.0
+    assert demo_roots._visible_length([], hidden) == 0.0
 
 
 def test_the_centre_line_reaches_the_round_cap():
     points = np.array([[0.0, 0.0], [3.0, 4.0]])
-    (capped,) = demo._centre_lines([(points, 3.0, 2.0, None)])
+    (capped,) = demo_roots._centre_lines([(points, 3.0, 2.0, None)])
     np.testing.assert_allclose(capped, [[0, 0], [3, 4], [4.2, 5.6]])  # 5 + 2 px
-    (thin,) = demo._centre_lines([(points, 0.8, 0.6, None)])  # no cap drawn
+    (thin,) = demo_roots._centre_lines([(points, 0.8, 0.6, None)])  # no cap drawn
     np.testing.assert_array_equal(thin, points)
 
 
@@ -54,11 +55,11 @@ def fine_length(shape, seed, label, roots, spacing=0.01):
     """The visible centre lines, sampled here every ``spacing`` px at least
     (points spaced along each segment, each standing for its spacing), visible
     where the truth's rule says: inside, and no marker coverage."""
-    layout = demo._root_layout(shape, seed, label, roots)
+    layout = demo_roots._root_layout(shape, seed, label, roots)
     alpha = np.asarray(layout["marker_alpha"])
     height, width = alpha.shape
     total = 0.0
-    for line in demo._centre_lines(layout["roots"]):
+    for line in demo_roots._centre_lines(layout["roots"]):
         for a, b in zip(line[:-1], line[1:]):
             length = float(np.hypot(*(b - a)))
             n = max(1, int(np.ceil(length / spacing)))
@@ -76,10 +77,10 @@ def fine_length(shape, seed, label, roots, spacing=0.01):
 def test_the_length_has_converged(shape, seed, label, roots):
     length = synthetic_root_length(shape, seed, label, roots)
     assert length == pytest.approx(fine_length(shape, seed, label, roots), rel=1e-3)
-    layout = demo._root_layout(shape, seed, label, roots)
-    lines = demo._centre_lines(layout["roots"])
+    layout = demo_roots._root_layout(shape, seed, label, roots)
+    lines = demo_roots._centre_lines(layout["roots"])
     hidden = np.asarray(layout["marker_alpha"]) > 0
-    assert demo._visible_length(lines, hidden, 0.1) == pytest.approx(length, rel=1e-3)
+    assert demo_roots._visible_length(lines, hidden, 0.1) == pytest.approx(length, rel=1e-3)
 
 
 def test_more_roots_more_length():
@@ -92,11 +93,11 @@ def test_the_length_draws_the_same_roots_without_drawing_the_image(monkeypatch):
     shape, seed = (150, 200), 4
     image, truth = synthetic_root_image(shape, seed, roots=1.6)
     # the helper's roots and markers are those of the image, to the pixel
-    layout = demo._root_layout(shape, seed, None, 1.6)
+    layout = demo_roots._root_layout(shape, seed, None, 1.6)
     layer = Image.new("L", (shape[1], shape[0]), 0)
     draw = ImageDraw.Draw(layer)
     for points, radius0, radius1, brightness in layout["roots"]:
-        demo._draw_root(draw, points, radius0, radius1, brightness)
+        demo_roots._draw_root(draw, points, radius0, radius1, brightness)
     drawn = (np.asarray(layer) > 0) & (np.asarray(layout["marker_alpha"]) == 0)
     np.testing.assert_array_equal(drawn, truth)
     length = synthetic_root_length(shape, seed, roots=1.6)
@@ -104,8 +105,8 @@ def test_the_length_draws_the_same_roots_without_drawing_the_image(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("synthetic_root_length drew the image")
 
-    monkeypatch.setattr(demo, "_draw_root", refuse)
-    monkeypatch.setattr(demo, "_background", refuse)
+    monkeypatch.setattr(demo_roots, "_draw_root", refuse)
+    monkeypatch.setattr(demo_roots, "_background", refuse)
     assert synthetic_root_length(shape, seed, roots=1.6) == length
     for bad in (dict(roots=0), dict(seed=-1), dict(shape=(8, 8))):
         with pytest.raises(ValueError):
@@ -120,7 +121,7 @@ def test_the_truth_mask_is_about_as_wide_as_the_roots_drawn(shape, seed, roots):
     _, truth = synthetic_root_image(shape, seed, roots=roots)
     length = synthetic_root_length(shape, seed, roots=roots)
     widths = [max(1, int(round(2 * r)))
-              for _, radius0, radius1, _ in demo._root_layout(shape, seed, None, roots)["roots"]
+              for _, radius0, radius1, _ in demo_roots._root_layout(shape, seed, None, roots)["roots"]
               for r in (radius0, radius1)]
     # the area over the length: a mean width between the thinnest and the
     # thickest width drawn (less where roots overlap, more at the round caps)
@@ -324,7 +325,7 @@ def default_lengths(default_demo, which):
 def test_the_truth_masks_of_the_default_demo_measure_within_5_percent(default_demo):
     """Issue #22: the workflow's root length of each default demo image's
     truth mask is within 5 % of its true length (its roots lie spread, as in
-    a scanner's tray: rootmass.demo._root_system)."""
+    a scanner's tray: rootmass.demo.roots._root_system)."""
     lengths = default_lengths(default_demo, "truth")
     errors = {name: measured / true - 1 for name, (measured, true) in lengths.items()}
     assert all(abs(e) <= 0.05 for e in errors.values()), errors

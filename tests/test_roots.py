@@ -332,7 +332,8 @@ def test_each_demo_root_drawn_alone_has_its_true_length():
     demo's figures): this checks the estimator and the truth without that."""
     from PIL import Image, ImageDraw
 
-    from rootmass.demo import _centre_lines, _draw_root, _root_layout, _visible_length, demo_seed
+    from rootmass.demo import demo_seed
+    from rootmass.demo.roots import _centre_lines, _draw_root, _root_layout, _visible_length
 
     shape = (600, 900)  # the demo's own size; its second image, treated
     layout = _root_layout(shape, demo_seed(2026, 1), 1, 1.6)
