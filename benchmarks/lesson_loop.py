@@ -8,15 +8,13 @@ loop (--jobs 1, the lesson's own loop) or in a multiprocessing.Pool.
 import argparse
 import csv
 import os
-import sys
 from multiprocessing import Pool
 
 import imageio.v3 as iio
 import numpy as np
 import skimage as ski
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
-from rootmass.io import save_mask  # noqa: E402  (the same 1-bit PNG as the workflow)
+from rootmass.io import save_mask  # (the same 1-bit PNG as the workflow)
 
 
 def measure_root_mass(filename, sigma=1.5):

@@ -53,8 +53,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lesson_photos import (LESSON_DATA, ROOT, TRIALS, cpu_time,  # noqa: E402
+from lesson_photos import (LESSON_DATA, ROOT, TRIALS, cpu_time,
                            load_lesson_function, make_mask)
 
 PY = sys.executable

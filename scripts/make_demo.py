@@ -23,8 +23,6 @@ import json
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
 from PIL import Image
 
 import numpy as np

@@ -9,9 +9,6 @@ plot of F1 by method that a run on the demo made.
 
 import argparse
 import os
-import sys
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np
 from PIL import Image, ImageDraw
