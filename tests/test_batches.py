@@ -19,18 +19,19 @@ from rootmass.thresholding import to_grayscale
 @pytest.mark.parametrize(
     "path, key",
     [
-        ("data/trial-016.jpg", "data/trial-016.jpg"),
-        ("./a/b.c.png", "a/b.c.png"),
-        ("a/./x/../b.png", "a/b.png"),
-        ("/abs/x.tif", "_abs/abs/x.tif"),
-        ("//abs/x.tif", "_abs/abs/x.tif"),
-        ("../up/x.jpg", "_up/up/x.jpg"),
-        ("../../x.jpg", "_up/_up/x.jpg"),
-        ("_up/x.jpg", "__up/x.jpg"),  # a folder of that name is no marker
-        ("../_up/x.jpg", "_up/__up/x.jpg"),
+        ("data/trial-016.jpg", "data/trial-016"),
+        ("./a/b.c.png", "a/b.c"),
+        ("a/./x/../b.png", "a/b"),
+        ("/abs/x.tif", "_abs/abs/x"),
+        ("//abs/x.tif", "_abs/abs/x"),
+        ("../up/x.jpg", "_up/up/x"),
+        ("../../x.jpg", "_up/_up/x"),
+        ("_up/x.jpg", "__up/x"),  # a folder of that name is no marker
+        ("../_up/x.jpg", "_up/__up/x"),
         ("__abs/_abs", "___abs/__abs"),
-        ("_upper/x.jpg", "_upper/x.jpg"),
-        ("n{1}%.jpg", "n%7B1%7D%25.jpg"),
+        ("_upper/x.jpg", "_upper/x"),
+        ("n{1}%.jpg", "n%7B1%7D%25"),
+        ("a.b/n{1}.tif", "a.b/n%7B1%7D"),
         ("noext", "noext"),
     ],
 )
@@ -45,19 +46,20 @@ def test_figure_key_is_the_image_s_path_as_a_jpeg():
     assert figure_key("data/colonies-01.tif") + ".jpg" == "data/colonies-01.tif.jpg"
     assert figure_key("./a/../b{1}.JPG") == "b%7B1%7D.JPG"
     assert figure_key("/x/y.png") == "_abs/x/y.png"
-    assert figure_key("../x/a.jpg") == "_up/x/a"
+    assert figure_key("../x/a.jpg") + ".jpg" == "_up/x/a.jpg"
     assert figure_key("x/README") == "x/README"
     assert figure_key("x/.jpg") == "x/.jpg"  # (a name of its own)
 
 
 def test_no_two_images_share_a_name():
-    """Outside the working folder, beside one another, of one name in two
-    folders: every image's key and figure its own, but for the one pair
-    check_keys refuses (an image whose path is another's with .jpg added)."""
+    """Outside the working folder, of one name in two folders: every
+    image's key and figure its own; check_keys refuses two of one name but
+    for the extension (one key) and an image whose path is another's with
+    .jpg added (one figure)."""
     from rootmass.config import ConfigError
     from rootmass.experiment import check_keys
 
-    images = ["photos/a.jpg", "photos/a.png", "photos/a.jpeg", "photos/A.JPG",
+    images = ["photos/a.jpg", "photos/b.png", "photos/c.jpeg", "photos/A.JPG",
               "other/a.jpg", "photos/x/a.jpg", "../photos/a.jpg", "../../photos/a.jpg",
               "../x/a.jpg", "x/a.jpg", "_up/x/a.jpg", "__up/x/a.jpg", "/x/a.jpg",
               "_abs/x/a.jpg", "/photos/a.jpg", "../_up/x/a.jpg", "photos/_up.jpg",
@@ -66,9 +68,12 @@ def test_no_two_images_share_a_name():
     figures = {figure_key(image) for image in images}
     assert len(keys) == len(figures) == len(images)
     check_keys(images, "here")
-    with pytest.raises(ConfigError, match="'photos/a.png' and 'photos/a.png.jpg' would both"
-                                          " be written as 'photos/a.png.jpg'"):
-        check_keys([*images, "photos/a.png.jpg"], "here")
+    with pytest.raises(ConfigError, match="'photos/b.png' and 'photos/b.png.jpg' would both"
+                                          " be written as 'photos/b.png.jpg'"):
+        check_keys([*images, "photos/b.png.jpg"], "here")
+    with pytest.raises(ConfigError, match="'photos/a.jpg' and 'photos/a.png' would both"
+                                          " be written as 'photos/a'"):
+        check_keys([*images, "photos/a.png"], "here")
     with pytest.raises(ConfigError, match="'photos/a.jpg' and 'photos/a' would both"):
         check_keys([*images, "photos/a"], "here")  # (without an extension)
     with pytest.raises(ConfigError, match="'photos/a.jpg' and './photos/a.jpg'"):

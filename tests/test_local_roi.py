@@ -160,7 +160,7 @@ def test_a_run_with_rois_and_a_local_method(workdir):
     objects = _read(workdir / "results/objects.csv")
     assert objects and all(float(o["centroid_col"]) < 170 for o in objects)
     # and the roots' skeletons (at the preview's size, here the image's)
-    skeletons = sorted((workdir / "results/roots").glob("*/data/p0.png.png"))
+    skeletons = sorted((workdir / "results/roots").glob("*/data/p0.png"))
     assert len(skeletons) == 1
     skeleton = np.asarray(Image.open(skeletons[0]))
     assert skeleton.shape == (200, 300) and skeleton[:, :150].any()

@@ -261,36 +261,34 @@ def test_a_bad_sheet_is_one_line_naming_line_and_column(folder, case, message):
         (dict(images="data/*.jpg", method_panel="nope.jpg"), "is not one of the images that 'images' ('data/*.jpg') selects"),
         (dict(images="data/*.jpg", demo=None, group_by=["plate"]), "config key 'group_by': 'plate' is not a column of a sample sheet: images given by globs have no metadata"),
         (dict(images=None, samples=None, demo=None), "config: set 'images' (a glob of your images) or 'samples' (a sample sheet)"),
-        (dict(images="data/*"), "config key 'images': 'data/a.png' and 'data/a.png.jpg' would both be written as 'data/a.png.jpg' in results/; rename one of them"),
+        (dict(images="data/*"), "config key 'images': 'data/a.jpg' and 'data/a.png' would both be written as 'data/a' in results/; rename one of them"),
     ],
 )
 def test_a_bad_selection_is_one_line(folder, settings, message):
     Image.new("RGB", (90, 60)).save(folder / "data" / "a.png")
-    Image.new("RGB", (90, 60)).save(folder / "data" / "a.png.jpg")  # a.png's figure's name
     with pytest.raises(ConfigError) as error:
         plan(**settings)
     assert message in one_line(error)
 
 
 def test_images_of_one_name_are_planned_wherever_they_are(folder):
-    """a.jpg beside a.png, a.jpg in another folder, in the folder above and
-    by an absolute path: each gets outputs of its own
-    (rootmass.batches.image_key)."""
+    """a.jpg in another folder, in the folder above and by an absolute
+    path: each gets outputs of its own (rootmass.batches.image_key)."""
     from rootmass.batches import figure_key, image_key
 
-    Image.new("RGB", (90, 60)).save(folder / "data" / "a.png")
     (folder / "data" / "sub").mkdir()
     Image.new("RGB", (90, 60)).save(folder / "data" / "sub" / "a.jpg")
     (folder / "work").mkdir()
     os.chdir(folder / "work")
     outside = str(folder / "data" / "b.jpg")
     experiment, _ = plan(images=["../data/*", "../data/sub/*.jpg", outside], demo=None)
-    assert set(experiment.images) == {"../data/a.jpg", "../data/a.png", "../data/b.jpg",
+    assert set(experiment.images) == {"../data/a.jpg", "../data/b.jpg",
                                       "../data/sub/a.jpg", outside}
     keys = [image_key(image) for image in experiment.images]
     figures = [figure_key(image) for image in experiment.images]
     assert len(set(keys)) == len(set(figures)) == len(keys)
-    assert image_key(outside) == "_abs" + outside
+    assert image_key(outside) == "_abs" + outside[: -len(".jpg")]
+    assert image_key("../data/sub/a.jpg") == "_up/data/sub/a"
 
 
 @pytest.mark.parametrize(
@@ -368,7 +366,7 @@ def test_image_sizes_from_headers_demo_and_unreadable(folder):
 
 def test_report_labels_and_contact_sheet_spans():
     assert report_label("data/a.jpg") == "data/a.jpg"
-    assert report_label("data/{x}.jpg") == "data/%7Bx%7D.jpg"
+    assert report_label("data/{x}.jpg") == "data/%7Bx%7D"
     images = [f"p{i:03}.jpg" for i in range(100)]
     assert contact_sheet_spans(images) == [
         "p000.jpg to p047.jpg", "p048.jpg to p095.jpg", "p096.jpg to p099.jpg"]
@@ -379,7 +377,7 @@ def test_report_labels_of_contact_sheets_and_flagged_figures(tmp_path):
     flagged = tmp_path / "flagged.csv"
     flagged.write_text("image,reason,value\nx/{b}.jpg,failed,cannot read\n"
                        "a.jpg,empty mask,0.000123456\na.jpg,ratio outlier,4.56789\n")
-    assert flagged_labels(str(flagged), 1) == {"image": "1. x/%7Bb%7D.jpg", "reasons": "failed (cannot read)"}
+    assert flagged_labels(str(flagged), 1) == {"image": "1. x/%7Bb%7D", "reasons": "failed (cannot read)"}
     assert flagged_labels(str(flagged), 2) == {
         "image": "2. a.jpg", "reasons": "empty mask (0.000123); ratio outlier (4.57)"}
 

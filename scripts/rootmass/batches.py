@@ -4,8 +4,8 @@ Each stage of the workflow is one Snakemake rule with a ``{batch}`` wildcard:
 one job per batch of images, so that a job's start-up (an interpreter,
 numpy, SciPy) is paid per batch, not per image. A batch's outputs are one
 folder (or one table) per stage, inside which every image has its own file
-named by :func:`image_key`, its path (with ``_up/`` or ``_abs/`` in front
-for an image outside the working folder).
+named by :func:`image_key`, its path without the extension (with ``_up/``
+or ``_abs/`` in front for an image outside the working folder).
 
 Pure functions, names and numbers in and out; the only I/O is
 :func:`read_registry`, which lists the batches an earlier run recorded.
@@ -39,22 +39,25 @@ _MARKER_LIKE = re.compile(r"_+(up|abs)")
 
 
 def image_key(path):
-    """The name of an image's outputs: its path, extension included.
+    """The name of an image's outputs: its path without the extension.
 
     Every per-image file of a batch (mask, preview, cached blurred image,
-    labels, skeleton, QC figure, thumbnail) is named by it, and two images
-    never share one. The path is normalised (``./`` and ``a/..`` parts
-    dropped) and
+    labels, skeleton, thumbnail) is named by it and the file's own suffix,
+    so the mask of ``photos/a.jpg`` is ``photos/a.png``. The path is
+    normalised (``./`` and ``a/..`` parts dropped) and
 
     - an image outside the working folder is named under a folder of its
       own: one ``_up/`` for each leading ``..`` (``../x/a.jpg`` is
-      ``_up/x/a.jpg``), or ``_abs/`` before an absolute path without its
-      ``/`` (``/data/x/a.jpg`` is ``_abs/data/x/a.jpg``);
+      ``_up/x/a``), or ``_abs/`` before an absolute path without its ``/``
+      (``/data/x/a.jpg`` is ``_abs/data/x/a``);
     - a part of the path that reads as one of those (``_up``, ``__up``,
-      ``_abs``, ...) gains a ``_`` (``_up/a.jpg`` is ``__up/a.jpg``), so
-      that it cannot be taken for one;
+      ``_abs``, ...) gains a ``_`` (``_up/a.jpg`` is ``__up/a``), so that
+      it cannot be taken for one;
     - ``%``, ``{``, ``}`` are written ``%25``, ``%7B``, ``%7D`` (Snakemake
       reads braces in a path as a wildcard).
+
+    Two images of one name but for the extension (``a.jpg``, ``a.png``)
+    share a key: :func:`rootmass.experiment.check_keys` refuses them.
 
     Parameters
     ----------
@@ -63,7 +66,7 @@ def image_key(path):
     Returns
     -------
     key : str
-        A relative POSIX path, e.g. ``'data/trial-016.jpg'`` for
+        A relative POSIX path, e.g. ``'data/trial-016'`` for
         ``'data/trial-016.jpg'`` or ``'./data/trial-016.jpg'``.
 
     Raises
@@ -72,10 +75,11 @@ def image_key(path):
         Where the path names no file (``'/'``, ``'.'``, ``'a/..'``).
     """
     norm = os.path.normpath(path)
-    norm = norm.replace("%", "%25").replace("{", "%7B").replace("}", "%7D")
     parts = [p for p in norm.split(os.sep) if p not in ("", ".")]
     if not parts or parts[-1] == "..":
         raise ValueError(f"{path!r} has no file name")
+    parts[-1] = os.path.splitext(parts[-1])[0]
+    parts = [p.replace("%", "%25").replace("{", "%7B").replace("}", "%7D") for p in parts]
     parts = ["_" + p if _MARKER_LIKE.fullmatch(p) else p for p in parts]
     if os.path.isabs(norm):
         parts.insert(0, ABSOLUTE)
@@ -84,8 +88,8 @@ def image_key(path):
 
 def figure_key(path):
     """The name of an image's QC figure, without its ``.jpg``: the image's
-    :func:`image_key`, less its ``.jpg`` where it has one, so that the
-    figure (a JPEG) of ``photos/a.jpg`` is ``photos/a.jpg`` and that of
+    :func:`image_key` with the image's extension, but for ``.jpg``, so that
+    the figure (a JPEG) of ``photos/a.jpg`` is ``photos/a.jpg`` and that of
     ``photos/a.png`` is ``photos/a.png.jpg``: the report's search, which
     matches the figure's path, finds it by the image's whole path.
 
@@ -93,9 +97,11 @@ def figure_key(path):
     ``.jpg`` added (``a.png`` and ``a.png.jpg``);
     :func:`rootmass.experiment.check_keys` refuses those.
     """
-    key = image_key(path)
-    name = posixpath.basename(key)
-    return key[: -len(".jpg")] if name.endswith(".jpg") and name != ".jpg" else key
+    extension = os.path.splitext(os.path.normpath(path))[1]
+    if extension == ".jpg":
+        return image_key(path)
+    return image_key(path) + extension.replace("%", "%25").replace("{", "%7B").replace(
+        "}", "%7D")
 
 
 def batch_id(images):

@@ -181,8 +181,9 @@ def input_files(paths, made_by_demo):
 
 
 def check_keys(images, where, out="results"):
-    """Refuse two images whose outputs would have the same name: the same
-    file listed twice (``a.jpg`` and ``./a.jpg``: the same
+    """Refuse two images whose outputs would have the same name: one name
+    but for the extension, or the same file listed twice (``a.jpg`` and
+    ``a.png``, ``a.jpg`` and ``./a.jpg``: the same
     :func:`rootmass.batches.image_key`), or two whose QC figures would be
     one (``a.png`` and ``a.png.jpg``: the same
     :func:`rootmass.batches.figure_key`).
