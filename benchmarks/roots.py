@@ -10,12 +10,10 @@ the same run.
     default settings (``classes=[0, 3, 6, 12]`` pixels), and of its steps
     one at a time: the skeleton (``rootmass.thinning.thin``, Zhang's
     thinning where pixels can change, by its compiled loop, and the 2 x 2
-    blocks; its NumPy loop beside it), the graph (the compiled
-    ``trace_branches``; SciPy's sparse graphs beside it), the distances at
+    blocks), the graph (the compiled ``trace_branches``), the distances at
     the skeleton (searched along the branches by the compiled loop; in
-    raster order and by a k-d tree beside it, each checked to give the
-    same numbers), the pruning and the traits; and, for comparison,
-    ``skimage.morphology.skeletonize`` of
+    raster order beside it, checked to give the same numbers), the pruning
+    and the traits; and, for comparison, ``skimage.morphology.skeletonize`` of
     the whole mask (checked to give the same skeleton) and object by object
     in each one's bounding box (the stage's thinning before), the distance
     transform (``scipy.ndimage.distance_transform_edt``) and
@@ -24,8 +22,9 @@ the same run.
     lesson's own root-mass function (benchmarks/lesson_loop.py's
     ``measure_root_mass``) on the same photo. And, in fresh processes, a
     job's first ``root_traits`` (what a job pays once: SciPy's modules, and
-    Numba's import and the loading of its cached loops), with the compiled
-    loops and without them (the NumPy and SciPy code). The project's target: at most
+    Numba's import and the loading of its cached loops), against a second
+    ``root_traits`` of the same mask in the same process. The project's
+    target: at most
     0.3 CPU-s per 6-megapixel photo. Where the ``skan`` package can be
     imported (it is not one of the project's requirements: see
     benchmarks/README.md), also a fresh process's CPU to import it and build
@@ -67,15 +66,8 @@ TARGET = 0.3  # CPU-s per 6-megapixel photo
 CLASSES = [0, 3, 6, 12]  # pixels
 STEPS = ["load", "skeletonize", "graph", "distance", "pruning", "traits"]
 #: measured for comparison, not parts of the stage
-ALTERNATIVES = ["thinning, NumPy loop", "skeletonize, whole mask",
-                "skeletonize, object by object", "graph, SciPy", "distance, raster order",
-                "distance, k-d tree", "distance_transform_edt", "medial_axis"]
-
-
-
-
-
-
+ALTERNATIVES = ["skeletonize, whole mask", "skeletonize, object by object",
+                "distance, raster order", "distance_transform_edt", "medial_axis"]
 
 
 def run_steps(mask_path):
@@ -86,9 +78,8 @@ def run_steps(mask_path):
     from skimage.morphology import skeletonize
 
     from rootmass.io import load_mask
-    from rootmass import thinning
     from rootmass.roots import (_image, _lookup, _nearest, _pixel_lengths, _prune,
-                                _thin_blocks, _trace, _trace_sparse, local_diameter)
+                                _thin_blocks, _trace, local_diameter)
     from rootmass.thinning import thin
 
     times = {}
@@ -101,22 +92,14 @@ def run_steps(mask_path):
 
     times["skeletonize"], (thinned, index, edge) = cpu_time(skeleton_of, mask)
     times["graph"], graph = cpu_time(_trace, index, shape, table)
-    times["graph, SciPy"], _ = cpu_time(_trace_sparse, index, shape, table)
     times["distance"], distance = cpu_time(_nearest, index, edge, mask, graph["paths"])
     times["distance, raster order"], raster = cpu_time(_nearest, index, edge, mask)
-    kernel, thinning._KERNEL = thinning._KERNEL, False
-    try:
-        times["distance, k-d tree"], tree = cpu_time(_nearest, index, edge, mask)
-    finally:
-        thinning._KERNEL = kernel
-    assert np.array_equal(distance, raster) and np.array_equal(distance, tree)
+    assert np.array_equal(distance, raster), "the raster order's distances differ"
     times["distance_transform_edt"], exact = cpu_time(ndi.distance_transform_edt, mask)
     assert np.array_equal(distance, exact.reshape(-1)[index]), "not the distance transform's"
     times["skeletonize, whole mask"], reference = cpu_time(skeletonize, mask.copy())
     assert np.array_equal(reference, _image(thinned, shape)), "not skeletonize's skeleton"
     times["skeletonize, object by object"], _ = cpu_time(skeletonize_by_object, mask)
-    times["thinning, NumPy loop"], (numpy_skeleton, _) = cpu_time(thin, mask, compiled=False)
-    assert np.array_equal(numpy_skeleton, thinned), "the NumPy loop's skeleton differs"
     times["pruning"], (pruned, kept, graph) = cpu_time(
         _prune, index, distance, shape, 6.0, table=table, graph=graph)
 
@@ -155,25 +138,23 @@ def run_whole(mask_path):
 def kernel_cold():
     """A fresh process's CPU for its first ``root_traits`` (a job's first
     image: SciPy's modules, and Numba's import and its cached loops'
-    loading), with the compiled loops and without them:
-    (compiled, numpy), each a median of 3 processes."""
-    def first(compiled):
-        code = (
-            "import sys, time\n"
-            f"sys.path.insert(0, {str(ROOT / 'scripts')!r})\n"
-            "import numpy as np\n"
-            "from rootmass import roots, thinning\n"
-            + ("" if compiled else "thinning._KERNEL = False\n")
-            + "m = np.zeros((40, 40), bool); m[10:14, 5:35] = True\n"
-            "t0 = time.process_time()\n"
-            "roots.root_traits(m)\n"
-            "print(time.process_time() - t0)\n"
-        )
-        runs = [float(subprocess.run([PY, "-c", code], capture_output=True, text=True,
-                                     check=True).stdout) for _ in range(3)]
-        return statistics.median(runs)
-
-    return first(True), first(False)
+    loading) and for a second on the same mask, right after it:
+    (first, second), each a median of 3 processes."""
+    code = (
+        "import sys, time\n"
+        f"sys.path.insert(0, {str(ROOT / 'scripts')!r})\n"
+        "import numpy as np\n"
+        "from rootmass import roots\n"
+        "m = np.zeros((40, 40), bool); m[10:14, 5:35] = True\n"
+        "t0 = time.process_time()\n"
+        "roots.root_traits(m)\n"
+        "t1 = time.process_time()\n"
+        "roots.root_traits(m)\n"
+        "print(t1 - t0, time.process_time() - t1)\n"
+    )
+    runs = [tuple(map(float, subprocess.run([PY, "-c", code], capture_output=True, text=True,
+                                            check=True).stdout.split())) for _ in range(3)]
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
 
 
 def skan_cold():
@@ -257,13 +238,12 @@ def lesson_part(args, out, summary):
     summary.append(("stage CPU per photo, worst", worst, "CPU-s", worst / base))
     summary.append(("stage target met on every photo", int(worst <= TARGET),
                     f"<= {TARGET:g} CPU-s", ""))
-    compiled, numpy_loop = kernel_cold()
-    print(f"\nA job's first root_traits, in a fresh process: {compiled:.2f} CPU-s with the"
-          f" compiled loops (Numba's import, its cached loops' loading), {numpy_loop:.2f}"
-          f" without them: {compiled - numpy_loop:.2f} CPU-s more a job")
-    summary.append(("first root_traits CPU per job", compiled, "CPU-s", compiled / base))
-    summary.append(("first root_traits CPU per job, without the compiled loops", numpy_loop,
-                    "CPU-s", numpy_loop / base))
+    first, second = kernel_cold()
+    print(f"\nA job's first root_traits, in a fresh process: {first:.2f} CPU-s (SciPy's"
+          f" modules, Numba's import, its cached loops' loading), against {second:.4f} for"
+          f" a second on the same mask: {first - second:.2f} CPU-s more a job")
+    summary.append(("first root_traits CPU per job", first, "CPU-s", first / base))
+    summary.append(("second root_traits CPU, same process", second, "CPU-s", second / base))
     if skan is not None:
         cold = skan_cold()
         if cold:

@@ -1,6 +1,7 @@
 """Rule qc_images: for each image of the batch, one figure (the image with
 its foreground tinted, a detail at full size where the image is larger than
-its preview, and the blurred image's histogram with t), `<image path>.jpg`
+its preview, and the blurred image's histogram with t), named by
+``rootmass.batches.figure_key`` (``photos/a.jpg``, ``photos/a.png.jpg``)
 in the batch's folder, and a thumbnail of its selection for the contact
 sheets (all of the batch's in one compressed .npz, each under its image's
 key). Made from the previews and details that grayscale_blur wrote, the

@@ -21,9 +21,17 @@ from rootmass.thresholding import to_grayscale
     [
         ("data/trial-016.jpg", "data/trial-016"),
         ("./a/b.c.png", "a/b.c"),
-        ("/abs/x.tif", "abs/x"),
-        ("../up/x.jpg", "__/up/x"),
+        ("a/./x/../b.png", "a/b"),
+        ("/abs/x.tif", "_abs/abs/x"),
+        ("//abs/x.tif", "_abs/abs/x"),
+        ("../up/x.jpg", "_up/up/x"),
+        ("../../x.jpg", "_up/_up/x"),
+        ("_up/x.jpg", "__up/x"),  # a folder of that name is no marker
+        ("../_up/x.jpg", "_up/__up/x"),
+        ("__abs/_abs", "___abs/__abs"),
+        ("_upper/x.jpg", "_upper/x"),
         ("n{1}%.jpg", "n%7B1%7D%25"),
+        ("a.b/n{1}.tif", "a.b/n%7B1%7D"),
         ("noext", "noext"),
     ],
 )
@@ -31,18 +39,51 @@ def test_image_key(path, key):
     assert image_key(path) == key
 
 
-def test_figure_key_is_the_path_with_its_extension():
+def test_figure_key_is_the_image_s_path_as_a_jpeg():
     # the report's search matches the figure's path: typing the image's
-    # whole path must find it
-    assert figure_key("data/colonies-01.tif") == "data/colonies-01.tif"
+    # whole path must find it; a .jpg image's figure is not named .jpg.jpg
+    assert figure_key("photos/a.jpg") + ".jpg" == "photos/a.jpg"
+    assert figure_key("data/colonies-01.tif") + ".jpg" == "data/colonies-01.tif.jpg"
     assert figure_key("./a/../b{1}.JPG") == "b%7B1%7D.JPG"
-    assert figure_key("/x/y.png") == "x/y.png"
+    assert figure_key("/x/y.png") == "_abs/x/y.png"
+    assert figure_key("../x/a.jpg") + ".jpg" == "_up/x/a.jpg"
     assert figure_key("x/README") == "x/README"
+    assert figure_key("x/.jpg") == "x/.jpg"  # (a name of its own)
+
+
+def test_no_two_images_share_a_name():
+    """Outside the working folder, of one name in two folders: every
+    image's key and figure its own; check_keys refuses two of one name but
+    for the extension (one key) and an image whose path is another's with
+    .jpg added (one figure)."""
+    from rootmass.config import ConfigError
+    from rootmass.experiment import check_keys
+
+    images = ["photos/a.jpg", "photos/b.png", "photos/c.jpeg", "photos/A.JPG",
+              "other/a.jpg", "photos/x/a.jpg", "../photos/a.jpg", "../../photos/a.jpg",
+              "../x/a.jpg", "x/a.jpg", "_up/x/a.jpg", "__up/x/a.jpg", "/x/a.jpg",
+              "_abs/x/a.jpg", "/photos/a.jpg", "../_up/x/a.jpg", "photos/_up.jpg",
+              "photos/a%7B.jpg", "photos/a{.jpg"]
+    keys = {image_key(image) for image in images}
+    figures = {figure_key(image) for image in images}
+    assert len(keys) == len(figures) == len(images)
+    check_keys(images, "here")
+    with pytest.raises(ConfigError, match="'photos/b.png' and 'photos/b.png.jpg' would both"
+                                          " be written as 'photos/b.png.jpg'"):
+        check_keys([*images, "photos/b.png.jpg"], "here")
+    with pytest.raises(ConfigError, match="'photos/a.jpg' and 'photos/a.png' would both"
+                                          " be written as 'photos/a'"):
+        check_keys([*images, "photos/a.png"], "here")
+    with pytest.raises(ConfigError, match="'photos/a.jpg' and 'photos/a' would both"):
+        check_keys([*images, "photos/a"], "here")  # (without an extension)
+    with pytest.raises(ConfigError, match="'photos/a.jpg' and './photos/a.jpg'"):
+        check_keys([*images, "./photos/a.jpg"], "here")  # one file twice
 
 
 def test_image_key_needs_a_name():
-    with pytest.raises(ValueError):
-        image_key("/")
+    for path in ("/", ".", "", "a/..", ".."):
+        with pytest.raises(ValueError, match="has no file name"):
+            image_key(path)
 
 
 def test_batch_id_is_stable_and_order_sensitive():

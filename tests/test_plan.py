@@ -271,6 +271,26 @@ def test_a_bad_selection_is_one_line(folder, settings, message):
     assert message in one_line(error)
 
 
+def test_images_of_one_name_are_planned_wherever_they_are(folder):
+    """a.jpg in another folder, in the folder above and by an absolute
+    path: each gets outputs of its own (rootmass.batches.image_key)."""
+    from rootmass.batches import figure_key, image_key
+
+    (folder / "data" / "sub").mkdir()
+    Image.new("RGB", (90, 60)).save(folder / "data" / "sub" / "a.jpg")
+    (folder / "work").mkdir()
+    os.chdir(folder / "work")
+    outside = str(folder / "data" / "b.jpg")
+    experiment, _ = plan(images=["../data/*", "../data/sub/*.jpg", outside], demo=None)
+    assert set(experiment.images) == {"../data/a.jpg", "../data/b.jpg",
+                                      "../data/sub/a.jpg", outside}
+    keys = [image_key(image) for image in experiment.images]
+    figures = [figure_key(image) for image in experiment.images]
+    assert len(set(keys)) == len(set(figures)) == len(keys)
+    assert image_key(outside) == "_abs" + outside[: -len(".jpg")]
+    assert image_key("../data/sub/a.jpg") == "_up/data/sub/a"
+
+
 @pytest.mark.parametrize(
     "truth, message",
     [

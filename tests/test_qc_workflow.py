@@ -29,7 +29,7 @@ def test_qc_outputs_and_the_method_panel_match_the_lessons_code(lesson_data, wor
     )
     qc = Path(workdir, "results", "qc")
     for name in trials:
-        (figure,) = qc.glob(f"images/*/data/{name}.jpg")  # <batch>/<image path>.jpg
+        (figure,) = qc.glob(f"images/*/data/{name}")  # <batch>/<image path>: a .jpg's own name
         (preview,) = Path(workdir, "results", "previews").glob(f"*/data/{name}")
         # the tinted preview (at most 600 wide), the detail (240) and the
         # histogram (340)
@@ -45,7 +45,7 @@ def test_qc_outputs_and_the_method_panel_match_the_lessons_code(lesson_data, wor
         top, left, height, width = row["detail"]
         assert (height, width) == (240, 240)
         crop = np.asarray(Image.open(lesson_data / name))[top : top + 240, left : left + 240]
-        stored = preview.parent / f"{name[:-4]}%detail.jpg"
+        stored = preview.parent / f"{name[:-4]}%detail.jpg"  # <key>%detail.jpg
         # the same pixels, but for JPEG's loss
         assert np.abs(np.asarray(Image.open(stored)).astype(int) - crop).mean() < 3
     assert sorted(p.name for p in qc.glob("contact-sheets/sheet-*")) == ["sheet-0001.jpg"]

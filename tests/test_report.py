@@ -40,6 +40,12 @@ WAIT = 30  # seconds for the page to render a view
 pytestmark = pytest.mark.slow  # Chromium, and the report of the demo run
 
 
+def figure_name(image):
+    """An image's QC figure in its batch's folder: the image's path, with
+    .jpg added unless it has it (rootmass.batches.figure_key)."""
+    return image if image.endswith(".jpg") else image + ".jpg"
+
+
 @pytest.fixture(scope="module")
 def browser():
     result = subprocess.run(
@@ -230,7 +236,7 @@ def test_report_shows_table_and_images_in_chromium(report, browser):
     assert sorted(page.listed(images, sorted)) == images
     for image in images:
         page.view(image)
-        (plot,) = (results / "qc" / "images").glob(f"*/{image}.jpg")  # <batch>/<image>.jpg
+        (plot,) = (results / "qc" / "images").glob(f"*/{figure_name(image)}")
         assert page.shown_image(plot) == png_size(plot)
 
     # typing an image's whole path into the search box finds its figure
@@ -245,7 +251,7 @@ def test_report_shows_table_and_images_in_chromium(report, browser):
     row = page.wait_for(By.XPATH, f"//tr[td[contains(normalize-space(.), {image!r})]]"
                                   "[.//a[@iconname='eye']]")
     row.find_element(By.CSS_SELECTOR, "a[iconname='eye']").click()
-    (plot,) = (results / "qc" / "images").glob(f"*/{image}.jpg")
+    (plot,) = (results / "qc" / "images").glob(f"*/{figure_name(image)}")
     assert page.shown_image(plot) == png_size(plot)
 
     page.open("4. Method panel")

@@ -211,22 +211,105 @@ def skeletons(seed, count):
         yield mask, (thin_blocks(skeleton) if i % 3 else skeleton)
 
 
-def test_the_compiled_graph_is_the_sparse_graphs_one():
-    """The graph as the compiled loop traces it (trace_branches) and as
-    SciPy's sparse graphs do where Numba is missing: the same arrays, on
-    skeletons holding rings, clusters of junctions and one-pixel branches."""
-    from rootmass import thinning
-    from rootmass.roots import _trace, _trace_sparse
+#: A pixel's neighbours in the order the graph's conventions list them (a
+#: ring's cut, the junction a branch starts and ends at): west, east,
+#: north-east, south-west, north, south, north-west, south-east.
+LISTED = ((0, -1), (0, 1), (-1, 1), (1, -1), (-1, 0), (1, 0), (-1, -1), (1, 1))
 
-    assert thinning._compiled("trace_branches") is not None
+
+def reference_graph(skeleton):
+    """trace_skeleton's graph built here from its definition: the edges of
+    skimage.graph.pixel_graph (8-connected) without a diagonal one beside an
+    orthogonal pair; junctions of degree 3 or more; the branches the
+    components of the rest (scipy.sparse.csgraph), numbered in the raster
+    order of their first pixels; each walked from its first pixel of at most
+    one neighbour in the branch (a ring: from its first pixel, away from its
+    first listed neighbour), prefixed by the first listed junction next to
+    its start and suffixed by the last listed next to its end (not the same
+    one again for a branch of one pixel)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from skimage.graph import pixel_graph
+
+    width = skeleton.shape[1]
+    index = np.flatnonzero(skeleton)
+    n = index.size
+    empty = np.zeros(0, dtype=np.int64)
+    if n == 0:
+        return {"degree": empty, "branch": empty, "paths": empty, "path_branch": empty,
+                "cycle": np.zeros(0, dtype=bool), "ends": np.zeros((0, 2), dtype=np.int64)}
+    adjacency, nodes = pixel_graph(skeleton, connectivity=2)
+    assert np.array_equal(nodes, index)
+    adjacency = adjacency.tocoo()
+    a, b = adjacency.row, adjacency.col  # each edge both ways
+    (ra, ca), (rb, cb) = np.divmod(index[a], width), np.divmod(index[b], width)
+    beside = (ra != rb) & (ca != cb) & (skeleton[ra, cb] | skeleton[rb, ca])
+    a, b = a[~beside], b[~beside]
+    degree = np.bincount(a, minlength=n).astype(np.int64)
+    junction = degree >= 3
+    linked = [set() for _ in range(n)]
+    for i, j in zip(a.tolist(), b.tolist()):
+        linked[i].add(j)
+    position = {int(p): i for i, p in enumerate(index)}
+
+    def listed(i):
+        r, c = divmod(int(index[i]), width)
+        found = [position.get((r + dr) * width + c + dc) for dr, dc in LISTED
+                 if 0 <= c + dc < width]
+        return [j for j in found if j is not None and j in linked[i]]
+
+    inner = ~junction[a] & ~junction[b]
+    components = connected_components(
+        coo_matrix((np.ones(inner.sum()), (a[inner], b[inner])), shape=(n, n)),
+        directed=False)[1]
+    numbers = np.full(n, -1, dtype=np.int64)
+    order = []  # the components in the raster order of their first pixels
+    for i in np.flatnonzero(~junction).tolist():
+        if components[i] not in order:
+            order.append(components[i])
+        numbers[i] = order.index(components[i])
+    paths, path_branch, cycle, ends = [], [], [], []
+    for number in range(len(order)):
+        members = np.flatnonzero(numbers == number).tolist()
+        within = {i: [j for j in linked[i] if not junction[j]] for i in members}
+        starts = [i for i in members if len(within[i]) <= 1]
+        ring = not starts
+        start = members[0] if ring else starts[0]
+        walk, barred = [start], (listed(start)[0] if ring else None)
+        while True:
+            following = [j for j in within[walk[-1]]
+                         if j not in walk[-2:-1] and j != barred and j not in walk]
+            barred = None
+            if not following:
+                break
+            assert len(following) == 1  # a path, or a ring once cut
+            walk.append(following[0])
+        assert sorted(walk) == members
+        head = [j for j in listed(start) if junction[j]][:1]
+        tail = [j for j in listed(walk[-1]) if junction[j]][-1:]
+        if len(walk) == 1 and tail == head:
+            tail = []
+        paths += head + walk + tail
+        path_branch += [number] * (len(head) + len(walk) + len(tail))
+        cycle.append(ring)
+        ends.append((start, walk[-1]))
+    return {"degree": degree, "branch": numbers,
+            "paths": np.array(paths, dtype=np.int64),
+            "path_branch": np.array(path_branch, dtype=np.int64),
+            "cycle": np.array(cycle, dtype=bool),
+            "ends": np.array(ends, dtype=np.int64).reshape(-1, 2)}
+
+
+def test_the_compiled_graph_is_the_one_its_definition_gives():
+    """The graph as the compiled loop traces it (trace_branches) and as
+    reference_graph builds it from pixel_graph's edges: the same arrays, on
+    skeletons holding rings, clusters of junctions and one-pixel branches."""
     rings = clusters = singles = 0
     for _, skeleton in skeletons(7, 300):
-        index = np.flatnonzero(skeleton)
-        compiled, sparse = _trace(index, skeleton.shape), _trace_sparse(index, skeleton.shape)
-        assert compiled.keys() == sparse.keys()
-        for key in compiled:
-            assert np.array_equal(compiled[key], sparse[key]), (key, skeleton.shape)
-            assert np.asarray(compiled[key]).dtype == np.asarray(sparse[key]).dtype, key
+        compiled, reference = trace_skeleton(skeleton), reference_graph(skeleton)
+        for key in reference:
+            assert np.array_equal(compiled[key], reference[key]), (key, skeleton.shape)
+            assert compiled[key].dtype == reference[key].dtype, key
         rings += int(compiled["cycle"].sum())
         clusters += int(((compiled["degree"] >= 3).sum() > 1))
         singles += int((compiled["ends"][:, 0] == compiled["ends"][:, 1]).sum())
@@ -270,38 +353,15 @@ def test_the_distances_along_a_path_are_the_distance_transform_s():
                           ndi.distance_transform_edt(disc).reshape(-1)[ring])
 
 
-def test_the_traits_are_the_same_without_numba(monkeypatch):
-    """Where Numba cannot be imported, the NumPy and SciPy code does what
-    the compiled loops do: the same traits, skeleton and diameters."""
-    from scipy import ndimage as ndi
-
-    from rootmass import thinning
-
-    rng = np.random.default_rng(11)
-    mask = ndi.gaussian_filter(rng.random((300, 400)), 3) > 0.55
-    mask[50:60, 20:380] = True
-    compiled = root_traits(mask, classes=[0, 3, 6])
-    monkeypatch.setattr(thinning, "_KERNEL", False)
-    fallback = root_traits(mask, classes=[0, 3, 6])
-    assert compiled[0] == fallback[0]
-    assert np.array_equal(compiled[1], fallback[1])
-    assert np.array_equal(compiled[2], fallback[2])
-
-
-@pytest.mark.parametrize("compiled", [True, False])
-def test_the_skeleton_and_its_distances_are_those_of_the_whole_mask(compiled, monkeypatch):
+def test_the_skeleton_and_its_distances_are_those_of_the_whole_mask():
     """The thinning and the distances at the skeleton (searched ring by ring
-    by the compiled loop, or by a k-d tree where Numba is missing): the same
-    as skimage's skeletonize of the whole mask and scipy's distance
-    transform, at every pixel of the mask."""
+    by the compiled loop): the same as skimage's skeletonize of the whole
+    mask and scipy's distance transform, at every pixel of the mask."""
     from scipy import ndimage as ndi
     from skimage.morphology import skeletonize
 
-    from rootmass import thinning
     from rootmass.roots import skeleton_distances
 
-    if not compiled:
-        monkeypatch.setattr(thinning, "_KERNEL", False)
     rng = np.random.default_rng(5)
     mask = ndi.gaussian_filter(rng.random((300, 400)), 4) > 0.5  # blobs, some at the edges
     mask[100:140, 50:350] = True
@@ -310,8 +370,14 @@ def test_the_skeleton_and_its_distances_are_those_of_the_whole_mask(compiled, mo
     exact = ndi.distance_transform_edt(mask)
     assert np.array_equal(skeleton_distances(mask, skeleton)[skeleton], exact[skeleton])
     assert np.array_equal(skeleton_distances(mask, mask)[mask], exact[mask])
-    full = np.ones((20, 30), dtype=bool)
-    assert skeleton_distances(full, skeletonize_mask(full)).max() > 0
+    # a mask without background: the pixels just outside the image stand for
+    # it, as in the transform of the mask with a pixel of background around
+    for shape in ((20, 30), (1, 7), (9, 1), (1, 1)):
+        full = np.ones(shape, dtype=bool)
+        beyond = ndi.distance_transform_edt(np.pad(full, 1))[1:-1, 1:-1]
+        assert np.array_equal(skeleton_distances(full, full), beyond), shape
+        traced = skeletonize_mask(full)
+        assert np.array_equal(skeleton_distances(full, traced)[traced], beyond[traced]), shape
     # "skeleton" pixels on the background, amid the mask's: 0 there, and the
     # pixels after them searched as ever (in raster order, the background
     # pixel first)

@@ -1,7 +1,9 @@
-"""rootmass.thinning.thin: the skeleton of skimage.morphology.skeletonize,
-pixel for pixel, and the background pixels next to the mask, on masks made
-here to hold every kind of neighbourhood, and on the lesson's root photos;
-by its compiled loop (Numba) and by its NumPy loop, where Numba is missing."""
+"""rootmass.thinning.thin (its compiled loop, the only one): the skeleton of
+skimage.morphology.skeletonize, pixel for pixel, and the background pixels
+next to the mask, on masks made here to hold every kind of neighbourhood,
+and on the lesson's root photos."""
+
+import subprocess
 
 import sys
 from pathlib import Path
@@ -15,14 +17,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 from rootmass import thinning  # noqa: E402
 from rootmass.thinning import ZHANG_TABLE, thin  # noqa: E402
-
-
-def thin_numpy(mask):
-    """thin's NumPy loop (the one it runs where Numba cannot be imported)."""
-    return thin(mask, compiled=False)
-
-
-BOTH = [thin, thin_numpy]
 
 
 def as_image(index, shape):
@@ -62,15 +56,20 @@ def test_the_table_marks_no_pixel_of_one_neighbour_or_eight():
     assert ZHANG_TABLE.shape == (256,) and set(np.unique(ZHANG_TABLE)) == {0, 1, 2, 3}
 
 
-def test_the_compiled_loop_is_the_one_thin_runs():
-    """Numba is one of the pinned packages: a failure to import it would make
-    the stage three times slower, silently."""
-    assert thinning._compiled() is not None
+def test_importing_the_roots_module_does_not_import_numba():
+    """The compiled loops are imported on first use: the workflow's planning
+    imports rootmass.roots for its column names, and Numba's import would
+    cost every such process about half a CPU-second."""
+    scripts = Path(__file__).resolve().parents[1] / "scripts"
+    code = (f"import sys; sys.path.insert(0, {str(scripts)!r}); import rootmass.roots; "
+            "print('numba' in sys.modules)")
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True).stdout.split()
+    assert found == ["False"]
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-@pytest.mark.parametrize("thin", BOTH)
-def test_the_skeleton_and_the_edge_are_skeletonize_s_and_the_definition_s(thin, seed):
+def test_the_skeleton_and_the_edge_are_skeletonize_s_and_the_definition_s(seed):
     patterns = set()
     for mask in random_masks(seed, 150):
         skeleton, edge = thin(mask)
@@ -84,8 +83,7 @@ def test_the_skeleton_and_the_edge_are_skeletonize_s_and_the_definition_s(thin, 
     assert len(patterns) == 256  # the masks held every neighbourhood
 
 
-@pytest.mark.parametrize("thin", BOTH)
-def test_empty_full_and_thin_masks(thin):
+def test_empty_full_and_thin_masks():
     for mask in (np.zeros((5, 7), dtype=bool), np.ones((6, 9), dtype=bool),
                  np.ones((1, 12), dtype=bool), np.ones((12, 1), dtype=bool),
                  np.zeros((0, 4), dtype=bool)):
@@ -103,8 +101,6 @@ def test_the_lesson_root_photos_skeletons_are_skeletonize_s(lesson_data):
     for name in ("trial-016.jpg", "trial-216.jpg"):
         blurred = blur(to_grayscale(read_image(lesson_data / name), "luma"), 1.5)
         _, mask = segment(blurred, "otsu")
-        expected = skeletonize(mask.copy()), np.flatnonzero(next_to(mask))
-        for way in BOTH:
-            skeleton, edge = way(mask)
-            assert np.array_equal(as_image(skeleton, mask.shape), expected[0]), (name, way)
-            assert np.array_equal(edge, expected[1]), (name, way)
+        skeleton, edge = thin(mask)
+        assert np.array_equal(as_image(skeleton, mask.shape), skeletonize(mask.copy())), name
+        assert np.array_equal(edge, np.flatnonzero(next_to(mask))), name

@@ -1,12 +1,15 @@
-"""The compiled loops of the root traits, each doing what NumPy and SciPy
-code beside it does where Numba is missing, with the same results (tested):
+"""The compiled loops of the root traits, the only implementation of each
+step (Numba is one of the pinned packages); the tests compare them with the
+libraries' functions:
 
-- ``zhang_thinning``: :func:`rootmass.thinning.thin` (its NumPy loop is
-  ``_thin_numpy``);
+- ``zhang_thinning``: :func:`rootmass.thinning.thin` (against
+  ``skimage.morphology.skeletonize``);
 - ``nearest_background``: the distances at the skeleton
-  (``rootmass.roots._nearest``; else a k-d tree);
-- ``trace_branches``: the skeleton's graph (``rootmass.roots._trace``; else
-  SciPy's sparse graphs).
+  (``rootmass.roots._nearest``; against
+  ``scipy.ndimage.distance_transform_edt``);
+- ``trace_branches``: the skeleton's graph (``rootmass.roots._trace``;
+  against a graph built in the tests from the definition, on
+  ``skimage.graph.pixel_graph`` and ``scipy.sparse.csgraph``).
 
 Compiled by Numba once and cached on disk (in ``__pycache__`` beside this
 file, or in Numba's own cache folder where this one cannot be written), so
@@ -185,9 +188,9 @@ _COLS = np.array([1, -1, 0, 1, -1, 1, 0, -1])
 @njit(cache=True, nogil=True)
 def trace_branches(index, cols, table):  # pragma: no cover (compiled)
     """The graph of the skeleton pixels at the flat indices ``index``
-    (sorted) of an image ``cols`` wide, as ``rootmass.roots._trace`` builds
-    it with SciPy: ``degree``, ``branch``, ``paths``, ``path_branch``,
-    ``cycle`` and ``ends``, the same arrays.
+    (sorted) of an image ``cols`` wide, as ``rootmass.roots.trace_skeleton``
+    describes it: ``degree``, ``branch``, ``paths``, ``path_branch``,
+    ``cycle`` and ``ends``.
 
     ``table``: int32, -1 over the image with a pixel of margin (left as it
     was found).
@@ -215,9 +218,10 @@ def trace_branches(index, cols, table):  # pragma: no cover (compiled)
             if found[k, i] >= 0:
                 degree[i] += 1
     junction = degree >= 3
-    # each pixel's edges in the order SciPy's code lists them (by forward
-    # offset, then by source): for each forward offset, the neighbour behind
-    # (its source comes first), then the one ahead
+    # each pixel's edges in a fixed order (by forward offset, then by
+    # source, as SciPy's sparse graphs listed them in the code this loop
+    # replaced): for each forward offset, the neighbour behind (its source
+    # comes first), then the one ahead
     listed = np.array([4, 0, 5, 1, 6, 2, 7, 3])
     numbers = np.full(n, -1, dtype=np.int64)
     paths = np.empty(3 * n, dtype=np.int64)

@@ -4,7 +4,8 @@ Each stage of the workflow is one Snakemake rule with a ``{batch}`` wildcard:
 one job per batch of images, so that a job's start-up (an interpreter,
 numpy, SciPy) is paid per batch, not per image. A batch's outputs are one
 folder (or one table) per stage, inside which every image has its own file
-named by :func:`image_key`, its path without the extension.
+named by :func:`image_key`, its path without the extension (with ``_up/``
+or ``_abs/`` in front for an image outside the working folder).
 
 Pure functions, names and numbers in and out; the only I/O is
 :func:`read_registry`, which lists the batches an earlier run recorded.
@@ -16,6 +17,7 @@ import json
 import math
 import os
 import posixpath
+import re
 
 __all__ = [
     "image_key",
@@ -27,12 +29,35 @@ __all__ = [
 ]
 
 
+#: The first part of the key of an image outside the working folder: one
+#: ``_up`` for each leading ``..`` of its path, or ``_abs`` before an
+#: absolute path (without its leading ``/``).
+UP, ABSOLUTE = "_up", "_abs"
+#: A part of a path that could be read as one of those (``_up``, ``__up``,
+#: ``_abs``, ...): written with one more ``_``.
+_MARKER_LIKE = re.compile(r"_+(up|abs)")
+
+
 def image_key(path):
     """The name of an image's outputs: its path without the extension.
 
-    Leading ``/`` and ``.`` parts are dropped, ``..`` is written ``__``, and
-    ``%``, ``{``, ``}`` are written ``%25``, ``%7B``, ``%7D`` (Snakemake
-    reads braces in a path as a wildcard).
+    Every per-image file of a batch (mask, preview, cached blurred image,
+    labels, skeleton, thumbnail) is named by it and the file's own suffix,
+    so the mask of ``photos/a.jpg`` is ``photos/a.png``. The path is
+    normalised (``./`` and ``a/..`` parts dropped) and
+
+    - an image outside the working folder is named under a folder of its
+      own: one ``_up/`` for each leading ``..`` (``../x/a.jpg`` is
+      ``_up/x/a``), or ``_abs/`` before an absolute path without its ``/``
+      (``/data/x/a.jpg`` is ``_abs/data/x/a``);
+    - a part of the path that reads as one of those (``_up``, ``__up``,
+      ``_abs``, ...) gains a ``_`` (``_up/a.jpg`` is ``__up/a``), so that
+      it cannot be taken for one;
+    - ``%``, ``{``, ``}`` are written ``%25``, ``%7B``, ``%7D`` (Snakemake
+      reads braces in a path as a wildcard).
+
+    Two images of one name but for the extension (``a.jpg``, ``a.png``)
+    share a key: :func:`rootmass.experiment.check_keys` refuses them.
 
     Parameters
     ----------
@@ -42,23 +67,41 @@ def image_key(path):
     -------
     key : str
         A relative POSIX path, e.g. ``'data/trial-016'`` for
-        ``'data/trial-016.jpg'``.
+        ``'data/trial-016.jpg'`` or ``'./data/trial-016.jpg'``.
+
+    Raises
+    ------
+    ValueError
+        Where the path names no file (``'/'``, ``'.'``, ``'a/..'``).
     """
-    stem = os.path.splitext(os.path.normpath(path))[0]
-    stem = stem.replace("%", "%25").replace("{", "%7B").replace("}", "%7D")
-    parts = [p for p in stem.split(os.sep) if p not in ("", ".")]
-    if not parts:
+    norm = os.path.normpath(path)
+    parts = [p for p in norm.split(os.sep) if p not in ("", ".")]
+    if not parts or parts[-1] == "..":
         raise ValueError(f"{path!r} has no file name")
-    return posixpath.join(*("__" if p == ".." else p for p in parts))
+    parts[-1] = os.path.splitext(parts[-1])[0]
+    parts = [p.replace("%", "%25").replace("{", "%7B").replace("}", "%7D") for p in parts]
+    parts = ["_" + p if _MARKER_LIKE.fullmatch(p) else p for p in parts]
+    if os.path.isabs(norm):
+        parts.insert(0, ABSOLUTE)
+    return posixpath.join(*(UP if p == ".." else p for p in parts))
 
 
 def figure_key(path):
     """The name of an image's QC figure, without its ``.jpg``: the image's
-    :func:`image_key` with the image's extension, e.g.
-    ``'data/colonies-01.tif'``, so that the report's search (which matches
-    the figure's path) finds it by the image's whole path."""
+    :func:`image_key` with the image's extension, but for ``.jpg``, so that
+    the figure (a JPEG) of ``photos/a.jpg`` is ``photos/a.jpg`` and that of
+    ``photos/a.png`` is ``photos/a.png.jpg``: the report's search, which
+    matches the figure's path, finds it by the image's whole path.
+
+    Two images share a figure only where one's path is the other's with
+    ``.jpg`` added (``a.png`` and ``a.png.jpg``);
+    :func:`rootmass.experiment.check_keys` refuses those.
+    """
     extension = os.path.splitext(os.path.normpath(path))[1]
-    return image_key(path) + extension.replace("%", "%25").replace("{", "%7B").replace("}", "%7D")
+    if extension == ".jpg":
+        return image_key(path)
+    return image_key(path) + extension.replace("%", "%25").replace("{", "%7B").replace(
+        "}", "%7D")
 
 
 def batch_id(images):

@@ -1,5 +1,6 @@
 """A batch's folders: one file per image, named by the image's key (its path
-without the extension, see :func:`rootmass.batches.image_key`), and an
+without the extension, see :func:`rootmass.batches.image_key`) and the
+file's own suffix, and an
 ``index.json`` that lists the batch's images in order, one row each:
 ``{"image": path, "key": key}``, with ``"error": reason`` for an image that
 failed, plus whatever the stage records per image. The index is written

@@ -181,22 +181,27 @@ def input_files(paths, made_by_demo):
 
 
 def check_keys(images, where, out="results"):
-    """Refuse two images whose outputs would have the same name.
+    """Refuse two images whose outputs would have the same name: one name
+    but for the extension, or the same file listed twice (``a.jpg`` and
+    ``a.png``, ``a.jpg`` and ``./a.jpg``: the same
+    :func:`rootmass.batches.image_key`), or two whose QC figures would be
+    one (``a.png`` and ``a.png.jpg``: the same
+    :func:`rootmass.batches.figure_key`).
 
     Raises
     ------
     ConfigError
         Naming both images and the name they share.
     """
-    seen = {}
+    keys, figures = {}, {}
     for image in images:
-        key = image_key(image)
-        if key in seen:
-            raise ConfigError(
-                f"{where}: {seen[key]!r} and {image!r} would both be written as"
-                f" '{key}' in {out}/; rename one of them"
-            )
-        seen[key] = image
+        for seen, key in ((keys, image_key(image)), (figures, figure_key(image) + ".jpg")):
+            if key in seen:
+                raise ConfigError(
+                    f"{where}: {seen[key]!r} and {image!r} would both be written as"
+                    f" '{key}' in {out}/; rename one of them"
+                )
+            seen[key] = image
 
 
 def discover_images(globs, demo=()):

@@ -25,17 +25,18 @@ The skeleton is Zhang's thinning as ``skimage.morphology.skeletonize`` has
 it (:func:`rootmass.thinning.thin`, at a cost that follows the mask's area).
 Its graph is built on its pixels alone (a table of their positions), so its
 cost follows the skeleton's length, not the image's size: each branch walked
-from its end by a loop compiled by Numba (``rootmass._kernels``), or, where
-Numba is missing, ordered by SciPy's breadth-first order
-(``scipy.sparse.csgraph.breadth_first_order``), the same graph. The
-distances at the skeleton are searched along the branches, each pixel's
-search starting from the distance of the one before.
+from its end by a loop compiled by Numba (``rootmass._kernels``). The
+distances at the skeleton are searched along the branches by another,
+each pixel's search starting from the distance of the one before. These
+compiled loops are the only implementation of each step (Numba is one of
+the pinned packages); ``skeletonize`` and ``distance_transform_edt`` are
+the tests' references.
 """
 
 import numpy as np
 
 from .checks import check_mask as _check_mask
-from .thinning import _compiled, thin
+from .thinning import _kernel, thin
 
 __all__ = [
     "CHORD_STEP",
@@ -183,12 +184,12 @@ def skeleton_distances(mask, skeleton):
     The background pixel nearest a foreground pixel is always next to the
     foreground (one step from it toward the pixel would be nearer), so the
     distances are searched ring by ring around each skeleton pixel in the
-    mask (by a loop compiled by Numba; else among the background pixels with
-    a foreground 4-neighbour, by a k-d tree, ``scipy.spatial.cKDTree``): the
-    same numbers, in a fraction of the time and memory of the transform
-    over every pixel. Where the mask has no background, the pixels just
-    outside the image stand for it; a skeleton pixel on the background has
-    0, as in the transform.
+    mask, by a loop compiled by Numba (``rootmass._kernels``): the same
+    numbers, in a fraction of the time and memory of the transform over
+    every pixel. Where the mask has no background, the pixels just outside
+    the image stand for it (a pixel's distance is then to the nearest side,
+    plus one); a skeleton pixel on the background has 0, as in the
+    transform.
 
     Returns
     -------
@@ -212,33 +213,27 @@ def _nearest(points, edge, mask, order=None):
     """The distance from each of the pixels ``points`` to the nearest of the
     pixels ``edge`` (flat indices, as :func:`rootmass.thinning.thin` gives
     the background pixels next to ``mask``): searched around each point, ring
-    by ring, by the compiled loop (``nearest_background``), else by a k-d
-    tree; where ``edge`` is empty (a mask without background), to the pixels
-    just outside the image. ``order``: positions into ``points`` (repeats
-    allowed) for the compiled loop to search first, in that order, as a
-    branch's path has them: there each pixel's search starts from the
-    distance of the one before."""
+    by ring, by the compiled loop (``nearest_background``); where ``edge`` is
+    empty (a mask without background), to the pixels just outside the image,
+    the nearest of which is straight beyond the nearest side. ``order``:
+    positions into ``points`` (repeats allowed) to search first, in that
+    order, as a branch's path has them: there each pixel's search starts
+    from the distance of the one before."""
     m, n = mask.shape
     if points.size == 0:
         return np.zeros(0)
-    compiled = _compiled("nearest_background")
-    if edge.size and compiled is not None:
-        if order is None:
-            return compiled(mask, *np.divmod(points, n))
-        rest = np.ones(points.size, dtype=bool)
-        rest[order] = False
-        sequence = np.concatenate([order, np.flatnonzero(rest)])
-        distance = np.empty(points.size)
-        distance[sequence] = compiled(mask, *np.divmod(points[sequence], n))
-        return distance
-    from scipy.spatial import cKDTree
-
-    if edge.size:
-        sites = np.column_stack(np.divmod(edge, n))
-    else:
-        sites = np.concatenate([[(-1, c) for c in range(n)], [(m, c) for c in range(n)],
-                                [(r, -1) for r in range(m)], [(r, n) for r in range(m)]])
-    return cKDTree(sites).query(np.column_stack(np.divmod(points, n)))[0]
+    rows, cols = np.divmod(points, n)
+    if edge.size == 0:
+        return np.minimum.reduce([rows + 1, cols + 1, m - rows, n - cols]).astype(float)
+    search = _kernel("nearest_background")
+    if order is None:
+        return search(mask, rows, cols)
+    rest = np.ones(points.size, dtype=bool)
+    rest[order] = False
+    sequence = np.concatenate([order, np.flatnonzero(rest)])
+    distance = np.empty(points.size)
+    distance[sequence] = search(mask, rows[sequence], cols[sequence])
+    return distance
 
 
 def local_diameter(distance):
@@ -304,13 +299,10 @@ def trace_skeleton(skeleton):
 
 def _trace(index, shape, table=None):
     """:func:`trace_skeleton` of the skeleton pixels at the flat indices
-    ``index`` (sorted) of an image of ``shape``: by the compiled loop
-    (``trace_branches``), else by :func:`_trace_sparse`."""
-    compiled = _compiled("trace_branches")
-    if compiled is None:
-        return _trace_sparse(index, shape, table)
+    ``index`` (sorted) of an image of ``shape``, by the compiled loop
+    (``trace_branches``)."""
     table = _lookup(shape) if table is None else table
-    degree, numbers, paths, path_branch, cycle, ends = compiled(
+    degree, numbers, paths, path_branch, cycle, ends = _kernel("trace_branches")(
         np.asarray(index, dtype=np.int64), shape[1], table)
     return _graph(index, shape, degree, numbers, paths, path_branch, cycle, ends)
 
@@ -321,103 +313,6 @@ def _graph(index, shape, degree, numbers, paths, path_branch, cycle, ends):
     return {"shape": tuple(shape), "index": index, "rows": rows, "cols": cols,
             "degree": degree, "branch": numbers, "paths": paths,
             "path_branch": path_branch, "cycle": cycle, "ends": ends}
-
-
-def _trace_sparse(index, shape, table=None):
-    """:func:`_trace` by SciPy's sparse graphs (where Numba is missing)."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import breadth_first_order, connected_components
-
-    n = index.size
-    found = _neighbours(index, shape, table)
-    # a diagonal step beside an orthogonal pair (a corner of the thinning's
-    # staircases, three pixels in an L) is no edge of its own: the L's
-    # corner pixel joins its two ends, so a fork at a tip is one junction and
-    # not a triangle of three
-    for diagonal, (dr, dc) in enumerate(_OFFSETS):
-        if dr and dc:
-            vertical, horizontal = _OFFSETS.index((dr, 0)), _OFFSETS.index((0, dc))
-            beside = (found[vertical] >= 0) | (found[horizontal] >= 0)
-            found[diagonal, beside] = -1
-    degree = (found >= 0).sum(axis=0)
-    junction = degree >= 3
-    # edges once each (the four forward offsets), and those inside branches
-    source = np.concatenate([np.flatnonzero(found[k] >= 0) for k in range(4)])
-    target = np.concatenate([found[k][found[k] >= 0] for k in range(4)])
-    inner = ~junction[source] & ~junction[target]
-    a, b = source[inner], target[inner]
-    graph = coo_matrix((np.ones(a.size), (a, b)), shape=(n, n)).tocsr()
-    _, component = connected_components(graph, directed=False)
-    # a branch per component of non-junction pixels, numbered 0 ... in the
-    # raster order of their first pixels
-    free = np.flatnonzero(~junction)
-    numbers = np.full(n, -1, dtype=np.int64)
-    if free.size:
-        _, first, inverse = np.unique(component[free], return_index=True,
-                                      return_inverse=True)
-        rank = np.argsort(np.argsort(first))
-        numbers[free] = rank[inverse]
-    count = int(numbers.max()) + 1 if free.size else 0
-    inner_degree = np.bincount(np.concatenate([a, b]), minlength=n)
-    # each branch's start: its first pixel with at most one neighbour in the
-    # branch; a ring (none) starts at its first pixel and is cut there
-    start = np.full(count, -1, dtype=np.int64)
-    endish = free[inner_degree[free] <= 1]
-    start[numbers[endish][::-1]] = endish[::-1]
-    cycle = start < 0
-    if cycle.any():
-        firsts = np.full(count, -1, dtype=np.int64)
-        firsts[numbers[free][::-1]] = free[::-1]
-        start[cycle] = firsts[cycle]
-        ring = np.isin(a, start[cycle]) | np.isin(b, start[cycle])
-        # cut one edge at each ring's start: the first listed
-        cut = np.zeros(a.size, dtype=bool)
-        for s in start[cycle]:
-            at = np.flatnonzero((a == s) | (b == s))
-            cut[at[0]] = True
-        keep = ~(ring & cut)
-        a, b = a[keep], b[keep]
-    # each branch in order from its start: the breadth-first order from a
-    # node joined to every start, by branch (a stable sort keeps the order)
-    ordered = free[:0]
-    if count:
-        tree = coo_matrix((np.ones(a.size + count), (np.append(a, np.full(count, n)),
-                                                    np.append(b, start))),
-                          shape=(n + 1, n + 1)).tocsr()
-        visit = breadth_first_order(tree, n, directed=False, return_predecessors=False)[1:]
-        ordered = visit[np.argsort(numbers[visit], kind="stable")]
-    position = np.zeros(n)
-    position[ordered] = np.arange(ordered.size)
-    # the junction pixel at each end of a branch (from the edges between a
-    # branch pixel and a junction)
-    link = junction[source] ^ junction[target]
-    ends_b = np.where(junction[source[link]], target[link], source[link])
-    ends_j = np.where(junction[source[link]], source[link], target[link])
-    length = np.bincount(numbers[free], minlength=count)
-    stop = np.cumsum(length)
-    begin = stop - length
-    first_px, last_px = ordered[begin], ordered[stop - 1] if count else ordered[:0]
-    # one junction per branch end: the start's first, the last's last listed
-    j_first = np.full(n, -1, dtype=np.int64)
-    j_last = np.full(n, -1, dtype=np.int64)
-    j_first[ends_b[::-1]] = ends_j[::-1]
-    j_last[ends_b] = ends_j
-    head = j_first[first_px] if count else np.zeros(0, dtype=np.int64)
-    tail = j_last[last_px] if count else np.zeros(0, dtype=np.int64)
-    # a one-pixel branch between two junctions: its two junctions
-    tail = np.where((first_px == last_px) & (tail == head), -1, tail) if count else tail
-    pieces_node = [head, ordered, tail]
-    pieces_branch = [np.arange(count), numbers[ordered], np.arange(count)]
-    pieces_key = [np.full(count, -1.0), position[ordered], np.full(count, np.inf)]
-    node = np.concatenate(pieces_node)
-    branch_of = np.concatenate(pieces_branch)
-    key = np.concatenate(pieces_key)
-    real = node >= 0
-    node, branch_of, key = node[real], branch_of[real], key[real]
-    order = np.argsort(branch_of * (n + 2.0) + np.minimum(key, n) + 1)
-    ends = (np.stack([first_px, last_px], axis=1).astype(np.int64) if count
-            else np.zeros((0, 2), dtype=np.int64))
-    return _graph(index, shape, degree, numbers, node[order], branch_of[order], cycle, ends)
 
 
 def branch_lengths(graph, step=CHORD_STEP):

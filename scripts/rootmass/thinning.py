@@ -20,7 +20,9 @@ changed since the table last spared it in a sub-iteration of the same kind
 is spared again, so the skeleton is the same (tested against
 ``skeletonize`` on random masks and the lesson's photos), and each
 foreground pixel is looked at a few times in all: the cost follows the
-foreground's area, not its thickness times the image.
+foreground's area, not its thickness times the image. The loop is compiled
+by Numba (``rootmass._kernels.zhang_thinning``, its only implementation:
+Numba is one of the pinned packages).
 """
 
 import numpy as np
@@ -50,21 +52,16 @@ ZHANG_TABLE = np.array([
 #: The neighbour of each bit of a pattern: north-west, north, north-east,
 #: east, south-east, south, south-west, west.
 _SHIFTS = ((-1, -1), (-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1))
-#: The bits of the 4-neighbours.
-_ORTHOGONAL = (1, 3, 5, 7)
 
 
-def thin(mask, compiled=True):
+def thin(mask):
     """The skeleton of ``skimage.morphology.skeletonize(mask)`` and the
-    background pixels next to the mask, as flat indices.
+    background pixels next to the mask, as flat indices, by the compiled
+    loop ``rootmass._kernels.zhang_thinning``.
 
     Parameters
     ----------
     mask : (M, N) ndarray of bool
-    compiled : bool, optional
-        Whether to run the compiled loop (Numba), where Numba can be
-        imported; False, or without Numba, the NumPy loop does the same, two
-        to three times slower.
 
     Returns
     -------
@@ -93,84 +90,18 @@ def thin(mask, compiled=True):
     width = cols + 2
     image = np.zeros((rows + 2) * width, dtype=np.uint8)  # a pixel of margin
     image.reshape(rows + 2, width)[1:-1, 1:-1] = mask
-    loop = _compiled() if compiled else None
-    if loop is None:
-        skeleton, edge = _thin_numpy(image, width)
-    else:
-        skeleton, edge = loop(image, width, int(np.count_nonzero(mask)), ZHANG_TABLE)
+    skeleton, edge = _kernel("zhang_thinning")(image, width, int(np.count_nonzero(mask)),
+                                               ZHANG_TABLE)
     return _unpad(skeleton, width, cols), _unpad(edge, width, cols)
 
 
-def _compiled(name="zhang_thinning"):
-    """A compiled loop of ``rootmass._kernels``, or None where Numba cannot
-    be imported (then the NumPy code does the same)."""
-    global _KERNEL
-    if _KERNEL is None:
-        try:
-            from . import _kernels
-        except ImportError:
-            _kernels = False
-        _KERNEL = _kernels
-    return getattr(_KERNEL, name) if _KERNEL else None
+def _kernel(name):
+    """The compiled loop ``name`` of ``rootmass._kernels``, imported on first
+    use: importing this module, or ``rootmass.roots`` for its column names
+    (as the workflow's planning does), does not import Numba."""
+    from . import _kernels
 
-
-_KERNEL = None
-
-
-def _thin_numpy(image, width):
-    """:func:`thin` of ``image`` (uint8, flat, with a pixel of margin, rows
-    of ``width``; thinned in place) by NumPy: the skeleton's and the edge's
-    flat indices in it."""
-    rows = image.size // width - 2  # the image's, without the margin
-    offsets = np.array([dr * width + dc for dr, dc in _SHIFTS], dtype=np.intp)
-    foreground = np.flatnonzero(image)
-    pattern = np.zeros(image.size, dtype=np.uint8)
-    found = image[foreground + offsets[0]].copy()
-    for bit in range(1, 8):
-        found |= image[foreground + offsets[bit]] << np.uint8(bit)
-    pattern[foreground] = found
-    edge = np.unique(np.concatenate(
-        [foreground[(found & np.uint8(1 << bit)) == 0] + offsets[bit] for bit in _ORTHOGONAL]))
-
-    # bit k of a neighbour's pattern, seen from the pixel at _SHIFTS[k]: the
-    # opposite bit, (k + 4) % 8, cleared when the pixel is deleted
-    keep_bit = [np.uint8(255 ^ (1 << ((bit + 4) % 8))) for bit in range(8)]
-    marked = foreground[ZHANG_TABLE[found] != 0]
-    waiting = [marked, marked]  # the pixels to look at in each kind of sub-iteration
-    last = np.zeros(image.size, dtype=np.int32)  # for removing repeats
-    kind, idle = 0, 0
-    while idle < 2:  # until a sub-iteration of each kind has deleted nothing
-        look = waiting[kind]
-        waiting[kind] = look[:0]
-        look = look[image[look] != 0]
-        order = np.arange(look.size, dtype=np.int32)
-        last[look] = order
-        look = look[last[look] == order]
-        rule = ZHANG_TABLE[pattern[look]]
-        deleted = look[(rule == 3) | (rule == kind + 1)]
-        if deleted.size == 0:
-            idle += 1
-        else:
-            idle = 0
-            image[deleted] = 0
-            touched = []
-            for bit in range(8):
-                neighbour = deleted + offsets[bit]
-                pattern[neighbour] &= keep_bit[bit]
-                touched.append(neighbour)
-            touched = np.concatenate(touched)
-            touched = touched[image[touched] != 0]
-            touched = touched[ZHANG_TABLE[pattern[touched]] != 0]
-            waiting = [np.concatenate([waiting[0], touched]),
-                       np.concatenate([waiting[1], touched])]
-        kind ^= 1
-    return foreground[image[foreground] != 0], edge[_inside(edge, width, rows)]
-
-
-def _inside(padded, width, rows):
-    """Which padded flat indices are inside the image (not the margin)."""
-    row, col = np.divmod(padded, width)
-    return (row >= 1) & (row <= rows) & (col >= 1) & (col <= width - 2)
+    return getattr(_kernels, name)
 
 
 def _unpad(padded, width, cols):

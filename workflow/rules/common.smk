@@ -65,8 +65,8 @@ CONTACT_SHEET_SPANS = reporting.contact_sheet_spans(IMAGES)
 
 # --- outputs -----------------------------------------------------------------
 # One folder (or table) per batch and stage; inside a folder every image has
-# its own file, named by its key (its path without the extension), e.g. the
-# mask of data/trial-016.jpg is results/masks/<batch>/data/trial-016.png.
+# its own file, named by its key (its path, rootmass.batches.image_key), e.g.
+# the mask of data/trial-016.jpg is results/masks/<batch>/data/trial-016.png.
 BLURRED = f"{OUT}/blurred/{{batch}}"
 PREVIEWS = f"{OUT}/previews/{{batch}}"
 THRESHOLDS = f"{OUT}/thresholds/{{batch}}.json"

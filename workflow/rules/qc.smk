@@ -24,7 +24,8 @@ if config["qc"]:
         output:
             figures=report(
                 directory(QC_IMAGES),
-                # <image path>.jpg: the report's search finds it by the path
+                # <image path>, .jpg added unless it has it: the report's
+                # search finds it by the path (rootmass.batches.figure_key)
                 patterns=["{figure}.jpg"],
                 # no caption: Snakemake renders a caption for every file, each
                 # with a link target to every other file (quadratic in the
