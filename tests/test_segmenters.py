@@ -231,3 +231,14 @@ def test_each_segmentation_module_stays_under_600_lines():
     for path in (ROOT / "scripts" / "rootmass" / "segmentation").glob("*.py"):
         assert len(path.read_text().splitlines()) <= 600, path.name
     assert not (ROOT / "scripts" / "rootmass" / "thresholding.py").exists()
+
+
+def test_the_planning_follows_the_segmenters_costs():
+    from rootmass import planning
+
+    costs = [s.seconds_per_megapixel for s in segmenters() if s.seconds_per_megapixel]
+    assert planning.SECONDS_PER_MEGAPIXEL["save_mask (local)"] == max(costs)
+    sizes = [(3000, 2000)]
+    assert planning.methods_mem_mb("save_mask", sizes, ["otsu"]) == planning.batch_mem_mb(sizes)
+    assert planning.methods_mem_mb("save_mask", sizes, ["otsu", "sauvola"]) == (
+        planning.batch_mem_mb(sizes, copies=planning.LOCAL_COPIES))
