@@ -34,7 +34,7 @@ def make_mask(photo, path):
     import numpy as np
 
     from rootmass.io import read_image, save_mask
-    from rootmass.thresholding import blur, segment, to_grayscale
+    from rootmass.segmentation import blur, segment, to_grayscale
 
     blurred = blur(to_grayscale(read_image(photo), "luma"), 1.5)
     _, mask = segment(blurred, "otsu")

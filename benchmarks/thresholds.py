@@ -37,7 +37,7 @@ import tracemalloc
 from lesson_photos import LESSON_DATA, TRIALS, cpu_time, load_lesson_function
 
 from rootmass.io import read_image
-from rootmass.thresholding import (
+from rootmass.segmentation import (
     CHANNEL_METHODS,
     LUMA_METHODS,
     PANEL_METHODS,

@@ -26,7 +26,7 @@ from rootmass.roots import root_traits
 from rootmass.io import load_json, load_mask, read_annotation, read_image, read_roi, save_json
 from rootmass.io import set_max_megapixels
 from rootmass.jobs import job_log
-from rootmass.thresholding import PANEL_METHODS, blur, method_results, to_grayscale
+from rootmass.segmentation import PANEL_METHODS, blur, method_results, to_grayscale
 
 
 def read_truth(path, shape, image):

@@ -4,16 +4,19 @@ stages read), previews of the originals (`<key>.jpg`) and, for an image
 larger than its preview, a detail of the original at full size
 (`<key>%detail.jpg`, where it has the most edge, its box in the index; no
 key has a `%` before anything but 25, 7B or 7D, so no name clashes), for
-the QC figures, which then need not decode the originals again."""
+the QC figures, which then need not decode the originals again. The
+blurred folder's index records each image's histograms (the thresholds',
+as scikit-image computes it, and the QC figure's)."""
 
 import os
 
 from rootmass.batches import image_key
-from rootmass.cache import DETAIL_SUFFIX, image_file, write_blurred, write_index
+from rootmass.cache import DETAIL_SUFFIX, histogram_row, image_file, write_blurred, write_index
 from rootmass.io import read_gray_and_preview, save_jpeg, set_max_megapixels
 from rootmass.jobs import OnError, job_log
 from rootmass.samples import settings_for
-from rootmass.thresholding import blur
+from rootmass.previews import histogram
+from rootmass.segmentation import blur, image_histogram
 
 params = snakemake.params
 blurred_dir, previews_dir = snakemake.output.blurred, snakemake.output.previews
@@ -39,6 +42,9 @@ with job_log(snakemake.log[0]):
                 save_jpeg(image_file(previews_dir, row["key"], DETAIL_SUFFIX), pixels)
                 row["detail"] = list(box)
             row["shape"] = list(blurred.shape)
+            # for threshold, which then reads no pixels for Otsu and the
+            # others of a histogram
+            row.update(histogram_row(image_histogram(blurred), histogram(blurred)[0]))
             del blurred
         except Exception as error:
             row["error"] = on_error(image, error)

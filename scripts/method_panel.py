@@ -9,7 +9,7 @@ from rootmass.cache import image_file, read_index
 from rootmass.io import load_array, load_picture, read_roi, save_json, save_png
 from rootmass.jobs import OnError, job_log
 from rootmass.figures import message_figure, method_figure
-from rootmass.thresholding import method_results
+from rootmass.segmentation import method_results
 
 params = snakemake.params
 on_error = OnError(snakemake.config["on_error"], "method_panel")

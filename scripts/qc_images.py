@@ -21,7 +21,7 @@ from rootmass.io import FIGURE_JPEG, load_json, load_mask, load_picture, load_pn
 from rootmass.io import save_arrays, save_jpeg
 from rootmass.jobs import OnError, job_log
 from rootmass.samples import settings_for
-from rootmass.thresholding import LOCAL_METHODS
+from rootmass.segmentation import segmenter
 from rootmass.figures import HistogramPanel, class_legend, image_figure, message_figure
 from rootmass.figures import object_colours, skeleton_overlay
 from rootmass.previews import coverage, outline, preview_selection, reduction, thumbnail
@@ -36,7 +36,7 @@ def shaded_side(settings):
     multi-Otsu's own classes the darkest's side if they hold class 0 (a
     middle band of classes shows as the side of the level above it); none
     for a local method (its t is the mean of the pixels' own)."""
-    if settings["method"] in LOCAL_METHODS:
+    if segmenter(settings["method"]).threshold_map:
         return "local"
     classes = settings.get("foreground_classes")
     if classes:

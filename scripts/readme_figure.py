@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 from rootmass.demo import demo_seed, synthetic_root_image
 from rootmass.evaluation import score_mask
 from rootmass.figures import _font
-from rootmass.thresholding import blur, marker_margin, segment, to_grayscale
+from rootmass.segmentation import blur, marker_margin, segment, to_grayscale
 
 #: true positive white, false positive magenta, false negative cyan
 COLOURS = {"tp": (255, 255, 255), "fp": (230, 40, 200), "fn": (0, 200, 230)}

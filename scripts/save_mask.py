@@ -1,12 +1,13 @@
-"""Rule save_mask: apply each image's threshold, save the mask as a 1-bit PNG
-(`<key>.png` in the batch's mask folder), and write the batch's measurements
-as one table, a row per image (with its area in mm2 where its pixel size is
-known). An image that failed gets a row with its error and no mask. With a
-region of interest, nothing outside it is foreground and the ratio is of its
-pixels (total_pixels and roi_pixels are its pixel count). A local method's
-threshold map is made here, with its mask; its threshold in the row is the
-map's mean over the image (the ROI), and it has no separation (no single t
-splits its histogram)."""
+"""Rule save_mask: make each image's mask with its segmenter, from what rule
+threshold recorded (rootmass.segmentation: Segmenter.predict), save it as a
+1-bit PNG (`<key>.png` in the batch's mask folder), and write the batch's
+measurements as one table, a row per image (with its area in mm2 where its
+pixel size is known). An image that failed gets a row with its error and no
+mask. With a region of interest, nothing outside it is foreground and the
+ratio is of its pixels (total_pixels and roi_pixels are its pixel count). A
+local method's threshold map is made here, with its mask; its threshold in
+the row is the map's mean over the image (the ROI), and it has no
+separation (no single t splits its histogram)."""
 
 import os
 
@@ -14,8 +15,7 @@ from rootmass.cache import image_file, read_blurred
 from rootmass.io import load_json, read_roi, save_json, save_mask
 from rootmass.jobs import OnError, job_log
 from rootmass.samples import settings_for
-from rootmass.thresholding import LOCAL_DEFAULTS, foreground_ratio
-from rootmass.thresholding import segment, threshold_summary
+from rootmass.segmentation import Image, foreground_ratio, segmenter
 
 params = snakemake.params
 masks_dir = snakemake.output.masks
@@ -32,28 +32,16 @@ with job_log(snakemake.log[0]):
         if reason is None:
             try:
                 roi = read_roi(params.rois.get(image), blurred.shape, image)
-                chosen = thresholds[image]
-                # (only those of the image's method)
-                parameters = {key: settings[key] for key in LOCAL_DEFAULTS if key in settings}
-                t, mask = segment(
-                    blurred, settings["method"], foreground=settings["foreground"],
-                    bright_cutoff=settings["bright_cutoff"],
-                    marker_min_area=settings["marker_min_area"],
-                    marker_margin=settings["marker_margin"], roi=roi,
-                    t=chosen.get("levels") or chosen["threshold"], **parameters,
-                )
+                chosen = segmenter(settings["method"])
+                mask, t = chosen.predict(Image(blurred, roi=roi), thresholds[image],
+                                         chosen.check(settings))
                 count, total, ratio = foreground_ratio(mask, roi)
-                t_row, spread = chosen["threshold"], chosen.get("separation")
-                if t_row is None:  # a local method's map, made here: its mean;
-                    # no separation (each pixel has its own t)
-                    t_row = threshold_summary(t, roi=roi)
-                del t
                 mask_path = image_file(masks_dir, cached["key"], ".png")
                 save_mask(mask_path, mask)
-                row = {"image": image, "ratio": ratio, "threshold": t_row,
+                row = {"image": image, "ratio": ratio, "threshold": t,
                        "foreground_pixels": count, "total_pixels": total, **columns,
                        "mask": mask_path, "status": "ok", "error": "",
-                       "separation": spread}
+                       "separation": thresholds[image].get("separation")}
                 if roi is not None:
                     row["roi_pixels"] = total
                 if settings["pixel_size"] is not None:

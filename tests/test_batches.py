@@ -13,7 +13,7 @@ from rootmass.batches import (
 )
 from rootmass.io import read_gray_and_preview, read_image
 from rootmass.previews import as_display, detail_box, thumbnail
-from rootmass.thresholding import to_grayscale
+from rootmass.segmentation import to_grayscale
 
 
 @pytest.mark.parametrize(

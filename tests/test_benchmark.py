@@ -138,7 +138,7 @@ def test_thresholds_benchmark_smoke_run(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     with open(out / "summary.csv", newline="") as f:
         rows = {(r["kind"], r["name"]): r for r in csv.DictReader(f)}
-    from rootmass.thresholding import CHANNEL_METHODS, PANEL_METHODS
+    from rootmass.segmentation import CHANNEL_METHODS, PANEL_METHODS
 
     assert float(rows[("baseline", "lesson function")]["ratio"]) == 1.0
     for key in [*(("grayscale", c) for c in CHANNEL_METHODS),

@@ -4,7 +4,7 @@ against a direct numpy computation of its definition."""
 import numpy as np
 import pytest
 
-from rootmass.thresholding import CHANNEL_METHODS, colour_channel, to_grayscale
+from rootmass.segmentation import CHANNEL_METHODS, colour_channel, to_grayscale
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +115,7 @@ def test_a_run_scores_each_channel_and_method(workdir):
                   " seed: 1}", "evaluate_grayscale=[luma, exg, lab_a]", "qc=false")
     with open(workdir / "results/evaluation-methods.csv", newline="") as f:
         rows = list(csv.DictReader(f))
-    from rootmass.thresholding import PANEL_METHODS
+    from rootmass.segmentation import PANEL_METHODS
 
     assert list(rows[0])[:2] == ["grayscale", "method"]
     assert {(r["grayscale"], r["method"]) for r in rows} == {

@@ -303,7 +303,7 @@ def default_lengths(default_demo, which):
     from rootmass.evaluation import truth_mask
     from rootmass.io import read_annotation, read_image
     from rootmass.roots import root_traits
-    from rootmass.thresholding import blur, segment, to_grayscale
+    from rootmass.segmentation import blur, segment, to_grayscale
 
     out, rows = default_demo
     threshold = DEFAULTS["threshold"]

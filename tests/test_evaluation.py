@@ -21,7 +21,7 @@ from rootmass.evaluation import (
     score_mask,
     truth_mask,
 )
-from rootmass.thresholding import (
+from rootmass.segmentation import (
     MARKER_MIN_AREA,
     blur,
     foreground_mask,
@@ -447,7 +447,7 @@ def test_recorded_lesson_ratios_are_computed(lesson_data):
     import imageio.v3 as iio
 
     from conftest import ROOT
-    from rootmass.thresholding import foreground_ratio
+    from rootmass.segmentation import foreground_ratio
 
     text = (ROOT / "config" / "README.md").read_text(encoding="utf-8")
     recorded = {}

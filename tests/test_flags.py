@@ -17,7 +17,7 @@ from rootmass.flags import (
     robust_z,
     separation,
 )
-from rootmass.thresholding import blur, image_histogram, threshold_value, to_grayscale
+from rootmass.segmentation import blur, image_histogram, threshold_value, to_grayscale
 
 
 def test_robust_z_is_the_scaled_mad_rule():

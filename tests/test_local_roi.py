@@ -10,7 +10,7 @@ from PIL import Image
 
 from conftest import run_snakemake
 from rootmass.io import read_roi
-from rootmass.thresholding import (
+from rootmass.segmentation import (
     foreground_ratio,
     local_threshold,
     method_results,

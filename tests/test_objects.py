@@ -12,7 +12,7 @@ from skimage.draw import disk
 
 from rootmass.io import read_image
 from rootmass.objects import area_statistics, declump, label_objects, object_table
-from rootmass.thresholding import blur, segment, to_grayscale
+from rootmass.segmentation import blur, segment, to_grayscale
 
 
 # --- the lesson's code, as the episodes give it ----------------------------

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import skimage.filters
 
-from rootmass.thresholding import MARKER_MIN_AREA, PANEL_METHODS, marker_region, method_results
+from rootmass.segmentation import MARKER_MIN_AREA, PANEL_METHODS, marker_region, method_results
 from rootmass.figures import (
     HistogramPanel,
     contact_sheet,
@@ -371,7 +371,7 @@ def test_the_recorded_histogram_draws_the_same_panel():
         np.testing.assert_array_equal(panel.render(recorded, 0.45, foreground, cutoff),
                                       from_image)
     # not skimage's histogram of the methods (its bins span the image's range)
-    from rootmass.thresholding import image_histogram
+    from rootmass.segmentation import image_histogram
 
     assert not np.array_equal(image_histogram(BLURRED)[0], counts)
 
@@ -422,8 +422,13 @@ def test_modules_import_only_downward():
 
     assert imports("previews") == set()
     assert not (package / "qc.py").exists()
-    for name in ("io", "thresholding", "evaluation", "flags", "cache", "batches"):
+    for name in ("io", "evaluation", "flags", "cache", "batches"):
         assert not imports(name) & {"figures", "plots"}, name
+    for path in (package / "segmentation").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        above = {node.module for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom) and node.level == 2}
+        assert above <= {"previews"}, path.name
     assert imports("figures") <= {"previews"}
     assert imports("plots") == set()
 

@@ -13,7 +13,7 @@ import skimage as ski
 from PIL import Image
 
 from conftest import link_images, png_size, run_snakemake
-from rootmass.thresholding import MARKER_MIN_AREA, marker_region
+from rootmass.segmentation import MARKER_MIN_AREA, marker_region
 from test_workflow import lesson_enhanced_root_mass, lesson_root_mass, planned_jobs
 
 QC_RULES = ("qc_images", "contact_sheets", "qc_ratios", "method_panel", "flagged", "qc_objects")

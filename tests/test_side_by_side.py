@@ -14,7 +14,7 @@ from PIL import Image
 
 from conftest import ROOT, SNAKEMAKE
 from rootmass.demo import demo_seed, synthetic_root_image
-from rootmass.thresholding import blur, foreground_mask, foreground_ratio, threshold_value, to_grayscale
+from rootmass.segmentation import blur, foreground_mask, foreground_ratio, threshold_value, to_grayscale
 
 
 def readme_loop():

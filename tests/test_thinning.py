@@ -96,7 +96,7 @@ def test_empty_full_and_thin_masks():
 
 def test_the_lesson_root_photos_skeletons_are_skeletonize_s(lesson_data):
     from rootmass.io import read_image
-    from rootmass.thresholding import blur, segment, to_grayscale
+    from rootmass.segmentation import blur, segment, to_grayscale
 
     for name in ("trial-016.jpg", "trial-216.jpg"):
         blurred = blur(to_grayscale(read_image(lesson_data / name), "luma"), 1.5)

@@ -5,7 +5,7 @@ import pytest
 from scipy import ndimage
 from skimage.filters import threshold_otsu
 
-from rootmass.thresholding import (
+from rootmass.segmentation import (
     threshold_summary,
     blur,
     foreground_mask,
@@ -155,8 +155,8 @@ def test_minimum_without_two_maxima_is_a_value_error():
 
 
 def counting_marker_region(monkeypatch):
-    """Count the calls of rootmass.thresholding.marker_region."""
-    import rootmass.thresholding as thresholding
+    """Count the calls of marker_region (rootmass.segmentation.global_)."""
+    import rootmass.segmentation.global_ as thresholding
 
     calls = []
     original = thresholding.marker_region
@@ -176,7 +176,7 @@ def with_label():
 
 
 def test_segment_takes_what_its_caller_has(monkeypatch):
-    from rootmass.thresholding import image_histogram, marker_region
+    from rootmass.segmentation import image_histogram, marker_region
 
     image = with_label()
     t, mask = segment(image, "otsu_excluding_markers", marker_min_area=0.01, marker_margin=1)
@@ -198,7 +198,7 @@ def test_segment_takes_what_its_caller_has(monkeypatch):
 
 
 def test_segment_is_the_chain_of_the_three_functions():
-    from rootmass.thresholding import EXCLUSION_METHODS, method_exclusion
+    from rootmass.segmentation import EXCLUSION_METHODS, method_exclusion
 
     image = with_label()
     for method in ("otsu", "yen", *EXCLUSION_METHODS):
@@ -213,7 +213,7 @@ def test_segment_is_the_chain_of_the_three_functions():
 
 
 def test_method_results_find_the_markers_once_and_measure_each_mask(monkeypatch):
-    from rootmass.thresholding import PANEL_METHODS, method_results
+    from rootmass.segmentation import PANEL_METHODS, method_results
 
     image = with_label()
     calls = counting_marker_region(monkeypatch)
@@ -236,7 +236,7 @@ def test_method_results_find_the_markers_once_and_measure_each_mask(monkeypatch)
 
 
 def test_a_method_that_fails_on_a_flat_image_gives_its_reason():
-    from rootmass.thresholding import method_results
+    from rootmass.segmentation import method_results
 
     results = {r["method"]: r for r in method_results(np.full((20, 30), 0.35),
                                                       preview_side=None)}

@@ -27,6 +27,7 @@ __all__ = [
     "normalise",
     "config_error",
     "check_config",
+    "check_method",
 ]
 
 #: The sections whose values may be given one by one with --config.
@@ -215,4 +216,22 @@ def check_config(config, schema):
         validate(config, schema)
     except WorkflowError as error:
         raise ConfigError(config_error(error)) from None
+    check_method(config["threshold"]["method"])
     return config
+
+
+def check_method(method):
+    """Refuse a ``threshold.method`` that no segmenter registered has (the
+    schema leaves the names to :func:`rootmass.segmentation.method_names`).
+
+    Raises
+    ------
+    ConfigError
+        ``config key 'threshold.method': 'magic' is not one of 'fixed', ...``,
+        as the schema's enum said it.
+    """
+    from .segmentation import method_names
+
+    if method not in method_names():
+        allowed = ", ".join(map(repr, method_names()))
+        raise ConfigError(f"config key 'threshold.method': {method!r} is not one of {allowed}")

@@ -1,6 +1,6 @@
 """Scores of a mask against a ground-truth mask, and the comparison of methods.
 
-Small pure functions, as in :mod:`rootmass.thresholding`: arrays and rows in,
+Small pure functions, as in :mod:`rootmass.segmentation`: arrays and rows in,
 numbers and rows out; nothing here reads or writes files.
 
 The scores are those of CellProfiler's MeasureImageOverlap, pixel by pixel

@@ -35,7 +35,7 @@ import yaml
 
 from .batches import figure_key, image_key
 from .config import ConfigError
-from .thresholding import LOCAL_DEFAULTS
+from .segmentation import LOCAL_DEFAULTS
 from .demo import PLATE_CONDITION, demo_file_names, demo_plate_names, demo_samples
 from .demo import demo_record, demo_root_settings, plate_settings
 from .samples import (
@@ -613,10 +613,12 @@ class Experiment:
 
     @property
     def local_thresholds(self):
-        """Whether an image is thresholded by a local method."""
-        from .thresholding import LOCAL_METHODS
+        """Whether an image's segmenter has a cost of its own in save_mask
+        (a local method's map: planning's ``"save_mask (local)"``)."""
+        from .segmentation import segmenter
 
-        return any(self.settings(image)["method"] in LOCAL_METHODS for image in self.images)
+        return any(segmenter(self.settings(image)["method"]).seconds_per_megapixel is not None
+                   for image in self.images)
 
     @property
     def with_areas(self):
@@ -674,7 +676,7 @@ class Experiment:
 
     def parameters(self, image):
         """The local and multi-level methods' parameters of an image, as
-        :func:`rootmass.thresholding.method_results` takes them."""
+        :func:`rootmass.segmentation.method_results` takes them."""
         settings = self.settings(image)
         return {key: settings[key] for key in LOCAL_DEFAULTS}
 
@@ -772,14 +774,14 @@ def check_root_settings(experiment):
 
 def check_level_settings(experiment):
     """Refuse multi-Otsu foreground classes that are not some of its classes
-    (:func:`rootmass.thresholding.multiotsu_levels`), before any job.
+    (:func:`rootmass.segmentation.multiotsu_levels`), before any job.
 
     Raises
     ------
     ConfigError
         Naming the config key or the sheet's line and column.
     """
-    from .thresholding import _check_classes
+    from .segmentation import _check_classes
 
     rows = [(None, experiment.defaults)] + [
         (sample, experiment.settings(sample.image)) for sample in experiment.samples]

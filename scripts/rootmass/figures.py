@@ -16,7 +16,7 @@ once each, are :mod:`rootmass.plots`'.)
 - :func:`contact_sheet`: labelled thumbnails of many images on a page.
 - :func:`method_figure`: the foreground that every automatic threshold
   method gives for one image, side by side
-  (:func:`rootmass.thresholding.method_results`).
+  (:func:`rootmass.segmentation.method_results`).
 """
 
 import functools
@@ -425,7 +425,7 @@ def method_figure(name, image, results, columns=None):
     image : ndarray
         A :func:`~rootmass.previews.thumbnail` of the image, the size of the previews.
     results : list of dict
-        From :func:`rootmass.thresholding.method_results`.
+        From :func:`rootmass.segmentation.method_results`.
     columns : int, optional
         Cells per row: by default 3, or 5 for more than 9 cells.
 

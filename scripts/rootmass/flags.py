@@ -76,7 +76,7 @@ def separation(hist, t):
     Parameters
     ----------
     hist : tuple of ndarray
-        ``(counts, bin_centers)``, :func:`rootmass.thresholding.image_histogram`.
+        ``(counts, bin_centers)``, :func:`rootmass.segmentation.image_histogram`.
     t : float
         The threshold; the bins with centres at or below it are one class.
 

@@ -195,12 +195,12 @@ def read_gray_and_preview(path, grayscale, max_side, detail_side=None):
     -----
     For the usual 8-bit gray or RGB photo and ``'luma'``, all come straight
     from Pillow's decoded image (the grayscale by the very conversion that
-    :func:`rootmass.thresholding.to_grayscale` uses), without copying the
+    :func:`rootmass.segmentation.to_grayscale` uses), without copying the
     photo through numpy: a quarter less time for a 6-megapixel JPEG. The
     results are the same.
     """
     from .previews import as_display, reduction, thumbnail
-    from .thresholding import to_grayscale
+    from .segmentation import to_grayscale
 
     with open_image(path) as image:
         if grayscale == "luma" and image.mode in ("L", "RGB"):

@@ -212,12 +212,11 @@ def methods_mem_mb(stage, sizes, methods):
     one of ``methods`` (its images' own) is a local threshold; for
     ``evaluate`` and ``method_panel``, which try them all,
     :data:`EVERY_METHOD_COPIES`."""
-    from .thresholding import LOCAL_METHODS
+    from .segmentation import segmenter
 
     if stage != "save_mask":
         return batch_mem_mb(sizes, copies=EVERY_METHOD_COPIES)
-    local = any(method in LOCAL_METHODS for method in methods)
-    return batch_mem_mb(sizes, copies=LOCAL_COPIES if local else 5)
+    return batch_mem_mb(sizes, copies=max([5, *(segmenter(m).copies for m in methods)]))
 
 
 def batch_runtime(stage, sizes, times=1):

@@ -2,7 +2,7 @@
 look at.
 
 Small pure functions, arrays in, arrays out, in the style of
-:mod:`rootmass.thresholding`; nothing here reads or writes files
+:mod:`rootmass.segmentation`; nothing here reads or writes files
 (:mod:`rootmass.io` does) or draws (:mod:`rootmass.figures` lays the arrays
 out). This module imports no other of the package's: the others build on it.
 

@@ -17,6 +17,8 @@ import math
 import os
 from dataclasses import dataclass, field
 
+from .segmentation import method_names, segmenter, settings_table
+
 __all__ = [
     "SETTINGS",
     "STAGE_SETTINGS",
@@ -27,26 +29,21 @@ __all__ = [
     "SheetError",
     "Sample",
     "read_sheet",
+    "with_methods",
     "resolve_settings",
     "pixel_size_from_dpi",
 ]
 
+#: The segmenters' settings (rootmass.segmentation), by name.
+_SEGMENTATION = settings_table()
 #: The columns that override the config for their row, and the config keys
-#: they override.
+#: they override (the segmenters' own from their registry).
 SETTINGS = {
     "grayscale": "grayscale",
     "sigma": "sigma",
     "method": "threshold.method",
-    "value": "threshold.value",
     "foreground": "threshold.foreground",
-    "bright_cutoff": "threshold.bright_cutoff",
-    "marker_min_area": "threshold.marker_min_area",
-    "marker_margin": "threshold.marker_margin",
-    "window": "threshold.window",
-    "k": "threshold.k",
-    "offset": "threshold.offset",
-    "classes": "threshold.classes",
-    "foreground_classes": "threshold.foreground_classes",
+    **{name: setting.config_key for name, setting in _SEGMENTATION.items()},
     "roi": "roi",
     "pixel_size": "pixel_size",
     "truth": "truth",
@@ -66,18 +63,38 @@ SETTINGS = {
     "diameter_classes": "roots.diameter_classes",
     "diameter_classes_px": "roots.diameter_classes_px",
 }
+
+
+def _with_segmenters(stage, names):
+    """A stage's settings: ``names``, in the order the stage's params have
+    always had them (Snakemake compares params by their repr: another order
+    re-runs every result), then any other segmenter's settings that the
+    stage uses (:func:`rootmass.segmentation.segmenters`): a new segmenter
+    needs no line here."""
+    used = set()
+    for name in method_names():
+        chosen = segmenter(name)
+        used.update(chosen.threshold_settings if stage == "threshold" else chosen.settings)
+    if stage == "qc_images":
+        used = {name for name in used if _SEGMENTATION[name].figures}
+    return (*names, *(name for name in _SEGMENTATION if name in used and name not in names))
+
+
 #: The settings each stage uses.
 STAGE_SETTINGS = {
     "grayscale_blur": ("grayscale", "sigma"),
     # (the local methods' thresholds are made with their masks, by save_mask)
     # (multiotsu's foreground decides which of its levels is ratios.csv's)
-    "threshold": ("method", "value", "bright_cutoff", "marker_min_area", "marker_margin",
-                  "classes", "foreground", "foreground_classes"),
-    "save_mask": ("method", "foreground", "bright_cutoff", "marker_min_area",
-                  "marker_margin", "window", "k", "offset", "classes",
-                  "foreground_classes", "sigma", "grayscale", "pixel_size"),
+    "threshold": _with_segmenters(
+        "threshold", ("method", "value", "bright_cutoff", "marker_min_area",
+                      "marker_margin", "classes", "foreground", "foreground_classes")),
+    "save_mask": _with_segmenters(
+        "save_mask", ("method", "foreground", "bright_cutoff", "marker_min_area",
+                      "marker_margin", "window", "k", "offset", "classes",
+                      "foreground_classes", "sigma", "grayscale", "pixel_size")),
     # (multiotsu's classes decide the side of t the histogram shades)
-    "qc_images": ("method", "foreground", "bright_cutoff", "foreground_classes"),
+    "qc_images": _with_segmenters(
+        "qc_images", ("method", "foreground", "bright_cutoff", "foreground_classes")),
     "objects": ("connectivity", "min_area", "min_area_mm2", "filter_connectivity",
                 "declump", "declump_h", "declump_smoothing", "pixel_size"),
     # (the pixel size itself comes with the image's measurements)
@@ -85,8 +102,8 @@ STAGE_SETTINGS = {
               "pixel_size"),
 }
 #: The settings whose cells are read as numbers.
-NUMERIC = ("sigma", "value", "bright_cutoff", "marker_min_area", "marker_margin",
-           "window", "k", "offset", "classes",
+NUMERIC = ("sigma",
+           *(name for name, s in _SEGMENTATION.items() if s.kind in ("number", "integer")),
            "pixel_size", "connectivity", "min_area", "min_area_mm2",
            "filter_connectivity", "declump_h", "declump_smoothing", "truth_count",
            "truth_length", "prune_length")
@@ -97,7 +114,8 @@ BOOLEAN = ("declump", "measure_roots")
 RESERVED_PREFIX = "root_"
 #: The settings whose cells are read as lists of numbers (separated by commas
 #: or spaces; "none": an empty list).
-LISTS = ("diameter_classes", "diameter_classes_px", "foreground_classes")
+LISTS = ("diameter_classes", "diameter_classes_px",
+         *(name for name, s in _SEGMENTATION.items() if s.kind == "list"))
 _TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0")
 
 
@@ -161,6 +179,14 @@ def _message(error):
     return error.message
 
 
+def with_methods(schema):
+    """A copy of a sample sheet's row schema whose column ``method`` takes
+    the registered segmenters' names (:func:`rootmass.segmentation.method_names`):
+    the schema file names none, so a new segmenter needs no edit there."""
+    method = {**schema["properties"]["method"], "enum": list(method_names())}
+    return {**schema, "properties": {**schema["properties"], "method": method}}
+
+
 def read_sheet(path, schema, reserved=()):
     """Read and validate a sample sheet.
 
@@ -188,6 +214,7 @@ def read_sheet(path, schema, reserved=()):
     """
     import jsonschema
 
+    schema = with_methods(schema)
     extension = os.path.splitext(path)[1].lower()
     if extension not in (".tsv", ".csv"):
         raise SheetError(f"{_where(path)}: the name must end in .tsv or .csv")
@@ -325,43 +352,33 @@ def pixel_size_from_dpi(dpi):
 def stage_settings(stage, settings):
     """The settings a stage uses of an image's settings.
 
-    The value of a threshold is only used by method ``fixed``, the bright
-    cutoff only by the exclusion methods, the markers' area and margin only
-    by ``otsu_excluding_markers``, the window by the local methods, ``k`` by
-    Sauvola's and Niblack's, the offset by ``local``, the classes by
-    ``multiotsu``: for other methods they are None, so that
-    changing them changes nothing a stage depends on. A margin of None is
-    the default of the image's sigma (:func:`rootmass.thresholding.marker_margin`).
-    The objects stage gets its settings resolved (:func:`object_settings`).
+    A segmenter's setting is used only by the segmenters that name it
+    (:attr:`rootmass.segmentation.Segmenter.settings`, and
+    ``threshold_settings`` in stage ``threshold``, where ``foreground`` too
+    is used only by those that name it): for other methods it is None (the
+    settings older than the multi-level and local methods) or left out, so
+    that changing it changes nothing a stage depends on; a run made before
+    those methods existed has the same params, and re-runs nothing. The
+    segmenter then resolves what depends on other settings (a markers'
+    margin of None: :func:`rootmass.segmentation.marker_margin` of the
+    image's sigma). The objects stage gets its settings resolved
+    (:func:`object_settings`).
     """
-    from .thresholding import EXCLUSION_METHODS, LOCAL_METHODS, marker_margin
-
     if stage == "objects":
         return object_settings(settings)
     if stage == "roots":
         return root_settings(settings)
     used = {key: settings[key] for key in STAGE_SETTINGS[stage]}
-    method = settings["method"]
-    if "value" in used and method != "fixed":
-        used["value"] = None
-    if "bright_cutoff" in used and method not in EXCLUSION_METHODS:
-        used["bright_cutoff"] = None
-    for key in ("marker_min_area", "marker_margin"):
-        if key in used and method != "otsu_excluding_markers":
-            used[key] = None
-    uses = {"window": method in LOCAL_METHODS, "k": method in ("sauvola", "niblack"),
-            "offset": method == "local", "classes": method == "multiotsu",
-            "foreground_classes": method == "multiotsu"}
-    if stage == "threshold":
-        uses["foreground"] = method == "multiotsu"
-    for key, needed in uses.items():
-        # left out where unused (not None, as the older keys are): a run made
-        # before these methods existed has the same params, and re-runs nothing
-        if key in used and not needed:
-            del used[key]
-    if used.get("marker_margin", 0) is None and method == "otsu_excluding_markers":
-        used["marker_margin"] = marker_margin(settings["sigma"])
-    return used
+    chosen = segmenter(settings["method"])
+    needed = chosen.threshold_settings if stage == "threshold" else chosen.settings
+    shared = ("foreground",) if stage == "threshold" else ()
+    for key in [*_SEGMENTATION, *shared]:
+        if key in used and key not in needed:
+            if key in _SEGMENTATION and _SEGMENTATION[key].unused_as_none:
+                used[key] = None
+            else:
+                del used[key]
+    return chosen.stage_settings(used, settings)
 
 
 def object_settings(settings):

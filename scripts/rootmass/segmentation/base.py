@@ -1,0 +1,316 @@
+"""The segmenters' interface and their registry.
+
+A segmenter turns a blurred image into a mask in two steps, the two rules of
+the workflow:
+
+- in rule ``threshold``, :meth:`Segmenter.threshold` computes what it needs
+  from the whole image (a threshold ``t``; multi-Otsu's levels; nothing, for
+  the local methods, whose threshold is a map made with the mask), and
+  :meth:`Segmenter.record` writes it as a row of the batch's table;
+- in rule ``save_mask``, :meth:`Segmenter.mask` makes the mask, pixel by
+  pixel, from what ``threshold`` recorded (:meth:`Segmenter.restore`), and
+  :meth:`Segmenter.summary` gives the one number ``results/ratios.csv`` and
+  the figures show as its threshold (None where there is none).
+
+What a segmenter reads of an image is an :class:`Image`: its pixels are read
+only when a step asks for them, so a segmenter that :attr:`~Segmenter.needs`
+only the histogram (Otsu, the default) never opens the blurred file.
+
+A segmenter carries its settings (:class:`Setting`, their defaults and the
+stages that use them) and their validation (:meth:`Segmenter.check`).
+Segmenters are found by name through the registry (:func:`segmenter`,
+:func:`method_names`), filled in :mod:`rootmass.segmentation.registry`.
+"""
+
+from dataclasses import dataclass
+
+from ._checks import _check_choice
+from .images import foreground_mask, image_histogram, threshold_summary
+
+__all__ = ["Setting", "Image", "Segmenter", "register", "order_settings", "segmenter", "method_names",
+           "segmenters", "settings_table"]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting of a segmenter: a key of config section ``threshold`` and
+    a column of the sample sheet of the same name.
+
+    Parameters
+    ----------
+    name : str
+    default : object
+        The config's default (as the config schema gives it).
+    kind : {'number', 'integer', 'list'}
+        How a sheet's cell is read (a list: numbers separated by commas or
+        spaces).
+    figures : bool
+        Whether rule ``qc_images`` (the image's figure) uses it.
+    unused_as_none : bool
+        Where a method does not use it, a stage's params give it as None
+        (True: the settings older than the multi-level and local methods)
+        rather than leaving it out, so that a run made before keeps its
+        params and re-runs nothing.
+    """
+
+    name: str
+    default: object = None
+    kind: str = "number"
+    figures: bool = False
+    unused_as_none: bool = False
+
+    @property
+    def config_key(self):
+        """The setting's config key, ``threshold.<name>``."""
+        return f"threshold.{self.name}"
+
+
+class Image:
+    """What a segmenter may read of one blurred image.
+
+    Parameters
+    ----------
+    pixels : (M, N) ndarray of float, optional
+        The blurred image.
+    load : callable, optional
+        Instead of ``pixels``: called, once, the first time the pixels are
+        asked for (a cached batch's memory map).
+    hist : tuple of ndarray, optional
+        ``(counts, bin_centers)``, :func:`~rootmass.segmentation.image_histogram`
+        of the image (of its ROI where it has one), where it is known
+        already (rule ``grayscale_blur`` stores it); else computed from the
+        pixels when first asked for.
+    roi : (M, N) ndarray of bool, optional
+        The region of interest.
+    markers : (M, N) ndarray of bool, optional
+        The image's :func:`~rootmass.segmentation.marker_region`, where known.
+    """
+
+    def __init__(self, pixels=None, *, load=None, hist=None, roi=None, markers=None):
+        if pixels is None and load is None:
+            raise ValueError("an Image needs its pixels or a way to load them")
+        self._pixels, self._load = pixels, load
+        self.hist, self.roi, self.markers = hist, roi, markers
+
+    @property
+    def pixels_read(self):
+        """Whether the pixels are in memory (given, or read)."""
+        return self._pixels is not None
+
+    @property
+    def pixels(self):
+        """The blurred image, read on first use."""
+        if self._pixels is None:
+            self._pixels = self._load()
+        return self._pixels
+
+    def histogram(self):
+        """:func:`~rootmass.segmentation.image_histogram` of the image (its
+        ROI), as given or computed once."""
+        if self.hist is None:
+            self.hist = image_histogram(self.pixels, self.roi)
+        return self.hist
+
+
+class Segmenter:
+    """One way of segmenting an image: the interface every segmenter follows.
+
+    Attributes
+    ----------
+    name : str
+        Its value of config key ``threshold.method``.
+    needs : {'nothing', 'histogram', 'pixels'}
+        What :meth:`threshold` reads of the image: nothing (a fixed
+        threshold; a local method, which computes nothing there), only the
+        histogram (:meth:`Image.histogram`, stored by ``grayscale_blur``), or
+        the pixels. A step that finds the histogram will not do (a uniform
+        image) may still read the pixels. ``save_mask`` always reads them.
+    settings : tuple of str
+        The settings its mask uses in rule ``save_mask`` (besides
+        ``foreground`` and the ROI), by name: each is a :class:`Setting` of
+        :attr:`own_settings` of some segmenter.
+    threshold_settings : tuple of str
+        Those of them that :meth:`threshold` uses (``'foreground'`` too,
+        where it does).
+    own_settings : tuple of Setting
+        The settings it introduces (others may use them too).
+    threshold_map : bool
+        Whether its threshold is a map, one per pixel (the figure's
+        histogram then shows no single ``t``).
+    panel : bool
+        Whether the method panel and the evaluation compare it (every
+        method that chooses its threshold itself).
+    seconds_per_megapixel : float or None
+        The CPU-seconds a megapixel costs rule ``save_mask`` with it (None:
+        the planning's default, a global threshold's).
+    copies : int
+        The float64 copies of an image that ``save_mask`` holds with it.
+    """
+
+    name = None
+    needs = "pixels"
+    settings = ()
+    threshold_settings = ()
+    own_settings = ()
+    threshold_map = False
+    panel = True
+    seconds_per_megapixel = None
+    copies = 5
+
+    def check(self, settings):
+        """Validate the settings it uses, before any pixel is read.
+
+        Parameters
+        ----------
+        settings : dict
+            An image's settings (``foreground`` and every name of
+            :attr:`settings`, at least).
+
+        Returns
+        -------
+        dict
+            ``settings``, with its own as it uses them (e.g. a sorted tuple
+            of classes).
+
+        Raises
+        ------
+        ValueError
+            One line naming the setting and the reason.
+        """
+        return settings
+
+    def threshold(self, image, settings):
+        """What it computes from the whole image, in rule ``threshold``.
+
+        Parameters
+        ----------
+        image : Image
+        settings : dict
+            As :meth:`check` returns them.
+
+        Returns
+        -------
+        t : float, tuple of float, ndarray or None
+            The segmenter's own form (a threshold; levels; a map).
+        """
+        raise NotImplementedError
+
+    def mask(self, image, t, settings):
+        """The mask, in rule ``save_mask``: ``blurred > t`` (``'above'``) or
+        ``blurred < t``, nothing outside the ROI.
+
+        Parameters
+        ----------
+        image : Image
+        t : as :meth:`threshold` returns it
+        settings : dict
+
+        Returns
+        -------
+        mask : (M, N) ndarray of bool
+        """
+        return foreground_mask(image.pixels, t, settings["foreground"], roi=image.roi)
+
+    def summary(self, t, settings, roi=None):
+        """The one number ``ratios.csv`` and the figures give as the
+        threshold: :func:`~rootmass.segmentation.threshold_summary`."""
+        return threshold_summary(t, settings["foreground"],
+                                 settings.get("foreground_classes"), roi)
+
+    def record(self, t, settings):
+        """What rule ``threshold`` writes of ``t``: a JSON row, with
+        ``threshold`` (:meth:`summary`, or None where ``save_mask`` makes the
+        threshold)."""
+        return {"threshold": None if t is None else self.summary(t, settings)}
+
+    def restore(self, record):
+        """``t`` from a row of :meth:`record` (None: :meth:`threshold` runs in
+        ``save_mask``)."""
+        return record["threshold"]
+
+    def stage_settings(self, used, settings):
+        """A stage's settings as its params give them (the rule's
+        ``stage_params``), resolved where a setting's default depends on
+        others; ``used`` as :func:`rootmass.samples.stage_settings` picked
+        them."""
+        return used
+
+    def fit(self, image, settings):
+        """Rule ``threshold``'s step: :meth:`threshold`, as :meth:`record`
+        writes it."""
+        return self.record(self.threshold(image, settings), settings)
+
+    def predict(self, image, record, settings):
+        """Rule ``save_mask``'s step: the mask from what ``threshold``
+        recorded, and its threshold for ``ratios.csv``.
+
+        Returns
+        -------
+        mask : (M, N) ndarray of bool
+        t : float or None
+            The row's ``threshold``, or :meth:`summary` of a threshold made
+            here.
+        """
+        t = self.restore(record)
+        made_here = t is None
+        if made_here:
+            t = self.threshold(image, settings)
+        mask = self.mask(image, t, settings)
+        summary = self.summary(t, settings, image.roi) if made_here else record["threshold"]
+        return mask, summary
+
+
+#: The segmenters by name, in the order the methods are listed.
+_REGISTRY = {}
+
+
+def register(*instances):
+    """Add segmenters to the registry (:mod:`rootmass.segmentation.registry`)."""
+    for instance in instances:
+        if instance.name in _REGISTRY:
+            raise ValueError(f"segmenter {instance.name!r} is registered twice")
+        _REGISTRY[instance.name] = instance
+
+
+def order_settings(*settings):
+    """Fix the order of these settings in :func:`settings_table`."""
+    _ORDER.extend(settings)
+
+
+def method_names():
+    """The registered segmenters' names (config key ``threshold.method``)."""
+    return tuple(_REGISTRY)
+
+
+def segmenters():
+    """The registered segmenters, in order."""
+    return tuple(_REGISTRY.values())
+
+
+def segmenter(method):
+    """The segmenter of a method, by name.
+
+    Raises
+    ------
+    ValueError
+        ``threshold.method must be one of ...; got ...``.
+    """
+    _check_choice("threshold.method", method, method_names())
+    return _REGISTRY[method]
+
+
+#: The settings' order (:func:`settings_table`), where it was set before.
+_ORDER = []
+
+
+def settings_table():
+    """Every segmenter's settings, by name: those of the registry's
+    ``SETTINGS_ORDER`` in that order, then the others in the order the
+    segmenters introduce them."""
+    table = {}
+    for setting in _ORDER:
+        table[setting.name] = setting
+    for instance in _REGISTRY.values():
+        for setting in instance.own_settings:
+            table.setdefault(setting.name, setting)
+    return table
