@@ -40,5 +40,9 @@ rule all:
         qc_outputs(),
 
 
+onstart:
+    on_start()
+
+
 onsuccess:
     on_success()

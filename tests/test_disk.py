@@ -181,12 +181,12 @@ def test_the_suggested_setting_fits():
     free = 2e9
     line = disk_message(free, batches, missing, False, True, 2, 1000)
     target = float(re.search(r"batch_megapixels: ([0-9.]+) or less", line).group(1))
-    # split as split_batches would with that target: batches of at most
-    # target + one image, cores of them in flight
-    from rootmass.batches import split_batches
+    # split with that target: batches of at most the target (the
+    # suggestion leaves one image's room besides), cores of them in flight
+    from rootmass.batches import content_batches
 
     names = [f"p{i:03d}" for i in range(100)]
-    split = split_batches(names, [6.016] * 100, target, 1000, 2)
+    split = content_batches(names, [6.016] * 100, target, 1000)
     smaller = {f"s{i}": [PHOTO] * len(group) for i, group in enumerate(split)}
     assert disk_message(free, smaller, {n: ALL for n in smaller}, False, True, 2, target) is None
 
