@@ -5,6 +5,7 @@ import csv
 import json
 import os
 import re
+import socket
 import sys
 from pathlib import Path
 
@@ -335,7 +336,7 @@ def test_stages_are_rules_that_snakemake_can_address(small_demo_run, tmp_path):
 
     listed = run_snakemake(workdir, "--list-rules", *args).stdout.split()
     assert sorted(listed) == sorted(
-        ["all", "demo_images", "grayscale_blur", "threshold", "save_mask", "aggregate",
+        ["all", "plan", "demo_images", "grayscale_blur", "threshold", "save_mask", "aggregate",
          "qc_images", "contact_sheets", "qc_ratios", "method_panel", "summary",
          "evaluate", "evaluation", "flagged", "objects", "aggregate_objects", "qc_objects"])
     edges = rule_graph(workdir, *args)
@@ -383,10 +384,11 @@ def test_stages_are_rules_that_snakemake_can_address(small_demo_run, tmp_path):
     "change, planned",
     [
         (["on_error=skip"], {}),
-        (["qc=false"], {}),
-        (["batch_megapixels=0.01"], {}),
-        (["batch_max_images=1"], {}),
+        # fewer outputs of the collection: a new plan, so that the run moves
+        # aside what it no longer makes (rootmass.outputs)
+        (["qc=false"], {"plan": 1, "all": 1}),
         (["keep_blurred=false"], {}),
+        (["keep_blurred=true"], {}),
         (["threshold={value: 0.2}"], {}),  # otsu uses no value
         # nor a cutoff; but the method panel and the evaluation (of the demo's
         # truth) try the exclusions too
@@ -406,6 +408,44 @@ def test_settings_that_cannot_change_a_stage_do_not_rerun_it(small_demo_run, cha
         assert planned_jobs(result) == planned
     else:
         assert "Nothing to be done" in result.stdout + result.stderr, result.stdout
+
+
+def test_inspecting_commands_change_nothing_and_the_plan_ignores_results(
+        small_demo_run, tmp_path):
+    """A dry run, --list-rules, --lint and --report repair no lock, check no
+    disk, move nothing and write nothing of the workflow's in results/ or
+    .snakemake/ (Snakemake's own cache of file times and its locks aside);
+    and the batches do not depend on what results/ holds."""
+    from test_disk import listing
+
+    workdir = copy_run(small_demo_run, tmp_path / "copy")
+    args = small_demo_args(workdir)
+    # an output a run would move aside (no truth any more), a stale lock
+    # (a dead run's), and results of batches no plan has
+    stale = Path(workdir, "results", "masks", "b0123456789ab")
+    stale.mkdir()
+    locks = Path(workdir, ".snakemake", "locks")
+    locks.mkdir(exist_ok=True)
+    (locks / "0.input.lock").write_text("x")
+    Path(workdir, ".snakemake", "rootmass-run").write_text(f"999999999 {socket.gethostname()}\n")
+    before = listing(workdir)
+    for command in (["-n"], ["-n", "--config", "qc=false"], ["--list-rules"], ["--lint"],
+                    ["--report", "results/report.html"], ["--dag"]):
+        result = run_snakemake(workdir, *args, *command, check=False)
+        said = result.stdout + result.stderr
+        assert not [l for l in said.splitlines() if l.startswith(("Moved ", "disk: ", "Removed",
+                                                                    "blurred cache"))], said
+        after = {e for e in listing(workdir) if e[0] != "results/report.html"}
+        assert after == before, (command, after ^ before)
+    # the same batches wherever results/ holds batches of another plan
+    plan = planned_jobs(run_snakemake(workdir, *args, "-n", "--forcerun", "grayscale_blur"))
+    assert plan["grayscale_blur"] == 2
+    # a run (of a new plan: with nothing to do, Snakemake starts no run)
+    # removes the dead run's lock, and moves the stray batch aside
+    run = run_snakemake(workdir, *args, "--config", "qc=false")
+    said = run.stdout + run.stderr
+    assert "Removed the lock of an earlier run (process 999999999)" in said
+    assert not stale.exists() and "files of 1 batch not in this run's plan" in said
 
 
 def test_every_mask_is_found_from_its_row(small_demo_run):

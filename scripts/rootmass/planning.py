@@ -25,6 +25,8 @@ disk then holds.
   batch's resources, and its images above ``max_megapixels``.
 """
 
+import hashlib
+import json
 import math
 import os
 from dataclasses import dataclass
@@ -46,6 +48,8 @@ __all__ = [
     "run_sizes",
     "plan_run",
     "pass_to_jobs",
+    "plan_digest",
+    "write_plan",
     "batch_mem_mb",
     "batch_runtime",
     "oversized",
@@ -335,6 +339,26 @@ def plan_run(sizes, config, kinds, scored, out="results", cores=1, passed=None, 
                 batches, sizes, kinds, scored, keep, config["qc"]),
         )
     return plan, make_batches(list(sizes), sizes, plan.target, config["batch_max_images"])
+
+
+def plan_digest(batches, made):
+    """12 hex digits naming a plan: its batch ids and the collection outputs
+    it makes (the name of its record, :func:`write_plan`)."""
+    text = "\n".join([*sorted(batches), "", *sorted(made)])
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+
+
+def write_plan(path, batches, made, log=None):
+    """The record of a plan, for a person to read (nothing reads it back):
+    its batches' images and the collection outputs it makes; and where
+    ``log`` is given, one line there naming it."""
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump({"batches": batches, "outputs": sorted(made)}, f, indent=1)
+        f.write("\n")
+    if log:
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(f"{path}: {len(batches)} batches, {len(made)} collection outputs\n")
 
 
 def pass_to_jobs(config_settings, plan):

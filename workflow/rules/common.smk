@@ -155,6 +155,14 @@ def evaluation_outputs():
     return list(EVALUATION_FILES.values()) if TRUTH_OF else []
 
 
+def made_outputs():
+    """The outputs of the collection that some config leaves out, made here."""
+    return [*evaluation_outputs(), *qc_outputs(), *object_outputs()]
+
+
+PLAN_RECORD = f"logs/plans/{planning.plan_digest(BATCHES, made_outputs())}.json"
+
+
 # --- input functions ---------------------------------------------------------
 def batch_inputs(wildcards):
     """A batch's image files (the demo folder stands for the demo's)."""
@@ -250,7 +258,7 @@ def on_start():
     optional.update(dict.fromkeys(qc_files, "with qc: false"))
     optional[OBJECT_AREA_PLOT] = "with qc: false or no objects"
     optional[OBJECTS_CSV] = "with objects.enabled: false"
-    made = [*evaluation_outputs(), *qc_outputs(), *object_outputs()]
+    made = made_outputs()
     batch_paths = [THRESHOLDS, *(p for ps in BATCH_OUTPUTS.values() for p in ps)]
     said = outputs.move_stale(
         OUT, optional, made, batch_paths=batch_paths, plan=BATCHES
