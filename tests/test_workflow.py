@@ -6,6 +6,7 @@ import json
 import os
 import re
 import socket
+import subprocess
 import sys
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 import skimage as ski
 import yaml
 
-from conftest import ROOT, copy_run, link_images, run_all, run_snakemake
+from conftest import ROOT, SNAKEMAKE, copy_run, in_ci, link_images, run_all, run_snakemake
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from lesson_loop import enhanced_root_mass, measure_root_mass  # noqa: E402
@@ -562,3 +563,55 @@ def test_the_objects_of_every_mask_are_counted_measured_and_tabled(demo_run):
         assert float(group["objects_mean"]) == pytest.approx(np.mean(counts))
         assert float(group["objects_max"]) == max(counts)
     assert (workdir / "results" / "qc" / "object-areas.png").stat().st_size > 10_000
+
+
+# --- jobs that parse the workflow again ---------------------------------------
+CLUSTER_GENERIC = "snakemake-executor-plugin-cluster-generic==1.0.9"
+# a "cluster" on this machine: each job script runs in the background; the
+# --config it was given is noted down
+SUBMIT = """#!/bin/sh
+grep -o "cache_plan=[^ ']*" "$1" >> submitted.txt
+nohup sh "$1" > "$1.out" 2>&1 &
+echo $!
+"""
+
+
+@pytest.mark.slow  # pip, and a run whose every job parses the workflow again
+def test_cluster_jobs_find_the_main_processs_batches_without_a_record(tmp_path, workdir):
+    """Snakemake's generic cluster executor runs each job (a group of a
+    batch's stages) as a new snakemake that parses the workflow again: it
+    must find the same batches and the same cache decision, which reach it
+    in the --config Snakemake passes on, not in a file."""
+    target = tmp_path / "plugin"
+    pip = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "--no-deps", "--target", str(target), CLUSTER_GENERIC],
+        capture_output=True, text=True, timeout=600)
+    if pip.returncode != 0:
+        if in_ci():
+            raise AssertionError(pip.stderr)
+        pytest.skip(f"cannot install {CLUSTER_GENERIC}: {pip.stderr.strip()[-200:]}")
+    submit = Path(workdir, "submit.sh")
+    submit.write_text(SUBMIT)
+    submit.chmod(0o755)
+    config = write_config(workdir, "c.yaml", qc=False,
+                          demo=dict(count=4, height=120, width=180, seed=4))
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    cmd = [str(SNAKEMAKE), "--snakefile", str(ROOT / "Snakefile"), "--configfile", config,
+           "--executor", "cluster-generic", "--cluster-generic-submit-cmd", str(submit),
+           "--jobs", 2, "--latency-wait", 30]
+    run = subprocess.run(list(map(str, cmd)), cwd=workdir, env=env, capture_output=True,
+                         text=True, timeout=900)
+    assert run.returncode == 0, run.stdout + run.stderr
+    passed = set(Path(workdir, "submitted.txt").read_text().split())
+    assert len(passed) == 1, passed  # every job was given the one decision
+    assert passed.pop().startswith("cache_plan=keep,")
+    local = tmp_path / "local"
+    local.mkdir()
+    run_snakemake(local, "--cores", 2, "--configfile", write_config(
+        local, "c.yaml", qc=False, demo=dict(count=4, height=120, width=180, seed=4)))
+    assert (sorted(p.name for p in Path(workdir, "results", "masks").iterdir())
+            == sorted(p.name for p in Path(local, "results", "masks").iterdir()))
+    assert (Path(workdir, "results", "ratios.csv").read_bytes()
+            == Path(local, "results", "ratios.csv").read_bytes())
+    assert not list(Path(workdir, ".snakemake").glob("rootmass-batches*"))
