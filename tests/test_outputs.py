@@ -143,7 +143,7 @@ def test_the_files_of_images_the_run_no_longer_has_are_moved_aside_at_its_start(
     assert old and len(list(results.glob("qc/images/b*/data/demo-0002.jpg*"))) == 1
     # one image fewer: a batch of other images; the old batch's files go aside
     Path(workdir, "data", "demo-0002.jpg").unlink()
-    dry = run_snakemake(workdir, *args, "--dry-run")
+    run_snakemake(workdir, *args, "--dry-run")
     assert {p.name for p in results.glob("masks/b*")} == old  # a dry run moves nothing
     run = run_snakemake(workdir, *args)
     said = [l for l in (run.stdout + run.stderr).splitlines() if l.startswith("Moved ")]
