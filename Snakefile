@@ -38,6 +38,24 @@ rule all:
         object_outputs(),
         evaluation_outputs(),
         qc_outputs(),
+        PLAN_RECORD,
+
+
+# A new plan (other batches, or other outputs of the collection) is a job, so
+# that a run starts (onstart) and moves aside what it no longer makes, even
+# where every output it makes is up to date.
+rule plan:
+    output:
+        PLAN_RECORD,
+    log:
+        "logs/plan.log",
+    localrule: True
+    run:
+        planning.write_plan(output[0], BATCHES, made_outputs(), log[0])
+
+
+onstart:
+    on_start()
 
 
 onsuccess:

@@ -1,16 +1,14 @@
 """Unit tests of the batching functions (rootmass.batches) and of the fast
 read path of grayscale_blur (rootmass.io.read_gray_and_preview)."""
 
-import json
 import os
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from rootmass.batches import (
-    batch_id, figure_key, image_key, kept_batches, read_registry, split_batches,
-)
+from rootmass.batches import MIN_FILL, batch_id, content_batches, figure_key, image_key
+from rootmass.planning import AVERAGE_FILL
 from rootmass.io import read_gray_and_preview, read_image
 from rootmass.previews import as_display, detail_box, thumbnail
 from rootmass.segmentation import to_grayscale
@@ -96,54 +94,45 @@ def test_batch_id_is_stable_and_order_sensitive():
         batch_id([])
 
 
-def test_split_batches_covers_every_image_in_order():
-    images = [f"i{n:03d}" for n in range(50)]
-    sizes = [6.0] * 50
-    batches = split_batches(images, sizes, target_mp=60, max_images=1000, cores=4)
+def test_content_batches_cover_every_image_in_order_within_the_bounds():
+    images = [f"i{n:04d}" for n in range(3000)]
+    batches = content_batches(images, [1.0] * 3000, target_mp=60, max_images=1000)
     assert [i for b in batches for i in b] == images
-    assert len(batches) == 8  # ceil(300 / 60) = 5, rounded up to a multiple of 4
-    assert max(map(len, batches)) - min(map(len, batches)) <= 1
+    # at most the target; at least MIN_FILL of it, but the last
+    assert all(len(b) <= 60 for b in batches)
+    assert all(len(b) >= MIN_FILL * 60 for b in batches[:-1])
+    # about AVERAGE_FILL of the target on average
+    assert abs(3000 / len(batches) / 60 - AVERAGE_FILL) < 0.03
+    # the same images, the same batches: nothing else is read
+    assert content_batches(images, [1.0] * 3000, 60, 1000) == batches
 
 
-def test_split_batches_respects_cores_and_limits():
+def test_content_batches_limits():
     images = [f"i{n}" for n in range(10)]
-    # one batch would hold them all, but every core gets one
-    assert len(split_batches(images, [1.0] * 10, 1000, 1000, cores=3)) == 3
-    # never more batches than images
-    assert len(split_batches(images[:2], [1.0] * 2, 1000, 1000, cores=8)) == 2
-    # at most max_images per batch
-    assert max(map(len, split_batches(images, [1.0] * 10, 1000, 3, cores=1))) <= 3
-    # nearly equal megapixels: one big image fills a batch of its own
-    batches = split_batches(["big", *images], [100.0] + [1.0] * 10, 55, 1000, cores=1)
-    assert batches[0] == ["big"] and len(batches) >= 2
-    assert split_batches([], [], 10, 10, cores=2) == []
+    assert content_batches(images, [1.0] * 10, 1000, 1000) == [images]
+    assert max(map(len, content_batches(images, [1.0] * 10, 1000, 3))) <= 3
+    # a larger image than the target is a batch of its own
+    batches = content_batches(["a", "big", *images], [1.0, 100.0] + [1.0] * 10, 5, 1000)
+    assert ["big"] in batches and ["a"] in batches
+    assert content_batches([], [], 10, 10) == []
     with pytest.raises(ValueError):
-        split_batches(["a"], [], 10, 10)
+        content_batches(["a"], [], 10, 10)
+    with pytest.raises(ValueError):
+        content_batches(["a"], [1.0], 0, 10)
 
 
-def test_kept_batches_keeps_whole_batches_of_wanted_images():
-    a, b, c = ["x1", "x2"], ["y1", "y2"], ["x2", "z"]
-    recorded = [(batch_id(a), a), (batch_id(b), b), (batch_id(c), c), ("bwrongname00", ["q"])]
-    kept = kept_batches(recorded, {"x1", "x2", "y1", "z", "q"})
-    # b lost an image, c overlaps the already kept a, the last is misnamed
-    assert kept == {batch_id(a): a}
-
-
-def test_read_registry_reads_tables_and_indexes(tmp_path):
-    table = tmp_path / "measurements" / "b000000000001.json"
-    table.parent.mkdir()
-    table.write_text(json.dumps([{"image": "a.jpg"}, {"image": "b.jpg"}]))
-    index = tmp_path / "blurred" / "b000000000002" / "index.json"
-    index.parent.mkdir(parents=True)
-    index.write_text(json.dumps([{"image": "c.jpg", "key": "c"}]))
-    broken = tmp_path / "measurements" / "b000000000003.json"
-    broken.write_text("{not json")
-    assert read_registry(str(tmp_path / "measurements" / "b*.json")) == [
-        ("b000000000001", ["a.jpg", "b.jpg"])
-    ]
-    assert read_registry(str(tmp_path / "blurred" / "b*" / "index.json")) == [
-        ("b000000000002", ["c.jpg"])
-    ]
+def test_adding_an_image_changes_only_the_batch_it_falls_in():
+    images = [f"data/p{n:04d}.jpg" for n in range(2000)]
+    before = {batch_id(b) for b in content_batches(images, [6.0] * 2000, 1000, 1000)}
+    changed = []
+    for n in range(0, 2000, 10):  # an image added after every tenth
+        added = sorted([*images, f"data/p{n:04d}a.jpg"])
+        after = {batch_id(b) for b in content_batches(added, [6.0] * 2001, 1000, 1000)}
+        changed.append((len(before - after), len(after - before)))
+    # one batch gone, one (or, split, two) in its place; the rest as they were
+    one = sum(gone == 1 and new <= 2 for gone, new in changed)
+    assert one >= 0.97 * len(changed), changed
+    assert max(gone for gone, _ in changed) <= 3
 
 
 @pytest.mark.parametrize(

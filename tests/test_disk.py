@@ -181,12 +181,12 @@ def test_the_suggested_setting_fits():
     free = 2e9
     line = disk_message(free, batches, missing, False, True, 2, 1000)
     target = float(re.search(r"batch_megapixels: ([0-9.]+) or less", line).group(1))
-    # split as split_batches would with that target: batches of at most
-    # target + one image, cores of them in flight
-    from rootmass.batches import split_batches
+    # split with that target: batches of at most the target (the
+    # suggestion leaves one image's room besides), cores of them in flight
+    from rootmass.batches import content_batches
 
     names = [f"p{i:03d}" for i in range(100)]
-    split = split_batches(names, [6.016] * 100, target, 1000, 2)
+    split = content_batches(names, [6.016] * 100, target, 1000)
     smaller = {f"s{i}": [PHOTO] * len(group) for i, group in enumerate(split)}
     assert disk_message(free, smaller, {n: ALL for n in smaller}, False, True, 2, target) is None
 
@@ -221,8 +221,28 @@ def demo_images(where, count, width, height):
     )
 
 
+#: What Snakemake itself writes on commands that run no job, a dry run too:
+#: its cache of the files' times (for --trust-io-cache), its locks (taken
+#: and released) and its log of the command.
+SNAKEMAKES_OWN = (".snakemake/iocache", ".snakemake/locks", ".snakemake/log")
+
+
+def listing(folder):
+    """Every file under folder with its size and time, and every folder: what
+    a command changed (but Snakemake's own SNAKEMAKES_OWN)."""
+    found = set()
+    for path in Path(folder).rglob("*"):
+        name = path.relative_to(folder).as_posix()
+        if name.startswith(SNAKEMAKES_OWN):
+            continue
+        stat = path.lstat()
+        found.add((name, None, None) if path.is_dir() else (name, stat.st_size, stat.st_mtime_ns))
+    return found
+
+
 @pytest.mark.slow
-def test_a_run_too_large_for_its_disk_is_refused_before_any_job(small_disk, tmp_path):
+def test_the_cache_never_stops_a_run_at_the_defaults_and_true_stops_before_any_job(
+        small_disk, tmp_path):
     # 6 images of 1.5 megapixels: a blurred cache of 72 MB for a 40 MiB disk.
     # The images are linked in from elsewhere: only the run's own files
     # take room on the small disk.
@@ -233,36 +253,37 @@ def test_a_run_too_large_for_its_disk_is_refused_before_any_job(small_disk, tmp_
         (data / image.name).symlink_to(image)
     config = ["--cores", 2, "--config", "images=data/*.jpg", "demo=false"]
 
-    refused = run_snakemake(small_disk, *config, check=False)
+    # asked to keep it: refused before any job, with the one line
+    refused = run_snakemake(small_disk, *config, "keep_blurred=true", check=False)
     assert refused.returncode != 0
     line = next(l for l in (refused.stdout + refused.stderr).splitlines()
                 if l.startswith("disk: "))
     assert "would leave 76 MB in results/ (72 MB of it the blurred cache" in line, line
-    assert "set keep_blurred: false and batch_megapixels:" in line, line
+    assert "kept by keep_blurred: true" in line and "set keep_blurred: false" in line, line
     assert not (small_disk / "results").exists()
+    assert "rule grayscale_blur" not in refused.stdout + refused.stderr
+    # a dry run says nothing of the disk and changes nothing
+    before = listing(small_disk)
+    dry = run_snakemake(small_disk, *config, "keep_blurred=true", "--dry-run")
+    assert "disk: " not in dry.stdout + dry.stderr and "blurred cache" not in dry.stdout
+    assert listing(small_disk) == before
 
-    # keep_blurred: false alone: two batches of three images in flight, too many
-    lean = run_snakemake(small_disk, *config, "keep_blurred=false", check=False)
-    assert lean.returncode != 0
-    line = next(l for l in (lean.stdout + lean.stderr).splitlines() if l.startswith("disk: "))
-    assert "needs at most 76 MB at once (the blurred images of 2 batches in flight" in line
-    assert not (small_disk / "results").exists()
-    # a dry run says the same and goes on
-    dry = run_snakemake(small_disk, *config, "keep_blurred=false", "--dry-run")
-    said = dry.stdout + dry.stderr
-    assert line in said and "a dry run: the run itself would stop here" in said
-
-    # with the batch size the line gives, it fits, and runs
-    target = re.search(r"batch_megapixels: ([0-9.]+) or less", line).group(1)
-    fits = [*config, "keep_blurred=false", f"batch_megapixels={target}"]
-    run_snakemake(small_disk, *fits)
+    # at the defaults (auto): not kept, batches of one image, and it runs
+    run = run_snakemake(small_disk, *config)
+    said = [l for l in (run.stdout + run.stderr).splitlines() if l.startswith("blurred cache")]
+    assert len(said) == 1, run.stdout + run.stderr
+    assert said[0].startswith("blurred cache: each batch's removed once its jobs are done"
+                              " (keep_blurred: auto: this run's 7"), said[0]
+    assert "smaller than" in said[0] and "so that they fit in the 4" in said[0], said[0]
     assert (small_disk / "results" / "ratios.csv").is_file()
     assert not list((small_disk / "results").glob("blurred/*"))
+    assert len(list((small_disk / "results").glob("masks/b*"))) == 6
 
-    # a re-run with nothing to do is never refused, however full the disk
+    # a re-run with nothing to do is never refused, however full the disk,
+    # and finds the same batches (the room counts what results/ holds)
     filler = small_disk / "filler"
     free = shutil.disk_usage(small_disk).free
     with open(filler, "wb") as f:
         f.write(b"\0" * (free - 64 * 1024))
-    again = run_snakemake(small_disk, *fits)
-    assert "disk: " not in again.stdout + again.stderr
+    again = run_snakemake(small_disk, *config, "--dry-run")
+    assert "Nothing to be done" in again.stdout + again.stderr, again.stdout

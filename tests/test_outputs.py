@@ -103,8 +103,8 @@ def test_scores_of_an_earlier_run_are_moved_aside_and_said(workdir):
     assert all((results / name).is_file() for name in scores)
     # the same images by a glob: no ground truth any more
     args = ["--cores", 2, "--configfile", config, "--config", "images=demo/*.jpg"]
-    dry = run_snakemake(workdir, *args, "--dry-run")
-    assert "A run would move 3 outputs" in dry.stdout + dry.stderr
+    dry = run_snakemake(workdir, *args, "--dry-run")  # moves nothing, says nothing
+    assert "move" not in (dry.stdout + dry.stderr).lower()
     assert all((results / name).is_file() for name in scores)
     run = run_snakemake(workdir, *args)
     output = run.stdout + run.stderr
@@ -122,3 +122,44 @@ def test_scores_of_an_earlier_run_are_moved_aside_and_said(workdir):
     assert said[0] in log.read_text()
     again = run_snakemake(workdir, *args)
     assert "Moved " not in again.stdout + again.stderr
+
+
+@pytest.mark.slow  # two workflow runs of their own
+def test_the_files_of_images_the_run_no_longer_has_are_moved_aside_at_its_start(workdir):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from conftest import ROOT, run_snakemake
+
+    subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "make_demo.py"), "--out", "data",
+         "--count", "3", "--width", "180", "--height", "120", "--seed", "4"],
+        cwd=workdir, check=True, capture_output=True, timeout=300)
+    args = ["--cores", 2, "--config", "images=data/*.jpg", "demo=false", "keep_blurred=true"]
+    run_snakemake(workdir, *args)
+    results = Path(workdir, "results")
+    old = {p.name for p in results.glob("masks/b*")}
+    assert old and len(list(results.glob("qc/images/b*/data/demo-0002.jpg*"))) == 1
+    # one image fewer: a batch of other images; the old batch's files go aside
+    Path(workdir, "data", "demo-0002.jpg").unlink()
+    run_snakemake(workdir, *args, "--dry-run")
+    assert {p.name for p in results.glob("masks/b*")} == old  # a dry run moves nothing
+    run = run_snakemake(workdir, *args)
+    said = [l for l in (run.stdout + run.stderr).splitlines() if l.startswith("Moved ")]
+    assert len(said) == 1, run.stdout + run.stderr
+    assert "not in this run's plan (images it no longer has, or has in other batches)" in said[0]
+    assert "masks/" in said[0] and "qc/images/" in said[0] and "previews/" in said[0]
+    assert "their blurred cache deleted" in said[0]
+    folder = Path(workdir, re.search(r"into (results/stale/[^ ]+)/ ", said[0]).group(1))
+    new = {p.name for p in results.glob("masks/b*")}
+    gone = old - new  # the batch of the image removed (the others stay as they were)
+    assert new and gone and f"files of {len(gone)} batch" in said[0]
+    for kind in ("masks", "previews", "qc/images", "qc/thumbnails", "thresholds",
+                 "measurements"):
+        assert not [p for p in results.glob(f"{kind}/b*") if p.name.split(".")[0] in gone]
+        assert [p for p in folder.glob(f"{kind}/b*") if p.name.split(".")[0] in gone], kind
+    assert not [p for p in results.glob("blurred/b*") if p.name in gone]
+    # a figure of the image the run no longer has is no longer in results/
+    assert not list(results.glob("qc/images/*/data/demo-0002.jpg*"))
+    assert list(folder.glob("qc/images/*/data/demo-0002.jpg*"))

@@ -325,15 +325,82 @@ def test_truth_by_pattern_and_by_sheet_column(folder):
 # --- batches and resources ---------------------------------------------------
 
 
-def test_batches_cover_every_image_and_are_kept_when_images_are_added(folder):
+PHOTO = (2000, 3000)  # 6 MP
+
+
+def plan_config(**settings):
+    return {"batch_megapixels": 1000, "batch_max_images": 1000, "keep_blurred": "auto",
+            "qc": True, **settings}
+
+
+def test_batches_cover_every_image_and_depend_on_nothing_in_results(folder):
     images = [f"data/p{i:02}.jpg" for i in range(10)]
-    sizes = {image: (2000, 3000) for image in images}  # 6 MP each
-    batches = planning.make_batches(images, sizes, 20, 1000, cores=2)
+    sizes = {image: PHOTO for image in images}
+    batches = planning.make_batches(images, sizes, 20, 1000)
     assert [i for members in batches.values() for i in members] == images
-    assert len(batches) >= 2  # one for each core at least
-    assert all(sum(planning.megapixels(sizes[i]) for i in m) <= 24 for m in batches.values())
-    planning.record_plan(".snakemake/plan.json", batches)
-    assert planning.read_plan(".snakemake/plan.json") == batches
+    assert all(sum(planning.megapixels(sizes[i]) for i in m) <= 20 for m in batches.values())
+    # results/ of another plan changes nothing
+    (folder / "results" / "measurements").mkdir(parents=True)
+    (folder / "results" / "measurements" / "b000000000001.json").write_text(
+        '[{"image": "data/p00.jpg"}, {"image": "data/p01.jpg"}]')
+    assert planning.make_batches(images[::-1], sizes, 20, 1000) == batches
+
+
+def test_the_target_is_halved_for_a_small_collection_only():
+    photos = [PHOTO] * 96  # the lesson's 576 megapixels
+    assert planning.batch_target(1000, photos, 1) == 500  # one CPU: one batch, or two
+    assert planning.batch_target(1000, photos, 2) == 250  # about one batch a CPU
+    assert planning.batch_target(1000, [PHOTO] * 2000, 8) == 1000  # a large collection
+    # a batch holds two of the largest images at least
+    assert planning.batch_target(1000, [PHOTO] * 3, 64) == 15.625
+    assert planning.batch_target(1000, [], 4) == 1000
+    # adding a few images keeps the target (halved only at a power of two)
+    assert planning.batch_target(1000, [PHOTO] * 100, 2) == 250
+
+
+def test_the_cache_is_kept_where_it_fits_comfortably():
+    sizes = {f"p{i:03}.jpg": PHOTO for i in range(100)}
+    leave = lambda batches, keep: (48_000_000 if keep else 0) * 100 + 40_000_000
+    kept = planning.cache_plan(sizes, plan_config(), 2, 2, 10e9, leave)
+    assert kept.keep and kept.target == 250
+    assert kept.line.startswith("blurred cache: kept in results/blurred/ (keep_blurred: auto):"
+                                " this run's 4.8 GB with it fits comfortably in the 10 GB")
+    # more than half of the room: deleted batch by batch, the batches as they were
+    lean = planning.cache_plan(sizes, plan_config(), 2, 2, 9e9, leave)
+    assert not lean.keep and lean.target == 250
+    assert "keep_blurred: auto: this run's 4.8 GB with it would take more than half" in lean.line
+    assert lean.line.startswith("blurred cache: each batch's removed once its jobs are done")
+    # a small disk: smaller batches, so that those in flight fit
+    small = planning.cache_plan(sizes, plan_config(), 2, 2, 400e6, leave)
+    assert not small.keep and small.target < 250
+    batches = planning.make_batches(sorted(sizes), sizes, small.target, 1000)
+    largest = max(len(m) for m in batches.values()) * 48_000_000
+    assert 40e6 + 2 * largest <= 400e6
+    assert "smaller than 250 so that they fit in the 400 MB" in small.line
+    # keep_blurred: true keeps it whatever the disk (the run then stops)
+    assert planning.cache_plan(sizes, plan_config(keep_blurred=True), 2, 2) == (
+        planning.CachePlan(True, 250))
+    # false says nothing where the batches stay as they are
+    assert planning.cache_plan(sizes, plan_config(keep_blurred=False), 2, 2, 9e9, leave).line == ""
+
+
+def test_the_plan_reaches_the_jobs_in_their_config(folder):
+    plan = planning.CachePlan(False, 62.5, "said once")
+    assert planning.CachePlan.decode(plan.encode()) == planning.CachePlan(False, 62.5)
+    with pytest.raises(ValueError):
+        planning.CachePlan.decode("maybe,3")
+
+    class Settings:
+        config_args = ["sigma=2", f"{planning.CONFIG_KEY}=keep,1.0"]
+
+    planning.pass_to_jobs(Settings, plan)
+    assert Settings.config_args == ["sigma=2", f"{planning.CONFIG_KEY}=remove,62.5"]
+    # a job takes it as it is: the same batches, whatever the disk and CPUs
+    sizes = {f"data/p{i:02}.jpg": PHOTO for i in range(40)}
+    config = plan_config()
+    main = planning.plan_run(sizes, config, ["masks"], {}, cpus=2, passed=None)
+    job = planning.plan_run(sizes, config, ["masks"], {}, cpus=16, passed=main[0].encode())
+    assert job[1] == main[1] and job[0].keep == main[0].keep
 
 
 def test_resources_follow_the_largest_image_and_the_work():
@@ -436,7 +503,7 @@ def test_skipped_message(tmp_path):
 def test_common_smk_stays_thin():
     """common.smk holds what Snakemake needs; the logic is in the modules."""
     lines = (ROOT / "workflow" / "rules" / "common.smk").read_text().splitlines()
-    assert len(lines) <= 250
+    assert len(lines) <= 275  # (250 before the run-start hook, the plan passed on and its record)
     assert not [line for line in lines if "workflow._" in line]  # no private attributes
 
 

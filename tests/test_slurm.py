@@ -31,7 +31,7 @@ PROFILE = ROOT / "workflow" / "profiles" / "slurm"
 TRIALS = ["trial-016.jpg", "trial-020.jpg", "trial-216.jpg", "trial-293.jpg"]
 # two batches of two 6-megapixel images, so that there are several batches
 # (group components), and a job that starts after another batch is cached
-CONFIG = ["--config", "images=data/trial-*.jpg", "demo=false", "batch_megapixels=12"]
+CONFIG = ["--config", "images=data/trial-*.jpg", "demo=false", "batch_megapixels=13"]
 STAGES = ("grayscale_blur", "threshold", "save_mask", "qc_images")
 # a job of a batch rule, by the log file its description names
 RULE_JOB = re.compile(r"\blog: logs/(%s)/(b[0-9a-f]{12})\.log\b" % "|".join(STAGES))

@@ -5,6 +5,8 @@ import csv
 import json
 import os
 import re
+import socket
+import subprocess
 import sys
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import pytest
 import skimage as ski
 import yaml
 
-from conftest import ROOT, copy_run, link_images, run_all, run_snakemake
+from conftest import ROOT, SNAKEMAKE, copy_run, in_ci, link_images, run_all, run_snakemake
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from lesson_loop import enhanced_root_mass, measure_root_mass  # noqa: E402
@@ -335,7 +337,7 @@ def test_stages_are_rules_that_snakemake_can_address(small_demo_run, tmp_path):
 
     listed = run_snakemake(workdir, "--list-rules", *args).stdout.split()
     assert sorted(listed) == sorted(
-        ["all", "demo_images", "grayscale_blur", "threshold", "save_mask", "aggregate",
+        ["all", "plan", "demo_images", "grayscale_blur", "threshold", "save_mask", "aggregate",
          "qc_images", "contact_sheets", "qc_ratios", "method_panel", "summary",
          "evaluate", "evaluation", "flagged", "objects", "aggregate_objects", "qc_objects"])
     edges = rule_graph(workdir, *args)
@@ -383,10 +385,11 @@ def test_stages_are_rules_that_snakemake_can_address(small_demo_run, tmp_path):
     "change, planned",
     [
         (["on_error=skip"], {}),
-        (["qc=false"], {}),
-        (["batch_megapixels=0.01"], {}),
-        (["batch_max_images=1"], {}),
+        # fewer outputs of the collection: a new plan, so that the run moves
+        # aside what it no longer makes (rootmass.outputs)
+        (["qc=false"], {"plan": 1, "all": 1}),
         (["keep_blurred=false"], {}),
+        (["keep_blurred=true"], {}),
         (["threshold={value: 0.2}"], {}),  # otsu uses no value
         # nor a cutoff; but the method panel and the evaluation (of the demo's
         # truth) try the exclusions too
@@ -406,6 +409,44 @@ def test_settings_that_cannot_change_a_stage_do_not_rerun_it(small_demo_run, cha
         assert planned_jobs(result) == planned
     else:
         assert "Nothing to be done" in result.stdout + result.stderr, result.stdout
+
+
+def test_inspecting_commands_change_nothing_and_the_plan_ignores_results(
+        small_demo_run, tmp_path):
+    """A dry run, --list-rules, --lint and --report repair no lock, check no
+    disk, move nothing and write nothing of the workflow's in results/ or
+    .snakemake/ (Snakemake's own cache of file times and its locks aside);
+    and the batches do not depend on what results/ holds."""
+    from test_disk import listing
+
+    workdir = copy_run(small_demo_run, tmp_path / "copy")
+    args = small_demo_args(workdir)
+    # an output a run would move aside (no truth any more), a stale lock
+    # (a dead run's), and results of batches no plan has
+    stale = Path(workdir, "results", "masks", "b0123456789ab")
+    stale.mkdir()
+    locks = Path(workdir, ".snakemake", "locks")
+    locks.mkdir(exist_ok=True)
+    (locks / "0.input.lock").write_text("x")
+    Path(workdir, ".snakemake", "rootmass-run").write_text(f"999999999 {socket.gethostname()}\n")
+    before = listing(workdir)
+    for command in (["-n"], ["-n", "--config", "qc=false"], ["--list-rules"], ["--lint"],
+                    ["--report", "results/report.html"], ["--dag"]):
+        result = run_snakemake(workdir, *args, *command, check=False)
+        said = result.stdout + result.stderr
+        assert not [l for l in said.splitlines() if l.startswith(("Moved ", "disk: ", "Removed",
+                                                                    "blurred cache"))], said
+        after = {e for e in listing(workdir) if e[0] != "results/report.html"}
+        assert after == before, (command, after ^ before)
+    # the same batches wherever results/ holds batches of another plan
+    plan = planned_jobs(run_snakemake(workdir, *args, "-n", "--forcerun", "grayscale_blur"))
+    assert plan["grayscale_blur"] == 2
+    # a run (of a new plan: with nothing to do, Snakemake starts no run)
+    # removes the dead run's lock, and moves the stray batch aside
+    run = run_snakemake(workdir, *args, "--config", "qc=false")
+    said = run.stdout + run.stderr
+    assert "Removed the lock of an earlier run (process 999999999)" in said
+    assert not stale.exists() and "files of 1 batch not in this run's plan" in said
 
 
 def test_every_mask_is_found_from_its_row(small_demo_run):
@@ -522,3 +563,55 @@ def test_the_objects_of_every_mask_are_counted_measured_and_tabled(demo_run):
         assert float(group["objects_mean"]) == pytest.approx(np.mean(counts))
         assert float(group["objects_max"]) == max(counts)
     assert (workdir / "results" / "qc" / "object-areas.png").stat().st_size > 10_000
+
+
+# --- jobs that parse the workflow again ---------------------------------------
+CLUSTER_GENERIC = "snakemake-executor-plugin-cluster-generic==1.0.9"
+# a "cluster" on this machine: each job script runs in the background; the
+# --config it was given is noted down
+SUBMIT = """#!/bin/sh
+grep -o "cache_plan=[^ ']*" "$1" >> submitted.txt
+nohup sh "$1" > "$1.out" 2>&1 &
+echo $!
+"""
+
+
+@pytest.mark.slow  # pip, and a run whose every job parses the workflow again
+def test_cluster_jobs_find_the_main_processs_batches_without_a_record(tmp_path, workdir):
+    """Snakemake's generic cluster executor runs each job (a group of a
+    batch's stages) as a new snakemake that parses the workflow again: it
+    must find the same batches and the same cache decision, which reach it
+    in the --config Snakemake passes on, not in a file."""
+    target = tmp_path / "plugin"
+    pip = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "--no-deps", "--target", str(target), CLUSTER_GENERIC],
+        capture_output=True, text=True, timeout=600)
+    if pip.returncode != 0:
+        if in_ci():
+            raise AssertionError(pip.stderr)
+        pytest.skip(f"cannot install {CLUSTER_GENERIC}: {pip.stderr.strip()[-200:]}")
+    submit = Path(workdir, "submit.sh")
+    submit.write_text(SUBMIT)
+    submit.chmod(0o755)
+    config = write_config(workdir, "c.yaml", qc=False,
+                          demo=dict(count=4, height=120, width=180, seed=4))
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    cmd = [str(SNAKEMAKE), "--snakefile", str(ROOT / "Snakefile"), "--configfile", config,
+           "--executor", "cluster-generic", "--cluster-generic-submit-cmd", str(submit),
+           "--jobs", 2, "--latency-wait", 30]
+    run = subprocess.run(list(map(str, cmd)), cwd=workdir, env=env, capture_output=True,
+                         text=True, timeout=900)
+    assert run.returncode == 0, run.stdout + run.stderr
+    passed = set(Path(workdir, "submitted.txt").read_text().split())
+    assert len(passed) == 1, passed  # every job was given the one decision
+    assert passed.pop().startswith("cache_plan=keep,")
+    local = tmp_path / "local"
+    local.mkdir()
+    run_snakemake(local, "--cores", 2, "--configfile", write_config(
+        local, "c.yaml", qc=False, demo=dict(count=4, height=120, width=180, seed=4)))
+    assert (sorted(p.name for p in Path(workdir, "results", "masks").iterdir())
+            == sorted(p.name for p in Path(local, "results", "masks").iterdir()))
+    assert (Path(workdir, "results", "ratios.csv").read_bytes()
+            == Path(local, "results", "ratios.csv").read_bytes())
+    assert not list(Path(workdir, ".snakemake").glob("rootmass-batches*"))

@@ -7,14 +7,12 @@ folder (or one table) per stage, inside which every image has its own file
 named by :func:`image_key`, its path without the extension (with ``_up/``
 or ``_abs/`` in front for an image outside the working folder).
 
-Pure functions, names and numbers in and out; the only I/O is
-:func:`read_registry`, which lists the batches an earlier run recorded.
+Pure functions, names and numbers in and out: which batch an image is in
+depends on the images and the settings alone (:func:`content_batches`),
+never on what earlier runs left in ``results/``.
 """
 
-import glob
 import hashlib
-import json
-import math
 import os
 import posixpath
 import re
@@ -22,9 +20,7 @@ import re
 __all__ = [
     "image_key",
     "batch_id",
-    "split_batches",
-    "kept_batches",
-    "read_registry",
+    "content_batches",
     "figure_key",
 ]
 
@@ -107,8 +103,8 @@ def figure_key(path):
 def batch_id(images):
     """A batch's name, from its images: ``b`` and 12 hex digits of a SHA-1.
 
-    The same images in the same order always give the same name, so a batch
-    recorded by one run is recognised by the next.
+    The same images in the same order always give the same name: in every
+    run, and in every job that parses the workflow again.
     """
     if not images:
         raise ValueError("a batch needs at least one image")
@@ -116,8 +112,39 @@ def batch_id(images):
     return f"b{digest[:12]}"
 
 
-def split_batches(images, sizes, target_mp, max_images, cores=1):
-    """Split images into contiguous batches of nearly equal megapixels.
+#: A batch ends, at the latest, before the image that would take it over its
+#: target; it may end, at the earliest, once it holds this share of it.
+MIN_FILL = 0.7
+#: How many boundaries the rest of the target draws on average: four, so
+#: that a batch reaches its target without one (and ends there, a boundary
+#: that depends on where the batch began) about once in 50 (e**-4).
+CUTS_IN_REST = 4
+
+
+def _cut_draw(image):
+    """A number in [0, 1) drawn from an image's path alone (SHA-1)."""
+    digest = hashlib.sha1(image.encode("utf-8")).digest()
+    return int.from_bytes(digest[:7], "big") / 2**56
+
+
+def content_batches(images, sizes, target_mp, max_images):
+    """Split images into contiguous batches whose boundaries follow the
+    images themselves (content-defined), not their count.
+
+    Walking the images in order, a batch ends
+
+    - before an image that would take it over ``target_mp`` megapixels, or
+      past ``max_images`` images (a larger image is a batch of its own);
+    - after an image once the batch holds ``MIN_FILL`` of ``target_mp``, if
+      a number drawn from that image's path is below the image's share of
+      the rest (its megapixels over ``(1 - MIN_FILL) * target_mp``, times
+      :data:`CUTS_IN_REST`).
+
+    The second rule depends on the image and on where its batch started
+    only, so adding or removing an image changes the batch it falls in
+    (which may split in two) and, at most, the batches up to the next
+    boundary that both plans draw: the others keep their images and so
+    their :func:`batch_id`. No other run, record or file is consulted.
 
     Parameters
     ----------
@@ -126,12 +153,9 @@ def split_batches(images, sizes, target_mp, max_images, cores=1):
     sizes : sequence of float
         Each image's size in megapixels.
     target_mp : float
-        About how many megapixels one batch holds at most.
+        The most megapixels in one batch (but for a larger image alone).
     max_images : int
         The most images in one batch.
-    cores : int, optional
-        There are at least this many batches (while there are images) and a
-        multiple of it, so that the cores finish together.
 
     Returns
     -------
@@ -140,78 +164,19 @@ def split_batches(images, sizes, target_mp, max_images, cores=1):
     """
     if len(images) != len(sizes):
         raise ValueError(f"{len(images)} images but {len(sizes)} sizes")
-    if not target_mp > 0 or max_images < 1 or cores < 1:
-        raise ValueError("target_mp must be > 0, max_images and cores >= 1")
-    if not images:
-        return []
-    total = float(sum(sizes))
-    count = max(math.ceil(total / target_mp), math.ceil(len(images) / max_images))
-    count = min(len(images), math.ceil(count / cores) * cores)
-    groups, done = {}, 0.0
+    if not target_mp > 0 or max_images < 1:
+        raise ValueError("target_mp must be > 0 and max_images >= 1")
+    rest = (1 - MIN_FILL) * target_mp / CUTS_IN_REST
+    batches, current, fill = [], [], 0.0
     for image, size in zip(images, sizes):
-        # the batch of the image's middle pixel, in megapixels from the start
-        index = min(count - 1, int((done + size / 2) / total * count)) if total else 0
-        groups.setdefault(index, []).append(image)
-        done += size
-    return [
-        group[start : start + max_images]
-        for group in groups.values()
-        for start in range(0, len(group), max_images)
-    ]
-
-
-def kept_batches(recorded, wanted):
-    """The recorded batches to keep as they are.
-
-    A batch is kept while every one of its images is still wanted and no
-    batch kept before it claimed one of them, so that adding images never
-    regroups (and so re-runs) the images already processed.
-
-    Parameters
-    ----------
-    recorded : iterable of (str, list of str)
-        ``(batch id, images)``, most recent first.
-    wanted : collection of str
-        The images of this run.
-
-    Returns
-    -------
-    kept : dict
-        ``{batch id: images}``.
-    """
-    wanted, claimed, kept = set(wanted), set(), {}
-    for name, images in recorded:
-        if (
-            images
-            and name == batch_id(images)
-            and name not in kept
-            and all(image in wanted and image not in claimed for image in images)
-        ):
-            claimed.update(images)
-            kept[name] = list(images)
-    return kept
-
-
-def read_registry(pattern):
-    """The batches recorded in files matching ``pattern``, newest first.
-
-    Each file is a batch's JSON table named ``<batch id>.json``: a list of
-    objects with an ``"image"`` key (the measurement tables of ``save_mask``
-    and the indexes of ``grayscale_blur``). Unreadable files are passed over.
-
-    Returns
-    -------
-    recorded : list of (str, list of str)
-    """
-    recorded = []
-    for path in sorted(glob.glob(pattern), key=os.path.getmtime, reverse=True):
-        name = os.path.splitext(os.path.basename(path))[0]
-        if name == "index":  # <batch id>/index.json
-            name = os.path.basename(os.path.dirname(path))
-        try:
-            with open(path, encoding="utf-8") as f:
-                images = [row["image"] for row in json.load(f)]
-        except (OSError, ValueError, TypeError, KeyError):
-            continue
-        recorded.append((name, images))
-    return recorded
+        if current and (fill + size > target_mp or len(current) >= max_images):
+            batches.append(current)
+            current, fill = [], 0.0
+        current.append(image)
+        fill += size
+        if fill >= MIN_FILL * target_mp and _cut_draw(image) < size / rest:
+            batches.append(current)
+            current, fill = [], 0.0
+    if current:
+        batches.append(current)
+    return batches

@@ -42,6 +42,9 @@ __all__ = [
     "suggested_batch_megapixels",
     "missing_outputs",
     "free_bytes",
+    "held_bytes",
+    "results_room",
+    "leave_bytes",
     "check_results_disk",
 ]
 
@@ -250,9 +253,10 @@ def suggested_batch_megapixels(budget, cores, largest_image):
     ``budget`` bytes of blurred images, or None if not even one image a
     batch would.
 
-    A batch of ``split_batches`` holds less than its target plus its
-    largest image (its images are assigned by their middle pixel), so
-    ``cores`` batches of ``target + largest_image`` megapixels must fit;
+    A batch of :func:`rootmass.batches.content_batches` holds at most its
+    target, or one larger image; the target suggested leaves the room of
+    the largest image besides, so ``cores`` batches of ``target +
+    largest_image`` megapixels must fit;
     where that leaves a target under a tenth of the largest image, one image
     a batch (``batch_max_images: 1``) is the setting that fits.
 
@@ -280,7 +284,8 @@ def suggested_batch_megapixels(budget, cores, largest_image):
 
 
 def disk_message(
-    free, batches, missing, keep_blurred, qc, cores, batch_megapixels, where="results/"
+    free, batches, missing, keep_blurred, qc, cores, batch_megapixels, where="results/",
+    setting=None,
 ):
     """The one line that stops a run that does not fit, or None if it fits.
 
@@ -294,6 +299,9 @@ def disk_message(
         The setting, named in the advice.
     where : str, optional
         The results folder, as the line names it.
+    setting : bool or str, optional
+        The config's ``keep_blurred`` that kept the cache (``auto``), as
+        the line names it; default ``true``.
 
     Returns
     -------
@@ -324,7 +332,7 @@ def disk_message(
     if keep_blurred:
         said = (
             f"disk: this run would leave {format_bytes(needs.leave)} in {where}"
-            f" ({format_bytes(needs.cache)} of it the blurred cache, kept by keep_blurred: true),"
+            f" ({format_bytes(needs.cache)} of it the blurred cache, kept by keep_blurred: {'auto' if setting == 'auto' else 'true'}),"
             f" {has}; with keep_blurred: false it would leave {format_bytes(lean.leave)}"
             f" and need at most {format_bytes(lean.at_once)} at once ({flight})"
         )
@@ -385,7 +393,55 @@ def free_bytes(folder):
     return shutil.disk_usage(folder).free
 
 
-def check_results_disk(out, batches, sizes, patterns, scored, config, cores):
+def held_bytes(folder, skip=("stale",)):
+    """The bytes of disk that the files under ``folder`` take (their
+    blocks), but for its subfolders named in ``skip``; 0 where it does not
+    exist."""
+    total = 0
+    for root, folders, files in os.walk(folder):
+        if root == folder:
+            folders[:] = [name for name in folders if name not in skip]
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(root, name)).st_blocks * 512
+            except OSError:
+                pass
+    return total
+
+
+def results_room(out):
+    """The room of the results folder ``out``: its file system's free bytes
+    plus what ``out`` already holds (but ``out/stale/``). A run rewrites its
+    own outputs in place, so what earlier runs left counts as room: the
+    figure stays the same from run to run, whatever ``out`` holds."""
+    return free_bytes(out) + held_bytes(out)
+
+
+def leave_bytes(batches, sizes, kinds, scored, keep_blurred, qc):
+    """What a run leaves in ``results/`` where every output is made anew.
+
+    Parameters
+    ----------
+    batches : dict
+        ``{batch: [image, ...]}``.
+    sizes : dict
+        ``{image: (width, height)}``.
+    kinds : collection of str
+        The kinds of :data:`OUTPUT_KINDS` this run makes.
+    scored : collection of str
+        The images with ground truth (their batches have ``"evaluation"``).
+    keep_blurred, qc : bool
+    """
+    scored = set(scored)
+    missing = {
+        name: {k for k in kinds if k != "evaluation" or scored.intersection(images)}
+        for name, images in batches.items()
+    }
+    shapes = {name: [sizes[image] for image in images] for name, images in batches.items()}
+    return disk_needs(shapes, missing, keep_blurred, qc, 1).leave
+
+
+def check_results_disk(out, batches, sizes, patterns, scored, config, cores, keep=None):
     """The one line that stops a run that does not fit in ``out``, or None.
 
     Parameters
@@ -402,6 +458,9 @@ def check_results_disk(out, batches, sizes, patterns, scored, config, cores):
         The validated config (``keep_blurred``, ``qc``, ``batch_megapixels``).
     cores : int
         The run's cores: at most that many batches in flight.
+    keep : bool, optional
+        Whether the run keeps the blurred cache, where ``keep_blurred`` is
+        ``auto`` (the run's :class:`rootmass.planning.CachePlan`).
     """
     missing = missing_outputs(batches, patterns, scored)
     if not missing:
@@ -410,9 +469,10 @@ def check_results_disk(out, batches, sizes, patterns, scored, config, cores):
         free_bytes(out),
         {name: [sizes[image] for image in batches[name]] for name in missing},
         missing,
-        config["keep_blurred"],
+        config["keep_blurred"] if keep is None else keep,
         config["qc"],
         cores,
         config["batch_megapixels"],
         where=f"{out}/",
+        setting=config["keep_blurred"],
     )

@@ -1,29 +1,39 @@
 """The plan of a run: which batch each image is in, and what each batch's
 jobs ask a cluster for.
 
-Every stage runs one job per batch of images. Batches that an earlier run
-recorded (in its measurement tables, or in the indexes of its previews or
-blurred images) are kept as they are while all their images are still
-selected, so that adding images runs only the new ones; the other images
-are split anew (:func:`rootmass.batches.split_batches`). The main run
-records the plan when it starts (:func:`record_plan`): the jobs it submits
-to a cluster parse the workflow again and must find the very same batches
-(:func:`read_plan`), although the results have grown meanwhile.
+Every stage runs one job per batch of images. The batches are a function
+of the images (their paths and header sizes) and of one number, the most
+megapixels of a batch: their boundaries are drawn from the images' paths
+(:func:`rootmass.batches.content_batches`), so adding images re-runs the
+batches they fall in and leaves the others as they are. Nothing in
+``results/`` is read to make them.
+
+The number is ``batch_megapixels``, halved for a small collection so that
+each of the machine's CPUs has a batch (:func:`batch_target`), and halved
+further where the blurred cache is not kept and the batches in flight would
+not fit in the room of ``results/`` (:func:`cache_plan`). The main process
+decides it, and whether the cache is kept (:class:`CachePlan`), and hands
+both to the jobs a cluster runs in their config (:data:`CONFIG_KEY`): they
+parse the workflow again and so find the very same batches, whatever the
+disk then holds.
 
 - :func:`image_sizes`: each image's (width, height), from its header.
-- :func:`make_batches`, :func:`record_plan` and :func:`read_plan`.
-- :func:`plan_run`: the sizes and batches of a run, as a Snakefile needs.
+- :func:`make_batches`, :func:`batch_target` and :func:`cache_plan`.
+- :func:`run_sizes`, :func:`plan_run` and :func:`pass_to_jobs`: the
+  sizes, cache plan and batches of a run, as a Snakefile needs them.
 - :func:`batch_mem_mb`, :func:`batch_runtime` and :func:`oversized`: a
   batch's resources, and its images above ``max_megapixels``.
 """
 
+import hashlib
 import json
 import math
 import os
+from dataclasses import dataclass
 
-from .batches import batch_id, kept_batches, read_registry, split_batches
+from .batches import batch_id, content_batches
 from .experiment import header_size
-from .io import above_max_megapixels, atomic_path
+from .io import above_max_megapixels
 
 __all__ = [
     "UNREADABLE_SIZE",
@@ -31,9 +41,15 @@ __all__ = [
     "image_sizes",
     "megapixels",
     "make_batches",
-    "record_plan",
-    "read_plan",
+    "batch_target",
+    "CachePlan",
+    "CONFIG_KEY",
+    "cache_plan",
+    "run_sizes",
     "plan_run",
+    "pass_to_jobs",
+    "plan_digest",
+    "write_plan",
     "batch_mem_mb",
     "batch_runtime",
     "oversized",
@@ -102,8 +118,9 @@ def megapixels(size):
     return width * height / 1e6
 
 
-def make_batches(images, sizes, batch_megapixels, batch_max_images, cores, out="results"):
-    """The batches of a run.
+def make_batches(images, sizes, target, batch_max_images):
+    """The batches of a run: :func:`rootmass.batches.content_batches` of the
+    images in path order, named by :func:`rootmass.batches.batch_id`.
 
     Parameters
     ----------
@@ -111,83 +128,245 @@ def make_batches(images, sizes, batch_megapixels, batch_max_images, cores, out="
         Every image, sorted.
     sizes : dict
         :func:`image_sizes`.
-    batch_megapixels, batch_max_images : int
-        The config's targets of a batch.
-    cores : int
-        The run's cores: enough batches that every core has one.
-    out : str
-        The results folder, whose records keep earlier batches.
+    target : float
+        The most megapixels of a batch (:func:`batch_target`).
+    batch_max_images : int
 
     Returns
     -------
     dict
         ``{batch id: [image, ...]}`` in the order of their first images.
     """
-    recorded = read_registry(f"{out}/measurements/b*.json")
-    recorded += read_registry(f"{out}/previews/b*/index.json")  # kept with keep_blurred: false
-    recorded += read_registry(f"{out}/blurred/b*/index.json")
-    batches = kept_batches(recorded, images)
-    claimed = {image for members in batches.values() for image in members}
-    fresh = [image for image in images if image not in claimed]
-    for members in split_batches(
-        fresh,
-        [megapixels(sizes[image]) for image in fresh],
-        batch_megapixels,
-        batch_max_images,
-        max(1, cores),
-    ):
-        batches[batch_id(members)] = members
-    return dict(sorted(batches.items(), key=lambda item: item[1][0]))
+    ordered = sorted(images)
+    groups = content_batches(
+        ordered, [megapixels(sizes[image]) for image in ordered], target, batch_max_images
+    )
+    return {batch_id(members): members for members in groups}
 
 
-def record_plan(path, batches):
-    """Write the batches where the jobs of this run will read them."""
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    plan = [{"id": name, "images": images} for name, images in batches.items()]
-    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
-        json.dump(plan, f)
+def batch_target(batch_megapixels, sizes, cpus):
+    """The most megapixels of a batch: ``batch_megapixels`` halved until the
+    collection makes about one batch for each of the machine's ``cpus``
+    (a batch is about :data:`AVERAGE_FILL` of its target full), while a
+    batch can still hold two of the largest images (fewer, larger jobs:
+    each pays a second of start-up).
+
+    Halving (not dividing by the count) keeps the target, and so the
+    batches, as they are while the collection grows, but where its size
+    crosses a power of two; a collection of ``cpus * batch_megapixels``
+    megapixels or more keeps ``batch_megapixels`` whatever the machine.
+    """
+    megas = [megapixels(size) for size in sizes]
+    target = float(batch_megapixels)
+    if not megas:
+        return target
+    total, largest = sum(megas), max(megas)
+    while target * AVERAGE_FILL * cpus > total and target / 2 >= 2 * largest:
+        target /= 2
+    return target
 
 
-def read_plan(path):
-    """The batches that :func:`record_plan` wrote."""
-    with open(path, encoding="utf-8") as f:
-        return {b["id"]: b["images"] for b in json.load(f)}
+#: How full a batch of :func:`rootmass.batches.content_batches` is on
+#: average: its least share and half the rest (a quarter of the rest of it
+#: on average, and more often the whole).
+AVERAGE_FILL = 0.775
+#: The cache is kept where the whole collection's outputs with it take at
+#: most this share of the room of ``results/``.
+COMFORTABLY = 0.5
 
 
-def plan_run(images, demo, config, cores, main=True, plan="", out="results"):
-    """The sizes and batches of a run.
+@dataclass(frozen=True)
+class CachePlan:
+    """What becomes of the blurred cache, and the batches' target.
+
+    Attributes
+    ----------
+    keep : bool
+        Keep ``results/blurred/``; else each batch's is deleted (``temp()``)
+        once the jobs that read it are done.
+    target : float
+        The most megapixels of a batch (:func:`make_batches`).
+    line : str
+        Which happened and why, in one line, or "" where nothing is said
+        (the settings said it).
+    """
+
+    keep: bool
+    target: float
+    line: str = ""
+
+    def encode(self):
+        """The value of config key :data:`CONFIG_KEY` that the run's jobs
+        are given: ``'keep,250.0'`` or ``'remove,62.5'``."""
+        return f"{'keep' if self.keep else 'remove'},{self.target!r}"
+
+    @classmethod
+    def decode(cls, value):
+        how, target = str(value).split(",")
+        if how not in ("keep", "remove") or not float(target) > 0:
+            raise ValueError(f"not a cache plan: {value!r}")
+        return cls(how == "keep", float(target))
+
+
+#: The config key that carries the main process's :class:`CachePlan` to the
+#: jobs that parse the workflow again (on a cluster): set by the workflow,
+#: never by a user.
+CONFIG_KEY = "cache_plan"
+
+
+def cache_plan(sizes, config, cpus, flight, room=None, leave=None):
+    """Decide what becomes of the blurred cache, and the batches' target.
+
+    - ``keep_blurred: true``: kept; the target is :func:`batch_target`'s.
+    - ``keep_blurred: auto``: kept where the collection's outputs with the
+      cache (``leave(target, True)``) take at most :data:`COMFORTABLY` of
+      ``room``; else not kept, as with ``false``.
+    - Not kept: the target is halved further until ``flight`` batches'
+      blurred images (the largest) fit beside the outputs without the cache
+      (``leave(target, False)``), or a batch holds one image.
 
     Parameters
     ----------
-    images : list of str
-    demo : set of str
-        The demo's images (their size is the config's).
+    sizes : dict
+        :func:`image_sizes`, every image of the run.
     config : dict
         The validated config.
-    cores : int
-    main : bool
-        Whether this is the run's main process, which makes the batches;
-        else (a job a cluster runs) the main process's :func:`record_plan`
-        at ``plan`` gives them, where it exists.
-    plan : str
-        The path of the recorded plan.
-    out : str
+    cpus : int
+        The machine's CPUs (:func:`batch_target`).
+    flight : int
+        How many batches may hold their blurred images at once.
+    room : int, optional
+        Bytes that ``results/`` has: its file system's free bytes plus what
+        it holds already (``rootmass.disk.results_room``); needed unless
+        ``keep_blurred`` is true.
+    leave : callable, optional
+        ``leave(batches, keep)``: the bytes the run leaves in ``results/``
+        with every output made anew (``rootmass.disk``).
 
     Returns
     -------
+    CachePlan
+    """
+    from .disk import cache_bytes, format_bytes
+
+    images = sorted(sizes)
+    target = batch_target(config["batch_megapixels"], sizes.values(), cpus)
+    setting = config["keep_blurred"]
+    if setting is True:
+        return CachePlan(True, target)
+    batches = make_batches(images, sizes, target, config["batch_max_images"])
+    has = f"the {format_bytes(room)} that results/ has (free, and its own files)"
+    if setting == "auto":
+        needs = leave(batches, True)
+        if needs <= COMFORTABLY * room:
+            return CachePlan(True, target, (
+                f"blurred cache: kept in results/blurred/ (keep_blurred: auto): this run's"
+                f" {format_bytes(needs)} with it fits comfortably in {has}"))
+        why = (f"keep_blurred: auto: this run's {format_bytes(needs)} with it would take"
+               f" more than half of {has}")
+    else:
+        why = "keep_blurred: false"
+    smallest = min(megapixels(size) for size in sizes.values())
+
+    def in_flight(batches):
+        caches = sorted((cache_bytes(sizes[i] for i in m) for m in batches.values()),
+                        reverse=True)
+        return sum(caches[:flight]), caches[0]
+
+    first = target
+    while True:
+        at_once, largest = in_flight(batches)
+        if leave(batches, False) + at_once <= room or target / 2 < smallest:
+            break
+        target /= 2
+        batches = make_batches(images, sizes, target, config["batch_max_images"])
+    line = (f"blurred cache: each batch's removed once its jobs are done ({why});"
+            f" batches of at most {target:g} megapixels, {min(flight, len(batches))} in flight"
+            f" of up to {format_bytes(largest)} each")
+    if target < first:
+        line += f", smaller than {first:g} so that they fit in {has}"
+    return CachePlan(False, target, line if setting == "auto" or target < first else "")
+
+
+def run_sizes(images, demo, config):
+    """:func:`image_sizes` of a run's images, the demo's by the config."""
+    demo_config = config.get("demo") or {}
+    return image_sizes(images, demo, (demo_config.get("width"), demo_config.get("height")))
+
+
+def plan_run(sizes, config, kinds, scored, out="results", cores=1, passed=None, cpus=None):
+    """The cache plan and batches of a run, as a Snakefile needs them.
+
+    Parameters
+    ----------
     sizes : dict
-        :func:`image_sizes`.
+        :func:`run_sizes`.
+    config : dict
+        The validated config.
+    kinds : collection of str
+        The kinds of output the run makes (``rootmass.disk.OUTPUT_KINDS``).
+    scored : collection of str
+        The images with ground truth.
+    out : str
+        The results folder, whose room decides (``rootmass.disk``).
+    cores : int
+        The run's cores: with the machine's CPUs, the batches that may be
+        in flight at once (the larger).
+    passed : str, optional
+        The :class:`CachePlan` the main process decided (config key
+        :data:`CONFIG_KEY`, in a job a cluster runs): used as it is.
+    cpus : int, optional
+        The machine's CPUs; default ``os.cpu_count()``.
+
+    Returns
+    -------
+    plan : CachePlan
     batches : dict
         ``{batch id: [image, ...]}``.
     """
-    demo_config = config.get("demo") or {}
-    sizes = image_sizes(images, demo, (demo_config.get("width"), demo_config.get("height")))
-    if not main and plan and os.path.exists(plan):
-        return sizes, read_plan(plan)
-    batches = make_batches(
-        images, sizes, config["batch_megapixels"], config["batch_max_images"], cores, out
-    )
-    return sizes, batches
+    from . import disk
+
+    cpus = cpus or os.cpu_count() or 1
+    if passed:
+        plan = CachePlan.decode(passed)
+    elif not sizes:
+        plan = CachePlan(config["keep_blurred"] is not False, float(config["batch_megapixels"]))
+    else:
+        room = None if config["keep_blurred"] is True else disk.results_room(out)
+        plan = cache_plan(
+            sizes, config, cpus, max(cores, cpus), room,
+            lambda batches, keep: disk.leave_bytes(
+                batches, sizes, kinds, scored, keep, config["qc"]),
+        )
+    return plan, make_batches(list(sizes), sizes, plan.target, config["batch_max_images"])
+
+
+def plan_digest(batches, made):
+    """12 hex digits naming a plan: its batch ids and the collection outputs
+    it makes (the name of its record, :func:`write_plan`)."""
+    text = "\n".join([*sorted(batches), "", *sorted(made)])
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+
+
+def write_plan(path, batches, made, log=None):
+    """The record of a plan, for a person to read (nothing reads it back):
+    its batches' images and the collection outputs it makes; and where
+    ``log`` is given, one line there naming it."""
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump({"batches": batches, "outputs": sorted(made)}, f, indent=1)
+        f.write("\n")
+    if log:
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(f"{path}: {len(batches)} batches, {len(made)} collection outputs\n")
+
+
+def pass_to_jobs(config_settings, plan):
+    """Add the plan to the ``--config`` that Snakemake gives the jobs it
+    submits (``config_settings``: the workflow's ``config_settings``, whose
+    ``config_args`` Snakemake passes on as they are), in place of any."""
+    given = [a for a in config_settings.config_args or [] if a.split("=")[0] != CONFIG_KEY]
+    config_settings.config_args = [*given, f"{CONFIG_KEY}={plan.encode()}"]
 
 
 def batch_mem_mb(sizes, copies=5):

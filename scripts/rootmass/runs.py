@@ -10,11 +10,16 @@ removed (:func:`clear_stale_locks`), so that a killed run can simply be
 started again, as the README promises. A live run's lock stands, so a
 second run started at the same time is still refused.
 
-A run records itself while it plans, before Snakemake locks, and only where
-no lock is held (:func:`locked`): so the record names the run that then
-takes the lock, and a run that is refused the lock leaves the record alone.
-(Snakemake's ``onstart`` would come after the lock, but a workflow used as
-a module of another has none of its own.)
+A run records itself when it starts (the workflow's ``onstart``, which
+Snakemake calls once it holds the lock and before any job): so the record
+names the run that holds the lock. The stale lock itself must be removed
+before that, since Snakemake refuses a locked directory before it calls
+``onstart``: the workflow does it in the main process of a run that will
+run jobs (never on a dry run, ``--lint``, ``--list-rules`` or ``--report``,
+which do not lock), as Snakemake has read the rules. Between Snakemake's
+lock and ``onstart`` the record still names the run before, so a lock is
+also left alone while another snakemake runs in this working directory
+(:func:`other_runs_here`).
 """
 
 import csv
@@ -27,6 +32,7 @@ __all__ = [
     "locked",
     "record_run",
     "run_alive",
+    "other_runs_here",
     "clear_stale_locks",
     "skipped_message",
 ]
@@ -57,6 +63,30 @@ def run_alive(pid):
         return False
 
 
+def other_runs_here(folder="."):
+    """The ids of the snakemake processes, other than this one and its
+    parents, whose working directory is ``folder`` (this host's only)."""
+    import psutil
+
+    here, own = os.path.realpath(folder), {os.getpid()}
+    try:
+        own.update(p.pid for p in psutil.Process().parents())
+    except psutil.Error:
+        pass
+    found = []
+    for process in psutil.process_iter(["pid", "cmdline"]):
+        try:
+            if process.pid in own or not any(
+                "snakemake" in part for part in process.info["cmdline"] or ()
+            ):
+                continue
+            if os.path.realpath(process.cwd()) == here:
+                found.append(process.pid)
+        except psutil.Error:
+            continue
+    return found
+
+
 def clear_stale_locks(locks=LOCKS, record=RUN_RECORD):
     """Remove the locks of a recorded run that is no longer running.
 
@@ -73,6 +103,8 @@ def clear_stale_locks(locks=LOCKS, record=RUN_RECORD):
     except (OSError, ValueError):
         return None
     if host != socket.gethostname() or run_alive(int(pid)):
+        return None
+    if other_runs_here(os.path.dirname(os.path.dirname(os.path.abspath(locks)))):
         return None
     for name in os.listdir(locks):
         os.remove(os.path.join(locks, name))

@@ -29,7 +29,9 @@ OUT = "results"
 # path in params would re-run the rule)
 SCHEMAS = os.path.normpath(os.path.join(RULES_DIR, "..", "schemas"))
 SHEET_SCHEMA = os.path.join(SCHEMAS, "samples.schema.yaml")
-BATCH_PLAN = os.path.join(".snakemake", "rootmass-batches.json")
+# set by the main process for its jobs (rootmass.planning): not a setting
+JOB_PLAN = config.pop(planning.CONFIG_KEY, None)
+JOB_PLAN = None if workflow.is_main_process else JOB_PLAN
 
 try:
     check_config(config, os.path.join(SCHEMAS, "config.schema.yaml"))
@@ -53,12 +55,19 @@ except WorkflowError:  # a command without --cores, such as --report
 
 
 # --- the experiment and its batches -----------------------------------------
+# A function of the config, the sheet and the images (for a small collection,
+# the machine's CPUs): nothing in results/ is read. The main process decides
+# whether the blurred cache is kept (by results/'s room) and gives that to the
+# jobs a cluster runs in their --config: they parse this again (rootmass.planning).
 IMAGES, DEMO_SET, TRUTH_OF = EXPERIMENT.images, EXPERIMENT.demo, EXPERIMENT.truth_of
 ROI_OF = EXPERIMENT.roi_of
 METHOD_PANEL_IMAGE = EXPERIMENT.method_panel
-SIZES, BATCHES = planning.plan_run(
-    IMAGES, DEMO_SET, config, CORES, workflow.is_main_process, BATCH_PLAN, OUT
-)
+SIZES = planning.run_sizes(IMAGES, DEMO_SET, config)
+STAGES = ("objects", "roots")  # the kinds of output of a stage that may be off
+KINDS = [k for k in disk.OUTPUT_KINDS if k not in STAGES or getattr(EXPERIMENT, k)]
+CACHE, BATCHES = planning.plan_run(SIZES, config, KINDS, TRUTH_OF, OUT, CORES, JOB_PLAN)
+if workflow.is_main_process:
+    planning.pass_to_jobs(workflow.config_settings, CACHE)
 BATCH_OF_IMAGE = {image: name for name, images in BATCHES.items() for image in images}
 EVALUATION_BATCHES = [b for b in BATCHES if TRUTH_OF.keys() & set(BATCHES[b])]
 CONTACT_SHEET_SPANS = reporting.contact_sheet_spans(IMAGES)
@@ -99,6 +108,13 @@ EVALUATION_FILES = {
     "methods": f"{OUT}/evaluation-methods.csv",
     "plot": f"{OUT}/evaluation-methods.png",
 }
+# each kind of per-batch output (rootmass.disk.OUTPUT_KINDS), by its paths
+BATCH_OUTPUTS = dict(
+    blurred=[BLURRED], previews=[PREVIEWS], masks=[MASKS, MEASUREMENTS]
+)
+BATCH_OUTPUTS.update(qc=[QC_IMAGES, THUMBNAILS], evaluation=[EVALUATION])
+BATCH_OUTPUTS.update(objects=[OBJECT_COUNTS, OBJECT_TABLES, LABEL_PREVIEWS])
+BATCH_OUTPUTS.update(roots=[ROOT_TRAITS, SKELETONS])
 # The previews of the originals that grayscale_blur writes for the QC
 # figures: at most this many pixels on their longer side; and, for a larger
 # image, a detail at full size of this side (rootmass.previews.DETAIL_SIDE).
@@ -112,10 +128,11 @@ def per_batch(pattern):
 
 
 def blurred_output():
-    """The blurred images: kept for tuning, or (keep_blurred: false) deleted
-    by Snakemake as soon as the jobs that read them are done."""
+    """The blurred images: kept for tuning, or (keep_blurred: false, or auto
+    where they do not fit) deleted by Snakemake as soon as the jobs that read
+    them are done."""
     folder = directory(BLURRED)
-    return folder if config["keep_blurred"] else temp(folder)
+    return folder if CACHE.keep else temp(folder)
 
 
 def qc_outputs():
@@ -136,6 +153,14 @@ def object_outputs():
 def evaluation_outputs():
     """The scores, the targets of `all` (none without truth)."""
     return list(EVALUATION_FILES.values()) if TRUTH_OF else []
+
+
+def made_outputs():
+    """The outputs of the collection that some config leaves out, made here."""
+    return [*evaluation_outputs(), *qc_outputs(), *object_outputs()]
+
+
+PLAN_RECORD = f"logs/plans/{planning.plan_digest(BATCHES, made_outputs())}.json"
 
 
 # --- input functions ---------------------------------------------------------
@@ -194,8 +219,7 @@ def collection_mem_mb():
 # --- the run -----------------------------------------------------------------
 # snakemake --report: given other settings than the run's, Snakemake would
 # warn of missing metadata for every file, then fail on the first missing
-# one; say instead what to do, in one line. Snakemake tells a Snakefile no
-# command but through sys.argv.
+# one; say instead what to do, in one line (Snakemake tells only sys.argv).
 if any(arg == "--report" or arg.startswith("--report=") for arg in sys.argv[1:]):
     needed = per_batch(MEASUREMENTS) + (per_batch(QC_IMAGES) if config["qc"] else [])
     message = reporting.missing_results_message(
@@ -204,41 +228,41 @@ if any(arg == "--report" or arg.startswith("--report=") for arg in sys.argv[1:])
     if message:
         raise WorkflowError(message)
 
-# Before any job, in the main process of a run. A run killed with SIGKILL
-# leaves Snakemake's lock behind: rootmass.runs removes it where its run is
-# dead (Snakemake's --unlock would remove a live run's too); the run then
-# records itself and its batches, which the jobs a cluster runs read. A run
-# that does not fit results/'s disk stops (a dry run says so), and the
-# collection's outputs this config does not make are moved aside. (At parse
-# time workflow.dryrun is not yet set; the command line says.)
-COMMAND = outputs.command_kind(sys.argv[1:])
-if workflow.is_main_process and COMMAND == "run":
+# Snakemake refuses a locked directory before it calls onstart: a run killed
+# with SIGKILL leaves its lock behind, which rootmass.runs removes where its
+# run is dead (Snakemake's --unlock would remove a live run's too), in the
+# main process of a run that runs jobs only (no dry run, --lint, --report...).
+if workflow.is_main_process and outputs.command_kind(sys.argv[1:]) == "run":
     said = runs.clear_stale_locks()
     if said:
         print(said, file=sys.stderr)
-    if not runs.locked():
-        runs.record_run()
-        planning.record_plan(BATCH_PLAN, BATCHES)
-if workflow.is_main_process and COMMAND != "inspect":
-    kinds = dict(blurred=[BLURRED], previews=[PREVIEWS], masks=[MASKS, MEASUREMENTS])
-    kinds.update(qc=[QC_IMAGES, THUMBNAILS], evaluation=[EVALUATION])
-    if EXPERIMENT.objects:
-        kinds["objects"] = [OBJECT_COUNTS, OBJECT_TABLES, LABEL_PREVIEWS]
-    if EXPERIMENT.roots:
-        kinds["roots"] = [ROOT_TRAITS, SKELETONS]
+
+
+def on_start():
+    """When a run starts (Snakemake's onstart: it holds the lock and no job
+    has run; never on a dry run): the run records itself; it stops if it does
+    not fit results/'s disk; one line says what becomes of the blurred cache;
+    and what this run does not make is moved aside (rootmass.outputs)."""
+    runs.record_run()
+    kinds = {kind: BATCH_OUTPUTS[kind] for kind in KINDS}
     scored = set(EVALUATION_BATCHES)
-    line = disk.check_results_disk(OUT, BATCHES, SIZES, kinds, scored, config, CORES)
-    if line and COMMAND == "dry-run":
-        logger.warning(f"{line} (a dry run: the run itself would stop here)")
-    elif line:
+    line = disk.check_results_disk(
+        OUT, BATCHES, SIZES, kinds, scored, config, CORES, CACHE.keep
+    )
+    if line:
         raise WorkflowError(line)
+    if CACHE.line:
+        logger.info(CACHE.line)
     optional = dict.fromkeys(EVALUATION_FILES.values(), "without ground truth")
     qc_files = [*QC_FILES.values(), CONTACT_SHEETS_DIR, FLAGGED_FIGURES]
     optional.update(dict.fromkeys(qc_files, "with qc: false"))
     optional[OBJECT_AREA_PLOT] = "with qc: false or no objects"
     optional[OBJECTS_CSV] = "with objects.enabled: false"
-    made = [*evaluation_outputs(), *qc_outputs(), *object_outputs()]
-    said = outputs.move_stale(OUT, optional, made, dry_run=COMMAND == "dry-run")
+    made = made_outputs()
+    batch_paths = [THRESHOLDS, *(p for ps in BATCH_OUTPUTS.values() for p in ps)]
+    said = outputs.move_stale(
+        OUT, optional, made, batch_paths=batch_paths, plan=BATCHES
+    )
     if said:
         logger.warning(said)
 
