@@ -63,7 +63,7 @@ def expected_ratio(path):
 def run(work, image, megapixels):
     """Run the workflow on one image in `work`; per stage (seconds, peak MiB,
     mem_mb asked), the total time and the ratio."""
-    from rootmass.jobs import peak_memory_mib
+    from rootmass.workflow.jobs import peak_memory_mib
 
     data = work / "data"
     data.mkdir(parents=True, exist_ok=True)

@@ -62,7 +62,7 @@ MAX_OBJECTS = 5000  # config/config.yaml's objects.max_objects
 PREVIEW_SIDE = 600  # workflow/rules/common.smk's PREVIEW_SIDE
 METADATA_COLUMNS = ["genotype", "treatment"]
 PARTS = ["load", "label", "declump", "table", "preview", "rows"]
-#: declump's own steps (rootmass.objects.declump, one at a time)
+#: declump's own steps (rootmass.measure.objects.declump, one at a time)
 DECLUMP_STEPS = ["distance", "smoothing", "h_maxima", "seeds", "watershed"]
 
 
@@ -100,8 +100,8 @@ def run_stage(mask_path, image, previews, rows_path, declump):
     import pandas as pd
 
     from rootmass.io import load_mask, save_png16
-    from rootmass.objects import label_preview, measure_objects, table_columns
-    from rootmass.previews import reduction
+    from rootmass.measure.objects import label_preview, measure_objects, table_columns
+    from rootmass.qc.previews import reduction
 
     mask = load_mask(mask_path)
     labels, stats, table = measure_objects(mask, 2, 1, None, declump, 1.0, 1.0, None,
@@ -122,9 +122,9 @@ def run_parts(mask_path, image, previews, rows_path, declump):
     import pandas as pd
 
     from rootmass.io import load_mask, save_png16
-    from rootmass.objects import (area_statistics, label_objects, label_preview,
+    from rootmass.measure.objects import (area_statistics, label_objects, label_preview,
                                   label_runs, object_table, table_columns)
-    from rootmass.previews import reduction
+    from rootmass.qc.previews import reduction
 
     times = {part: 0.0 for part in PARTS}
     times["load"], mask = cpu_time(load_mask, mask_path)
@@ -166,7 +166,7 @@ def run_parts(mask_path, image, previews, rows_path, declump):
 
 
 def declump_steps(labels, h=1.0, smoothing=1.0, connectivity=2):
-    """rootmass.objects.declump a step at a time (its own calls, in its
+    """rootmass.measure.objects.declump a step at a time (its own calls, in its
     order; the seeds by its own declump_seeds): ({step: CPU s}, (labels,
     count))."""
     from scipy import ndimage as ndi
@@ -174,7 +174,7 @@ def declump_steps(labels, h=1.0, smoothing=1.0, connectivity=2):
     from skimage.morphology import h_maxima
     from skimage.segmentation import watershed
 
-    from rootmass.objects import declump_seeds
+    from rootmass.measure.objects import declump_seeds
 
     times = {}
     mask = labels > 0
@@ -195,7 +195,7 @@ def run_properties(mask_path):
     from skimage.measure import regionprops_table
 
     from rootmass.io import load_mask
-    from rootmass.objects import OBJECT_PROPERTIES, label_objects
+    from rootmass.measure.objects import OBJECT_PROPERTIES, label_objects
 
     labels, _ = label_objects(load_mask(mask_path), 2, 1, None)
     times = {}
@@ -359,7 +359,7 @@ def generate_batches(folder, images, objects, batches, seed=0):
     import numpy as np
     import pandas as pd
 
-    from rootmass.objects import table_columns
+    from rootmass.measure.objects import table_columns
 
     marker = folder / f".made-{images}-{objects}-{batches}-{seed}"
     paths = [folder / f"batch-{b:03d}.csv" for b in range(batches)]
@@ -466,7 +466,7 @@ def child(flag, spec):
 
 
 def csv_part(args, out, summary):
-    from rootmass.objects import table_columns
+    from rootmass.measure.objects import table_columns
 
     rows_wanted = args.images * args.objects
     print(f"\n== (b) results/objects.csv: {args.images} images in {args.batches} batches,"

@@ -8,7 +8,7 @@ the same run.
     the workflow's own functions) and saved with ``save_mask``. Then, per
     photo, the process CPU time of ``load_mask`` and ``root_traits`` at the
     default settings (``classes=[0, 3, 6, 12]`` pixels), and of its steps
-    one at a time: the skeleton (``rootmass.thinning.thin``, Zhang's
+    one at a time: the skeleton (``rootmass.measure.thinning.thin``, Zhang's
     thinning where pixels can change, by its compiled loop, and the 2 x 2
     blocks), the graph (the compiled ``trace_branches``), the distances at
     the skeleton (searched along the branches by the compiled loop; in
@@ -78,9 +78,9 @@ def run_steps(mask_path):
     from skimage.morphology import skeletonize
 
     from rootmass.io import load_mask
-    from rootmass.roots import (_image, _lookup, _nearest, _pixel_lengths, _prune,
+    from rootmass.measure.roots import (_image, _lookup, _nearest, _pixel_lengths, _prune,
                                 _thin_blocks, _trace, local_diameter)
-    from rootmass.thinning import thin
+    from rootmass.measure.thinning import thin
 
     times = {}
     times["load"], mask = cpu_time(load_mask, mask_path)
@@ -130,7 +130,7 @@ def skeletonize_by_object(mask):
 def run_whole(mask_path):
     """What the stage does for one image: load_mask, root_traits."""
     from rootmass.io import load_mask
-    from rootmass.roots import root_traits
+    from rootmass.measure.roots import root_traits
 
     return root_traits(load_mask(mask_path), classes=CLASSES)[0]
 
@@ -267,7 +267,7 @@ def scan_child(spec):
     import numpy as np
 
     from rootmass.io import load_mask, save_mask
-    from rootmass.roots import root_traits
+    from rootmass.measure.roots import root_traits
 
     if spec.get("make"):
         from rootmass.demo import synthetic_root_image
@@ -291,7 +291,7 @@ def scan_child(spec):
 
 
 def scan_part(args, out, summary):
-    from rootmass.planning import batch_mem_mb
+    from rootmass.workflow.planning import batch_mem_mb
 
     print(f"\n== (b) root_traits on a {args.megapixels:g}-megapixel mask (fresh children)")
     path = out / "scan-mask.png"

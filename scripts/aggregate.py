@@ -7,9 +7,9 @@ sample sheet after the measurements, and a provenance record beside it."""
 import yaml
 
 from rootmass.io import load_json, save_csv, save_json
-from rootmass.jobs import job_log
-from rootmass.provenance import provenance
-from rootmass.samples import read_sheet
+from rootmass.workflow.jobs import job_log
+from rootmass.workflow.provenance import provenance
+from rootmass.workflow.samples import read_sheet
 
 params = snakemake.params
 with job_log(snakemake.log[0]):

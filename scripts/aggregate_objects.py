@@ -6,9 +6,9 @@ batch (rootmass.io.concatenate_csv)."""
 
 import yaml
 
-from rootmass.jobs import job_log
+from rootmass.workflow.jobs import job_log
 from rootmass.io import concatenate_csv
-from rootmass.samples import read_sheet
+from rootmass.workflow.samples import read_sheet
 
 params = snakemake.params
 with job_log(snakemake.log[0]):

@@ -6,10 +6,10 @@ import os
 
 import numpy as np
 
-from rootmass.batches import image_key
+from rootmass.workflow.batches import image_key
 from rootmass.io import FIGURE_JPEG, load_json, save_jpeg
-from rootmass.jobs import job_log
-from rootmass.figures import contact_sheet
+from rootmass.workflow.jobs import job_log
+from rootmass.qc.figures import contact_sheet
 
 params = snakemake.params
 with job_log(snakemake.log[0]):

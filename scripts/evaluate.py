@@ -18,14 +18,14 @@ import functools
 
 import numpy as np
 
-from rootmass.cache import read_blurred
+from rootmass.workflow.cache import read_blurred
 from rootmass.evaluation import COUNT_COLUMNS, LENGTH_COLUMNS, SCORE_COLUMNS, length_scores
 from rootmass.evaluation import score_mask, truth_count, truth_mask
-from rootmass.objects import measure_objects
-from rootmass.roots import root_traits
+from rootmass.measure.objects import measure_objects
+from rootmass.measure.roots import root_traits
 from rootmass.io import load_json, load_mask, read_annotation, read_image, read_roi, save_json
 from rootmass.io import set_max_megapixels
-from rootmass.jobs import job_log
+from rootmass.workflow.jobs import job_log
 from rootmass.segmentation import PANEL_METHODS, blur, method_results, to_grayscale
 
 

@@ -13,8 +13,8 @@ import sys
 from rootmass.evaluation import COUNT_COLUMNS, LENGTH_COLUMNS, METHOD_COLUMNS, SCORE_COLUMNS
 from rootmass.evaluation import compare_methods
 from rootmass.io import load_json, save_csv, save_figure
-from rootmass.jobs import job_log
-from rootmass.plots import evaluation_figure
+from rootmass.workflow.jobs import job_log
+from rootmass.qc.plots import evaluation_figure
 
 
 with job_log(snakemake.log[0]):

@@ -1,17 +1,17 @@
 """Rule flagged: the images whose thresholding looks wrong, most suspicious
 first (results/qc/flagged.csv: image, reason, value; the rules are
-rootmass.flags', on the rows of results/ratios.csv), and a copy of the
+rootmass.qc.flags', on the rows of results/ratios.csv), and a copy of the
 figures of the first of them, numbered in that order, for the report."""
 
 import csv
 import os
 import shutil
 
-from rootmass.batches import figure_key
-from rootmass.cache import image_file
-from rootmass.flags import FLAG_COLUMNS, flag_images
+from rootmass.workflow.batches import figure_key
+from rootmass.workflow.cache import image_file
+from rootmass.qc.flags import FLAG_COLUMNS, flag_images
 from rootmass.io import atomic_path, save_csv
-from rootmass.jobs import job_log
+from rootmass.workflow.jobs import job_log
 
 
 def figure_of(image, folders):

@@ -10,12 +10,13 @@ as scikit-image computes it, and the QC figure's)."""
 
 import os
 
-from rootmass.batches import image_key
-from rootmass.cache import DETAIL_SUFFIX, histogram_row, image_file, write_blurred, write_index
-from rootmass.io import read_gray_and_preview, save_jpeg, set_max_megapixels
-from rootmass.jobs import OnError, job_log
-from rootmass.samples import settings_for
-from rootmass.previews import histogram
+from rootmass.workflow.batches import image_key
+from rootmass.workflow.cache import DETAIL_SUFFIX, histogram_row, image_file, write_blurred, write_index
+from rootmass.io import save_jpeg, set_max_megapixels
+from rootmass.qc.previews import read_gray_and_preview
+from rootmass.workflow.jobs import OnError, job_log
+from rootmass.workflow.samples import settings_for
+from rootmass.qc.previews import histogram
 from rootmass.segmentation import blur, image_histogram
 
 params = snakemake.params

@@ -4,11 +4,11 @@ image as grayscale_blur cached it); the figure and a table of each method's
 t and ratio. An image that failed stops the run, or with `on_error: skip`
 gets a figure saying why and an empty table."""
 
-from rootmass.batches import image_key
-from rootmass.cache import image_file, read_index
+from rootmass.workflow.batches import image_key
+from rootmass.workflow.cache import image_file, read_index
 from rootmass.io import load_array, load_picture, read_roi, save_json, save_png
-from rootmass.jobs import OnError, job_log
-from rootmass.figures import message_figure, method_figure
+from rootmass.workflow.jobs import OnError, job_log
+from rootmass.qc.figures import message_figure, method_figure
 from rootmass.segmentation import method_results
 
 params = snakemake.params

@@ -1,5 +1,5 @@
 """Rule objects: label each mask of the batch into its objects and measure
-them (rootmass.objects.measure_objects, with each image's own settings).
+them (rootmass.measure.objects.measure_objects, with each image's own settings).
 Writes the batch's per-image statistics (a row per image: its count and the
 mean, median and largest area, empty for an image without a mask), its
 per-object table (a row per object that counts, for every image with at
@@ -10,13 +10,13 @@ import csv
 import math
 import os
 
-from rootmass.batches import image_key
-from rootmass.cache import image_file
+from rootmass.workflow.batches import image_key
+from rootmass.workflow.cache import image_file
 from rootmass.io import atomic_path, load_json, load_mask, save_json, save_png16
-from rootmass.jobs import OnError, job_log
-from rootmass.objects import label_preview, measure_objects
-from rootmass.previews import reduction
-from rootmass.samples import settings_for
+from rootmass.workflow.jobs import OnError, job_log
+from rootmass.measure.objects import label_preview, measure_objects
+from rootmass.qc.previews import reduction
+from rootmass.workflow.samples import settings_for
 
 params = snakemake.params
 previews = snakemake.output.previews

@@ -1,7 +1,7 @@
 """Rule qc_images: for each image of the batch, one figure (the image with
 its foreground tinted, a detail at full size where the image is larger than
 its preview, and the blurred image's histogram with t), named by
-``rootmass.batches.figure_key`` (``photos/a.jpg``, ``photos/a.png.jpg``)
+``rootmass.workflow.batches.figure_key`` (``photos/a.jpg``, ``photos/a.png.jpg``)
 in the batch's folder, and a thumbnail of its selection for the contact
 sheets (all of the batch's in one compressed .npz, each under its image's
 key). Made from the previews and details that grayscale_blur wrote, the
@@ -15,17 +15,17 @@ region of interest (config key roi) is outlined in yellow."""
 
 import os
 
-from rootmass.batches import figure_key
-from rootmass.cache import DETAIL_SUFFIX, image_file, read_index
+from rootmass.workflow.batches import figure_key
+from rootmass.workflow.cache import DETAIL_SUFFIX, image_file, read_index
 from rootmass.io import FIGURE_JPEG, load_json, load_mask, load_picture, load_png16, read_roi
 from rootmass.io import save_arrays, save_jpeg
-from rootmass.jobs import OnError, job_log
-from rootmass.samples import settings_for
+from rootmass.workflow.jobs import OnError, job_log
+from rootmass.workflow.samples import settings_for
 from rootmass.segmentation import segmenter
-from rootmass.figures import HistogramPanel, class_legend, image_figure, message_figure
-from rootmass.figures import object_colours, skeleton_overlay
-from rootmass.previews import coverage, outline, preview_selection, reduction, thumbnail
-from rootmass.previews import tint
+from rootmass.qc.figures import HistogramPanel, class_legend, image_figure, message_figure
+from rootmass.qc.figures import object_colours, skeleton_overlay
+from rootmass.qc.previews import coverage, outline, preview_selection, reduction, thumbnail
+from rootmass.qc.previews import tint
 
 params = snakemake.params
 figures = snakemake.output.figures

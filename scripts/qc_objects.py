@@ -1,13 +1,13 @@
 """Rule qc_objects: the distribution of the objects' areas by group
-(rootmass.plots.object_area_figure), from results/objects.csv (only its
+(rootmass.qc.plots.object_area_figure), from results/objects.csv (only its
 image and area columns and the groups') and results/ratios.csv (which
 images have a result, and their groups)."""
 
 import pandas as pd
 
 from rootmass.io import save_figure
-from rootmass.jobs import job_log
-from rootmass.plots import object_area_figure, settings_text
+from rootmass.workflow.jobs import job_log
+from rootmass.qc.plots import object_area_figure, settings_text
 
 group_by = list(snakemake.params.group_by)
 with job_log(snakemake.log[0]):

@@ -6,8 +6,8 @@ import csv
 import html
 
 from rootmass.io import atomic_path, save_figure
-from rootmass.jobs import job_log
-from rootmass.plots import group_figure, ratio_figure, settings_text
+from rootmass.workflow.jobs import job_log
+from rootmass.qc.plots import group_figure, ratio_figure, settings_text
 
 
 def read(path):

@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 
 from rootmass.demo import demo_seed, synthetic_root_image
 from rootmass.evaluation import score_mask
-from rootmass.figures import _font
+from rootmass.qc.figures import _font
 from rootmass.segmentation import blur, marker_margin, segment, to_grayscale
 
 #: true positive white, false positive magenta, false negative cyan

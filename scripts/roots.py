@@ -1,5 +1,5 @@
 """Rule roots: each mask of the batch skeletonized and its roots measured
-(rootmass.roots.root_traits, with each image's own settings). Writes the
+(rootmass.measure.roots.root_traits, with each image's own settings). Writes the
 batch's traits (a row per image: every trait, the lengths by diameter class,
 the twins in mm where the image's pixel size is known; empty for an image
 without a mask or with measure_roots false) and each measured image's
@@ -10,13 +10,13 @@ import os
 
 import numpy as np
 
-from rootmass.batches import image_key
-from rootmass.cache import image_file
+from rootmass.workflow.batches import image_key
+from rootmass.workflow.cache import image_file
 from rootmass.io import load_json, load_mask, save_json, save_png16
-from rootmass.jobs import OnError, job_log
-from rootmass.previews import reduction
-from rootmass.roots import diameter_classes_of, root_traits, skeleton_preview
-from rootmass.samples import settings_for
+from rootmass.workflow.jobs import OnError, job_log
+from rootmass.qc.previews import reduction
+from rootmass.measure.roots import diameter_classes_of, root_traits, skeleton_preview
+from rootmass.workflow.samples import settings_for
 
 params = snakemake.params
 on_error = OnError(snakemake.config["on_error"], "roots")

@@ -11,10 +11,10 @@ separation (no single t splits its histogram)."""
 
 import os
 
-from rootmass.cache import image_file, read_blurred
+from rootmass.workflow.cache import image_file, read_blurred
 from rootmass.io import load_json, read_roi, save_json, save_mask
-from rootmass.jobs import OnError, job_log
-from rootmass.samples import settings_for
+from rootmass.workflow.jobs import OnError, job_log
+from rootmass.workflow.samples import settings_for
 from rootmass.segmentation import Image, foreground_ratio, segmenter
 
 params = snakemake.params

@@ -4,7 +4,7 @@ foreground area) of each group of images, from results/ratios.csv."""
 import pandas as pd
 
 from rootmass.io import atomic_path
-from rootmass.jobs import job_log
+from rootmass.workflow.jobs import job_log
 from rootmass.summary import summarise
 
 with job_log(snakemake.log[0]):

@@ -13,12 +13,12 @@ opens no blurred image. An image with a region of interest has its
 threshold estimated from the pixels inside it: its histograms are made
 here, of those pixels, which are read."""
 
-from rootmass.cache import read_blurred, stored_histogram
-from rootmass.flags import separation
+from rootmass.workflow.cache import read_blurred, stored_histogram
+from rootmass.qc.flags import separation
 from rootmass.io import read_roi, save_json
-from rootmass.jobs import OnError, job_log
-from rootmass.previews import histogram
-from rootmass.samples import settings_for
+from rootmass.workflow.jobs import OnError, job_log
+from rootmass.qc.previews import histogram
+from rootmass.workflow.samples import settings_for
 from rootmass.segmentation import Image, segmenter
 
 params = snakemake.params

@@ -18,7 +18,7 @@ from skimage.filters import gaussian, threshold_otsu
 
 from conftest import ROOT, SNAKEMAKE, run_all, run_snakemake
 from rootmass.demo import synthetic_root_image
-from rootmass.jobs import peak_memory_mib
+from rootmass.workflow.jobs import peak_memory_mib
 
 
 def read_rows(workdir):
@@ -290,7 +290,7 @@ def test_outputs_that_would_collide_are_refused_before_any_job(workdir):
 
 
 # End-to-end canaries of the one-line config errors (every message is a unit
-# test of rootmass.config and rootmass.experiment in tests/test_plan.py):
+# test of rootmass.workflow.config and rootmass.workflow.experiment in tests/test_plan.py):
 # the line reaches the user, and no job runs.
 BAD_CONFIGS = [
     (dict(images="nothing/*.jpg"), "config key 'images': 'nothing/*.jpg' matches no file"),

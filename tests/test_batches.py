@@ -1,5 +1,5 @@
-"""Unit tests of the batching functions (rootmass.batches) and of the fast
-read path of grayscale_blur (rootmass.io.read_gray_and_preview)."""
+"""Unit tests of the batching functions (rootmass.workflow.batches) and of the fast
+read path of grayscale_blur (rootmass.qc.previews.read_gray_and_preview)."""
 
 import os
 
@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from rootmass.batches import MIN_FILL, batch_id, content_batches, figure_key, image_key
-from rootmass.planning import AVERAGE_FILL
-from rootmass.io import read_gray_and_preview, read_image
-from rootmass.previews import as_display, detail_box, thumbnail
+from rootmass.workflow.batches import MIN_FILL, batch_id, content_batches, figure_key, image_key
+from rootmass.workflow.planning import AVERAGE_FILL
+from rootmass.io import read_image
+from rootmass.qc.previews import read_gray_and_preview
+from rootmass.qc.previews import as_display, detail_box, thumbnail
 from rootmass.segmentation import to_grayscale
 
 
@@ -54,8 +55,8 @@ def test_no_two_images_share_a_name():
     image's key and figure its own; check_keys refuses two of one name but
     for the extension (one key) and an image whose path is another's with
     .jpg added (one figure)."""
-    from rootmass.config import ConfigError
-    from rootmass.experiment import check_keys
+    from rootmass.workflow.config import ConfigError
+    from rootmass.workflow.experiment import check_keys
 
     images = ["photos/a.jpg", "photos/b.png", "photos/c.jpeg", "photos/A.JPG",
               "other/a.jpg", "photos/x/a.jpg", "../photos/a.jpg", "../../photos/a.jpg",

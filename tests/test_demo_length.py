@@ -141,7 +141,7 @@ def load_make_demo():
 
 
 def test_the_demo_sheet_records_each_root_images_true_length(tmp_path):
-    from rootmass.samples import read_sheet
+    from rootmass.workflow.samples import read_sheet
 
     out = tmp_path / "demo"
     load_make_demo().write_experiment(str(out), 3, 120, 160, 7, plates=1)
@@ -173,8 +173,8 @@ def test_the_demo_sheet_records_each_root_images_true_length(tmp_path):
 
 
 def test_the_planned_demo_has_the_sheets_true_lengths(tmp_path, monkeypatch):
-    from rootmass.config import check_config
-    from rootmass.experiment import load_experiment
+    from rootmass.workflow.config import check_config
+    from rootmass.workflow.experiment import load_experiment
 
     monkeypatch.chdir(tmp_path)
     with open(ROOT / "config" / "config.yaml", encoding="utf-8") as f:
@@ -190,7 +190,7 @@ def test_the_planned_demo_has_the_sheets_true_lengths(tmp_path, monkeypatch):
     config = check_config(config, str(schemas / "config.schema.yaml"))
     experiment = load_experiment(config, str(schemas / "samples.schema.yaml"))
     load_make_demo().write_experiment(str(tmp_path / "demo"), 3, 120, 160, 7, plates=1)
-    from rootmass.samples import read_sheet
+    from rootmass.workflow.samples import read_sheet
 
     written, _ = read_sheet(str(tmp_path / "demo" / "samples.tsv"), SHEET_SCHEMA)
     assert [s.image for s in experiment.samples] == [s.image for s in written]
@@ -203,9 +203,9 @@ def test_the_planned_demo_has_the_sheets_true_lengths(tmp_path, monkeypatch):
 
 def test_planning_reads_the_true_lengths_of_a_demo_made_with_its_settings(
         tmp_path, monkeypatch):
-    from rootmass import experiment as planning
-    from rootmass.config import check_config
-    from rootmass.experiment import load_experiment
+    from rootmass.workflow import experiment as planning
+    from rootmass.workflow.config import check_config
+    from rootmass.workflow.experiment import load_experiment
 
     monkeypatch.chdir(tmp_path)
     with open(ROOT / "config" / "config.yaml", encoding="utf-8") as f:
@@ -296,13 +296,13 @@ def default_demo(tmp_path_factory):
 
 
 def default_lengths(default_demo, which):
-    """{image: (root_length, truth_length)}: rootmass.roots.root_traits of each
+    """{image: (root_length, truth_length)}: rootmass.measure.roots.root_traits of each
     image's truth mask ('truth') or of its mask by the default settings
     ('configured': its grayscale, blur and threshold, as the workflow makes
     it from the JPEG), with the default prune_length."""
     from rootmass.evaluation import truth_mask
     from rootmass.io import read_annotation, read_image
-    from rootmass.roots import root_traits
+    from rootmass.measure.roots import root_traits
     from rootmass.segmentation import blur, segment, to_grayscale
 
     out, rows = default_demo

@@ -1,4 +1,4 @@
-"""Unit tests of rootmass.disk (no Snakemake), and a run on a small file
+"""Unit tests of rootmass.workflow.disk (no Snakemake), and a run on a small file
 system: refused before any job with the one line, and passing with the
 settings the line gives."""
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, run_snakemake
-from rootmass.disk import (
+from rootmass.workflow.disk import (
     BLURRED_FILE_BYTES,
     OUTPUT_KINDS,
     cache_bytes,
@@ -166,7 +166,7 @@ def test_the_message_names_both_figures_and_what_to_change():
 
 
 def test_the_objects_stage_adds_its_bytes_per_image():
-    from rootmass.disk import OBJECTS_BYTES, disk_needs
+    from rootmass.workflow.disk import OBJECTS_BYTES, disk_needs
 
     batches = collection(3, 10)
     without = disk_needs(batches, {name: ALL for name in batches}, True, True, 2)
@@ -183,7 +183,7 @@ def test_the_suggested_setting_fits():
     target = float(re.search(r"batch_megapixels: ([0-9.]+) or less", line).group(1))
     # split with that target: batches of at most the target (the
     # suggestion leaves one image's room besides), cores of them in flight
-    from rootmass.batches import content_batches
+    from rootmass.workflow.batches import content_batches
 
     names = [f"p{i:03d}" for i in range(100)]
     split = content_batches(names, [6.016] * 100, target, 1000)

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from conftest import copy_run, link_images, run_all, run_snakemake
-from rootmass.objects import label_objects
+from rootmass.measure.objects import label_objects
 from rootmass.evaluation import (
     compare_methods,
     overlap_counts,

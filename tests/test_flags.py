@@ -10,7 +10,7 @@ from PIL import Image
 
 from conftest import run_snakemake
 from rootmass.demo import demo_seed, synthetic_root_image
-from rootmass.flags import (
+from rootmass.qc.flags import (
     MIN_SEPARATION,
     OUTLIER_Z,
     flag_images,

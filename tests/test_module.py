@@ -60,7 +60,7 @@ def test_runs_unchanged_as_a_module_with_the_lessons_numbers(lesson_data, workdi
         assert row["ratio"] == repr(float(lesson))
     assert (workdir / "results" / "qc" / "contact-sheets").is_dir()
     # no plan is recorded: the jobs of a cluster find the batches from the
-    # images and the --config they are given (rootmass.planning)
+    # images and the --config they are given (rootmass.workflow.planning)
     assert not list((workdir / ".snakemake").glob("rootmass-batches*"))
     assert list((workdir / "logs" / "plans").glob("*.json"))
     assert not (workdir / "demo").exists() and not (workdir / "scripts").exists()

@@ -11,7 +11,7 @@ import skimage as ski
 from skimage.draw import disk
 
 from rootmass.io import read_image
-from rootmass.objects import area_statistics, declump, label_objects, object_table
+from rootmass.measure.objects import area_statistics, declump, label_objects, object_table
 from rootmass.segmentation import blur, segment, to_grayscale
 
 
@@ -300,7 +300,7 @@ def test_declumping_splits_two_touching_discs_and_keeps_a_lone_one():
 # --- the stage's settings, measures and tables --------------------------------
 
 def test_object_settings_resolve_what_the_stage_uses():
-    from rootmass.samples import object_settings
+    from rootmass.workflow.samples import object_settings
 
     base = dict(connectivity=2, min_area=1, min_area_mm2=None, filter_connectivity=None,
                 declump=False, declump_h=1.0, declump_smoothing=1.0, pixel_size=None)
@@ -318,7 +318,7 @@ def test_object_settings_resolve_what_the_stage_uses():
 
 
 def test_measure_objects_counts_and_measures_drawn_discs():
-    from rootmass.objects import OBJECT_STATISTICS, measure_objects, table_columns
+    from rootmass.measure.objects import OBJECT_STATISTICS, measure_objects, table_columns
 
     mask = plate([((30, 30), 10), ((30, 100), 5), ((100, 60), 20)], shape=(140, 140))
     expected = sorted(int(disk_area) for disk_area in
@@ -341,7 +341,7 @@ def test_measure_objects_counts_and_measures_drawn_discs():
 
 
 def test_specks_give_a_count_but_never_a_row_each():
-    from rootmass.objects import measure_objects
+    from rootmass.measure.objects import measure_objects
 
     specks = np.zeros((700, 700), dtype=bool)
     specks[::2, ::2] = True  # 122,500 one-pixel objects, 4-connected and 8-connected
@@ -353,7 +353,7 @@ def test_specks_give_a_count_but_never_a_row_each():
 
 def test_label_preview_keeps_every_nth_pixel_as_16_bit_labels(tmp_path):
     from rootmass.io import load_png16, save_png16
-    from rootmass.objects import label_preview
+    from rootmass.measure.objects import label_preview
 
     labels = np.arange(1, 70001, dtype=np.int64).reshape(350, 200)
     labels[0, 0] = 0
@@ -413,7 +413,7 @@ def test_compare_methods_gives_the_mean_absolute_count_error():
 
 
 def test_too_many_objects_is_a_flag_with_the_count():
-    from rootmass.flags import flag_images
+    from rootmass.qc.flags import flag_images
 
     rows = [{"image": f"i{k}", "status": "ok", "ratio": "0.3", "threshold": "0.5",
              "separation": "0.8", "objects": str(n)} for k, n in enumerate([10, 6000, ""])]
@@ -427,7 +427,7 @@ def test_too_many_objects_is_a_flag_with_the_count():
 
 
 def test_the_area_plot_has_a_line_per_group_however_many_objects():
-    from rootmass.plots import object_area_figure
+    from rootmass.qc.plots import object_area_figure
 
     rng = np.random.default_rng(0)
     areas = [rng.integers(1, 10**5, size=n) for n in (10, 3_000_000)]
@@ -441,7 +441,7 @@ def test_the_area_plot_has_a_line_per_group_however_many_objects():
 
 
 def test_the_figure_shows_the_objects_and_their_count():
-    from rootmass.figures import image_figure, object_colours
+    from rootmass.qc.figures import image_figure, object_colours
 
     labels = np.zeros((40, 60), dtype=np.uint16)
     labels[5:15, 5:15], labels[20:30, 30:50] = 1, 2
@@ -469,7 +469,7 @@ def test_the_demo_plates_have_labelled_truth_and_their_settings(tmp_path):
     from conftest import ROOT
     from rootmass.demo import PLATE_SEED_OFFSET, PLATE_SETTINGS, demo_samples, demo_seed
     from rootmass.demo import synthetic_colony_plate, synthetic_root_length
-    from rootmass.samples import read_sheet
+    from rootmass.workflow.samples import read_sheet
 
     rows = demo_samples(2, plates=2)
     assert [r["image"] for r in rows] == ["demo-0000.jpg", "demo-0001.jpg",
@@ -588,7 +588,7 @@ def regionprops_reference(labels, properties):
 
 
 def test_the_table_is_regionprops_to_the_digit_on_drawn_objects():
-    from rootmass.objects import OBJECT_PROPERTIES, SIZE_PROPERTIES
+    from rootmass.measure.objects import OBJECT_PROPERTIES, SIZE_PROPERTIES
 
     rng = np.random.default_rng(3)
     mask = rng.random((120, 170)) > 0.6  # many ragged objects, touching the edges
@@ -606,7 +606,7 @@ def test_the_table_is_regionprops_to_the_digit_on_drawn_objects():
 def test_the_table_sums_runs_that_meet_other_labels_and_rows_ends():
     """Runs end where a label meets another (declumped objects touch) and at
     each row's end, also where the next row starts with the same label."""
-    from rootmass.objects import SIZE_PROPERTIES, label_runs
+    from rootmass.measure.objects import SIZE_PROPERTIES, label_runs
 
     labels = np.array([[1, 1, 2, 2, 2],
                        [2, 0, 2, 3, 1],
@@ -625,7 +625,7 @@ def test_the_table_sums_runs_that_meet_other_labels_and_rows_ends():
 
 
 def test_the_table_is_regionprops_to_the_digit_on_a_lesson_root_photo(lesson_data):
-    from rootmass.objects import SIZE_PROPERTIES
+    from rootmass.measure.objects import SIZE_PROPERTIES
 
     path = lesson_data / "trial-216.jpg"
     blurred = blur(to_grayscale(read_image(path), "luma"), 1.5)

@@ -1,11 +1,11 @@
-"""Unit tests of rootmass.outputs (no Snakemake), and a run that turns the
+"""Unit tests of rootmass.workflow.outputs (no Snakemake), and a run that turns the
 ground truth off: the scores of the earlier run are moved aside, and said."""
 
 import re
 
 import pytest
 
-from rootmass.outputs import (
+from rootmass.workflow.outputs import (
     command_kind,
     move_aside,
     stale_folder,

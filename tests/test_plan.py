@@ -13,9 +13,9 @@ import yaml
 from PIL import Image
 
 from conftest import ROOT
-from rootmass import planning
-from rootmass.config import ConfigError, check_config, normalise, typed
-from rootmass.experiment import (
+from rootmass.workflow import planning
+from rootmass.workflow.config import ConfigError, check_config, normalise, typed
+from rootmass.workflow.experiment import (
     DEMO_SHEET,
     OBJECT_AREA_COLUMNS,
     OBJECT_COLUMNS,
@@ -23,7 +23,7 @@ from rootmass.experiment import (
     load_experiment,
     truth_file,
 )
-from rootmass.report import (
+from rootmass.workflow.report import (
     contact_sheet_labels,
     contact_sheet_spans,
     differing_settings,
@@ -31,7 +31,7 @@ from rootmass.report import (
     missing_results_message,
     report_label,
 )
-from rootmass.runs import clear_stale_locks, locked, record_run, skipped_message
+from rootmass.workflow.runs import clear_stale_locks, locked, record_run, skipped_message
 
 SCHEMA = str(ROOT / "workflow" / "schemas" / "config.schema.yaml")
 SHEET_SCHEMA = str(ROOT / "workflow" / "schemas" / "samples.schema.yaml")
@@ -273,8 +273,8 @@ def test_a_bad_selection_is_one_line(folder, settings, message):
 
 def test_images_of_one_name_are_planned_wherever_they_are(folder):
     """a.jpg in another folder, in the folder above and by an absolute
-    path: each gets outputs of its own (rootmass.batches.image_key)."""
-    from rootmass.batches import figure_key, image_key
+    path: each gets outputs of its own (rootmass.workflow.batches.image_key)."""
+    from rootmass.workflow.batches import figure_key, image_key
 
     (folder / "data" / "sub").mkdir()
     Image.new("RGB", (90, 60)).save(folder / "data" / "sub" / "a.jpg")

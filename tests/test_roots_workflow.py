@@ -14,7 +14,7 @@ import yaml
 from conftest import ROOT, run_snakemake
 
 sys.path.insert(0, str(ROOT / "scripts"))
-from rootmass.roots import ROOT_TRAITS, class_columns, root_traits  # noqa: E402
+from rootmass.measure.roots import ROOT_TRAITS, class_columns, root_traits  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "tests"))
 from test_workflow import planned_jobs  # noqa: E402
@@ -98,7 +98,7 @@ def test_classes_that_do_not_increase_are_a_one_line_error(roots_run):
 
 def test_a_row_measures_its_own_roots(roots_run, tmp_path):
     """A sheet's measure_roots and prune_length columns, per image."""
-    from rootmass.samples import read_sheet, root_settings
+    from rootmass.workflow.samples import read_sheet, root_settings
 
     schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "samples.schema.yaml").read_text())
     sheet = tmp_path / "s.tsv"
@@ -117,13 +117,13 @@ def test_a_row_measures_its_own_roots(roots_run, tmp_path):
                    "diameter_classes_px": None}
     named = tmp_path / "named.tsv"
     named.write_text("image\troot_length\na.jpg\t12\n")  # metadata named like a trait
-    from rootmass.samples import SheetError
+    from rootmass.workflow.samples import SheetError
 
     with pytest.raises(SheetError, match="column 'root_length': a metadata column may not"):
         read_sheet(str(named), schema)
     bad = tmp_path / "bad.tsv"
     bad.write_text("image\tdiameter_classes_px\na.jpg\t0, x\n")
-    from rootmass.samples import SheetError
+    from rootmass.workflow.samples import SheetError
 
     with pytest.raises(SheetError, match=r"line 2, column 'diameter_classes_px'"):
         read_sheet(str(bad), schema)

@@ -1,4 +1,4 @@
-"""The sample sheet: unit tests of rootmass.samples and rootmass.summary, and
+"""The sample sheet: unit tests of rootmass.workflow.samples and rootmass.summary, and
 real snakemake runs of experiments (per-row settings, metadata, groups,
 areas, and every error a sheet can have)."""
 
@@ -16,7 +16,7 @@ from PIL import Image
 
 from conftest import ROOT, link_images, run_all, run_snakemake
 from rootmass.demo import synthetic_root_image
-from rootmass.samples import (
+from rootmass.workflow.samples import (
     Sample,
     SheetError,
     pixel_size_from_dpi,

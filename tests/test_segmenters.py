@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from rootmass.cache import histogram_row, read_index, stored_histogram, write_index
-from rootmass.previews import histogram
+from rootmass.workflow.cache import histogram_row, read_index, stored_histogram, write_index
+from rootmass.qc.previews import histogram
 from rootmass.segmentation import (
     AUTOMATIC_METHODS,
     THRESHOLD_METHODS,
@@ -111,7 +111,7 @@ def fake_job(tmp_path, method, images=("a.jpg", "b.jpg")):
         rows.append({"image": name, "key": key, "shape": list(pixels.shape),
                      **histogram_row(image_histogram(pixels), histogram(pixels)[0])})
     write_index(blurred_dir, rows)
-    from rootmass.samples import stage_settings
+    from rootmass.workflow.samples import stage_settings
 
     # the stage's params, as the workflow gives them
     settings = stage_settings("threshold", {**ALL_SETTINGS, "method": method})
@@ -186,8 +186,8 @@ def test_the_schemas_name_no_method_and_every_segmenters_setting():
 
 
 def test_the_sheet_and_the_config_refuse_an_unknown_method_as_before(tmp_path):
-    from rootmass.config import ConfigError, check_method
-    from rootmass.samples import SheetError, read_sheet
+    from rootmass.workflow.config import ConfigError, check_method
+    from rootmass.workflow.samples import SheetError, read_sheet
 
     schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "samples.schema.yaml").read_text())
     sheet = tmp_path / "samples.tsv"
@@ -204,7 +204,7 @@ def test_the_sheet_and_the_config_refuse_an_unknown_method_as_before(tmp_path):
 def test_stage_settings_follow_the_segmenters():
     """Each stage gets only the settings its method's segmenter names (as
     before: the older ones None, the newer left out)."""
-    from rootmass.samples import STAGE_SETTINGS, stage_settings
+    from rootmass.workflow.samples import STAGE_SETTINGS, stage_settings
 
     assert STAGE_SETTINGS["threshold"] == (
         "method", "value", "bright_cutoff", "marker_min_area", "marker_margin", "classes",
@@ -234,7 +234,7 @@ def test_each_segmentation_module_stays_under_600_lines():
 
 
 def test_the_planning_follows_the_segmenters_costs():
-    from rootmass import planning
+    from rootmass.workflow import planning
 
     costs = [s.seconds_per_megapixel for s in segmenters() if s.seconds_per_megapixel]
     assert planning.SECONDS_PER_MEGAPIXEL["save_mask (local)"] == max(costs)

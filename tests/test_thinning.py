@@ -1,4 +1,4 @@
-"""rootmass.thinning.thin (its compiled loop, the only one): the skeleton of
+"""rootmass.measure.thinning.thin (its compiled loop, the only one): the skeleton of
 skimage.morphology.skeletonize, pixel for pixel, and the background pixels
 next to the mask, on masks made here to hold every kind of neighbourhood,
 and on the lesson's root photos."""
@@ -15,8 +15,8 @@ from skimage.morphology import skeletonize
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
-from rootmass import thinning  # noqa: E402
-from rootmass.thinning import ZHANG_TABLE, thin  # noqa: E402
+from rootmass.measure import thinning  # noqa: E402
+from rootmass.measure.thinning import ZHANG_TABLE, thin  # noqa: E402
 
 
 def as_image(index, shape):
@@ -58,10 +58,10 @@ def test_the_table_marks_no_pixel_of_one_neighbour_or_eight():
 
 def test_importing_the_roots_module_does_not_import_numba():
     """The compiled loops are imported on first use: the workflow's planning
-    imports rootmass.roots for its column names, and Numba's import would
+    imports rootmass.measure.roots for its column names, and Numba's import would
     cost every such process about half a CPU-second."""
     scripts = Path(__file__).resolve().parents[1] / "scripts"
-    code = (f"import sys; sys.path.insert(0, {str(scripts)!r}); import rootmass.roots; "
+    code = (f"import sys; sys.path.insert(0, {str(scripts)!r}); import rootmass.measure.roots; "
             "print('numba' in sys.modules)")
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            check=True).stdout.split()

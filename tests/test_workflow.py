@@ -386,7 +386,7 @@ def test_stages_are_rules_that_snakemake_can_address(small_demo_run, tmp_path):
     [
         (["on_error=skip"], {}),
         # fewer outputs of the collection: a new plan, so that the run moves
-        # aside what it no longer makes (rootmass.outputs)
+        # aside what it no longer makes (rootmass.workflow.outputs)
         (["qc=false"], {"plan": 1, "all": 1}),
         (["keep_blurred=false"], {}),
         (["keep_blurred=true"], {}),
@@ -536,7 +536,7 @@ def test_the_objects_of_every_mask_are_counted_measured_and_tabled(demo_run):
     statistics are those of each saved mask's objects, objects.csv has a row
     per object with the sheet's metadata, summary.csv their group
     statistics."""
-    from rootmass.objects import label_objects, table_columns
+    from rootmass.measure.objects import label_objects, table_columns
 
     workdir = demo_run
     ratios = read_csv(workdir)

@@ -21,6 +21,8 @@ import statistics
 
 import numpy as np
 
+from rootmass.io import truth_mask  # (an annotation's reading, here for the scorers)
+
 __all__ = [
     "SCORE_COLUMNS",
     "METHOD_COLUMNS",
@@ -68,48 +70,6 @@ METHOD_COLUMNS = (
 )
 
 
-def truth_mask(annotation, shape=None, name="the truth mask", image="its image"):
-    """A ground-truth annotation as a boolean mask: any non-zero pixel is
-    foreground.
-
-    Parameters
-    ----------
-    annotation : (M, N) or (M, N, C) ndarray
-        The annotation as read from its file: 1-bit, 8-bit or 16-bit gray,
-        gray with alpha (2 channels), RGB or RGBA. A pixel is foreground if
-        any colour channel is non-zero and, with alpha, it is not
-        transparent (alpha 0): black is background, opaque or not.
-    shape : tuple of int, optional
-        ``(M, N)`` of the image it annotates.
-    name, image : str, optional
-        The annotation's and the image's names, for the error message.
-
-    Returns
-    -------
-    truth : (M, N) ndarray of bool
-
-    Raises
-    ------
-    ValueError
-        If the annotation is not 2-D or 3-D, or its size is not ``shape``.
-    """
-    annotation = np.asarray(annotation)
-    if annotation.ndim not in (2, 3) or annotation.size == 0:
-        raise ValueError(f"{name}: expected an image; got an array of shape {annotation.shape}")
-    if shape is not None and annotation.shape[:2] != tuple(shape[:2]):
-        (h, w), (ih, iw) = annotation.shape[:2], shape[:2]
-        raise ValueError(
-            f"{name} is {w} x {h} pixels but {image} is {iw} x {ih} (width x height)"
-        )
-    if annotation.ndim == 2:
-        return annotation != 0
-    channels = annotation.shape[2]
-    if channels in (2, 4):  # gray or RGB with alpha: a transparent pixel is background
-        colour, alpha = annotation[..., :-1], annotation[..., -1]
-        return (colour != 0).any(axis=2) & (alpha != 0)
-    return (annotation != 0).any(axis=2)
-
-
 def truth_count(truth, connectivity=2, min_area=1, filter_connectivity=None,
                 recorded=None):
     """How many objects a ground truth holds.
@@ -119,7 +79,7 @@ def truth_count(truth, connectivity=2, min_area=1, filter_connectivity=None,
     truth : (M, N) ndarray of bool
         The truth mask (:func:`truth_mask`).
     connectivity, min_area, filter_connectivity
-        As :func:`rootmass.objects.label_objects`: the image's object
+        As :func:`rootmass.measure.objects.label_objects`: the image's object
         settings.
     recorded : int or None, optional
         The true count where it is known (the sample sheet's
@@ -131,7 +91,7 @@ def truth_count(truth, connectivity=2, min_area=1, filter_connectivity=None,
     -------
     count : int
     """
-    from .objects import label_objects
+    from rootmass.measure.objects import label_objects
 
     if recorded is not None:
         return int(recorded)
@@ -225,7 +185,7 @@ def length_scores(length, truth_mask_length, truth_length=None):
     Parameters
     ----------
     length : float
-        The mask's ``root_length`` (:func:`rootmass.roots.root_traits`).
+        The mask's ``root_length`` (:func:`rootmass.measure.roots.root_traits`).
     truth_mask_length : float
         The truth mask's.
     truth_length : float or None, optional

@@ -19,7 +19,9 @@ __all__ = [
     "without_pillows_guard",
     "open_image",
     "read_image",
-    "read_gray_and_preview",
+    "truth_mask",
+    "read_annotation",
+    "read_roi",
     "atomic_path",
     "save_array",
     "load_array",
@@ -175,61 +177,6 @@ def _checked(array):
     return array
 
 
-def read_gray_and_preview(path, grayscale, max_side, detail_side=None):
-    """Read an image as grayscale, with a preview of the original and a
-    detail of it at full size.
-
-    Returns
-    -------
-    gray : (M, N) ndarray
-        ``to_grayscale(read_image(path), grayscale)``.
-    preview : ndarray of uint8
-        ``thumbnail(read_image(path), max_side)``.
-    detail : tuple or None
-        ``(box, pixels)``: the :func:`rootmass.previews.detail_box` of side
-        ``detail_side`` (its ``(top, left, height, width)``) and the
-        original's pixels there, 8-bit; None where the preview is the image
-        itself (no detail is needed) or ``detail_side`` is None.
-
-    Notes
-    -----
-    For the usual 8-bit gray or RGB photo and ``'luma'``, all come straight
-    from Pillow's decoded image (the grayscale by the very conversion that
-    :func:`rootmass.segmentation.to_grayscale` uses), without copying the
-    photo through numpy: a quarter less time for a 6-megapixel JPEG. The
-    results are the same.
-    """
-    from .previews import as_display, reduction, thumbnail
-    from .segmentation import to_grayscale
-
-    with open_image(path) as image:
-        if grayscale == "luma" and image.mode in ("L", "RGB"):
-            gray = np.asarray(image if image.mode == "L" else image.convert("L"))
-            shape = (image.height, image.width)
-            factor = reduction(shape, max_side)
-            preview = np.asarray(image.reduce(factor) if factor > 1 else image)
-            detail = _detail(preview, factor, shape, detail_side, lambda top, left, h, w:
-                             np.asarray(image.crop((left, top, left + w, top + h))))
-            return _checked(gray), preview, detail
-    original = read_image(path)
-    preview = thumbnail(original, max_side)
-    factor = reduction(original.shape, max_side)
-    detail = _detail(preview, factor, original.shape, detail_side, lambda top, left, h, w:
-                     as_display(original[top : top + h, left : left + w]))
-    return to_grayscale(original, grayscale), preview, detail
-
-
-def _detail(preview, factor, shape, side, crop):
-    """``(box, crop(*box))`` for :func:`read_gray_and_preview`, or None where
-    no detail is asked for or the preview is the image itself."""
-    from .previews import detail_box
-
-    if side is None or factor == 1:
-        return None
-    box = detail_box(preview, factor, shape, side)
-    return box, crop(*box)
-
-
 @contextlib.contextmanager
 def atomic_path(path, suffix=""):
     """Yield a temporary path next to ``path``; rename it to ``path`` on success.
@@ -324,9 +271,51 @@ def read_annotation(path, what="the truth mask", image="its image"):
         raise ValueError(f"cannot read {what} {path!r} of {image!r}: {error}") from None
 
 
+def truth_mask(annotation, shape=None, name="the truth mask", image="its image"):
+    """A ground-truth annotation as a boolean mask: any non-zero pixel is
+    foreground.
+
+    Parameters
+    ----------
+    annotation : (M, N) or (M, N, C) ndarray
+        The annotation as read from its file: 1-bit, 8-bit or 16-bit gray,
+        gray with alpha (2 channels), RGB or RGBA. A pixel is foreground if
+        any colour channel is non-zero and, with alpha, it is not
+        transparent (alpha 0): black is background, opaque or not.
+    shape : tuple of int, optional
+        ``(M, N)`` of the image it annotates.
+    name, image : str, optional
+        The annotation's and the image's names, for the error message.
+
+    Returns
+    -------
+    truth : (M, N) ndarray of bool
+
+    Raises
+    ------
+    ValueError
+        If the annotation is not 2-D or 3-D, or its size is not ``shape``.
+    """
+    annotation = np.asarray(annotation)
+    if annotation.ndim not in (2, 3) or annotation.size == 0:
+        raise ValueError(f"{name}: expected an image; got an array of shape {annotation.shape}")
+    if shape is not None and annotation.shape[:2] != tuple(shape[:2]):
+        (h, w), (ih, iw) = annotation.shape[:2], shape[:2]
+        raise ValueError(
+            f"{name} is {w} x {h} pixels but {image} is {iw} x {ih} (width x height)"
+        )
+    if annotation.ndim == 2:
+        return annotation != 0
+    channels = annotation.shape[2]
+    if channels in (2, 4):  # gray or RGB with alpha: a transparent pixel is background
+        colour, alpha = annotation[..., :-1], annotation[..., -1]
+        return (colour != 0).any(axis=2) & (alpha != 0)
+    return (annotation != 0).any(axis=2)
+
+
 def read_roi(path, shape, image):
     """An image's region of interest: the non-zero pixels of its file
-    (:func:`rootmass.evaluation.truth_mask`'s reading), or None for no path.
+    (:func:`truth_mask`'s reading), or None for no path.
 
     Raises
     ------
@@ -334,8 +323,6 @@ def read_roi(path, shape, image):
         Naming the file, if it cannot be read, is not of the image's size
         (both sizes named) or has no pixel inside.
     """
-    from .evaluation import truth_mask
-
     if path is None:
         return None
     roi = truth_mask(read_annotation(path, "the ROI", image), shape, f"ROI {path!r}",

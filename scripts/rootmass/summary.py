@@ -18,7 +18,7 @@ OBJECT_QUANTITIES = (
     "object_area_max_mm2",
 )
 
-#: The roots stage's columns of results/ratios.csv (rootmass.roots): every
+#: The roots stage's columns of results/ratios.csv (rootmass.measure.roots): every
 #: one that the table has is summarised.
 ROOT_PREFIX = "root_"
 

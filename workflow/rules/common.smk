@@ -11,25 +11,25 @@ import sys
 
 from snakemake.logging import logger
 
-# The rule scripts' package, found from this file (not from the main
-# Snakefile: as a module of another workflow, that is the other's).
+# The workflow's package, rootmass, is installed (requirements.txt): its
+# machinery is rootmass.workflow.
+from rootmass.workflow import disk, outputs, planning, runs
+from rootmass.workflow import report as reporting  # (report: Snakemake's)
+from rootmass.workflow.config import ConfigError, check_config
+from rootmass.workflow.experiment import DEMO_DIR, in_demo_dir, input_files
+from rootmass.workflow.experiment import load_experiment
+from rootmass.workflow.jobs import JOB_ENVIRONMENT
+from rootmass.workflow.report import CATEGORIES, CONTACT_SHEET, FLAGGED_SHOWN
+from rootmass.workflow.report import report_label
+
 RULES_DIR = str(workflow.current_basedir)
-sys.path.insert(0, os.path.normpath(os.path.join(RULES_DIR, "..", "..", "scripts")))
-from rootmass.config import ConfigError, check_config  # noqa: E402
-from rootmass.experiment import DEMO_DIR, in_demo_dir, input_files  # noqa: E402
-from rootmass.experiment import load_experiment  # noqa: E402
-from rootmass.jobs import JOB_ENVIRONMENT  # noqa: E402
-from rootmass import disk, outputs, planning, runs  # noqa: E402
-from rootmass import report as reporting  # noqa: E402  (report: Snakemake's)
-from rootmass.report import CATEGORIES, CONTACT_SHEET, FLAGGED_SHOWN  # noqa: E402
-from rootmass.report import report_label  # noqa: E402
 
 OUT = "results"
 # (a local path: workflow.source_path's copies change name every run, and a
 # path in params would re-run the rule)
 SCHEMAS = os.path.normpath(os.path.join(RULES_DIR, "..", "schemas"))
 SHEET_SCHEMA = os.path.join(SCHEMAS, "samples.schema.yaml")
-# set by the main process for its jobs (rootmass.planning): not a setting
+# set by the main process for its jobs (rootmass.workflow.planning): not a setting
 JOB_PLAN = config.pop(planning.CONFIG_KEY, None)
 JOB_PLAN = None if workflow.is_main_process else JOB_PLAN
 
@@ -58,7 +58,7 @@ except WorkflowError:  # a command without --cores, such as --report
 # A function of the config, the sheet and the images (for a small collection,
 # the machine's CPUs): nothing in results/ is read. The main process decides
 # whether the blurred cache is kept (by results/'s room) and gives that to the
-# jobs a cluster runs in their --config: they parse this again (rootmass.planning).
+# jobs a cluster runs in their --config: they parse this again (rootmass.workflow.planning).
 IMAGES, DEMO_SET, TRUTH_OF = EXPERIMENT.images, EXPERIMENT.demo, EXPERIMENT.truth_of
 ROI_OF = EXPERIMENT.roi_of
 METHOD_PANEL_IMAGE = EXPERIMENT.method_panel
@@ -74,7 +74,7 @@ CONTACT_SHEET_SPANS = reporting.contact_sheet_spans(IMAGES)
 
 # --- outputs -----------------------------------------------------------------
 # One folder (or table) per batch and stage; inside a folder every image has
-# its own file, named by its key (its path, rootmass.batches.image_key), e.g.
+# its own file, named by its key (its path, rootmass.workflow.batches.image_key), e.g.
 # the mask of data/trial-016.jpg is results/masks/<batch>/data/trial-016.png.
 BLURRED = f"{OUT}/blurred/{{batch}}"
 PREVIEWS = f"{OUT}/previews/{{batch}}"
@@ -108,7 +108,7 @@ EVALUATION_FILES = {
     "methods": f"{OUT}/evaluation-methods.csv",
     "plot": f"{OUT}/evaluation-methods.png",
 }
-# each kind of per-batch output (rootmass.disk.OUTPUT_KINDS), by its paths
+# each kind of per-batch output (rootmass.workflow.disk.OUTPUT_KINDS), by its paths
 BATCH_OUTPUTS = dict(
     blurred=[BLURRED], previews=[PREVIEWS], masks=[MASKS, MEASUREMENTS]
 )
@@ -117,7 +117,7 @@ BATCH_OUTPUTS.update(objects=[OBJECT_COUNTS, OBJECT_TABLES, LABEL_PREVIEWS])
 BATCH_OUTPUTS.update(roots=[ROOT_TRAITS, SKELETONS])
 # The previews of the originals that grayscale_blur writes for the QC
 # figures: at most this many pixels on their longer side; and, for a larger
-# image, a detail at full size of this side (rootmass.previews.DETAIL_SIDE).
+# image, a detail at full size of this side (rootmass.qc.previews.DETAIL_SIDE).
 PREVIEW_SIDE = 600
 DETAIL_SIDE = 240
 
@@ -197,7 +197,7 @@ def oversized_images(wildcards):
 
 
 def stage_params(stage):
-    """The settings a stage's job uses (rootmass.experiment)."""
+    """The settings a stage's job uses (rootmass.workflow.experiment)."""
     return lambda wildcards: EXPERIMENT.stage_params(stage, BATCHES[wildcards.batch])
 
 
@@ -229,7 +229,7 @@ if any(arg == "--report" or arg.startswith("--report=") for arg in sys.argv[1:])
         raise WorkflowError(message)
 
 # Snakemake refuses a locked directory before it calls onstart: a run killed
-# with SIGKILL leaves its lock behind, which rootmass.runs removes where its
+# with SIGKILL leaves its lock behind, which rootmass.workflow.runs removes where its
 # run is dead (Snakemake's --unlock would remove a live run's too), in the
 # main process of a run that runs jobs only (no dry run, --lint, --report...).
 if workflow.is_main_process and outputs.command_kind(sys.argv[1:]) == "run":
@@ -242,7 +242,7 @@ def on_start():
     """When a run starts (Snakemake's onstart: it holds the lock and no job
     has run; never on a dry run): the run records itself; it stops if it does
     not fit results/'s disk; one line says what becomes of the blurred cache;
-    and what this run does not make is moved aside (rootmass.outputs)."""
+    and what this run does not make is moved aside (rootmass.workflow.outputs)."""
     runs.record_run()
     kinds = {kind: BATCH_OUTPUTS[kind] for kind in KINDS}
     scored = set(EVALUATION_BATCHES)

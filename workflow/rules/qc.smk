@@ -25,7 +25,7 @@ if config["qc"]:
             figures=report(
                 directory(QC_IMAGES),
                 # <image path>, .jpg added unless it has it: the report's
-                # search finds it by the path (rootmass.batches.figure_key)
+                # search finds it by the path (rootmass.workflow.batches.figure_key)
                 patterns=["{figure}.jpg"],
                 # no caption: Snakemake renders a caption for every file, each
                 # with a link target to every other file (quadratic in the
@@ -34,7 +34,7 @@ if config["qc"]:
                 subcategory=lambda wildcards: posixpath.dirname(wildcards.figure)
                 or ".",
                 labels=lambda wildcards: {
-                    # the image of the figure's name (rootmass.batches.figure_key)
+                    # the image of the figure's name (rootmass.workflow.batches.figure_key)
                     "image": report_label(
                         EXPERIMENT.image_of_figure.get(
                             wildcards.figure, wildcards.figure

@@ -48,7 +48,7 @@ rule save_mask:
         "../envs/thresholding.yaml"
     threads: 1
     resources:
-        # (more where a local threshold runs: rootmass.planning)
+        # (more where a local threshold runs: rootmass.workflow.planning)
         mem_mb=lambda wildcards: planning.methods_mem_mb(
             "save_mask",
             [SIZES[i] for i in BATCHES[wildcards.batch]],

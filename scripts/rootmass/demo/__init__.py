@@ -26,7 +26,7 @@ seedlings on textured soil (:func:`synthetic_seedling_image`), for the
 excess-green index.
 """
 
-from .experiment import (
+from rootmass.demo.experiment import (
     DEMO_CONDITIONS,
     DEMO_SCENES,
     PLATE_CONDITION,
@@ -41,9 +41,9 @@ from .experiment import (
     demo_seed,
     plate_settings,
 )
-from .plates import plate_colony_count, synthetic_colony_plate
-from .roots import synthetic_root_image, synthetic_root_length
-from .scenes import illumination_field, synthetic_seedling_image
+from rootmass.demo.plates import plate_colony_count, synthetic_colony_plate
+from rootmass.demo.roots import synthetic_root_image, synthetic_root_length
+from rootmass.demo.scenes import illumination_field, synthetic_seedling_image
 
 __all__ = [
     "synthetic_root_image",

@@ -4,10 +4,10 @@ its sample sheet and its record (:func:`demo_samples`,
 
 import numpy as np
 
-from ._drawing import _check_nonnegative_int
-from .plates import plate_colony_count
-from .roots import synthetic_root_image, synthetic_root_length
-from .scenes import illumination_field, synthetic_seedling_image
+from rootmass.demo._drawing import _check_nonnegative_int
+from rootmass.demo.plates import plate_colony_count
+from rootmass.demo.roots import synthetic_root_image, synthetic_root_length
+from rootmass.demo.scenes import illumination_field, synthetic_seedling_image
 
 #: The demo experiment's two conditions and how many roots each draws,
 #: relative to the usual (the ``roots`` of :func:`synthetic_root_image`).

@@ -3,8 +3,8 @@ each with its own label in the truth (:func:`synthetic_colony_plate`)."""
 
 import numpy as np
 
-from ._drawing import _REFERENCE_SIZE, _check_nonnegative_int, _check_shape
-from ._drawing import _gaussian_noise
+from rootmass.demo._drawing import _REFERENCE_SIZE, _check_nonnegative_int, _check_shape
+from rootmass.demo._drawing import _gaussian_noise
 
 def _plate_layout(shape, seed, label, colonies):
     """The dish, the label and the colonies of a plate, and the generator to

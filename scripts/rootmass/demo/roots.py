@@ -5,9 +5,9 @@ their true length (:func:`synthetic_root_image`,
 
 import numpy as np
 
-from ._drawing import _REFERENCE_SIZE, _check_nonnegative_int, _check_shape
-from ._drawing import _gaussian_noise, _grow, _markers
-from .scenes import _check_light
+from rootmass.demo._drawing import _REFERENCE_SIZE, _check_nonnegative_int, _check_shape
+from rootmass.demo._drawing import _gaussian_noise, _grow, _markers
+from rootmass.demo.scenes import _check_light
 
 def _brightness(rng, base, n):
     """Brightness along a root of ``n`` points: a slow drift, dimmer at the tip."""

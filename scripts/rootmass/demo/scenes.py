@@ -4,8 +4,8 @@
 
 import numpy as np
 
-from ._drawing import _REFERENCE_SIZE, _check_nonnegative_int, _check_shape
-from ._drawing import _gaussian_noise, _grow, _markers
+from rootmass.demo._drawing import _REFERENCE_SIZE, _check_nonnegative_int, _check_shape
+from rootmass.demo._drawing import _gaussian_noise, _grow, _markers
 
 #: The spawn key of :func:`illumination_field`'s generator: its own stream
 #: of the seed.

@@ -33,9 +33,9 @@ them: a rule script pays for importing only what its stage uses (SciPy alone
 costs about 0.5 CPU-s per job); after the first call the import is a lookup.
 """
 
-from . import registry  # noqa: F401  (fills the registry)
-from ._checks import FOREGROUND_SIDES
-from .base import (
+from rootmass.segmentation import registry  # noqa: F401  (fills the registry)
+from rootmass.segmentation._checks import FOREGROUND_SIDES
+from rootmass.segmentation.base import (
     Image,
     Segmenter,
     Setting,
@@ -45,8 +45,8 @@ from .base import (
     segmenters,
     settings_table,
 )
-from .chain import LOCAL_DEFAULTS, PANEL_METHODS, THRESHOLD_METHODS, method_results, segment
-from .global_ import (
+from rootmass.segmentation.chain import LOCAL_DEFAULTS, PANEL_METHODS, THRESHOLD_METHODS, method_results, segment
+from rootmass.segmentation.global_ import (
     AUTOMATIC_METHODS,
     EXCLUSION_METHODS,
     HISTOGRAM_METHODS,
@@ -56,7 +56,7 @@ from .global_ import (
     method_exclusion,
     threshold_value,
 )
-from .images import (
+from rootmass.segmentation.images import (
     CHANNEL_METHODS,
     GRAYSCALE_METHODS,
     LUMA_METHODS,
@@ -68,8 +68,8 @@ from .images import (
     threshold_summary,
     to_grayscale,
 )
-from .levels import LEVEL_METHODS, _check_classes, multiotsu_levels
-from .local import LOCAL_METHODS, local_threshold
+from rootmass.segmentation.levels import LEVEL_METHODS, _check_classes, multiotsu_levels
+from rootmass.segmentation.local import LOCAL_METHODS, local_threshold
 
 __all__ = [
     "GRAYSCALE_METHODS",

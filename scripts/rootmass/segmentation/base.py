@@ -24,8 +24,8 @@ Segmenters are found by name through the registry (:func:`segmenter`,
 
 from dataclasses import dataclass
 
-from ._checks import _check_choice
-from .images import foreground_mask, image_histogram, threshold_summary
+from rootmass.segmentation._checks import _check_choice
+from rootmass.segmentation.images import foreground_mask, image_histogram, threshold_summary
 
 __all__ = ["Setting", "Image", "Segmenter", "register", "order_settings", "segmenter", "method_names",
            "segmenters", "settings_table"]
@@ -231,7 +231,7 @@ class Segmenter:
     def stage_settings(self, used, settings):
         """A stage's settings as its params give them (the rule's
         ``stage_params``), resolved where a setting's default depends on
-        others; ``used`` as :func:`rootmass.samples.stage_settings` picked
+        others; ``used`` as :func:`rootmass.workflow.samples.stage_settings` picked
         them."""
         return used
 

@@ -4,12 +4,12 @@ through the registry of segmenters."""
 
 import numpy as np
 
-from ..previews import FIGURE_SIDE, coverage, reduction
-from ._checks import FOREGROUND_SIDES, _check_choice, _check_gray
-from .base import Image, method_names, segmenter, segmenters, settings_table
-from . import global_
-from .global_ import MARKER_MIN_AREA
-from .images import foreground_ratio, image_histogram, threshold_summary
+from rootmass.blocks import FIGURE_SIDE, coverage, reduction
+from rootmass.segmentation._checks import FOREGROUND_SIDES, _check_choice, _check_gray
+from rootmass.segmentation.base import Image, method_names, segmenter, segmenters, settings_table
+from rootmass.segmentation import global_
+from rootmass.segmentation.global_ import MARKER_MIN_AREA
+from rootmass.segmentation.images import foreground_ratio, image_histogram, threshold_summary
 
 __all__ = ["THRESHOLD_METHODS", "PANEL_METHODS", "LOCAL_DEFAULTS", "segment",
            "method_results"]
@@ -139,7 +139,7 @@ def method_results(
     results : list of dict
         Per method: ``method``, and either ``t`` and ``ratio`` (as
         :func:`threshold_summary` and :func:`foreground_ratio` give them),
-        ``preview``, the mask's :func:`~rootmass.previews.coverage` at most
+        ``preview``, the mask's :func:`~rootmass.blocks.coverage` at most
         ``preview_side`` pixels on its longer side, and what ``measure``
         gives; or ``error``, the reason the method found no threshold. One
         full-size mask is held at a time. The image's histogram is computed

@@ -9,15 +9,15 @@ read no pixels where the image's histogram is known.
 
 import numpy as np
 
-from ._checks import (
+from rootmass.segmentation._checks import (
     _as_integer,
     _check_excluded,
     _check_gray,
     _check_sigma,
     _check_unit_interval,
 )
-from .base import Image, Segmenter, Setting, segmenter
-from .images import _inside, foreground_mask
+from rootmass.segmentation.base import Image, Segmenter, Setting, segmenter
+from rootmass.segmentation.images import _inside, foreground_mask
 
 __all__ = [
     "AUTOMATIC_METHODS",

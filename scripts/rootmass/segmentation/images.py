@@ -11,7 +11,7 @@ rule script pays for importing only what its stage uses.
 
 import numpy as np
 
-from ._checks import (
+from rootmass.segmentation._checks import (
     FOREGROUND_SIDES,
     _check_choice,
     _check_excluded,

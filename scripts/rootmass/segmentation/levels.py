@@ -4,9 +4,9 @@ histogram alone."""
 
 import numpy as np
 
-from ._checks import _as_integer, _check_gray
-from .base import Segmenter, Setting
-from .images import foreground_mask, image_histogram
+from rootmass.segmentation._checks import _as_integer, _check_gray
+from rootmass.segmentation.base import Segmenter, Setting
+from rootmass.segmentation.images import foreground_mask, image_histogram
 
 __all__ = ["LEVEL_METHODS", "multiotsu_levels", "MultiOtsu"]
 

@@ -4,7 +4,7 @@ made with the mask, in ``save_mask``."""
 
 import numpy as np
 
-from ._checks import (
+from rootmass.segmentation._checks import (
     FOREGROUND_SIDES,
     _check_choice,
     _check_gray,
@@ -12,7 +12,7 @@ from ._checks import (
     _check_roi,
     _check_window,
 )
-from .base import Segmenter, Setting
+from rootmass.segmentation.base import Segmenter, Setting
 
 __all__ = ["LOCAL_METHODS", "local_threshold", "Local"]
 

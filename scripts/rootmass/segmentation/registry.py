@@ -4,11 +4,11 @@ evaluation). Adding a segmenter adds its entry here; the workflow, the
 schemas' checks, the sample sheet's columns and the planning find it
 through :func:`rootmass.segmentation.segmenter`."""
 
-from . import global_, levels, local
-from .base import order_settings, register
-from .global_ import AUTOMATIC_METHODS, Automatic, ExcludingBright, ExcludingMarkers, Fixed
-from .levels import MultiOtsu
-from .local import LOCAL_METHODS, Local
+from rootmass.segmentation import global_, levels, local
+from rootmass.segmentation.base import order_settings, register
+from rootmass.segmentation.global_ import AUTOMATIC_METHODS, Automatic, ExcludingBright, ExcludingMarkers, Fixed
+from rootmass.segmentation.levels import MultiOtsu
+from rootmass.segmentation.local import LOCAL_METHODS, Local
 
 __all__ = []
 

@@ -33,12 +33,12 @@ import imagesize
 import PIL.Image
 import yaml
 
-from .batches import figure_key, image_key
-from .config import ConfigError
-from .segmentation import LOCAL_DEFAULTS
-from .demo import PLATE_CONDITION, demo_file_names, demo_plate_names, demo_samples
-from .demo import demo_record, demo_root_settings, plate_settings
-from .samples import (
+from rootmass.workflow.batches import figure_key, image_key
+from rootmass.workflow.config import ConfigError
+from rootmass.segmentation import LOCAL_DEFAULTS
+from rootmass.demo import PLATE_CONDITION, demo_file_names, demo_plate_names, demo_samples
+from rootmass.demo import demo_record, demo_root_settings, plate_settings
+from rootmass.workflow.samples import (
     STAGE_SETTINGS,
     Sample,
     SheetError,
@@ -105,7 +105,7 @@ ROI_COLUMNS = ["roi_pixels"]
 #: The columns of the areas, where a pixel size is known.
 AREA_COLUMNS = ["pixel_size_mm", "foreground_area_mm2"]
 #: The columns of the objects stage (objects.enabled), and of their areas in
-#: mm2 where a pixel size is known (rootmass.objects.OBJECT_STATISTICS).
+#: mm2 where a pixel size is known (rootmass.measure.objects.OBJECT_STATISTICS).
 OBJECT_COLUMNS = ["objects", "object_area_mean", "object_area_median", "object_area_max"]
 OBJECT_AREA_COLUMNS = [f"{column}_mm2" for column in OBJECT_COLUMNS[1:]]
 
@@ -133,7 +133,7 @@ def defaults(config):
     Returns
     -------
     dict
-        Every key of :data:`rootmass.samples.SETTINGS` but ``truth``, ``roi``,
+        Every key of :data:`rootmass.workflow.samples.SETTINGS` but ``truth``, ``roi``,
         ``truth_count`` and ``truth_length`` (a row's own only).
     """
     threshold = config["threshold"]
@@ -184,9 +184,9 @@ def check_keys(images, where, out="results"):
     """Refuse two images whose outputs would have the same name: one name
     but for the extension, or the same file listed twice (``a.jpg`` and
     ``a.png``, ``a.jpg`` and ``./a.jpg``: the same
-    :func:`rootmass.batches.image_key`), or two whose QC figures would be
+    :func:`rootmass.workflow.batches.image_key`), or two whose QC figures would be
     one (``a.png`` and ``a.png.jpg``: the same
-    :func:`rootmass.batches.figure_key`).
+    :func:`rootmass.workflow.batches.figure_key`).
 
     Raises
     ------
@@ -615,7 +615,7 @@ class Experiment:
     def local_thresholds(self):
         """Whether an image's segmenter has a cost of its own in save_mask
         (a local method's map: planning's ``"save_mask (local)"``)."""
-        from .segmentation import segmenter
+        from rootmass.segmentation import segmenter
 
         return any(segmenter(self.settings(image)["method"]).seconds_per_megapixel is not None
                    for image in self.images)
@@ -639,7 +639,7 @@ class Experiment:
         """The roots stage's columns of results/ratios.csv: the traits, the
         lengths by every image's diameter classes (pixels; mm where a pixel
         size is known), and their twins in mm where one is."""
-        from .roots import ROOT_TRAITS, class_columns, mm_columns
+        from rootmass.measure.roots import ROOT_TRAITS, class_columns, mm_columns
 
         if not self.roots:
             return []
@@ -658,7 +658,7 @@ class Experiment:
     @property
     def object_table_columns(self):
         """The columns of results/objects.csv before the metadata."""
-        from .objects import table_columns
+        from rootmass.measure.objects import table_columns
 
         return table_columns(self.with_areas, self.shape_measures)
 
@@ -726,13 +726,13 @@ class Experiment:
 
     @functools.cached_property
     def image_of_figure(self):
-        """``{figure key: image}`` (:func:`rootmass.batches.figure_key`)."""
+        """``{figure key: image}`` (:func:`rootmass.workflow.batches.figure_key`)."""
         return {figure_key(image): image for image in self.images}
 
 
 def check_object_settings(experiment):
     """Refuse an image whose objects' minimum area is in mm2 without a pixel
-    size (:func:`rootmass.samples.object_settings`).
+    size (:func:`rootmass.workflow.samples.object_settings`).
 
     Raises
     ------
@@ -781,7 +781,7 @@ def check_level_settings(experiment):
     ConfigError
         Naming the config key or the sheet's line and column.
     """
-    from .segmentation import _check_classes
+    from rootmass.segmentation import _check_classes
 
     rows = [(None, experiment.defaults)] + [
         (sample, experiment.settings(sample.image)) for sample in experiment.samples]

@@ -18,7 +18,7 @@ import functools
 import json
 import os
 
-from .batches import image_key
+from rootmass.workflow.batches import image_key
 
 __all__ = [
     "CATEGORIES",

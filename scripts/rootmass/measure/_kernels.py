@@ -2,12 +2,12 @@
 step (Numba is one of the pinned packages); the tests compare them with the
 libraries' functions:
 
-- ``zhang_thinning``: :func:`rootmass.thinning.thin` (against
+- ``zhang_thinning``: :func:`rootmass.measure.thinning.thin` (against
   ``skimage.morphology.skeletonize``);
 - ``nearest_background``: the distances at the skeleton
-  (``rootmass.roots._nearest``; against
+  (``rootmass.measure.roots._nearest``; against
   ``scipy.ndimage.distance_transform_edt``);
-- ``trace_branches``: the skeleton's graph (``rootmass.roots._trace``;
+- ``trace_branches``: the skeleton's graph (``rootmass.measure.roots._trace``;
   against a graph built in the tests from the definition, on
   ``skimage.graph.pixel_graph`` and ``scipy.sparse.csgraph``).
 
@@ -28,7 +28,7 @@ def zhang_thinning(image, width, count, table):  # pragma: no cover (compiled)
 
     ``image``: uint8, flat, 1 on the foreground, with a pixel of margin that
     is 0 (``width`` its rows' length); ``count``: its foreground pixels;
-    ``table``: :data:`rootmass.thinning.ZHANG_TABLE`.
+    ``table``: :data:`rootmass.measure.thinning.ZHANG_TABLE`.
     """
     size = image.size
     rows = size // width
@@ -179,7 +179,7 @@ def nearest_background(mask, rows, cols):  # pragma: no cover (compiled)
     return out
 
 
-#: The 8-neighbourhood as rootmass.roots._OFFSETS has it: east, south-west,
+#: The 8-neighbourhood as rootmass.measure.roots._OFFSETS has it: east, south-west,
 #: south, south-east (forward in raster order), then each one's opposite.
 _ROWS = np.array([0, 1, 1, 1, 0, -1, -1, -1])
 _COLS = np.array([1, -1, 0, 1, -1, 1, 0, -1])
@@ -188,7 +188,7 @@ _COLS = np.array([1, -1, 0, 1, -1, 1, 0, -1])
 @njit(cache=True, nogil=True)
 def trace_branches(index, cols, table):  # pragma: no cover (compiled)
     """The graph of the skeleton pixels at the flat indices ``index``
-    (sorted) of an image ``cols`` wide, as ``rootmass.roots.trace_skeleton``
+    (sorted) of an image ``cols`` wide, as ``rootmass.measure.roots.trace_skeleton``
     describes it: ``degree``, ``branch``, ``paths``, ``path_branch``,
     ``cycle`` and ``ends``.
 

@@ -25,7 +25,7 @@ objects that count, never a row per speck.
 
 import numpy as np
 
-from .checks import check_mask as _check_mask
+from rootmass.measure._checks import check_mask as _check_mask
 
 __all__ = [
     "CONNECTIVITIES",

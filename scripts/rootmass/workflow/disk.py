@@ -253,7 +253,7 @@ def suggested_batch_megapixels(budget, cores, largest_image):
     ``budget`` bytes of blurred images, or None if not even one image a
     batch would.
 
-    A batch of :func:`rootmass.batches.content_batches` holds at most its
+    A batch of :func:`rootmass.workflow.batches.content_batches` holds at most its
     target, or one larger image; the target suggested leaves the room of
     the largest image besides, so ``cores`` batches of ``target +
     largest_image`` megapixels must fit;
@@ -460,7 +460,7 @@ def check_results_disk(out, batches, sizes, patterns, scored, config, cores, kee
         The run's cores: at most that many batches in flight.
     keep : bool, optional
         Whether the run keeps the blurred cache, where ``keep_blurred`` is
-        ``auto`` (the run's :class:`rootmass.planning.CachePlan`).
+        ``auto`` (the run's :class:`rootmass.workflow.planning.CachePlan`).
     """
     missing = missing_outputs(batches, patterns, scored)
     if not missing:

@@ -230,7 +230,7 @@ def check_method(method):
         ``config key 'threshold.method': 'magic' is not one of 'fixed', ...``,
         as the schema's enum said it.
     """
-    from .segmentation import method_names
+    from rootmass.segmentation import method_names
 
     if method not in method_names():
         allowed = ", ".join(map(repr, method_names()))

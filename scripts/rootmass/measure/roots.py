@@ -22,10 +22,10 @@ adds the root's radius there, because a skeleton stops about a radius short
 of a root's end.
 
 The skeleton is Zhang's thinning as ``skimage.morphology.skeletonize`` has
-it (:func:`rootmass.thinning.thin`, at a cost that follows the mask's area).
+it (:func:`rootmass.measure.thinning.thin`, at a cost that follows the mask's area).
 Its graph is built on its pixels alone (a table of their positions), so its
 cost follows the skeleton's length, not the image's size: each branch walked
-from its end by a loop compiled by Numba (``rootmass._kernels``). The
+from its end by a loop compiled by Numba (``rootmass.measure._kernels``). The
 distances at the skeleton are searched along the branches by another,
 each pixel's search starting from the distance of the one before. These
 compiled loops are the only implementation of each step (Numba is one of
@@ -35,8 +35,8 @@ the tests' references.
 
 import numpy as np
 
-from .checks import check_mask as _check_mask
-from .thinning import _kernel, thin
+from rootmass.measure._checks import check_mask as _check_mask
+from rootmass.measure.thinning import _kernel, thin
 
 __all__ = [
     "CHORD_STEP",
@@ -104,7 +104,7 @@ def skeletonize_mask(mask):
     """The mask's skeleton: ``skimage.morphology.skeletonize`` (Zhang's
     thinning), one pixel wide and 8-connected.
 
-    The same skeleton, computed by :func:`rootmass.thinning.thin`, which
+    The same skeleton, computed by :func:`rootmass.measure.thinning.thin`, which
     looks only at the pixels that can change instead of passing over the
     whole image in each of the thinning's sub-iterations: on the lesson's
     root photos, a third to a half of ``skeletonize``'s time (see
@@ -184,7 +184,7 @@ def skeleton_distances(mask, skeleton):
     The background pixel nearest a foreground pixel is always next to the
     foreground (one step from it toward the pixel would be nearer), so the
     distances are searched ring by ring around each skeleton pixel in the
-    mask, by a loop compiled by Numba (``rootmass._kernels``): the same
+    mask, by a loop compiled by Numba (``rootmass.measure._kernels``): the same
     numbers, in a fraction of the time and memory of the transform over
     every pixel. Where the mask has no background, the pixels just outside
     the image stand for it (a pixel's distance is then to the nearest side,
@@ -211,7 +211,7 @@ def skeleton_distances(mask, skeleton):
 
 def _nearest(points, edge, mask, order=None):
     """The distance from each of the pixels ``points`` to the nearest of the
-    pixels ``edge`` (flat indices, as :func:`rootmass.thinning.thin` gives
+    pixels ``edge`` (flat indices, as :func:`rootmass.measure.thinning.thin` gives
     the background pixels next to ``mask``): searched around each point, ring
     by ring, by the compiled loop (``nearest_background``); where ``edge`` is
     empty (a mask without background), to the pixels just outside the image,

@@ -21,13 +21,13 @@ is spared again, so the skeleton is the same (tested against
 ``skeletonize`` on random masks and the lesson's photos), and each
 foreground pixel is looked at a few times in all: the cost follows the
 foreground's area, not its thickness times the image. The loop is compiled
-by Numba (``rootmass._kernels.zhang_thinning``, its only implementation:
+by Numba (``rootmass.measure._kernels.zhang_thinning``, its only implementation:
 Numba is one of the pinned packages).
 """
 
 import numpy as np
 
-from .checks import check_mask as _check_mask
+from rootmass.measure._checks import check_mask as _check_mask
 
 __all__ = ["ZHANG_TABLE", "thin"]
 
@@ -57,7 +57,7 @@ _SHIFTS = ((-1, -1), (-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1))
 def thin(mask):
     """The skeleton of ``skimage.morphology.skeletonize(mask)`` and the
     background pixels next to the mask, as flat indices, by the compiled
-    loop ``rootmass._kernels.zhang_thinning``.
+    loop ``rootmass.measure._kernels.zhang_thinning``.
 
     Parameters
     ----------
@@ -71,7 +71,7 @@ def thin(mask):
         The flat indices of the background pixels with a foreground
         4-neighbour, sorted (the pixels nearest to which each foreground
         pixel's distance transform is measured: see
-        :func:`rootmass.roots.skeleton_distances`). Pixels outside the image
+        :func:`rootmass.measure.roots.skeleton_distances`). Pixels outside the image
         are not among them.
 
     Examples
@@ -96,10 +96,10 @@ def thin(mask):
 
 
 def _kernel(name):
-    """The compiled loop ``name`` of ``rootmass._kernels``, imported on first
-    use: importing this module, or ``rootmass.roots`` for its column names
+    """The compiled loop ``name`` of ``rootmass.measure._kernels``, imported on first
+    use: importing this module, or ``rootmass.measure.roots`` for its column names
     (as the workflow's planning does), does not import Numba."""
-    from . import _kernels
+    from rootmass.measure import _kernels
 
     return getattr(_kernels, name)
 

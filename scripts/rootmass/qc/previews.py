@@ -3,8 +3,10 @@ look at.
 
 Small pure functions, arrays in, arrays out, in the style of
 :mod:`rootmass.segmentation`; nothing here reads or writes files
-(:mod:`rootmass.io` does) or draws (:mod:`rootmass.figures` lays the arrays
-out). This module imports no other of the package's: the others build on it.
+(:mod:`rootmass.io` does) or draws (:mod:`rootmass.qc.figures` lays the arrays
+out). It builds on :mod:`rootmass.blocks` (an image shrunk by whole blocks), and
+reads an image with its grayscale and preview for rule ``grayscale_blur``
+(:func:`read_gray_and_preview`).
 
 - :func:`histogram`: the lesson's histogram of a blurred image (the one the
   QC figure draws; rule ``threshold`` records it).
@@ -17,9 +19,11 @@ out). This module imports no other of the package's: the others build on it.
   tinted.
 """
 
-import math
-
 import numpy as np
+
+from rootmass.blocks import FIGURE_SIDE, coverage, reduction
+from rootmass.io import _checked, open_image, read_image
+from rootmass.segmentation import to_grayscale
 
 __all__ = [
     "OUTLINE",
@@ -37,12 +41,11 @@ __all__ = [
     "preview_selection",
     "detail_box",
     "tint",
+    "read_gray_and_preview",
 ]
 
 #: Bins of the histogram over [0, 1], as the lesson plots it.
 HISTOGRAM_BINS = 256
-#: Largest side, in pixels, of an image panel in a figure (the previews).
-FIGURE_SIDE = 600
 #: Side, in pixels, of the detail at full resolution in an image's figure.
 DETAIL_SIDE = 240
 #: Values :func:`histogram` scales at a time.
@@ -157,14 +160,6 @@ def as_display(image):
     return img_as_ubyte(image)
 
 
-def reduction(shape, max_side):
-    """The integer factor that shrinks an image of ``shape`` to at most
-    ``max_side`` pixels on its longer side (1: not shrunk)."""
-    if max_side < 1:
-        raise ValueError(f"max_side must be at least 1; got {max_side!r}")
-    return max(1, math.ceil(max(shape[:2]) / max_side))
-
-
 def thumbnail(image, max_side):
     """Shrink an image so that its longer side is at most ``max_side`` pixels.
 
@@ -184,29 +179,6 @@ def thumbnail(image, max_side):
     if factor == 1:
         return display
     return np.asarray(Image.fromarray(display).reduce(factor))
-
-
-def coverage(mask, factor):
-    """How much of each block of a mask is foreground, as 8-bit gray.
-
-    Parameters
-    ----------
-    mask : (M, N) ndarray of bool
-    factor : int
-        Side of the blocks (as :func:`thumbnail` reduces).
-
-    Returns
-    -------
-    covered : (ceil(M / factor), ceil(N / factor)) ndarray of uint8
-        255 times the fraction of each block that is foreground, rounded.
-    """
-    from PIL import Image
-
-    mask = np.asarray(mask, dtype=bool)
-    if mask.ndim != 2:
-        raise ValueError(f"expected a 2-D mask; got shape {mask.shape}")
-    gray = Image.fromarray(mask).convert("L")  # 0 and 255
-    return np.asarray(gray.reduce(factor) if factor > 1 else gray)
 
 
 def preview_selection(preview, mask, covered=None):
@@ -352,3 +324,53 @@ def outline(image, covered, color=OUTLINE):
     interior = (padded[:-2, 1:-1] & padded[2:, 1:-1] & padded[1:-1, :-2] & padded[1:-1, 2:])
     image[inside & ~interior] = color
     return image
+
+
+def read_gray_and_preview(path, grayscale, max_side, detail_side=None):
+    """Read an image as grayscale, with a preview of the original and a
+    detail of it at full size.
+
+    Returns
+    -------
+    gray : (M, N) ndarray
+        ``to_grayscale(read_image(path), grayscale)``.
+    preview : ndarray of uint8
+        ``thumbnail(read_image(path), max_side)``.
+    detail : tuple or None
+        ``(box, pixels)``: the :func:`rootmass.qc.previews.detail_box` of side
+        ``detail_side`` (its ``(top, left, height, width)``) and the
+        original's pixels there, 8-bit; None where the preview is the image
+        itself (no detail is needed) or ``detail_side`` is None.
+
+    Notes
+    -----
+    For the usual 8-bit gray or RGB photo and ``'luma'``, all come straight
+    from Pillow's decoded image (the grayscale by the very conversion that
+    :func:`rootmass.segmentation.to_grayscale` uses), without copying the
+    photo through numpy: a quarter less time for a 6-megapixel JPEG. The
+    results are the same.
+    """
+    with open_image(path) as image:
+        if grayscale == "luma" and image.mode in ("L", "RGB"):
+            gray = np.asarray(image if image.mode == "L" else image.convert("L"))
+            shape = (image.height, image.width)
+            factor = reduction(shape, max_side)
+            preview = np.asarray(image.reduce(factor) if factor > 1 else image)
+            detail = _detail(preview, factor, shape, detail_side, lambda top, left, h, w:
+                             np.asarray(image.crop((left, top, left + w, top + h))))
+            return _checked(gray), preview, detail
+    original = read_image(path)
+    preview = thumbnail(original, max_side)
+    factor = reduction(original.shape, max_side)
+    detail = _detail(preview, factor, original.shape, detail_side, lambda top, left, h, w:
+                     as_display(original[top : top + h, left : left + w]))
+    return to_grayscale(original, grayscale), preview, detail
+
+
+def _detail(preview, factor, shape, side, crop):
+    """``(box, crop(*box))`` for :func:`read_gray_and_preview`, or None where
+    no detail is asked for or the preview is the image itself."""
+    if side is None or factor == 1:
+        return None
+    box = detail_box(preview, factor, shape, side)
+    return box, crop(*box)

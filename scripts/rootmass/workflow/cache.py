@@ -1,5 +1,5 @@
 """A batch's folders: one file per image, named by the image's key (its path
-without the extension, see :func:`rootmass.batches.image_key`) and the
+without the extension, see :func:`rootmass.workflow.batches.image_key`) and the
 file's own suffix, and an
 ``index.json`` that lists the batch's images in order, one row each:
 ``{"image": path, "key": key}``, with ``"error": reason`` for an image that
@@ -16,7 +16,7 @@ import os
 
 import numpy as np
 
-from .io import load_array, load_json, save_array, save_json
+from rootmass.io import load_array, load_json, save_array, save_json
 
 __all__ = ["INDEX", "DETAIL_SUFFIX", "image_file", "write_index", "read_index", "write_blurred",
            "read_blurred", "histogram_row", "stored_histogram"]
@@ -71,7 +71,7 @@ def histogram_row(hist, shown):
         :func:`rootmass.segmentation.image_histogram` of the image.
     shown : ndarray of int
         The 256 counts of the QC figure's histogram
-        (:func:`rootmass.previews.histogram`).
+        (:func:`rootmass.qc.previews.histogram`).
 
     Returns
     -------

@@ -17,7 +17,7 @@ import math
 import os
 from dataclasses import dataclass, field
 
-from .segmentation import method_names, segmenter, settings_table
+from rootmass.segmentation import method_names, segmenter, settings_table
 
 __all__ = [
     "SETTINGS",
@@ -409,7 +409,7 @@ def object_settings(settings):
     if settings["min_area_mm2"] is not None and not isinstance(
             settings["pixel_size"], (int, float)):
         # "file": each image's own, from its file; None: no pixel size, which
-        # an image may not have (rootmass.experiment.check_object_settings)
+        # an image may not have (rootmass.workflow.experiment.check_object_settings)
         min_area = None
     elif settings["min_area_mm2"] is not None:
         pixels = settings["min_area_mm2"] / settings["pixel_size"] ** 2

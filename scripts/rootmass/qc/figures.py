@@ -2,12 +2,12 @@
 8-bit RGB arrays.
 
 Nothing here reads or writes files (:mod:`rootmass.io` does). The panels
-are arrays from :mod:`rootmass.previews`; the one plot among them, the
+are arrays from :mod:`rootmass.qc.previews`; the one plot among them, the
 histogram, is drawn by matplotlib (its object API on the Agg canvas, never
 pyplot): axes, ticks and labels once for a range of counts, then only the
 curve and the lines for each image (matplotlib's blitting), which keeps a
 figure at a few milliseconds. (The plots of the whole collection, drawn
-once each, are :mod:`rootmass.plots`'.)
+once each, are :mod:`rootmass.qc.plots`'.)
 
 - :class:`HistogramPanel` and :func:`image_figure`: one image with its
   foreground tinted, a detail at full resolution, and the histogram with the
@@ -25,7 +25,7 @@ import textwrap
 
 import numpy as np
 
-from .previews import HISTOGRAM_BINS, as_display
+from rootmass.qc.previews import HISTOGRAM_BINS, as_display
 
 __all__ = [
     "HistogramPanel",
@@ -174,7 +174,7 @@ class HistogramPanel:
         Parameters
         ----------
         counts : (256,) array of int
-            :func:`rootmass.previews.histogram` of the blurred image.
+            :func:`rootmass.qc.previews.histogram` of the blurred image.
         t : float
         foreground : {'above', 'below', 'local'}, optional
             The side of ``t`` shaded as foreground; ``'local'``: none (a
@@ -275,7 +275,7 @@ def skeleton_overlay(picture, classes):
         The image's preview (of a grayscale image: 2-D).
     classes : (m, n) ndarray of int
         The skeleton at the preview's scale
-        (:func:`rootmass.roots.skeleton_preview`): 0 where there is none,
+        (:func:`rootmass.measure.roots.skeleton_preview`): 0 where there is none,
         else the class (1, the thinnest, ...); cut or padded to the
         preview's size.
     """
@@ -311,8 +311,8 @@ def image_figure(name, tinted, panel, ratio, t, detail=None, box=None, objects=N
     name : str
         The figure's title (the image's path).
     tinted : ndarray of uint8
-        The image with its foreground tinted (:func:`~rootmass.previews.tint` of a preview and
-        its :func:`~rootmass.previews.coverage`).
+        The image with its foreground tinted (:func:`~rootmass.qc.previews.tint` of a preview and
+        its :func:`~rootmass.qc.previews.coverage`).
     panel : ndarray of uint8
         The histogram with ``t`` (:meth:`HistogramPanel.render`).
     ratio, t : float
@@ -371,7 +371,7 @@ def contact_sheet(thumbnails, labels, columns=8, cell=200, label_height=34):
     Parameters
     ----------
     thumbnails : sequence of ndarray of uint8
-        Each at most ``cell`` pixels on its longer side (see :func:`~rootmass.previews.thumbnail`);
+        Each at most ``cell`` pixels on its longer side (see :func:`~rootmass.qc.previews.thumbnail`);
         ``None`` leaves its cell empty but for the label.
     labels : sequence of str
         One per thumbnail; up to two lines (split at ``\\n``) under it.
@@ -423,7 +423,7 @@ def method_figure(name, image, results, columns=None):
     ----------
     name : str
     image : ndarray
-        A :func:`~rootmass.previews.thumbnail` of the image, the size of the previews.
+        A :func:`~rootmass.qc.previews.thumbnail` of the image, the size of the previews.
     results : list of dict
         From :func:`rootmass.segmentation.method_results`.
     columns : int, optional

@@ -4,7 +4,7 @@ jobs ask a cluster for.
 Every stage runs one job per batch of images. The batches are a function
 of the images (their paths and header sizes) and of one number, the most
 megapixels of a batch: their boundaries are drawn from the images' paths
-(:func:`rootmass.batches.content_batches`), so adding images re-runs the
+(:func:`rootmass.workflow.batches.content_batches`), so adding images re-runs the
 batches they fall in and leaves the others as they are. Nothing in
 ``results/`` is read to make them.
 
@@ -31,9 +31,9 @@ import math
 import os
 from dataclasses import dataclass
 
-from .batches import batch_id, content_batches
-from .experiment import header_size
-from .io import above_max_megapixels
+from rootmass.workflow.batches import batch_id, content_batches
+from rootmass.workflow.experiment import header_size
+from rootmass.io import above_max_megapixels
 
 __all__ = [
     "UNREADABLE_SIZE",
@@ -119,8 +119,8 @@ def megapixels(size):
 
 
 def make_batches(images, sizes, target, batch_max_images):
-    """The batches of a run: :func:`rootmass.batches.content_batches` of the
-    images in path order, named by :func:`rootmass.batches.batch_id`.
+    """The batches of a run: :func:`rootmass.workflow.batches.content_batches` of the
+    images in path order, named by :func:`rootmass.workflow.batches.batch_id`.
 
     Parameters
     ----------
@@ -166,7 +166,7 @@ def batch_target(batch_megapixels, sizes, cpus):
     return target
 
 
-#: How full a batch of :func:`rootmass.batches.content_batches` is on
+#: How full a batch of :func:`rootmass.workflow.batches.content_batches` is on
 #: average: its least share and half the rest (a quarter of the rest of it
 #: on average, and more often the whole).
 AVERAGE_FILL = 0.775
@@ -237,17 +237,17 @@ def cache_plan(sizes, config, cpus, flight, room=None, leave=None):
         How many batches may hold their blurred images at once.
     room : int, optional
         Bytes that ``results/`` has: its file system's free bytes plus what
-        it holds already (``rootmass.disk.results_room``); needed unless
+        it holds already (``rootmass.workflow.disk.results_room``); needed unless
         ``keep_blurred`` is true.
     leave : callable, optional
         ``leave(batches, keep)``: the bytes the run leaves in ``results/``
-        with every output made anew (``rootmass.disk``).
+        with every output made anew (``rootmass.workflow.disk``).
 
     Returns
     -------
     CachePlan
     """
-    from .disk import cache_bytes, format_bytes
+    from rootmass.workflow.disk import cache_bytes, format_bytes
 
     images = sorted(sizes)
     target = batch_target(config["batch_megapixels"], sizes.values(), cpus)
@@ -304,11 +304,11 @@ def plan_run(sizes, config, kinds, scored, out="results", cores=1, passed=None, 
     config : dict
         The validated config.
     kinds : collection of str
-        The kinds of output the run makes (``rootmass.disk.OUTPUT_KINDS``).
+        The kinds of output the run makes (``rootmass.workflow.disk.OUTPUT_KINDS``).
     scored : collection of str
         The images with ground truth.
     out : str
-        The results folder, whose room decides (``rootmass.disk``).
+        The results folder, whose room decides (``rootmass.workflow.disk``).
     cores : int
         The run's cores: with the machine's CPUs, the batches that may be
         in flight at once (the larger).
@@ -324,7 +324,7 @@ def plan_run(sizes, config, kinds, scored, out="results", cores=1, passed=None, 
     batches : dict
         ``{batch id: [image, ...]}``.
     """
-    from . import disk
+    from rootmass.workflow import disk
 
     cpus = cpus or os.cpu_count() or 1
     if passed:
@@ -391,7 +391,7 @@ def methods_mem_mb(stage, sizes, methods):
     one of ``methods`` (its images' own) is a local threshold; for
     ``evaluate`` and ``method_panel``, which try them all,
     :data:`EVERY_METHOD_COPIES`."""
-    from .segmentation import segmenter
+    from rootmass.segmentation import segmenter
 
     if stage != "save_mask":
         return batch_mem_mb(sizes, copies=EVERY_METHOD_COPIES)
