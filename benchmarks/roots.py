@@ -57,9 +57,8 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lesson_photos import (LESSON_DATA, ROOT, TRIALS, cpu_time,  # noqa: E402
-                           load_lesson_function, make_mask)
+from lesson_photos import (LESSON_DATA, ROOT, TRIALS, cpu_time, load_lesson_function,
+                           make_mask)
 
 PY = sys.executable
 TARGET = 0.3  # CPU-s per 6-megapixel photo
@@ -78,8 +77,8 @@ def run_steps(mask_path):
     from skimage.morphology import skeletonize
 
     from rootmass.io import load_mask
-    from rootmass.measure.roots import (_image, _lookup, _nearest, _pixel_lengths, _prune,
-                                _thin_blocks, _trace, local_diameter)
+    from rootmass.measure.skeleton import (_image, _lookup, _nearest, _pixel_lengths, _prune,
+                                           _thin_blocks, _trace, local_diameter)
     from rootmass.measure.thinning import thin
 
     times = {}
@@ -142,9 +141,8 @@ def kernel_cold():
     (first, second), each a median of 3 processes."""
     code = (
         "import sys, time\n"
-        f"sys.path.insert(0, {str(ROOT / 'scripts')!r})\n"
         "import numpy as np\n"
-        "from rootmass import roots\n"
+        "from rootmass.measure import roots\n"
         "m = np.zeros((40, 40), bool); m[10:14, 5:35] = True\n"
         "t0 = time.process_time()\n"
         "roots.root_traits(m)\n"

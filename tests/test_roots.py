@@ -3,16 +3,12 @@ drawn here: flat-ended strips at every angle, circular arcs, a branching
 root, a rough-edged strip."""
 
 import math
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-
-from rootmass.measure.roots import (local_diameter, root_traits, skeletonize_mask,  # noqa: E402
-                            trace_skeleton)
+from rootmass.measure.roots import root_traits
+from rootmass.measure.skeleton import skeletonize_mask, trace_skeleton
 
 WIDTHS = (2, 3, 4, 5, 6, 8, 10, 12)
 ANGLES = tuple(np.arange(0, 90.1, 7.5))
@@ -198,7 +194,7 @@ def skeletons(seed, count):
     rings, branches of one pixel, specks, pixels at the edges), unpruned."""
     from scipy import ndimage as ndi
 
-    from rootmass.measure.roots import thin_blocks
+    from rootmass.measure.skeleton import thin_blocks
 
     rng = np.random.default_rng(seed)
     for i in range(count):
@@ -322,7 +318,7 @@ def test_the_distances_along_a_path_are_the_distance_transform_s():
     scipy's distance transform."""
     from scipy import ndimage as ndi
 
-    from rootmass.measure.roots import _nearest, _trace
+    from rootmass.measure.skeleton import _nearest, _trace
     from rootmass.measure.thinning import thin
 
     rng = np.random.default_rng(3)
@@ -360,7 +356,7 @@ def test_the_skeleton_and_its_distances_are_those_of_the_whole_mask():
     from scipy import ndimage as ndi
     from skimage.morphology import skeletonize
 
-    from rootmass.measure.roots import skeleton_distances
+    from rootmass.measure.skeleton import skeleton_distances
 
     rng = np.random.default_rng(5)
     mask = ndi.gaussian_filter(rng.random((300, 400)), 4) > 0.5  # blobs, some at the edges
@@ -425,7 +421,7 @@ def test_each_demo_root_drawn_alone_has_its_true_length():
 def test_a_2x2_block_is_no_branch_point():
     """The thinning can leave a 2 x 2 block; traced, it was a false branch
     point and extra length (found by a review)."""
-    from rootmass.measure.roots import pixel_lengths, prune_spurs, skeleton_distances, thin_blocks
+    from rootmass.measure.skeleton import pixel_lengths, prune_spurs, skeleton_distances, thin_blocks
 
     skeleton = np.zeros((9, 30), dtype=bool)
     skeleton[4, 2:14] = True

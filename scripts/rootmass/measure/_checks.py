@@ -15,3 +15,18 @@ def check_mask(mask):
     if mask.dtype != bool:
         raise ValueError(f"expected a boolean mask; got an array of {mask.dtype}")
     return mask
+
+
+def _check_positive(name, value, integer=False):
+    """Raise ValueError unless ``value`` is a number > 0 (whole, if
+    ``integer``)."""
+    kinds = (int, np.integer) if integer else (int, float, np.integer, np.floating)
+    if isinstance(value, bool) or not isinstance(value, kinds) or not value > 0:
+        kind = "a whole number" if integer else "a number"
+        raise ValueError(f"{name} must be {kind} > 0; got {value!r}")
+
+
+def _check_prune_length(prune_length):
+    """Raise ValueError unless ``prune_length`` is a number >= 0."""
+    if isinstance(prune_length, bool) or not prune_length >= 0:
+        raise ValueError(f"prune_length must be a number >= 0; got {prune_length!r}")
