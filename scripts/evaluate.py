@@ -26,7 +26,17 @@ from rootmass.measure.roots import root_traits
 from rootmass.io import load_json, load_mask, read_annotation, read_image, read_roi, save_json
 from rootmass.io import set_max_megapixels
 from rootmass.workflow.jobs import job_log
+from rootmass.workflow.samples import SheetError, read_truth_lengths
 from rootmass.segmentation import PANEL_METHODS, blur, method_results, to_grayscale
+
+
+@functools.cache
+def sheet_lengths(path):
+    """The true lengths of the demo's sheet (read once a job)."""
+    try:
+        return read_truth_lengths(path)
+    except SheetError as error:
+        raise SystemExit(f"evaluate: {error}") from None
 
 
 def read_truth(path, shape, image):
@@ -152,7 +162,8 @@ with job_log(snakemake.log[0]):
             truth &= roi
             # the sheet's true count and length are of the whole image: inside
             # the ROI, the truth mask's own are the truth
-            settings = {**settings, "truth_count": None, "truth_length": None}
+            settings = {**settings, "truth_count": None, "truth_length": None,
+                        "truth_length_sheet": None}
         mask = load_mask(row["mask"])
         configured = score_mask(mask, truth)
         objects = settings.get("objects")
@@ -168,7 +179,10 @@ with job_log(snakemake.log[0]):
                           else {**configured, "truth_objects": truth_objects})
         truth_lengths = None
         if settings.get("roots"):
-            truth_lengths = (root_length(truth, settings["roots"]), settings.get("truth_length"))
+            true = settings.get("truth_length")
+            if true is None and settings.get("truth_length_sheet"):
+                true = sheet_lengths(settings["truth_length_sheet"]).get(image)
+            truth_lengths = (root_length(truth, settings["roots"]), true)
             # the mask as configured measured here, as each method's is (not
             # read from the roots stage: its diameter classes would then
             # re-run this job, which measures ten masks an image)

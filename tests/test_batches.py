@@ -56,7 +56,7 @@ def test_no_two_images_share_a_name():
     for the extension (one key) and an image whose path is another's with
     .jpg added (one figure)."""
     from rootmass.workflow.config import ConfigError
-    from rootmass.workflow.experiment import check_keys
+    from rootmass.workflow.selection import check_keys
 
     images = ["photos/a.jpg", "photos/b.png", "photos/c.jpeg", "photos/A.JPG",
               "other/a.jpg", "photos/x/a.jpg", "../photos/a.jpg", "../../photos/a.jpg",

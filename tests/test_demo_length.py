@@ -172,90 +172,68 @@ def test_the_demo_sheet_records_each_root_images_true_length(tmp_path):
     assert "truth_length" not in samples[3].settings
 
 
-def test_the_planned_demo_has_the_sheets_true_lengths(tmp_path, monkeypatch):
+def _demo_config(tmp_path, monkeypatch, measured=True):
     from rootmass.workflow.config import check_config
-    from rootmass.workflow.experiment import load_experiment
 
     monkeypatch.chdir(tmp_path)
     with open(ROOT / "config" / "config.yaml", encoding="utf-8") as f:
         config = yaml.safe_load(f)
     config["demo"] = {**config["demo"], "count": 3, "plates": 1, "height": 120, "width": 160,
                       "seed": 7}
+    config["roots"] = {"measure": measured}
     schemas = ROOT / "workflow" / "schemas"
-    # without the roots stage nothing uses the lengths: they are not worked out
-    unmeasured = load_experiment(check_config(dict(config), str(schemas / "config.schema.yaml")),
-                                 str(schemas / "samples.schema.yaml"))
-    assert all("truth_length" not in s.settings for s in unmeasured.samples)
-    config["roots"] = {"measure": True}
-    config = check_config(config, str(schemas / "config.schema.yaml"))
-    experiment = load_experiment(config, str(schemas / "samples.schema.yaml"))
-    load_make_demo().write_experiment(str(tmp_path / "demo"), 3, 120, 160, 7, plates=1)
-    from rootmass.workflow.samples import read_sheet
-
-    written, _ = read_sheet(str(tmp_path / "demo" / "samples.tsv"), SHEET_SCHEMA)
-    assert [s.image for s in experiment.samples] == [s.image for s in written]
-    for planned, sample in zip(experiment.samples, written):
-        assert planned.settings == sample.settings  # the sheet as planned
-        assert experiment.settings(sample.image).get("truth_length") == sample.settings.get(
-            "truth_length")
-    assert experiment.settings("demo/demo-0001.jpg")["truth_length"] > 0
+    return check_config(config, str(schemas / "config.schema.yaml")), str(
+        schemas / "samples.schema.yaml")
 
 
-def test_planning_reads_the_true_lengths_of_a_demo_made_with_its_settings(
-        tmp_path, monkeypatch):
-    from rootmass.workflow import experiment as planning
-    from rootmass.workflow.config import check_config
+def test_planning_reads_nothing_of_the_demo_folder(tmp_path, monkeypatch):
+    """The demo's sheet is the demo rule's output: the plan is the same
+    whether the folder is absent, made, or holds a sheet that cannot be
+    read, and no true length is worked out while planning (0.2 s an
+    image); the evaluate jobs are told where to read them."""
     from rootmass.workflow.experiment import load_experiment
 
-    monkeypatch.chdir(tmp_path)
-    with open(ROOT / "config" / "config.yaml", encoding="utf-8") as f:
-        config = yaml.safe_load(f)
-    config["demo"] = {**config["demo"], "count": 3, "plates": 1, "height": 120, "width": 160,
-                      "seed": 7}
-    config["roots"] = {"measure": True}
-    schemas = ROOT / "workflow" / "schemas"
-    config = check_config(config, str(schemas / "config.schema.yaml"))
+    config, schema = _demo_config(tmp_path, monkeypatch)
+
+    def plan():
+        experiment = load_experiment(config, schema)
+        return ([(s.image, s.settings) for s in experiment.samples],
+                experiment.evaluation_params(experiment.images))
+
+    absent = plan()
     load_make_demo().write_experiment(str(tmp_path / "demo"), 3, 120, 160, 7, plates=1)
-    assert yaml.safe_load((tmp_path / "demo" / "demo.json").read_text()) == demo.demo_record(
-        3, 1, 120, 160, 7, "roots")
-    computed = [demo_root_settings(config["demo"], i) for i in range(3)]
-    calls = []
-
-    def counted(settings, index):
-        calls.append(index)
-        return demo_root_settings(settings, index)
-
-    monkeypatch.setattr(planning, "demo_root_settings", counted)
-    # made with these settings: its sheet's lengths, none worked out again
-    planned = load_experiment(config, str(schemas / "samples.schema.yaml"))
-    assert [s.settings for s in planned.samples[:3]] == computed and calls == []
-    # other settings: worked out (the folder is the old demo's, to be remade)
-    other = {**config, "demo": {**config["demo"], "seed": 8}}
-    replanned = load_experiment(other, str(schemas / "samples.schema.yaml"))
-    assert calls == [0, 1, 2]
-    assert [s.settings for s in replanned.samples[:3]] == [
-        demo_root_settings(other["demo"], i) for i in range(3)] != computed
-    # a sheet edited to hold a value that is no length: that one worked out
-    calls.clear()
-    sheet = tmp_path / "demo" / "samples.tsv"
-    text = sheet.read_text()
-    sheet.write_text(text.replace(repr(computed[1]["truth_length"]), "nan"))
-    assert [s.settings for s in load_experiment(
-        config, str(schemas / "samples.schema.yaml")).samples[:3]] == computed
-    assert calls == [1]
-    # a sheet that cannot be read (a field beyond the csv module's limit)
-    calls.clear()
-    sheet.write_text(text + "x" * 200_000 + "\n")
-    assert [s.settings for s in load_experiment(
-        config, str(schemas / "samples.schema.yaml")).samples[:3]] == computed
-    assert calls == [0, 1, 2]
-    sheet.write_text(text)
-    # a record that cannot be read: worked out
-    calls.clear()
+    assert plan() == absent
+    (tmp_path / "demo" / "samples.tsv").write_text("x" * 200_000 + "\n")
     (tmp_path / "demo" / "demo.json").write_text("{not json")
-    assert [s.settings for s in load_experiment(
-        config, str(schemas / "samples.schema.yaml")).samples[:3]] == computed
-    assert calls == [0, 1, 2]
+    assert plan() == absent
+    samples, params = absent
+    assert all("truth_length" not in settings for _, settings in samples)
+    for image in ("demo/demo-0000.jpg", "demo/demo-0002.jpg"):
+        assert params[image]["truth_length"] is None
+        assert params[image]["truth_length_sheet"] == "demo/samples.tsv"
+    assert params["demo/plate-0000.jpg"]["truth_length"] is None  # (none in the sheet)
+    # without the roots stage nothing asks for the lengths
+    config, schema = _demo_config(tmp_path, monkeypatch, measured=False)
+    params = load_experiment(config, schema).evaluation_params(["demo/demo-0001.jpg"])
+    assert "truth_length_sheet" not in params["demo/demo-0001.jpg"]
+
+
+def test_the_evaluate_jobs_read_the_demo_sheets_true_lengths(tmp_path):
+    from rootmass.workflow.samples import SheetError, read_truth_lengths
+
+    load_make_demo().write_experiment(str(tmp_path / "demo"), 3, 120, 160, 7, plates=1)
+    sheet = tmp_path / "demo" / "samples.tsv"
+    lengths = read_truth_lengths(str(sheet))
+    assert lengths == {f"demo/demo-{i:04d}.jpg": demo_root_settings(
+        {"height": 120, "width": 160, "seed": 7}, i)["truth_length"] for i in range(3)}
+    # a value that is no length is left out; a sheet that cannot be read
+    # is one line naming it
+    text = sheet.read_text()
+    sheet.write_text(text.replace(repr(lengths["demo/demo-0001.jpg"]), "nan"))
+    assert set(read_truth_lengths(str(sheet))) == {"demo/demo-0000.jpg", "demo/demo-0002.jpg"}
+    sheet.write_text(text + "x" * 200_000 + "\n")
+    with pytest.raises(SheetError, match=r"samples sheet '.*samples.tsv': cannot read"):
+        read_truth_lengths(str(sheet))
 
 
 def test_a_demo_folder_being_remade_has_no_record_until_it_is_done(tmp_path, monkeypatch):

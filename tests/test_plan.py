@@ -15,14 +15,9 @@ from PIL import Image
 from conftest import ROOT
 from rootmass.workflow import planning
 from rootmass.workflow.config import ConfigError, check_config, normalise, typed
-from rootmass.workflow.experiment import (
-    DEMO_SHEET,
-    OBJECT_AREA_COLUMNS,
-    OBJECT_COLUMNS,
-    find_truth,
-    load_experiment,
-    truth_file,
-)
+from rootmass.workflow.experiment import load_experiment
+from rootmass.workflow.selection import DEMO_SHEET, find_truth, truth_file
+from rootmass.workflow.stages import OBJECT_AREA_COLUMNS, OBJECT_COLUMNS
 from rootmass.workflow.report import (
     contact_sheet_labels,
     contact_sheet_spans,

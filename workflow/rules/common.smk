@@ -16,7 +16,7 @@ from snakemake.logging import logger
 from rootmass.workflow import disk, outputs, planning, runs
 from rootmass.workflow import report as reporting  # (report: Snakemake's)
 from rootmass.workflow.config import ConfigError, check_config
-from rootmass.workflow.experiment import DEMO_DIR, in_demo_dir, input_files
+from rootmass.workflow.selection import DEMO_DIR, in_demo_dir, input_files
 from rootmass.workflow.experiment import load_experiment
 from rootmass.workflow.jobs import JOB_ENVIRONMENT
 from rootmass.workflow.report import CATEGORIES, CONTACT_SHEET, FLAGGED_SHOWN

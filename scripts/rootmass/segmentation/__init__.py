@@ -68,7 +68,7 @@ from rootmass.segmentation.images import (
     threshold_summary,
     to_grayscale,
 )
-from rootmass.segmentation.levels import LEVEL_METHODS, _check_classes, multiotsu_levels
+from rootmass.segmentation.levels import LEVEL_METHODS, multiotsu_levels
 from rootmass.segmentation.local import LOCAL_METHODS, local_threshold
 
 __all__ = [

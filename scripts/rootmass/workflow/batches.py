@@ -53,7 +53,7 @@ def image_key(path):
       reads braces in a path as a wildcard).
 
     Two images of one name but for the extension (``a.jpg``, ``a.png``)
-    share a key: :func:`rootmass.workflow.experiment.check_keys` refuses them.
+    share a key: :func:`rootmass.workflow.selection.check_keys` refuses them.
 
     Parameters
     ----------
@@ -91,7 +91,7 @@ def figure_key(path):
 
     Two images share a figure only where one's path is the other's with
     ``.jpg`` added (``a.png`` and ``a.png.jpg``);
-    :func:`rootmass.workflow.experiment.check_keys` refuses those.
+    :func:`rootmass.workflow.selection.check_keys` refuses those.
     """
     extension = os.path.splitext(os.path.normpath(path))[1]
     if extension == ".jpg":

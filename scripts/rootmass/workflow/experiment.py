@@ -1,113 +1,66 @@
-"""The experiment a config describes: its images, their metadata and
-settings, their sizes and their ground truth.
+"""The experiment a config describes: its images (:mod:`rootmass.workflow.selection`),
+their settings, the columns of its tables and the params of its jobs.
 
 Plain data in (the validated config, paths relative to the working
 directory), plain data out; every mistake is a :class:`ConfigError` whose
 message is one line naming the config key, or the sheet's line and column.
 Only image headers are read, never pixels.
 
-- :func:`demo_names`: the demo experiment's image paths.
-- :func:`discover_images`: the images that the ``images`` globs select.
-- :func:`find_samples`: the samples, the metadata columns and the sheet.
-- :func:`header_size` and :func:`image_dpi`: what an image's header says.
-- :func:`image_settings`: the images whose settings are not the config's.
-- :func:`truth_pattern`, :func:`truth_file` and :func:`find_truth`: each
-  image's annotated mask.
-- :func:`group_by` and :func:`method_panel_image`: the keys that name
-  metadata columns or an image, checked against the experiment.
+- :func:`defaults` and :func:`image_settings`: the config's settings, and
+  the images whose own are not the config's.
+- :func:`check_object_settings`, :func:`check_root_settings` and
+  :func:`check_level_settings`: the settings checked together, before any
+  job.
 - :func:`load_experiment`: all of it, as an :class:`Experiment`.
 """
 
-import csv
-import fnmatch
 import functools
-import glob
-import json
-import math
 import os
-import re
-import string
 from dataclasses import dataclass, field
 
-import imagesize
-import PIL.Image
 import yaml
 
-from rootmass.workflow.batches import figure_key, image_key
+from rootmass.segmentation import LOCAL_DEFAULTS, segmenter
+from rootmass.workflow.batches import figure_key
 from rootmass.workflow.config import ConfigError
-from rootmass.segmentation import LOCAL_DEFAULTS
-from rootmass.demo import PLATE_CONDITION, demo_file_names, demo_plate_names, demo_samples
-from rootmass.demo import demo_record, demo_root_settings, plate_settings
 from rootmass.workflow.samples import (
     STAGE_SETTINGS,
-    Sample,
     SheetError,
-    pixel_size_from_dpi,
-    read_sheet,
     object_settings,
-    root_settings,
+    pixel_size_from_dpi,
     resolve_settings,
+    root_settings,
     stage_settings,
+)
+from rootmass.workflow.selection import (
+    DEMO_DIR,
+    DEMO_SHEET,
+    demo_names,
+    find_samples,
+    find_truth,
+    group_by,
+    image_dpi,
+    method_panel_image,
+    truth_pattern,
+)
+from rootmass.workflow.stages import (
+    AREA_COLUMNS,
+    OBJECT_AREA_COLUMNS,
+    OBJECT_COLUMNS,
+    RESULT_COLUMNS,
+    ROI_COLUMNS,
 )
 
 __all__ = [
-    "DEMO_DIR",
-    "DEMO_SHEET",
-    "DEMO_TRUTH",
-    "RESULT_COLUMNS",
-    "AREA_COLUMNS",
-    "ROI_COLUMNS",
-    "OBJECT_COLUMNS",
-    "OBJECT_AREA_COLUMNS",
     "Experiment",
     "defaults",
-    "demo_names",
-    "in_demo_dir",
-    "input_files",
-    "check_keys",
-    "discover_images",
-    "find_samples",
-    "header_size",
-    "image_dpi",
     "image_settings",
     "marker_settings",
     "check_object_settings",
     "check_root_settings",
     "check_level_settings",
-    "truth_pattern",
-    "truth_file",
-    "find_truth",
-    "group_by",
-    "method_panel_image",
     "load_experiment",
 ]
-
-DEMO_DIR = "demo"
-DEMO_SHEET = f"{DEMO_DIR}/samples.tsv"
-DEMO_TRUTH = f"{DEMO_DIR}/truth/{{stem}}.png"
-#: The columns of results/ratios.csv before the areas and the metadata.
-RESULT_COLUMNS = [
-    "image",
-    "ratio",
-    "threshold",
-    "separation",
-    "foreground_pixels",
-    "total_pixels",
-    "method",
-    "sigma",
-    "grayscale",
-    "mask",
-    "status",
-    "error",
-]
-#: The column of the regions of interest's pixel counts, where ROIs are given.
-ROI_COLUMNS = ["roi_pixels"]
-#: The columns of the areas, where a pixel size is known.
-AREA_COLUMNS = ["pixel_size_mm", "foreground_area_mm2"]
-#: The columns of the objects stage (objects.enabled), and of their areas in
-#: mm2 where a pixel size is known (rootmass.measure.objects.OBJECT_STATISTICS).
-OBJECT_COLUMNS = ["objects", "object_area_mean", "object_area_median", "object_area_max"]
-OBJECT_AREA_COLUMNS = [f"{column}_mm2" for column in OBJECT_COLUMNS[1:]]
 
 #: The objects stage's settings in the config's section ``objects``.
 OBJECT_SETTINGS = [key for key in STAGE_SETTINGS["objects"] if key != "pixel_size"]
@@ -116,10 +69,6 @@ ROOT_SETTINGS = {"measure_roots": "measure", "prune_length": "prune_length",
                  "diameter_classes": "diameter_classes",
                  "diameter_classes_px": "diameter_classes_px"}
 
-# Pillow's guard against decompression bombs (it refuses images above 179
-# megapixels, a large flatbed scan) is off where only headers are read; the
-# jobs check each image against max_megapixels (rootmass.io).
-PIL.Image.MAX_IMAGE_PIXELS = None
 
 
 def defaults(config):
@@ -151,222 +100,6 @@ def defaults(config):
         **{key: config["objects"][key] for key in OBJECT_SETTINGS},
         **{column: config["roots"][key] for column, key in ROOT_SETTINGS.items()},
     }
-
-
-def demo_names(config):
-    """Every image path of the demo experiment (none with the demo off)."""
-    demo = config.get("demo")
-    if not demo:
-        return []
-    names = demo_file_names(demo["count"]) + demo_plate_names(demo.get("plates", 0))
-    return [f"{DEMO_DIR}/{name}" for name in names]
-
-
-def in_demo_dir(path):
-    """Whether a path lies in the demo's folder (made by the demo rule)."""
-    return os.path.normpath(path).split(os.sep)[0] == DEMO_DIR
-
-
-def input_files(paths, made_by_demo):
-    """The files Snakemake can take as input for ``paths``.
-
-    The demo folder (the demo rule's one output) stands for the files that
-    ``made_by_demo(path)`` says it makes; paths with braces are left out,
-    since Snakemake would read them as wildcards (the jobs get every image
-    from their params; only changes to the others are tracked).
-    """
-    own = [path for path in paths if not made_by_demo(path)]
-    tracked = [path for path in own if "{" not in path and "}" not in path]
-    return tracked + ([DEMO_DIR] if len(own) < len(paths) else [])
-
-
-def check_keys(images, where, out="results"):
-    """Refuse two images whose outputs would have the same name: one name
-    but for the extension, or the same file listed twice (``a.jpg`` and
-    ``a.png``, ``a.jpg`` and ``./a.jpg``: the same
-    :func:`rootmass.workflow.batches.image_key`), or two whose QC figures would be
-    one (``a.png`` and ``a.png.jpg``: the same
-    :func:`rootmass.workflow.batches.figure_key`).
-
-    Raises
-    ------
-    ConfigError
-        Naming both images and the name they share.
-    """
-    keys, figures = {}, {}
-    for image in images:
-        for seen, key in ((keys, image_key(image)), (figures, figure_key(image) + ".jpg")):
-            if key in seen:
-                raise ConfigError(
-                    f"{where}: {seen[key]!r} and {image!r} would both be written as"
-                    f" '{key}' in {out}/; rename one of them"
-                )
-            seen[key] = image
-
-
-def discover_images(globs, demo=()):
-    """The images that globs select, sorted.
-
-    Parameters
-    ----------
-    globs : str or list of str
-        Config key ``images`` (``**`` recurses).
-    demo : iterable of str
-        The demo's image paths, selected whether generated yet or not.
-
-    Returns
-    -------
-    list of str
-    """
-    patterns = [globs] if isinstance(globs, str) else list(globs)
-    found = {name for name in demo if any(fnmatch.fnmatch(name, g) for g in patterns)}
-    for pattern in patterns:
-        found.update(p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p))
-    if not found:
-        raise ConfigError(
-            f"config key 'images': {globs!r} matches no file (relative to {os.getcwd()})"
-        )
-    images = sorted(found)
-    check_keys(images, "config key 'images'")
-    return images
-
-
-def find_samples(config, sheet_schema):
-    """The experiment's samples.
-
-    Parameters
-    ----------
-    config : dict
-        The validated config: its sample sheet (``samples``), else its
-        globs (``images``), else the demo.
-    sheet_schema : dict
-        The sample sheet's JSON schema.
-
-    Returns
-    -------
-    samples : list of Sample
-        Sorted by image path.
-    metadata : list of str
-        The metadata columns.
-    sheet : str or None
-        The sheet's path (the demo's own for the demo), None for globs.
-    """
-    sheet, globs = config.get("samples"), config.get("images")
-    demo = demo_names(config)
-    if sheet and globs:
-        raise ConfigError(
-            "config keys 'images' and 'samples' are both set: with a sample sheet the"
-            " sheet alone decides the images; set images to null"
-        )
-    if sheet:
-        try:
-            samples, metadata = read_sheet(
-                sheet, sheet_schema,
-                reserved=RESULT_COLUMNS + ROI_COLUMNS + AREA_COLUMNS + OBJECT_COLUMNS
-                + OBJECT_AREA_COLUMNS,
-            )
-            for sample in samples:
-                if os.path.normpath(sample.image) not in demo and not os.path.isfile(
-                    sample.image
-                ):
-                    raise SheetError(
-                        f"samples sheet {sheet!r}, line {sample.line}, column 'image':"
-                        f" {sample.image!r} does not exist (relative to {os.getcwd()})"
-                    )
-        except SheetError as error:
-            raise ConfigError(str(error)) from None
-        check_keys([s.image for s in samples], f"samples sheet {sheet!r}")
-        return sorted(samples, key=lambda s: s.image), metadata, sheet
-    if globs:
-        return [Sample(image, line=None) for image in discover_images(globs, demo)], [], None
-    if not config.get("demo"):
-        raise ConfigError(
-            "config: set 'images' (a glob of your images) or 'samples' (a sample"
-            " sheet); with both null the demo runs, but demo is off"
-        )
-    demo = config["demo"]
-    rows = demo_samples(demo["count"], demo.get("plates", 0))
-    if not rows:
-        raise ConfigError("config key 'demo': count and plates are both 0: no image to run")
-    measured = config["roots"]["measure"]
-    recorded = _recorded_lengths(demo) if measured else {}
-
-    def lengths(i, image):
-        # the root images' true lengths (root image i is row i: they come
-        # first), which take about 0.2 s an image to work out (the roots'
-        # layout): only where the roots are measured, and read from the
-        # demo's own sheet where it was made with these settings
-        if image in recorded:
-            return {"truth_length": recorded[image]}
-        return demo_root_settings(demo, i) if measured else {}
-
-    samples = [
-        Sample(
-            f"{DEMO_DIR}/{row['image']}", line=i + 3,
-            metadata={k: v for k, v in row.items() if k != "image"},
-            # the plates' settings and true counts, and the root images' true
-            # lengths, are columns of the demo's sheet
-            settings=plate_settings(demo, int(row["replicate"]) - 1)
-            if row["condition"] == PLATE_CONDITION
-            else lengths(i, row["image"]),
-        )
-        for i, row in enumerate(rows)  # line 1 a comment, line 2 the header
-    ]
-    return samples, ["condition", "replicate"], DEMO_SHEET
-
-
-def _recorded_lengths(demo):
-    """The true lengths in the demo folder's sample sheet, by image name
-    (``demo-0000.jpg``), where ``demo.json`` says the folder was made with
-    the settings of config key ``demo``; else, or where either file cannot
-    be read, none (``{}``): planning works them out. A value that is not a
-    finite number >= 0 is left out (worked out). They are the lengths of
-    the images in the folder, as it was drawn (``scripts/make_demo.py``
-    removes ``demo.json`` before it draws, and writes it last)."""
-    wanted = demo_record(demo["count"], demo.get("plates", 0), demo["height"],
-                         demo["width"], demo["seed"], demo.get("scene", "roots"))
-    try:
-        with open(os.path.join(DEMO_DIR, "demo.json"), encoding="utf-8") as f:
-            if json.load(f) != wanted:
-                return {}
-        with open(DEMO_SHEET, encoding="utf-8", newline="") as f:
-            rows = csv.DictReader((line for line in f if not line.startswith("#")),
-                                  delimiter="\t")
-            lengths = {os.path.basename(row["image"]): float(row["truth_length"])
-                       for row in rows if row.get("truth_length")}
-    except (OSError, ValueError, KeyError, TypeError, csv.Error):
-        return {}
-    return {image: length for image, length in lengths.items()
-            if math.isfinite(length) and length >= 0}
-
-
-@functools.cache
-def header_size(image):
-    """(width, height) from an image's header, or None if it cannot be read.
-
-    By ``imagesize`` (twice as fast as opening the image with Pillow, which
-    planning 100,000 images notices), else Pillow.
-    """
-    try:
-        width, height = imagesize.get(image)
-        if width > 0 and height > 0:
-            return width, height
-    except Exception:
-        pass
-    try:
-        with PIL.Image.open(image) as opened:
-            return opened.size
-    except Exception:
-        return None
-
-
-def image_dpi(image):
-    """An image's resolution tag ``(x, y)`` in dots per inch, or None."""
-    try:
-        with PIL.Image.open(image) as opened:
-            return opened.info.get("dpi")
-    except Exception as error:
-        raise ConfigError(f"cannot read the resolution (dpi) tag of {image!r}: {error}") from None
 
 
 def image_settings(samples, sheet, default):
@@ -418,162 +151,6 @@ def marker_settings(settings):
     return used["marker_min_area"], used["marker_margin"]
 
 
-def truth_pattern(config, demo_experiment, key="truth"):
-    """The pattern of the truth files: config key ``truth``, or the demo's;
-    or of the regions of interest: config key ``roi``.
-
-    Parameters
-    ----------
-    config : dict
-    demo_experiment : bool
-        Whether the experiment is the demo's (its truth is then the default).
-    key : {'truth', 'roi'}, optional
-
-    Returns
-    -------
-    str or None
-    """
-    pattern = config.get(key)
-    if pattern is None:
-        return DEMO_TRUTH if demo_experiment and key == "truth" else None
-    try:
-        names = [name for _, name, _, _ in string.Formatter().parse(pattern)]
-    except ValueError as error:  # an unbalanced brace
-        raise ConfigError(
-            f"config key {key!r}: {pattern!r} is not a pattern ({error});"
-            " e.g. 'annotations/{stem}.png'"
-        ) from None
-    unknown = [name for name in names if name is not None and name not in ("image", "stem")]
-    if unknown or not ("{image}" in pattern or "{stem}" in pattern):
-        instead = f", not {{{unknown[0]}}}" if unknown else ""
-        raise ConfigError(
-            f"config key {key!r}: {pattern!r} must name each image's file with"
-            " {image} (its path without the extension) or {stem} (its file name"
-            f" without extension){instead}, e.g. 'annotations/{{stem}}.png'"
-        )
-    return pattern
-
-
-def truth_file(pattern, image):
-    """The truth file of an image: the pattern with ``{image}`` and
-    ``{stem}`` filled in (in one pass: an image name may contain braces)."""
-    stem_path = os.path.splitext(image)[0]
-    values = {"image": stem_path, "stem": os.path.basename(stem_path)}
-    return re.sub(r"\{(image|stem)\}", lambda match: values[match.group(1)], pattern)
-
-
-def find_truth(samples, pattern, sheet, demo=(), configured=None, key="truth"):
-    """Each image's truth file, for the images that have one; or, with
-    ``key='roi'``, each image's region of interest, which every image must
-    have where a pattern is given.
-
-    Parameters
-    ----------
-    samples : list of Sample
-        A sample's own ``truth`` setting (a sheet column) comes first.
-    pattern : str or None
-        :func:`truth_pattern`.
-    sheet : str or None
-        The sheet, for messages.
-    demo : iterable of str
-        The demo's images (whose truth is made with them).
-    configured : str or None
-        Config key ``truth`` as given: a pattern that finds nothing is then
-        an error.
-    key : {'truth', 'roi'}, optional
-        The sheet's column and the config key.
-
-    Returns
-    -------
-    dict
-        ``{image: truth file}``; a truth (ROI) of another size than its
-        image is a ConfigError naming both sizes, and so is a missing ROI.
-    """
-    demo = set(demo)
-    found = {}
-    kind = "truth mask" if key == "truth" else "ROI"
-    for sample in samples:
-        own = sample.settings.get(key)
-        path = own if own is not None else truth_file(pattern, sample.image) if pattern else None
-        if path is None:
-            continue
-        in_demo = os.path.normpath(sample.image) in demo and in_demo_dir(path)
-        if not in_demo and not os.path.isfile(path):
-            if own is not None:
-                raise ConfigError(
-                    f"samples sheet {sheet!r}, line {sample.line}, column {key!r}:"
-                    f" {path!r} does not exist (relative to {os.getcwd()})"
-                )
-            if key == "roi":
-                raise ConfigError(
-                    f"config key 'roi': the ROI of {sample.image!r}, {path!r}, does not"
-                    f" exist (relative to {os.getcwd()})"
-                )
-            continue
-        if not in_demo:
-            try:
-                width, height = imagesize.get(path)
-            except Exception:
-                width = height = -1
-            # (an image whose header cannot be read is left to its jobs)
-            known = header_size(sample.image)
-            if width > 0 and height > 0 and known and (width, height) != known:
-                iw, ih = known
-                raise ConfigError(
-                    f"{kind} {path!r} is {width} x {height} pixels but its image"
-                    f" {sample.image!r} is {iw} x {ih} (width x height)"
-                )
-        found[sample.image] = path
-    if configured and not found:
-        raise ConfigError(
-            f"config key 'truth': no image has a truth file at {configured!r}"
-            f" (relative to {os.getcwd()}); e.g. {truth_file(pattern, samples[0].image)!r}"
-            " is absent"
-        )
-    return found
-
-
-def group_by(wanted, metadata, sheet, demo_experiment):
-    """The metadata columns of results/summary.csv's groups.
-
-    Parameters
-    ----------
-    wanted : list of str or None
-        Config key ``group_by``; None: the demo's condition, else one group.
-    metadata : list of str
-        The experiment's metadata columns.
-    sheet : str or None
-    demo_experiment : bool
-    """
-    if wanted is None:
-        return ["condition"] if demo_experiment else []
-    for column in wanted:
-        if column not in metadata:
-            where = (
-                f"the sample sheet {sheet!r}, whose metadata columns are"
-                f" {', '.join(map(repr, metadata)) or 'none'}"
-                if sheet
-                else "a sample sheet: images given by globs have no metadata"
-                " (config key samples gives a sheet)"
-            )
-            raise ConfigError(f"config key 'group_by': {column!r} is not a column of {where}")
-    return list(wanted)
-
-
-def method_panel_image(wanted, images, source):
-    """The image of the method panel: config key ``method_panel``, or the
-    first image. ``source`` says where the images come from, for the
-    message."""
-    if wanted is None:
-        return images[0]
-    for image in images:
-        if os.path.normpath(image) == os.path.normpath(wanted):
-            return image
-    raise ConfigError(
-        f"config key 'method_panel': {wanted!r} is not one of the images that {source}"
-    )
-
-
 @dataclass
 class Experiment:
     """Everything the plan needs to know of an experiment."""
@@ -615,8 +192,6 @@ class Experiment:
     def local_thresholds(self):
         """Whether an image's segmenter has a cost of its own in save_mask
         (a local method's map: planning's ``"save_mask (local)"``)."""
-        from rootmass.segmentation import segmenter
-
         return any(segmenter(self.settings(image)["method"]).seconds_per_megapixel is not None
                    for image in self.images)
 
@@ -722,6 +297,10 @@ class Experiment:
                 if used["measure_roots"]:  # and its root length measured
                     params[image]["roots"] = {"prune_length": used["prune_length"]}
                     params[image]["truth_length"] = settings.get("truth_length")
+                    if image in self.demo and self.sheet == DEMO_SHEET:
+                        # the demo's true length: in its sheet, which the
+                        # demo rule makes (the job reads it, not planning)
+                        params[image]["truth_length_sheet"] = DEMO_SHEET
         return params
 
     @functools.cached_property
@@ -781,15 +360,13 @@ def check_level_settings(experiment):
     ConfigError
         Naming the config key or the sheet's line and column.
     """
-    from rootmass.segmentation import _check_classes
-
     rows = [(None, experiment.defaults)] + [
         (sample, experiment.settings(sample.image)) for sample in experiment.samples]
     for sample, settings in rows:
         if settings["method"] != "multiotsu" or settings["foreground_classes"] is None:
             continue
         try:
-            _check_classes(settings["classes"], settings["foreground_classes"])
+            segmenter("multiotsu").check(settings)
         except ValueError as error:
             own = sample is not None and {"classes", "foreground_classes"} & set(sample.settings)
             where = (f"samples sheet {experiment.sheet!r}, line {sample.line}, column"

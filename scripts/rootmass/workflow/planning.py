@@ -32,7 +32,7 @@ import os
 from dataclasses import dataclass
 
 from rootmass.workflow.batches import batch_id, content_batches
-from rootmass.workflow.experiment import header_size
+from rootmass.workflow.selection import header_size
 from rootmass.io import above_max_megapixels
 
 __all__ = [

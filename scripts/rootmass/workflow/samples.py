@@ -26,6 +26,7 @@ __all__ = [
     "object_settings",
     "root_settings",
     "settings_for",
+    "read_truth_lengths",
     "SheetError",
     "Sample",
     "read_sheet",
@@ -456,3 +457,35 @@ def settings_for(params, image):
     """An image's settings in a stage's params (see the workflow's
     stage_params): its own, where they differ, else the config's."""
     return params["images"].get(image, params["default"])
+
+
+def read_truth_lengths(path):
+    """The true lengths a sample sheet gives, by image: its column
+    ``truth_length`` (the demo's sheet has it for every root image).
+
+    For the jobs (rule ``evaluate``), which read the demo's sheet, the demo
+    rule's output, where planning does not: a plan never reads what a rule
+    makes.
+
+    Returns
+    -------
+    dict
+        ``{image: length}`` (the sheet's ``image`` cell) of the rows whose
+        ``truth_length`` is a finite number >= 0.
+
+    Raises
+    ------
+    SheetError
+        Naming the file, where it cannot be read.
+    """
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            rows = csv.DictReader((line for line in f if not line.startswith("#")),
+                                  delimiter="\t")
+            found = {row["image"]: float(row["truth_length"])
+                     for row in rows if row.get("truth_length")}
+    except (OSError, ValueError, KeyError, csv.Error) as error:
+        raise SheetError(f"samples sheet {path!r}: cannot read its truth_length: {error}"
+                         ) from None
+    return {image: length for image, length in found.items()
+            if math.isfinite(length) and length >= 0}
