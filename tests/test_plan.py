@@ -341,61 +341,71 @@ def test_batches_cover_every_image_and_depend_on_nothing_in_results(folder):
     assert planning.make_batches(images[::-1], sizes, 20, 1000) == batches
 
 
-def test_the_target_is_halved_for_a_small_collection_only():
-    photos = [PHOTO] * 96  # the lesson's 576 megapixels
-    assert planning.batch_target(1000, photos, 1) == 500  # one CPU: one batch, or two
-    assert planning.batch_target(1000, photos, 2) == 250  # about one batch a CPU
-    assert planning.batch_target(1000, [PHOTO] * 2000, 8) == 1000  # a large collection
-    # a batch holds two of the largest images at least
-    assert planning.batch_target(1000, [PHOTO] * 3, 64) == 15.625
-    assert planning.batch_target(1000, [], 4) == 1000
-    # adding a few images keeps the target (halved only at a power of two)
-    assert planning.batch_target(1000, [PHOTO] * 100, 2) == 250
+def test_a_small_collection_is_split_evenly_a_batch_for_each_cpu():
+    photos = [PHOTO] * 96  # the lesson's 577 megapixels
+    assert planning.batch_split(1000, photos, 1, 1000) == (1000, 1)
+    assert planning.batch_split(1000, photos, 2, 1000) == (1000, 2)
+    assert planning.batch_split(1000, photos, 2, 30) == (1000, 4)  # batch_max_images
+    assert planning.batch_split(1000, [PHOTO] * 3, 64, 1000) == (1000, 3)  # an image each
+    assert planning.batch_split(1000, [PHOTO] * 2000, 8, 1000) == (1000, 0)  # a large one
+    assert planning.batch_split(1000, [], 4, 1000) == (1000, 0)
+    sizes = {f"p{i:02}.jpg": PHOTO for i in range(96)}
+    batches = planning.make_batches(list(sizes), sizes, 1000, 1000, parts=2)
+    assert [len(m) for m in batches.values()] == [48, 48]
+    assert [i for m in batches.values() for i in m] == sorted(sizes)
 
 
 def test_the_cache_is_kept_where_it_fits_comfortably():
     sizes = {f"p{i:03}.jpg": PHOTO for i in range(100)}
     leave = lambda batches, keep: (48_000_000 if keep else 0) * 100 + 40_000_000
     kept = planning.cache_plan(sizes, plan_config(), 2, 2, 10e9, leave)
-    assert kept.keep and kept.target == 250
+    assert kept.keep and kept.target == 1000 and kept.parts == 2
     assert kept.line.startswith("blurred cache: kept in results/blurred/ (keep_blurred: auto):"
                                 " this run's 4.8 GB with it fits comfortably in the 10 GB")
     # more than half of the room: deleted batch by batch, the batches as they were
     lean = planning.cache_plan(sizes, plan_config(), 2, 2, 9e9, leave)
-    assert not lean.keep and lean.target == 250
+    assert not lean.keep and (lean.target, lean.parts) == (1000, 2)
     assert "keep_blurred: auto: this run's 4.8 GB with it would take more than half" in lean.line
     assert lean.line.startswith("blurred cache: each batch's removed once its jobs are done")
     # a small disk: smaller batches, so that those in flight fit
     small = planning.cache_plan(sizes, plan_config(), 2, 2, 400e6, leave)
-    assert not small.keep and small.target < 250
-    batches = planning.make_batches(sorted(sizes), sizes, small.target, 1000)
+    assert not small.keep and small.parts > 2
+    batches = planning.make_batches(sorted(sizes), sizes, small.target, 1000, small.parts)
     largest = max(len(m) for m in batches.values()) * 48_000_000
     assert 40e6 + 2 * largest <= 400e6
-    assert "smaller than 250 so that they fit in the 400 MB" in small.line
+    assert "smaller than 2 batches so that they fit in the 400 MB" in small.line
+    # a large collection: its target halved
+    many = {f"p{i:04}.jpg": PHOTO for i in range(400)}
+    heavy = lambda batches, keep: (48_000_000 if keep else 0) * 400 + 40_000_000
+    large = planning.cache_plan(many, plan_config(), 2, 2, 4e9, heavy)
+    assert not large.keep and large.parts == 0 and large.target < 1000
+    assert "smaller than 1000 so that they fit" in large.line
     # keep_blurred: true keeps it whatever the disk (the run then stops)
     assert planning.cache_plan(sizes, plan_config(keep_blurred=True), 2, 2) == (
-        planning.CachePlan(True, 250))
+        planning.CachePlan(True, 1000, parts=2))
     # false says nothing where the batches stay as they are
     assert planning.cache_plan(sizes, plan_config(keep_blurred=False), 2, 2, 9e9, leave).line == ""
 
 
 def test_the_plan_reaches_the_jobs_in_their_config(folder):
-    plan = planning.CachePlan(False, 62.5, "said once")
-    assert planning.CachePlan.decode(plan.encode()) == planning.CachePlan(False, 62.5)
-    with pytest.raises(ValueError):
-        planning.CachePlan.decode("maybe,3")
+    plan = planning.CachePlan(False, 62.5, "said once", parts=4)
+    assert planning.CachePlan.decode(plan.encode()) == planning.CachePlan(False, 62.5, parts=4)
+    for wrong in ("maybe,3,0", "keep,3", "keep,3,-1"):
+        with pytest.raises(ValueError):
+            planning.CachePlan.decode(wrong)
 
     class Settings:
-        config_args = ["sigma=2", f"{planning.CONFIG_KEY}=keep,1.0"]
+        config_args = ["sigma=2", f"{planning.CONFIG_KEY}=keep,1.0,0"]
 
     planning.pass_to_jobs(Settings, plan)
-    assert Settings.config_args == ["sigma=2", f"{planning.CONFIG_KEY}=remove,62.5"]
+    assert Settings.config_args == ["sigma=2", f"{planning.CONFIG_KEY}=remove,62.5,4"]
     # a job takes it as it is: the same batches, whatever the disk and CPUs
     sizes = {f"data/p{i:02}.jpg": PHOTO for i in range(40)}
     config = plan_config()
     main = planning.plan_run(sizes, config, ["masks"], {}, cpus=2, passed=None)
     job = planning.plan_run(sizes, config, ["masks"], {}, cpus=16, passed=main[0].encode())
     assert job[1] == main[1] and job[0].keep == main[0].keep
+    assert len(main[1]) == 2  # (a small collection: a batch for each of 2 CPUs)
 
 
 def test_resources_follow_the_largest_image_and_the_work():

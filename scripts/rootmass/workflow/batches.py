@@ -21,6 +21,7 @@ __all__ = [
     "image_key",
     "batch_id",
     "content_batches",
+    "even_batches",
     "figure_key",
 ]
 
@@ -177,6 +178,60 @@ def content_batches(images, sizes, target_mp, max_images):
         if fill >= MIN_FILL * target_mp and _cut_draw(image) < size / rest:
             batches.append(current)
             current, fill = [], 0.0
+    if current:
+        batches.append(current)
+    return batches
+
+
+def even_batches(images, sizes, parts):
+    """Split images into ``parts`` contiguous batches of about equal
+    megapixels: a small collection, one batch for each CPU, so that no core
+    waits for another's last batch.
+
+    A batch ends after the image that takes the collection's running total
+    to its share, ``k / parts`` of the whole (the nearer side of it), so the
+    split depends on the images alone.
+
+    Parameters
+    ----------
+    images : sequence of str
+        In the order the batches keep (path order).
+    sizes : sequence of float
+        Each image's size in megapixels.
+    parts : int
+        At least 1; at most one batch an image.
+
+    Returns
+    -------
+    batches : list of list of str
+        Every image once, in the given order; no batch empty.
+
+    Examples
+    --------
+    >>> even_batches(["a", "b", "c", "d", "e"], [1, 1, 1, 1, 4], 2)
+    [['a', 'b', 'c', 'd'], ['e']]
+    """
+    if len(images) != len(sizes):
+        raise ValueError(f"{len(images)} images but {len(sizes)} sizes")
+    if parts < 1:
+        raise ValueError(f"parts must be at least 1; got {parts!r}")
+    parts = min(parts, len(images))
+    total = float(sum(sizes))
+    batches, current, done = [], [], 0.0
+    for index, (image, size) in enumerate(zip(images, sizes)):
+        current.append(image)
+        done += size
+        share = total * (len(batches) + 1) / parts
+        left = len(images) - index - 1
+        # end here where the share is reached (or nearer than with the next
+        # image), keeping an image for each batch still to come
+        ahead = parts - len(batches) - 1
+        if ahead and left >= ahead and (
+                done >= share or (index + 1 < len(sizes)
+                                  and abs(done - share) < abs(done + sizes[index + 1] - share))
+                or left == ahead):
+            batches.append(current)
+            current = []
     if current:
         batches.append(current)
     return batches

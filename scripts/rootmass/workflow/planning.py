@@ -8,17 +8,20 @@ megapixels of a batch: their boundaries are drawn from the images' paths
 batches they fall in and leaves the others as they are. Nothing in
 ``results/`` is read to make them.
 
-The number is ``batch_megapixels``, halved for a small collection so that
-each of the machine's CPUs has a batch (:func:`batch_target`), and halved
-further where the blurred cache is not kept and the batches in flight would
-not fit in the room of ``results/`` (:func:`cache_plan`). The main process
+The number is ``batch_megapixels``. A small collection, one that the
+machine's CPUs hold in a batch each, is instead split evenly, a batch for
+each CPU (:func:`rootmass.workflow.batches.even_batches`): no core waits for
+another's last batch, and every job's start is paid once a CPU
+(:func:`batch_split`). Where the blurred cache is not kept and the batches
+in flight would not fit in the room of ``results/``, the number is halved,
+or the even batches doubled (:func:`cache_plan`). The main process
 decides it, and whether the cache is kept (:class:`CachePlan`), and hands
 both to the jobs a cluster runs in their config (:data:`CONFIG_KEY`): they
 parse the workflow again and so find the very same batches, whatever the
 disk then holds.
 
 - :func:`image_sizes`: each image's (width, height), from its header.
-- :func:`make_batches`, :func:`batch_target` and :func:`cache_plan`.
+- :func:`make_batches`, :func:`batch_split` and :func:`cache_plan`.
 - :func:`run_sizes`, :func:`plan_run` and :func:`pass_to_jobs`: the
   sizes, cache plan and batches of a run, as a Snakefile needs them.
 - :func:`batch_mem_mb`, :func:`batch_runtime` and :func:`oversized`: a
@@ -31,7 +34,7 @@ import math
 import os
 from dataclasses import dataclass
 
-from rootmass.workflow.batches import batch_id, content_batches
+from rootmass.workflow.batches import batch_id, content_batches, even_batches
 from rootmass.workflow.selection import header_size
 from rootmass.io import above_max_megapixels
 
@@ -41,7 +44,7 @@ __all__ = [
     "image_sizes",
     "megapixels",
     "make_batches",
-    "batch_target",
+    "batch_split",
     "CachePlan",
     "CONFIG_KEY",
     "cache_plan",
@@ -118,9 +121,11 @@ def megapixels(size):
     return width * height / 1e6
 
 
-def make_batches(images, sizes, target, batch_max_images):
+def make_batches(images, sizes, target, batch_max_images, parts=0):
     """The batches of a run: :func:`rootmass.workflow.batches.content_batches` of the
-    images in path order, named by :func:`rootmass.workflow.batches.batch_id`.
+    images in path order (or, with ``parts``,
+    :func:`rootmass.workflow.batches.even_batches`), named by
+    :func:`rootmass.workflow.batches.batch_id`.
 
     Parameters
     ----------
@@ -129,8 +134,11 @@ def make_batches(images, sizes, target, batch_max_images):
     sizes : dict
         :func:`image_sizes`.
     target : float
-        The most megapixels of a batch (:func:`batch_target`).
+        The most megapixels of a batch (:func:`batch_split`).
     batch_max_images : int
+    parts : int, optional
+        A small collection's even batches (:func:`batch_split`); 0: drawn
+        from the images' paths.
 
     Returns
     -------
@@ -138,32 +146,33 @@ def make_batches(images, sizes, target, batch_max_images):
         ``{batch id: [image, ...]}`` in the order of their first images.
     """
     ordered = sorted(images)
-    groups = content_batches(
-        ordered, [megapixels(sizes[image]) for image in ordered], target, batch_max_images
-    )
+    mps = [megapixels(sizes[image]) for image in ordered]
+    groups = (even_batches(ordered, mps, parts) if parts
+              else content_batches(ordered, mps, target, batch_max_images))
     return {batch_id(members): members for members in groups}
 
 
-def batch_target(batch_megapixels, sizes, cpus):
-    """The most megapixels of a batch: ``batch_megapixels`` halved until the
-    collection makes about one batch for each of the machine's ``cpus``
-    (a batch is about :data:`AVERAGE_FILL` of its target full), while a
-    batch can still hold two of the largest images (fewer, larger jobs:
-    each pays a second of start-up).
+def batch_split(batch_megapixels, sizes, cpus, batch_max_images):
+    """The most megapixels of a batch, and a small collection's even parts.
 
-    Halving (not dividing by the count) keeps the target, and so the
-    batches, as they are while the collection grows, but where its size
-    crosses a power of two; a collection of ``cpus * batch_megapixels``
-    megapixels or more keeps ``batch_megapixels`` whatever the machine.
+    A collection that ``cpus`` batches of ``batch_megapixels`` hold is split
+    evenly into a batch for each CPU (more where ``batch_max_images`` asks
+    for it, never more than its images); a larger one into batches drawn
+    from the images' paths, of at most ``batch_megapixels``, so that adding
+    images re-runs only the batches they fall in.
+
+    Returns
+    -------
+    target : float
+        ``batch_megapixels``.
+    parts : int
+        The even batches; 0 for a large collection.
     """
     megas = [megapixels(size) for size in sizes]
     target = float(batch_megapixels)
-    if not megas:
-        return target
-    total, largest = sum(megas), max(megas)
-    while target * AVERAGE_FILL * cpus > total and target / 2 >= 2 * largest:
-        target /= 2
-    return target
+    if not megas or sum(megas) > target * cpus:
+        return target, 0
+    return target, min(len(megas), max(cpus, math.ceil(len(megas) / batch_max_images)))
 
 
 #: How full a batch of :func:`rootmass.workflow.batches.content_batches` is on
@@ -194,18 +203,20 @@ class CachePlan:
     keep: bool
     target: float
     line: str = ""
+    parts: int = 0
 
     def encode(self):
         """The value of config key :data:`CONFIG_KEY` that the run's jobs
-        are given: ``'keep,250.0'`` or ``'remove,62.5'``."""
-        return f"{'keep' if self.keep else 'remove'},{self.target!r}"
+        are given: ``'keep,250.0,0'`` or ``'remove,62.5,4'`` (the target,
+        and a small collection's even parts)."""
+        return f"{'keep' if self.keep else 'remove'},{self.target!r},{self.parts}"
 
     @classmethod
     def decode(cls, value):
-        how, target = str(value).split(",")
-        if how not in ("keep", "remove") or not float(target) > 0:
+        how, target, parts = str(value).split(",")
+        if how not in ("keep", "remove") or not float(target) > 0 or int(parts) < 0:
             raise ValueError(f"not a cache plan: {value!r}")
-        return cls(how == "keep", float(target))
+        return cls(how == "keep", float(target), parts=int(parts))
 
 
 #: The config key that carries the main process's :class:`CachePlan` to the
@@ -217,13 +228,15 @@ CONFIG_KEY = "cache_plan"
 def cache_plan(sizes, config, cpus, flight, room=None, leave=None):
     """Decide what becomes of the blurred cache, and the batches' target.
 
-    - ``keep_blurred: true``: kept; the target is :func:`batch_target`'s.
+    - ``keep_blurred: true``: kept; the target and parts are
+      :func:`batch_split`'s.
     - ``keep_blurred: auto``: kept where the collection's outputs with the
       cache (``leave(target, True)``) take at most :data:`COMFORTABLY` of
       ``room``; else not kept, as with ``false``.
-    - Not kept: the target is halved further until ``flight`` batches'
-      blurred images (the largest) fit beside the outputs without the cache
-      (``leave(target, False)``), or a batch holds one image.
+    - Not kept: the target is halved (a small collection's parts doubled)
+      until ``flight`` batches' blurred images (the largest) fit beside the
+      outputs without the cache (``leave(target, False)``), or a batch holds
+      one image.
 
     Parameters
     ----------
@@ -232,7 +245,7 @@ def cache_plan(sizes, config, cpus, flight, room=None, leave=None):
     config : dict
         The validated config.
     cpus : int
-        The machine's CPUs (:func:`batch_target`).
+        The machine's CPUs (:func:`batch_split`).
     flight : int
         How many batches may hold their blurred images at once.
     room : int, optional
@@ -250,18 +263,19 @@ def cache_plan(sizes, config, cpus, flight, room=None, leave=None):
     from rootmass.workflow.disk import cache_bytes, format_bytes
 
     images = sorted(sizes)
-    target = batch_target(config["batch_megapixels"], sizes.values(), cpus)
+    target, parts = batch_split(config["batch_megapixels"], sizes.values(), cpus,
+                                config["batch_max_images"])
     setting = config["keep_blurred"]
     if setting is True:
-        return CachePlan(True, target)
-    batches = make_batches(images, sizes, target, config["batch_max_images"])
+        return CachePlan(True, target, parts=parts)
+    batches = make_batches(images, sizes, target, config["batch_max_images"], parts)
     has = f"the {format_bytes(room)} that results/ has (free, and its own files)"
     if setting == "auto":
         needs = leave(batches, True)
         if needs <= COMFORTABLY * room:
             return CachePlan(True, target, (
                 f"blurred cache: kept in results/blurred/ (keep_blurred: auto): this run's"
-                f" {format_bytes(needs)} with it fits comfortably in {has}"))
+                f" {format_bytes(needs)} with it fits comfortably in {has}"), parts)
         why = (f"keep_blurred: auto: this run's {format_bytes(needs)} with it would take"
                f" more than half of {has}")
     else:
@@ -273,19 +287,27 @@ def cache_plan(sizes, config, cpus, flight, room=None, leave=None):
                         reverse=True)
         return sum(caches[:flight]), caches[0]
 
-    first = target
+    first, first_parts = target, parts
     while True:
         at_once, largest = in_flight(batches)
-        if leave(batches, False) + at_once <= room or target / 2 < smallest:
+        if leave(batches, False) + at_once <= room or (
+                parts >= len(images) if parts else target / 2 < smallest):
             break
-        target /= 2
-        batches = make_batches(images, sizes, target, config["batch_max_images"])
+        if parts:
+            parts = min(len(images), 2 * parts)
+        else:
+            target /= 2
+        batches = make_batches(images, sizes, target, config["batch_max_images"], parts)
+    size = (f"{len(batches)} even batches" if parts
+            else f"batches of at most {target:g} megapixels")
     line = (f"blurred cache: each batch's removed once its jobs are done ({why});"
-            f" batches of at most {target:g} megapixels, {min(flight, len(batches))} in flight"
+            f" {size}, {min(flight, len(batches))} in flight"
             f" of up to {format_bytes(largest)} each")
-    if target < first:
-        line += f", smaller than {first:g} so that they fit in {has}"
-    return CachePlan(False, target, line if setting == "auto" or target < first else "")
+    smaller = target < first or parts > first_parts
+    if smaller:
+        line += (f", smaller than {first_parts} batches" if parts else
+                 f", smaller than {first:g}") + f" so that they fit in {has}"
+    return CachePlan(False, target, line if setting == "auto" or smaller else "", parts)
 
 
 def run_sizes(images, demo, config):
@@ -338,7 +360,8 @@ def plan_run(sizes, config, kinds, scored, out="results", cores=1, passed=None, 
             lambda batches, keep: disk.leave_bytes(
                 batches, sizes, kinds, scored, keep, config["qc"]),
         )
-    return plan, make_batches(list(sizes), sizes, plan.target, config["batch_max_images"])
+    return plan, make_batches(list(sizes), sizes, plan.target, config["batch_max_images"],
+                              plan.parts)
 
 
 def plan_digest(batches, made):
