@@ -76,15 +76,10 @@ def run(checkout, work, images, cores, extra=()):
 
 def lesson_ratios(images):
     """{file name: repr(ratio)}: the lesson's procedure 1 (not timed)."""
-    import imageio.v3 as iio
-    import numpy as np
-    import skimage as ski
+    from lesson_loop import measure_root_mass
 
-    ratios = {}
-    for name in TRIALS:
-        blurred = ski.filters.gaussian(iio.imread(LESSON_DATA / name, mode="L"), sigma=1.5)
-        mask = blurred > ski.filters.threshold_otsu(blurred)
-        ratios[name] = repr(float(np.count_nonzero(mask) / mask.size))
+    ratios = {name: repr(float(measure_root_mass(str(LESSON_DATA / name))[0]))
+              for name in TRIALS}
     return {image.name: ratios[image.resolve().name] for image in images}
 
 

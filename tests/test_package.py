@@ -8,9 +8,11 @@ import subprocess
 import sys
 import tomllib
 
-import pytest
 
 from conftest import ROOT, link_images
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from lesson_loop import measure_root_mass  # noqa: E402  (the lesson's function)
 
 PACKAGE = ROOT / "scripts" / "rootmass"
 TRIALS = ["trial-016.jpg", "trial-020.jpg", "trial-216.jpg", "trial-293.jpg"]
@@ -23,21 +25,6 @@ def readme_block(heading, language="python"):
     return re.search(rf"```{language}\n(.*?)```", section, re.S).group(1)
 
 
-def lesson_ratio(path, sigma=1.5):
-    """The lesson's measure_root_mass (episode Thresholding), as it is."""
-    import imageio.v3 as iio
-    import numpy as np
-    import skimage as ski
-
-    image = iio.imread(uri=path, mode="L")
-    blurred_image = ski.filters.gaussian(image, sigma=sigma)
-    t = ski.filters.threshold_otsu(blurred_image)
-    binary_mask = blurred_image > t
-    rootPixels = np.count_nonzero(binary_mask)
-    w, h = binary_mask.shape[1], binary_mask.shape[0]
-    return rootPixels / (w * h)
-
-
 def test_the_readmes_notebook_loop_prints_the_lessons_numbers(lesson_data, tmp_path):
     """The loop runs in a fresh interpreter, from a folder that is not the
     repository's: `rootmass` is found because requirements.txt installed it."""
@@ -48,7 +35,8 @@ def test_the_readmes_notebook_loop_prints_the_lessons_numbers(lesson_data, tmp_p
     printed = dict(line.split(",") for line in result.stdout.splitlines())
     assert list(printed) == [f"data/{name}" for name in TRIALS]
     for name in TRIALS:
-        assert printed[f"data/{name}"] == repr(float(lesson_ratio(tmp_path / "data" / name)))
+        expected = measure_root_mass(str(tmp_path / "data" / name))[0]  # the lesson's code
+        assert printed[f"data/{name}"] == repr(float(expected))
 
 
 def test_rootmass_imports_from_the_installed_package(tmp_path):
