@@ -1,8 +1,8 @@
 """Rule aggregate: collect the measurement tables of every batch into one CSV,
-one row per image sorted by image path, with its objects' count and area
-statistics (with the objects stage), its root traits (with the roots
-stage) and the image's metadata from the
-sample sheet after the measurements, and a provenance record beside it."""
+one row per image sorted by image path, with what each measuring stage that
+runs gives of it (its objects' count and area statistics, its root traits:
+rootmass.workflow.stages), then the image's metadata from the sample sheet,
+and a provenance record beside it."""
 
 import yaml
 
@@ -14,20 +14,15 @@ from rootmass.workflow.samples import read_sheet
 params = snakemake.params
 with job_log(snakemake.log[0]):
     rows = [row for path in snakemake.input.measurements for row in load_json(path)]
-    counts = {row["image"]: row for path in snakemake.input.counts for row in load_json(path)}
-    traits = {row["image"]: row for path in snakemake.input.roots for row in load_json(path)}
-    for row in rows:
-        found = traits.get(row["image"], {})
-        row.update({k: v for k, v in found.items() if k.startswith("root_")})
-        if found.get("error") and row["status"] == "ok":
-            row["error"] = f"roots: {found['error']}"  # its mask and ratio stand
-    for row in rows:
-        if row["image"] in counts:
-            found = counts[row["image"]]
-            row.update({k: found.get(k) for k in found if k.startswith("object")})
-            if found.get("error") and row["status"] == "ok":
-                # its mask and ratio stand; its objects failed (on_error: skip)
-                row["error"] = f"objects: {found['error']}"
+    for name, prefix in params.merges:  # the measuring stages (rootmass.workflow.stages)
+        found = {row["image"]: row for path in snakemake.input[name] for row in load_json(path)}
+        for row in rows:
+            if row["image"] in found:
+                own = found[row["image"]]
+                row.update({k: v for k, v in own.items() if k.startswith(prefix)})
+                if own.get("error") and row["status"] == "ok" and not row.get("error"):
+                    # its mask and ratio stand; its measures failed (on_error: skip)
+                    row["error"] = f"{name}: {own['error']}"
     if params.metadata:
         with open(params.schema, encoding="utf-8") as f:
             samples, _ = read_sheet(params.sheet, yaml.safe_load(f))

@@ -5,11 +5,12 @@ its preview, and the blurred image's histogram with t), named by
 in the batch's folder, and a thumbnail of its selection for the contact
 sheets (all of the batch's in one compressed .npz, each under its image's
 key). Made from the previews and details that grayscale_blur wrote, the
-histograms that threshold recorded, the masks that save_mask wrote and, with
-the objects stage, the labels it wrote at the preview's size (each object in
-its own colour, the count in the title), and with the roots stage, the
-skeleton it wrote at the preview's size (over the image, coloured by diameter
-class, the total length in the title): no original is decoded again, no
+histograms that threshold recorded, the masks that save_mask wrote and the
+panel of each measuring stage that runs (rootmass.workflow.stages: with the
+objects stage, the labels it wrote at the preview's size, each object in its
+own colour, the count in the title; with the roots stage, the skeleton it
+wrote at the preview's size, over the image, coloured by diameter class, the
+total length in the title): no original is decoded again, no
 blurred image read, no mask labelled or skeletonized again. An image's
 region of interest (config key roi) is outlined in yellow."""
 
@@ -22,8 +23,8 @@ from rootmass.io import save_arrays, save_jpeg
 from rootmass.workflow.jobs import OnError, job_log
 from rootmass.workflow.samples import settings_for
 from rootmass.segmentation import segmenter
-from rootmass.qc.figures import HistogramPanel, class_legend, image_figure, message_figure
-from rootmass.qc.figures import object_colours, skeleton_overlay
+from rootmass.qc import figures as figures_module
+from rootmass.qc.figures import HistogramPanel, image_figure, message_figure
 from rootmass.qc.previews import coverage, outline, preview_selection, reduction, thumbnail
 from rootmass.qc.previews import tint
 
@@ -52,10 +53,11 @@ with job_log(snakemake.log[0]):
     thresholds = {row["image"]: row for row in load_json(snakemake.input.thresholds)}
     indexed = read_index(snakemake.input.previews)
     rows = load_json(snakemake.input.measurements)
-    counts = {row["image"]: row for row in load_json(snakemake.input.counts)} \
-        if snakemake.input.counts else {}
-    traits = {row["image"]: row for row in load_json(snakemake.input.traits)} \
-        if snakemake.input.traits else {}
+    # the measuring stages' panels (rootmass.workflow.stages): their rows
+    # and their pictures at the preview's size
+    overlays = [(getattr(figures_module, function), snakemake.input[f"{name}_previews"],
+                 {row["image"]: row for row in load_json(snakemake.input[f"{name}_rows"])})
+                for name, function in params.overlays]
     for cache, row in zip(indexed, rows):
         image, key = row["image"], cache["key"]
         assert cache["image"] == image, (cache, row)  # the same order
@@ -86,23 +88,14 @@ with job_log(snakemake.log[0]):
                 if roi is not None:
                     tinted = outline(tinted, coverage(roi, factor))
                     del roi
-                objects = None
-                if counts.get(image, {}).get("objects") is not None:
-                    labels = load_png16(image_file(snakemake.input.labels, key, ".png"))
-                    objects = (object_colours(labels), counts[image]["objects"])
-                roots = None
-                if traits.get(image, {}).get("measured"):
-                    found = traits[image]
-                    skeleton = load_png16(image_file(snakemake.input.skeletons, key, ".png"))
-                    length = f"{found['root_length']:.0f} px" + (
-                        f" ({found['root_length_mm']:.1f} mm)" if "root_length_mm" in found
-                        else "")
-                    legend = (class_legend(found["figure_classes"], found["figure_unit"])
-                              if found["figure_classes"] else "one colour")
-                    roots = (skeleton_overlay(original, skeleton), length, legend)
+                panels = []
+                for make, folder, found in overlays:
+                    load = lambda f=folder: load_png16(image_file(f, key, ".png"))
+                    made = make(found.get(image, {}), load, original)
+                    if made is not None:
+                        panels.append(made)
                 figure = image_figure(
-                    image, tinted, plot, row["ratio"],
-                    row["threshold"], detail, box, objects, roots,
+                    image, tinted, plot, row["ratio"], row["threshold"], detail, box, panels,
                 )
                 selected = preview_selection(original, mask, covered)
                 thumbnails[key] = thumbnail(selected, params.thumbnail_side)

@@ -165,14 +165,18 @@ def test_the_message_names_both_figures_and_what_to_change():
     assert line.endswith("has 2.0 GB free: run on a disk with more room")
 
 
-def test_the_objects_stage_adds_its_bytes_per_image():
-    from rootmass.workflow.disk import OBJECTS_BYTES, disk_needs
+def test_the_measuring_stages_add_the_bytes_they_declare():
+    from rootmass.workflow.disk import disk_needs
+    from rootmass.workflow.stages import STAGES
 
     batches = collection(3, 10)
     without = disk_needs(batches, {name: ALL for name in batches}, True, True, 2)
-    with_objects = disk_needs(batches, {name: ALL | {"objects"} for name in batches},
-                              True, True, 2)
-    assert with_objects.leave - without.leave == OBJECTS_BYTES * 30
+    for stage in ("objects", "roots"):
+        declared = STAGES[stage].disk_bytes[stage]
+        assert declared >= 30_000
+        with_stage = disk_needs(batches, {name: ALL | {stage} for name in batches},
+                                True, True, 2)
+        assert with_stage.leave - without.leave == declared * 30
 
 
 def test_the_suggested_setting_fits():

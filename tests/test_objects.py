@@ -441,7 +441,7 @@ def test_the_area_plot_has_a_line_per_group_however_many_objects():
 
 
 def test_the_figure_shows_the_objects_and_their_count():
-    from rootmass.qc.figures import image_figure, object_colours
+    from rootmass.qc.figures import image_figure, object_colours, object_panel
 
     labels = np.zeros((40, 60), dtype=np.uint16)
     labels[5:15, 5:15], labels[20:30, 30:50] = 1, 2
@@ -456,7 +456,11 @@ def test_the_figure_shows_the_objects_and_their_count():
     tinted = np.zeros((40, 60, 3), dtype=np.uint8)
     panel = np.zeros((30, 30, 3), dtype=np.uint8)
     without = image_figure("x.jpg", tinted, panel, 0.1, 0.5)
-    with_objects = image_figure("x.jpg", tinted, panel, 0.1, 0.5, objects=(coloured, 2))
+    overlay = object_panel({"objects": 2}, lambda: labels)
+    assert overlay[:2] == (": 2 objects", "2 objects, each its own colour")
+    np.testing.assert_array_equal(overlay[2], coloured)
+    assert object_panel({"objects": None}, lambda: labels) is None  # none counted
+    with_objects = image_figure("x.jpg", tinted, panel, 0.1, 0.5, overlays=[overlay])
     assert with_objects.shape[1] > without.shape[1]  # one more panel
 
 

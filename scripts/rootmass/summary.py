@@ -2,28 +2,13 @@
 
 import pandas as pd
 
-__all__ = ["STATISTICS", "OBJECT_QUANTITIES", "ROOT_PREFIX", "summarise"]
+__all__ = ["STATISTICS", "summarise"]
 
 #: The statistics of each measured quantity, as pandas names them.
 STATISTICS = ("mean", "std", "sem", "median", "min", "max")
-#: The objects stage's columns of results/ratios.csv that are summarised,
-#: where the table has them.
-OBJECT_QUANTITIES = (
-    "objects",
-    "object_area_mean",
-    "object_area_median",
-    "object_area_max",
-    "object_area_mean_mm2",
-    "object_area_median_mm2",
-    "object_area_max_mm2",
-)
-
-#: The roots stage's columns of results/ratios.csv (rootmass.measure.roots): every
-#: one that the table has is summarised.
-ROOT_PREFIX = "root_"
 
 
-def summarise(table, group_by=()):
+def summarise(table, group_by=(), quantities=()):
     """One row per group of images: its values, its counts and statistics.
 
     Parameters
@@ -35,6 +20,11 @@ def summarise(table, group_by=()):
     group_by : sequence of str, optional
         Metadata columns; images with the same values form a group. None or
         empty: the whole collection is one group.
+    quantities : sequence of str, optional
+        Other columns to summarise where the table has them: the measuring
+        stages' (the workflow passes
+        ``rootmass.workflow.experiment.Experiment.measured_columns``: the
+        objects' count and areas, the root traits).
 
     Returns
     -------
@@ -46,10 +36,8 @@ def summarise(table, group_by=()):
         ...; std and sem with one degree of freedom), and of
         ``foreground_area_mm2`` (``foreground_area_mm2_mean``, ...) where every image
         with a result has an area (else empty). Then the same statistics of
-        each of :data:`OBJECT_QUANTITIES` the table has (``objects_mean``,
-        ..., ``object_area_mean_mean``, ...), and of each root trait (its
-        columns starting with :data:`ROOT_PREFIX`: ``root_length_mean``,
-        ...), over the images with a value
+        each of ``quantities`` the table has (``objects_mean``, ...,
+        ``root_length_mean``, ...), over the images with a value
         (an image without objects has no areas; the ``_mm2`` ones only over
         the images with a pixel size). Each is what pandas'
         ``groupby(group_by)`` gives on the CSV.
@@ -68,8 +56,7 @@ def summarise(table, group_by=()):
     if has_area:
         table["area_mm2"] = pd.to_numeric(
             table["foreground_area_mm2"].where(table["_ok"]).replace("", None))
-    counted = [column for column in OBJECT_QUANTITIES if column in table.columns]
-    counted += [column for column in table.columns if column.startswith(ROOT_PREFIX)]
+    counted = [column for column in quantities if column in table.columns]
     for column in counted:
         table[f"_{column}"] = pd.to_numeric(table[column].replace("", None))
     groups = table.groupby(key, sort=True, dropna=False)

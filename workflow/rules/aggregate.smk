@@ -2,13 +2,11 @@
 # each image's metadata from the sample sheet; then the summary per group.
 
 
+# with each measuring stage's rows (input objects=..., roots=...)
 rule aggregate:
     input:
+        **{stage.name: per_batch(rows) for stage, rows in MEASURED.items()},
         measurements=per_batch(MEASUREMENTS),
-        # each image's objects, with the objects stage
-        counts=per_batch(OBJECT_COUNTS) if EXPERIMENT.objects else [],
-        # each image's root traits, with the roots stage
-        roots=per_batch(ROOT_TRAITS) if EXPERIMENT.roots else [],
         sheet=EXPERIMENT.sheet_inputs(),
     output:
         csv=report(
@@ -30,6 +28,7 @@ rule aggregate:
         runtime=10,
     params:
         columns=EXPERIMENT.csv_columns,
+        merges=[(stage.name, stage.merge) for stage in MEASURED],
         metadata=EXPERIMENT.metadata,
         sheet=EXPERIMENT.sheet,
         schema=SHEET_SCHEMA,
@@ -59,5 +58,6 @@ rule summary:
         runtime=10,
     params:
         group_by=EXPERIMENT.group_by,
+        quantities=EXPERIMENT.measured_columns,
     script:
         "../../scripts/summary.py"

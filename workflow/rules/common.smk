@@ -13,7 +13,7 @@ from snakemake.logging import logger
 
 # The workflow's package, rootmass, is installed (requirements.txt): its
 # machinery is rootmass.workflow.
-from rootmass.workflow import disk, outputs, planning, runs
+from rootmass.workflow import disk, outputs, planning, runs, stages
 from rootmass.workflow import report as reporting  # (report: Snakemake's)
 from rootmass.workflow.config import ConfigError, check_config
 from rootmass.workflow.selection import DEMO_DIR, in_demo_dir, input_files
@@ -63,8 +63,8 @@ IMAGES, DEMO_SET, TRUTH_OF = EXPERIMENT.images, EXPERIMENT.demo, EXPERIMENT.trut
 ROI_OF = EXPERIMENT.roi_of
 METHOD_PANEL_IMAGE = EXPERIMENT.method_panel
 SIZES = planning.run_sizes(IMAGES, DEMO_SET, config)
-STAGES = ("objects", "roots")  # the kinds of output of a stage that may be off
-KINDS = [k for k in disk.OUTPUT_KINDS if k not in STAGES or getattr(EXPERIMENT, k)]
+# the kinds of per-batch output this run makes (rootmass.workflow.stages)
+KINDS = stages.output_kinds(lambda switch: getattr(EXPERIMENT, switch))
 CACHE, BATCHES = planning.plan_run(SIZES, config, KINDS, TRUTH_OF, OUT, CORES, JOB_PLAN)
 if workflow.is_main_process:
     planning.pass_to_jobs(workflow.config_settings, CACHE)
@@ -76,21 +76,23 @@ CONTACT_SHEET_SPANS = reporting.contact_sheet_spans(IMAGES)
 # One folder (or table) per batch and stage; inside a folder every image has
 # its own file, named by its key (its path, rootmass.workflow.batches.image_key), e.g.
 # the mask of data/trial-016.jpg is results/masks/<batch>/data/trial-016.png.
-BLURRED = f"{OUT}/blurred/{{batch}}"
-PREVIEWS = f"{OUT}/previews/{{batch}}"
-THRESHOLDS = f"{OUT}/thresholds/{{batch}}.json"
-MASKS = f"{OUT}/masks/{{batch}}"
-MEASUREMENTS = f"{OUT}/measurements/{{batch}}.json"
-QC_IMAGES = f"{OUT}/qc/images/{{batch}}"
-THUMBNAILS = f"{OUT}/qc/thumbnails/{{batch}}.npz"
-EVALUATION = f"{OUT}/evaluation/{{batch}}.json"
+# Each stage declares its own (rootmass.workflow.stages): by kind,
+BATCH_OUTPUTS = stages.batch_paths(OUT)
+BLURRED, PREVIEWS = BATCH_OUTPUTS["blurred"] + BATCH_OUTPUTS["previews"]
+(THRESHOLDS,) = BATCH_OUTPUTS["thresholds"]
+MASKS, MEASUREMENTS = BATCH_OUTPUTS["masks"]
+QC_IMAGES, THUMBNAILS = BATCH_OUTPUTS["qc"]
+(EVALUATION,) = BATCH_OUTPUTS["evaluation"]
 # objects: per batch the images' statistics, the objects, labels for the QC
-OBJECT_COUNTS = f"{OUT}/objects/{{batch}}.json"
-OBJECT_TABLES = f"{OUT}/objects/{{batch}}.csv"
-LABEL_PREVIEWS = f"{OUT}/objects/{{batch}}"
+OBJECT_COUNTS, OBJECT_TABLES, LABEL_PREVIEWS = BATCH_OUTPUTS["objects"]
+ROOT_TRAITS, SKELETONS = BATCH_OUTPUTS["roots"]  # the traits, skeletons for the QC
+# the measuring stages that run, and their per-image rows (aggregate, QC)
+MEASURED = {
+    stage: f"{OUT}/{stage.rows}"
+    for stage in stages.MEASURING
+    if getattr(EXPERIMENT, stage.switch)
+}
 OBJECTS_CSV = f"{OUT}/objects.csv"
-ROOT_TRAITS = f"{OUT}/roots/{{batch}}.json"  # roots: per batch the traits,
-SKELETONS = f"{OUT}/roots/{{batch}}"  # and skeletons for the QC
 CONTACT_SHEETS_DIR = f"{OUT}/qc/contact-sheets"
 FLAGGED_FIGURES = f"{OUT}/qc/flagged"
 QC_FILES = {
@@ -108,13 +110,6 @@ EVALUATION_FILES = {
     "methods": f"{OUT}/evaluation-methods.csv",
     "plot": f"{OUT}/evaluation-methods.png",
 }
-# each kind of per-batch output (rootmass.workflow.disk.OUTPUT_KINDS), by its paths
-BATCH_OUTPUTS = dict(
-    blurred=[BLURRED], previews=[PREVIEWS], masks=[MASKS, MEASUREMENTS]
-)
-BATCH_OUTPUTS.update(qc=[QC_IMAGES, THUMBNAILS], evaluation=[EVALUATION])
-BATCH_OUTPUTS.update(objects=[OBJECT_COUNTS, OBJECT_TABLES, LABEL_PREVIEWS])
-BATCH_OUTPUTS.update(roots=[ROOT_TRAITS, SKELETONS])
 # The previews of the originals that grayscale_blur writes for the QC
 # figures: at most this many pixels on their longer side; and, for a larger
 # image, a detail at full size of this side (rootmass.qc.previews.DETAIL_SIDE).
@@ -206,9 +201,12 @@ def batch_mem_mb(wildcards):
     return planning.batch_mem_mb([SIZES[i] for i in BATCHES[wildcards.batch]])
 
 
-def batch_runtime(stage, times=1):
+def batch_runtime(stage, *variants, times=1):
+    """A job's runtime: its stage's cost of the variant its options name
+    (rootmass.workflow.stages.seconds_per_megapixel)."""
     sizes = lambda wildcards: [SIZES[i] for i in BATCHES[wildcards.batch]]
-    return lambda wildcards: planning.batch_runtime(stage, sizes(wildcards), times)
+    cost = stages.seconds_per_megapixel(stage, *variants)
+    return lambda wildcards: planning.batch_runtime(cost, sizes(wildcards), times)
 
 
 def collection_mem_mb():
@@ -259,7 +257,7 @@ def on_start():
     optional[OBJECT_AREA_PLOT] = "with qc: false or no objects"
     optional[OBJECTS_CSV] = "with objects.enabled: false"
     made = made_outputs()
-    batch_paths = [THRESHOLDS, *(p for ps in BATCH_OUTPUTS.values() for p in ps)]
+    batch_paths = [path for paths in BATCH_OUTPUTS.values() for path in paths]
     said = outputs.move_stale(
         OUT, optional, made, batch_paths=batch_paths, plan=BATCHES
     )

@@ -34,12 +34,9 @@ if TRUTH_OF:
                 "evaluate", [SIZES[i] for i in BATCHES[wildcards.batch]], []
             ),
             runtime=batch_runtime(
-                (
-                    "evaluate (declump)"
-                    if EXPERIMENT.objects and config["objects"]["declump"]
-                    else "evaluate"
-                )
-                + (" (roots)" if EXPERIMENT.roots else ""),
+                "evaluate",
+                EXPERIMENT.objects and config["objects"]["declump"] and "declump",
+                EXPERIMENT.roots and "roots",
                 times=len(config["evaluate_grayscale"] or [None]),
             ),
         params:
@@ -58,19 +55,19 @@ if TRUTH_OF:
             images=report(
                 EVALUATION_FILES["images"],
                 caption="../report/evaluation.rst",
-                category=CATEGORIES["evaluation"],
+                category=CATEGORIES[stages.STAGES["evaluate"].report],
                 labels={"figure": "evaluation.csv"},
             ),
             methods=report(
                 EVALUATION_FILES["methods"],
                 caption="../report/evaluation_methods.rst",
-                category=CATEGORIES["evaluation"],
+                category=CATEGORIES[stages.STAGES["evaluate"].report],
                 labels={"figure": "evaluation-methods.csv"},
             ),
             plot=report(
                 EVALUATION_FILES["plot"],
                 caption="../report/evaluation_plot.rst",
-                category=CATEGORIES["evaluation"],
+                category=CATEGORIES[stages.STAGES["evaluate"].report],
                 labels={"figure": "F1 by method"},
             ),
         log:

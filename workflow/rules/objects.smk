@@ -29,13 +29,9 @@ if EXPERIMENT.objects:
                 copies=10 if config["objects"]["declump"] else 5,
             ),
             runtime=batch_runtime(
-                "objects (declump)"
-                if config["objects"]["declump"]
-                else (
-                    "objects (shape measures)"
-                    if config["objects"]["shape_measures"]
-                    else "objects"
-                )
+                "objects",
+                (config["objects"]["declump"] and "declump")
+                or (config["objects"]["shape_measures"] and "shape measures"),
             ),
         params:
             settings=stage_params("objects"),

@@ -8,18 +8,15 @@ if config["qc"]:
 
     rule qc_images:
         input:
+            **stages.overlay_inputs(MEASURED, OUT),
+            # each image's region of interest, outlined
             # no blurred image: threshold recorded each image's histogram
             previews=PREVIEWS,
             thresholds=THRESHOLDS,
             masks=MASKS,
             measurements=MEASUREMENTS,
-            # each image's objects at its preview's size (objects stage)
-            labels=of_batch(LABEL_PREVIEWS),
-            counts=of_batch(OBJECT_COUNTS),
-            # each image's skeleton at its preview's size (roots stage)
-            skeletons=of_batch(SKELETONS, "roots"),
-            traits=of_batch(ROOT_TRAITS, "roots"),
-            # each image's region of interest, outlined
+            # each measuring stage's rows and pictures at the preview's size
+            # (objects, skeletons), for its panel (rootmass.workflow.stages)
             rois=files_of_batch(ROI_OF),
         output:
             figures=report(
@@ -30,7 +27,7 @@ if config["qc"]:
                 # no caption: Snakemake renders a caption for every file, each
                 # with a link target to every other file (quadratic in the
                 # number of images); workflow.rst explains the figures
-                category=CATEGORIES["images"],
+                category=CATEGORIES[stages.STAGES["qc_images"].report],
                 subcategory=lambda wildcards: posixpath.dirname(wildcards.figure)
                 or ".",
                 labels=lambda wildcards: {
@@ -60,6 +57,9 @@ if config["qc"]:
             settings=stage_params("qc_images"),
             thumbnail_side=CONTACT_SHEET["cell"],
             rois=files_of_batch(ROI_OF, params=True),
+            overlays=[
+                (stage.name, stage.overlay) for stage in MEASURED if stage.overlay
+            ],
         script:
             "../../scripts/qc_images.py"
 
@@ -151,7 +151,7 @@ if config["qc"]:
                 plot=report(
                     OBJECT_AREA_PLOT,
                     caption="../report/object_areas.rst",
-                    category=CATEGORIES["collection"],
+                    category=CATEGORIES[stages.STAGES["objects"].report],
                     subcategory="Objects",
                     labels={"figure": "object area distribution"},
                 ),

@@ -54,9 +54,7 @@ rule save_mask:
             [SIZES[i] for i in BATCHES[wildcards.batch]],
             [EXPERIMENT.settings(i)["method"] for i in BATCHES[wildcards.batch]],
         ),
-        runtime=batch_runtime(
-            "save_mask (local)" if EXPERIMENT.local_thresholds else "save_mask"
-        ),
+        runtime=batch_runtime("save_mask", EXPERIMENT.local_thresholds and "local"),
     params:
         # the mask's, and those written into each row of the measurements
         settings=stage_params("save_mask"),

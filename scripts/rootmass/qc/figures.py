@@ -30,6 +30,8 @@ from rootmass.qc.previews import HISTOGRAM_BINS, as_display
 __all__ = [
     "HistogramPanel",
     "image_figure",
+    "object_panel",
+    "root_panel",
     "message_figure",
     "contact_sheet",
     "method_figure",
@@ -302,8 +304,7 @@ def class_legend(classes, unit):
         f"{span} {CLASS_COLOURS[i % len(CLASS_COLOURS)][0]}" for i, span in enumerate(spans))
 
 
-def image_figure(name, tinted, panel, ratio, t, detail=None, box=None, objects=None,
-                 roots=None):
+def image_figure(name, tinted, panel, ratio, t, detail=None, box=None, overlays=()):
     """One image's thresholding at a glance.
 
     Parameters
@@ -320,36 +321,84 @@ def image_figure(name, tinted, panel, ratio, t, detail=None, box=None, objects=N
         A part of the full-size image, tinted by the full-size mask.
     box : tuple of 4 int, optional
         The detail's ``(top, left, height, width)`` in the image.
-    objects : tuple of (ndarray of uint8, int), optional
-        The objects in their colours (:func:`object_colours` of the labels
-        at the preview's size) and their count, which the title then gives.
-    roots : tuple of (ndarray of uint8, str, str), optional
-        The skeleton over the image (:func:`skeleton_overlay`), the total
-        length as the title gives it (e.g. ``"1234 px"``) and the classes'
-        legend (:func:`class_legend`).
+    overlays : sequence of tuple, optional
+        The measuring stages' panels, each ``(what the title adds, the
+        panel's title, the panel)``: :func:`object_panel`,
+        :func:`root_panel`.
 
     Returns
     -------
     figure : (H, W, 3) ndarray of uint8
-        The tinted image with the foreground ratio, the objects and the
-        skeleton (where given), the detail (where given), and the histogram,
-        side by side under the title.
+        The tinted image with the foreground ratio, the stages' panels
+        (where given), the detail (where given), and the histogram, side by
+        side under the title.
     """
     panels = [(f"foreground tinted, ratio {ratio:.4f}", _rgb(tinted))]
-    if objects is not None:
-        coloured, count = objects
-        name = f"{name}: {count} object{'' if count == 1 else 's'}"
-        panels.append((f"{count} objects, each its own colour", _rgb(coloured)))
-    if roots is not None:
-        overlay, length, legend = roots
-        name = f"{name}, root length {length}"
-        panels.append((f"skeleton, {legend}", _rgb(overlay)))
+    for added, title, picture in overlays:
+        name = f"{name}{added}"
+        panels.append((title, _rgb(picture)))
     if detail is not None:
         top, left, height, width = box
         panels.append((f"full size, x {left}-{left + width}, y {top}-{top + height}",
                        _rgb(detail)))
     panels.append((f"histogram of the blurred image, t = {t:.4f}", _rgb(panel)))
     return _layout(name, panels)
+
+
+def object_panel(row, labels, original=None):
+    """The objects stage's panel of an image's figure (:func:`image_figure`).
+
+    Parameters
+    ----------
+    row : dict
+        The image's row of the stage (``objects``: the count, None where
+        none was made).
+    labels : callable
+        Returns the labels at the preview's size.
+    original : ndarray, optional
+        The preview (not used).
+
+    Returns
+    -------
+    overlay : tuple or None
+        The objects in their colours (:func:`object_colours`), the count in
+        the title; None without a count.
+    """
+    count = row.get("objects")
+    if count is None:
+        return None
+    return (f": {count} object{'' if count == 1 else 's'}",
+            f"{count} objects, each its own colour", object_colours(labels()))
+
+
+def root_panel(row, skeleton, original):
+    """The roots stage's panel of an image's figure (:func:`image_figure`).
+
+    Parameters
+    ----------
+    row : dict
+        The image's traits (``measured``, ``root_length``, ``root_length_mm``
+        where a pixel size is known, ``figure_classes``, ``figure_unit``).
+    skeleton : callable
+        Returns the skeleton at the preview's size (diameter classes).
+    original : ndarray of uint8
+        The preview, which the skeleton is drawn over.
+
+    Returns
+    -------
+    overlay : tuple or None
+        The skeleton over the image (:func:`skeleton_overlay`), coloured by
+        diameter class (:func:`class_legend`), the total length in the
+        title; None where the roots were not measured.
+    """
+    if not row.get("measured"):
+        return None
+    length = f"{row['root_length']:.0f} px" + (
+        f" ({row['root_length_mm']:.1f} mm)" if "root_length_mm" in row else "")
+    legend = (class_legend(row["figure_classes"], row["figure_unit"])
+              if row["figure_classes"] else "one colour")
+    return (f", root length {length}", f"skeleton, {legend}",
+            skeleton_overlay(original, skeleton()))
 
 
 def message_figure(name, message, width=1200):

@@ -32,6 +32,8 @@ import os
 import shutil
 from dataclasses import dataclass
 
+from rootmass.workflow.stages import STAGES, output_kinds
+
 __all__ = [
     "OUTPUT_KINDS",
     "DiskNeeds",
@@ -59,9 +61,6 @@ BLURRED_FILE_BYTES = BLOCK
 # which a block rounds up the small ones.
 MASK_BYTES_PER_PIXEL = 0.035
 MASK_FILE_BYTES = BLOCK
-# The previews (at most 600 pixels on the longer side, JPEG): measured up to
-# 64 kB, and the 240 x 240 detail of a larger image up to 33 kB.
-PREVIEW_BYTES = 100_000
 # A QC figure (JPEG, 1114 x 394 for a 2000 x 3008 photo): 44-70 kB measured.
 QC_FIGURE_BYTES = 72_000
 # An image's thumbnail in its batch's .npz (11-13 kB measured) and its share
@@ -80,19 +79,16 @@ BATCH_BYTES = 8 * BLOCK
 COLLECTION_BYTES = 1_000_000
 FLAGGED_SHOWN = 200
 
-# An image's objects (with the objects stage): its labels at its preview's
-# size (16-bit PNG, 12 kB measured on the demo) and its rows in its batch's
-# table and in objects.csv (about 150 bytes an object, each twice), for some
-# hundreds of objects.
-OBJECTS_BYTES = 200_000
-# An image's roots (with the roots stage): its skeleton at its preview's size
-# (an 8-bit PNG of diameter classes, mostly zeros) and its row of traits.
-ROOTS_BYTES = 30_000
-
-OUTPUT_KINDS = ("blurred", "previews", "masks", "qc", "evaluation", "objects", "roots")
-"""What a batch may lack on disk: its blurred cache, its previews, its masks
-(and measurements), its QC figures (and thumbnails), its scores, its
-objects, its roots."""
+OUTPUT_KINDS = tuple(output_kinds())
+"""What a batch may lack on disk: each stage's outputs by kind
+(:func:`rootmass.workflow.stages.output_kinds`): its blurred cache, its
+previews, its thresholds, its masks (and measurements), its objects, its
+roots, its QC figures (and thumbnails), its scores."""
+#: The bytes an image takes of each kind that the stages declare
+#: (:attr:`rootmass.workflow.stages.Stage.disk_bytes`: the previews, the
+#: objects, the roots); the blurred cache, the masks and the QC figures are
+#: counted here.
+KIND_BYTES = {kind: size for stage in STAGES.values() for kind, size in stage.disk_bytes.items()}
 
 
 def cache_bytes(sizes):
@@ -189,7 +185,7 @@ def disk_needs(batches, missing, keep_blurred, qc, cores):
     """
     if cores < 1:
         raise ValueError(f"cores must be >= 1, not {cores}")
-    wanted = {"previews", "masks", "evaluation", "objects", "roots"} | ({"qc"} if qc else set())
+    wanted = set(OUTPUT_KINDS) - {"blurred", "qc"} | ({"qc"} if qc else set())
     if keep_blurred:
         wanted.add("blurred")
     leave = cache = qc_images = made = 0
@@ -203,14 +199,9 @@ def disk_needs(batches, missing, keep_blurred, qc, cores):
             caches.append(cache_bytes(sizes))
             if keep_blurred:
                 cache += caches[-1]
-        if "previews" in lacking:
-            leave += PREVIEW_BYTES * len(sizes)
         if "masks" in lacking:
             leave += _mask_bytes(sizes) + BATCH_BYTES
-        if "objects" in lacking:
-            leave += OBJECTS_BYTES * len(sizes)
-        if "roots" in lacking:
-            leave += ROOTS_BYTES * len(sizes)
+        leave += sum(KIND_BYTES.get(kind, 0) for kind in lacking) * len(sizes)
         if "qc" in lacking and qc:
             qc_images += len(sizes)
             leave += (QC_FIGURE_BYTES + THUMBNAIL_BYTES + CONTACT_SHEET_BYTES) * len(sizes)

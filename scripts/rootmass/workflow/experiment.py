@@ -24,7 +24,6 @@ from rootmass.segmentation import LOCAL_DEFAULTS, segmenter
 from rootmass.workflow.batches import figure_key
 from rootmass.workflow.config import ConfigError
 from rootmass.workflow.samples import (
-    STAGE_SETTINGS,
     SheetError,
     object_settings,
     pixel_size_from_dpi,
@@ -44,6 +43,8 @@ from rootmass.workflow.selection import (
     truth_pattern,
 )
 from rootmass.workflow.stages import (
+    MEASURING,
+    STAGES,
     AREA_COLUMNS,
     OBJECT_AREA_COLUMNS,
     OBJECT_COLUMNS,
@@ -62,13 +63,13 @@ __all__ = [
     "load_experiment",
 ]
 
-#: The objects stage's settings in the config's section ``objects``.
-OBJECT_SETTINGS = [key for key in STAGE_SETTINGS["objects"] if key != "pixel_size"]
-#: The roots stage's settings: sheet column -> key of the config's ``roots``.
-ROOT_SETTINGS = {"measure_roots": "measure", "prune_length": "prune_length",
-                 "diameter_classes": "diameter_classes",
-                 "diameter_classes_px": "diameter_classes_px"}
 
+
+def _config_value(config, key):
+    """The config's value of a dotted key (``objects.min_area``)."""
+    for part in key.split("."):
+        config = config[part]
+    return config
 
 
 def defaults(config):
@@ -97,8 +98,9 @@ def defaults(config):
         "marker_margin": threshold["marker_margin"],
         **{key: threshold[key] for key in LOCAL_DEFAULTS},
         "pixel_size": config["pixel_size"],
-        **{key: config["objects"][key] for key in OBJECT_SETTINGS},
-        **{column: config["roots"][key] for column, key in ROOT_SETTINGS.items()},
+        # the measuring stages' own (rootmass.workflow.stages)
+        **{column: _config_value(config, key)
+           for stage in STAGES.values() for column, key in stage.config_keys.items()},
     }
 
 
@@ -168,6 +170,8 @@ class Experiment:
     #: whether the roots stage runs: roots.measure, or a sheet row's
     #: measure_roots
     roots: bool = False
+    #: whether the QC figures are made (config key qc)
+    qc: bool = True
     demo: set = field(default_factory=set)
     truth_of: dict = field(default_factory=dict)
     roi_of: dict = field(default_factory=dict)  # {image: its ROI file}
@@ -201,13 +205,28 @@ class Experiment:
 
     @property
     def csv_columns(self):
-        """The columns of results/ratios.csv."""
+        """The columns of results/ratios.csv: the measuring stages' (their
+        :attr:`~rootmass.workflow.stages.Stage.columns`) after the image's
+        own, then the metadata."""
         areas = AREA_COLUMNS if self.with_areas else []
-        objects = OBJECT_COLUMNS if self.objects else []
-        object_areas = OBJECT_AREA_COLUMNS if self.objects and self.with_areas else []
         rois = ROI_COLUMNS if self.roi_of else []
-        return (RESULT_COLUMNS + rois + areas + objects + object_areas + self.root_columns
-                + self.metadata)
+        return RESULT_COLUMNS + rois + areas + self.measured_columns + self.metadata
+
+    @property
+    def measured_columns(self):
+        """The columns the measuring stages that run add to ratios.csv,
+        which the summary summarises."""
+        return [column for stage in MEASURING if getattr(self, stage.switch)
+                for column in getattr(self, stage.columns)]
+
+    @property
+    def object_columns(self):
+        """The objects stage's columns of results/ratios.csv: the count and
+        the areas' statistics, in pixels and, where a pixel size is known, in
+        mm2."""
+        if not self.objects:
+            return []
+        return OBJECT_COLUMNS + (OBJECT_AREA_COLUMNS if self.with_areas else [])
 
     @property
     def root_columns(self):
@@ -339,8 +358,9 @@ def check_root_settings(experiment):
     ConfigError
         Naming the config key or the sheet's line and column.
     """
-    checks = [(f"config key 'roots.{key}'", experiment.defaults[column])
-              for column, key in ROOT_SETTINGS.items() if column.startswith("diameter")]
+    checks = [(f"config key {key!r}", experiment.defaults[column])
+              for column, key in STAGES["roots"].config_keys.items()
+              if column.startswith("diameter")]
     for sample in experiment.samples:
         checks += [(f"samples sheet {experiment.sheet!r}, line {sample.line}, column {column!r}",
                     sample.settings[column])
@@ -405,6 +425,7 @@ def load_experiment(config, sheet_schema_path):
         settings_of=image_settings(samples, sheet, default),
         objects=config["objects"]["enabled"],
         shape_measures=config["objects"]["shape_measures"],
+        qc=config["qc"],
         demo={image for image in images if os.path.normpath(image) in demo_all},
     )
     if experiment.objects:

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from rootmass.workflow.batches import batch_id, content_batches, even_batches
 from rootmass.workflow.selection import header_size
 from rootmass.io import above_max_megapixels
+from rootmass.workflow.stages import STAGES
 
 __all__ = [
     "UNREADABLE_SIZE",
@@ -62,33 +63,14 @@ __all__ = [
 #: reads it reports why.
 UNREADABLE_SIZE = (1000, 1000)
 
-# From the benchmark on a 2-core machine: a job holds one image at a time
-# (at most about 5 float64 copies of it, plus about 250 MB of interpreter
-# and libraries); it spends per megapixel about 0.06 CPU-s blurring, 0.02
-# thresholding, 0.01 saving masks, 0.02 on the objects and 0.02 on the QC
-# figures, plus about 1 s starting. Runtimes get a tenfold margin for slower cluster nodes.
+#: Each stage's CPU-seconds a megapixel, by ``"<stage>"`` or, for a variant,
+#: ``"<stage> (<variant>)"`` (e.g. ``"evaluate (declump roots)"``): as each
+#: stage declares them (rootmass.workflow.stages). Runtimes get a tenfold
+#: margin for slower cluster nodes (:func:`batch_runtime`).
 SECONDS_PER_MEGAPIXEL = {
-    "grayscale_blur": 0.06,
-    "threshold": 0.02,
-    "save_mask": 0.01,
-    # a local threshold's map: 0.09 to 0.14 CPU-s a megapixel (thresholds.py)
-    "save_mask (local)": 0.2,
-    "qc_images": 0.02,
-    "objects": 0.02,
-    # every method, the local ones 0.33 CPU-s a megapixel of it; times the
-    # channels of evaluate_grayscale
-    "evaluate": 0.6,
-    # measured on lesson photos: declumping 1.4 CPU-s a megapixel, the
-    # shape measures 0.2; evaluate declumps every method's mask
-    "objects (declump)": 1.5,
-    "objects (shape measures)": 0.25,
-    "evaluate (declump)": 20.0,
-    # the root traits: 0.015 to 0.035 CPU-s a megapixel on lesson photos,
-    # 0.03 on a 150-megapixel scan, and 1 s a job to start (benchmarks/roots.py)
-    "roots": 0.15,
-    # evaluate measures the root length of every method's mask (thirteen)
-    "evaluate (roots)": 2.6,
-    "evaluate (declump) (roots)": 25.0,
+    f"{name} ({variant})" if variant else name: cost
+    for name, stage in STAGES.items()
+    for variant, cost in stage.seconds_per_megapixel.items()
 }
 
 
@@ -422,9 +404,18 @@ def methods_mem_mb(stage, sizes, methods):
 
 
 def batch_runtime(stage, sizes, times=1):
-    """Runtime of a batch's job of ``stage``, in minutes (tenfold margin),
-    doing its work ``times`` times (evaluate: once per channel)."""
-    work = times * SECONDS_PER_MEGAPIXEL[stage] * sum(map(megapixels, sizes))
+    """Runtime of a batch's job, in minutes (tenfold margin), doing its work
+    ``times`` times (evaluate: once per channel).
+
+    Parameters
+    ----------
+    stage : str or float
+        A key of :data:`SECONDS_PER_MEGAPIXEL`, or the cost itself.
+    sizes : list of (int, int)
+    times : int, optional
+    """
+    cost = SECONDS_PER_MEGAPIXEL[stage] if isinstance(stage, str) else stage
+    work = times * cost * sum(map(megapixels, sizes))
     return max(5, math.ceil(10 * (work + 1) / 60))
 
 

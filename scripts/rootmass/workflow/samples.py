@@ -18,6 +18,7 @@ import os
 from dataclasses import dataclass, field
 
 from rootmass.segmentation import method_names, segmenter, settings_table
+from rootmass.workflow.stages import STAGES, own_settings
 
 __all__ = [
     "SETTINGS",
@@ -52,70 +53,26 @@ SETTINGS = {
     "truth_count": None,
     # the true total root length in the row's image, in pixels (no config key)
     "truth_length": None,
-    "connectivity": "objects.connectivity",
-    "min_area": "objects.min_area",
-    "min_area_mm2": "objects.min_area_mm2",
-    "filter_connectivity": "objects.filter_connectivity",
-    "declump": "objects.declump",
-    "declump_h": "objects.declump_h",
-    "declump_smoothing": "objects.declump_smoothing",
-    "measure_roots": "roots.measure",
-    "prune_length": "roots.prune_length",
-    "diameter_classes": "roots.diameter_classes",
-    "diameter_classes_px": "roots.diameter_classes_px",
+    # the measuring stages' own (rootmass.workflow.stages)
+    **{column: key for s in STAGES.values() for column, key in s.config_keys.items()},
 }
 
 
-def _with_segmenters(stage, names):
-    """A stage's settings: ``names``, in the order the stage's params have
-    always had them (Snakemake compares params by their repr: another order
-    re-runs every result), then any other segmenter's settings that the
-    stage uses (:func:`rootmass.segmentation.segmenters`): a new segmenter
-    needs no line here."""
-    used = set()
-    for name in method_names():
-        chosen = segmenter(name)
-        used.update(chosen.threshold_settings if stage == "threshold" else chosen.settings)
-    if stage == "qc_images":
-        used = {name for name in used if _SEGMENTATION[name].figures}
-    return (*names, *(name for name in _SEGMENTATION if name in used and name not in names))
-
-
-#: The settings each stage uses.
-STAGE_SETTINGS = {
-    "grayscale_blur": ("grayscale", "sigma"),
-    # (the local methods' thresholds are made with their masks, by save_mask)
-    # (multiotsu's foreground decides which of its levels is ratios.csv's)
-    "threshold": _with_segmenters(
-        "threshold", ("method", "value", "bright_cutoff", "marker_min_area",
-                      "marker_margin", "classes", "foreground", "foreground_classes")),
-    "save_mask": _with_segmenters(
-        "save_mask", ("method", "foreground", "bright_cutoff", "marker_min_area",
-                      "marker_margin", "window", "k", "offset", "classes",
-                      "foreground_classes", "sigma", "grayscale", "pixel_size")),
-    # (multiotsu's classes decide the side of t the histogram shades)
-    "qc_images": _with_segmenters(
-        "qc_images", ("method", "foreground", "bright_cutoff", "foreground_classes")),
-    "objects": ("connectivity", "min_area", "min_area_mm2", "filter_connectivity",
-                "declump", "declump_h", "declump_smoothing", "pixel_size"),
-    # (the pixel size itself comes with the image's measurements)
-    "roots": ("measure_roots", "prune_length", "diameter_classes", "diameter_classes_px",
-              "pixel_size"),
-}
+#: The settings each stage uses (rootmass.workflow.stages).
+STAGE_SETTINGS = {name: s.settings for name, s in STAGES.items() if s.settings}
 #: The settings whose cells are read as numbers.
 NUMERIC = ("sigma",
            *(name for name, s in _SEGMENTATION.items() if s.kind in ("number", "integer")),
-           "pixel_size", "connectivity", "min_area", "min_area_mm2",
-           "filter_connectivity", "declump_h", "declump_smoothing", "truth_count",
-           "truth_length", "prune_length")
+           "pixel_size", *own_settings("number"), "truth_count", "truth_length")
 #: The settings whose cells are read as true or false.
-BOOLEAN = ("declump", "measure_roots")
-#: Metadata may not take a name with this prefix: the roots stage's columns
-#: (whose names follow the configured diameter classes).
-RESERVED_PREFIX = "root_"
+BOOLEAN = own_settings("boolean")
+#: Metadata may not take a name with these prefixes: the columns of the
+#: stages whose names follow their settings (the roots stage's, which
+#: follow the configured diameter classes).
+RESERVED_PREFIXES = tuple(s.column_prefix for s in STAGES.values() if s.column_prefix)
 #: The settings whose cells are read as lists of numbers (separated by commas
 #: or spaces; "none": an empty list).
-LISTS = ("diameter_classes", "diameter_classes_px",
+LISTS = (*own_settings("list"),
          *(name for name, s in _SEGMENTATION.items() if s.kind == "list"))
 _TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0")
 
@@ -198,7 +155,7 @@ def read_sheet(path, schema, reserved=()):
         The JSON schema of a row.
     reserved : collection of str
         Column names that metadata may not take (the results' own columns;
-        nor any name starting with :data:`RESERVED_PREFIX`).
+        nor any name starting with one of :data:`RESERVED_PREFIXES`).
 
     Returns
     -------
@@ -245,7 +202,7 @@ def read_sheet(path, schema, reserved=()):
         raise SheetError(f"{_where(path, numbers[0])}: there is no column 'image'")
     metadata = [name for name in header if name != "image" and name not in SETTINGS]
     for name in metadata:
-        if name in reserved or name.startswith(RESERVED_PREFIX):
+        if name in reserved or name.startswith(RESERVED_PREFIXES):
             raise SheetError(
                 f"{_where(path, numbers[0], name)}: a metadata column may not take the"
                 " name of a column of the results; rename it"
