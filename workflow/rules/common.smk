@@ -64,7 +64,7 @@ ROI_OF = EXPERIMENT.roi_of
 METHOD_PANEL_IMAGE = EXPERIMENT.method_panel
 SIZES = planning.run_sizes(IMAGES, DEMO_SET, config)
 # the kinds of per-batch output this run makes (rootmass.workflow.stages)
-KINDS = stages.output_kinds(lambda switch: getattr(EXPERIMENT, switch))
+KINDS = stages.output_kinds(EXPERIMENT.runs)
 CACHE, BATCHES = planning.plan_run(SIZES, config, KINDS, TRUTH_OF, OUT, CORES, JOB_PLAN)
 if workflow.is_main_process:
     planning.pass_to_jobs(workflow.config_settings, CACHE)
@@ -88,9 +88,7 @@ OBJECT_COUNTS, OBJECT_TABLES, LABEL_PREVIEWS = BATCH_OUTPUTS["objects"]
 ROOT_TRAITS, SKELETONS = BATCH_OUTPUTS["roots"]  # the traits, skeletons for the QC
 # the measuring stages that run, and their per-image rows (aggregate, QC)
 MEASURED = {
-    stage: f"{OUT}/{stage.rows}"
-    for stage in stages.MEASURING
-    if getattr(EXPERIMENT, stage.switch)
+    stage: f"{OUT}/{stage.rows}" for stage in stages.MEASURING if EXPERIMENT.runs(stage)
 }
 OBJECTS_CSV = f"{OUT}/objects.csv"
 CONTACT_SHEETS_DIR = f"{OUT}/qc/contact-sheets"

@@ -172,6 +172,8 @@ class Experiment:
     roots: bool = False
     #: whether the QC figures are made (config key qc)
     qc: bool = True
+    #: the stages' switches that are config keys: {key: on}
+    switches: dict = field(default_factory=dict)
     demo: set = field(default_factory=set)
     truth_of: dict = field(default_factory=dict)
     roi_of: dict = field(default_factory=dict)  # {image: its ROI file}
@@ -212,12 +214,22 @@ class Experiment:
         rois = ROI_COLUMNS if self.roi_of else []
         return RESULT_COLUMNS + rois + areas + self.measured_columns + self.metadata
 
+    def runs(self, stage):
+        """Whether a stage (:class:`rootmass.workflow.stages.Stage`) runs:
+        by its switch, a config key or an attribute of the experiment."""
+        if stage.switch is None:
+            return True
+        if "." in stage.switch:
+            return self.switches[stage.switch]
+        return bool(getattr(self, stage.switch))
+
     @property
     def measured_columns(self):
         """The columns the measuring stages that run add to ratios.csv,
         which the summary summarises."""
-        return [column for stage in MEASURING if getattr(self, stage.switch)
-                for column in getattr(self, stage.columns)]
+        return [column for stage in MEASURING if self.runs(stage)
+                for column in (getattr(self, stage.columns) if isinstance(stage.columns, str)
+                               else stage.columns)]
 
     @property
     def object_columns(self):
@@ -426,6 +438,8 @@ def load_experiment(config, sheet_schema_path):
         objects=config["objects"]["enabled"],
         shape_measures=config["objects"]["shape_measures"],
         qc=config["qc"],
+        switches={stage.switch: bool(_config_value(config, stage.switch))
+                  for stage in STAGES.values() if stage.switch and "." in stage.switch},
         demo={image for image in images if os.path.normpath(image) in demo_all},
     )
     if experiment.objects:

@@ -97,11 +97,14 @@ class Stage:
         ``{variant: CPU-seconds a megapixel}``, the plain job's under
         ``""`` (:func:`seconds_per_megapixel`).
     switch : str or None
-        The :class:`~rootmass.workflow.experiment.Experiment` attribute
-        that says whether it runs (None: always).
-    columns : str or None
-        The :class:`~rootmass.workflow.experiment.Experiment` attribute
-        listing its columns of ``results/ratios.csv`` (None: none).
+        What says whether it runs (None: always): a config key, dotted
+        (``"leaves.enabled"``), or an attribute of
+        :class:`~rootmass.workflow.experiment.Experiment` (``"roots"``: the
+        config's or any sheet row's). See ``Experiment.runs``.
+    columns : tuple of str, str or None
+        Its columns of ``results/ratios.csv``: the names, or the
+        :class:`~rootmass.workflow.experiment.Experiment` attribute listing
+        them where they follow the settings (None: none).
     column_prefix : str or None
         Where its columns' names follow its settings: the prefix they all
         have, which a sheet's metadata may not take.
@@ -131,7 +134,7 @@ class Stage:
     disk_bytes: dict = field(default_factory=dict)
     seconds_per_megapixel: dict = field(default_factory=dict)
     switch: str | None = None
-    columns: str | None = None
+    columns: tuple | str | None = None
     column_prefix: str | None = None
     rows: str | None = None
     merge: str | None = None
@@ -306,16 +309,15 @@ def stage(name):
     return STAGES[name]
 
 
-def output_kinds(runs=lambda switch: True):
+def output_kinds(runs=lambda stage: True):
     """The kinds of per-batch output a run makes, in order.
 
     Parameters
     ----------
     runs : callable, optional
-        Whether a stage whose :attr:`Stage.switch` is given runs.
+        Whether a stage runs (``Experiment.runs``).
     """
-    return [kind for s in STAGES.values() if s.switch is None or runs(s.switch)
-            for kind in s.outputs]
+    return [kind for s in STAGES.values() if runs(s) for kind in s.outputs]
 
 
 def batch_paths(out="results"):
