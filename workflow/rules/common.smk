@@ -158,7 +158,9 @@ PLAN_RECORD = f"logs/plans/{planning.plan_digest(BATCHES, made_outputs())}.json"
 
 # --- input functions ---------------------------------------------------------
 def batch_inputs(wildcards):
-    """A batch's image files (the demo folder stands for the demo's)."""
+    """A batch's image files (the demo folder stands for the demo's); the
+    first one asked for starts the run (start_of_run)."""
+    start_of_run()
     return input_files(BATCHES[wildcards.batch], DEMO_SET.__contains__)
 
 
@@ -167,12 +169,6 @@ def files_of_batch(files, params=False):
     batch's images; or a params function: {image: its file}."""
     of = lambda wildcards: {i: files[i] for i in BATCHES[wildcards.batch] if i in files}
     return of if params else lambda w: input_files(list(of(w).values()), in_demo_dir)
-
-
-def of_batch(pattern, stage="objects"):
-    """An input function: the batch's output of the stage, if it runs."""
-    on = getattr(EXPERIMENT, stage)
-    return lambda wildcards: pattern.format(batch=wildcards.batch) if on else []
 
 
 # --- params functions --------------------------------------------------------
@@ -224,14 +220,19 @@ if any(arg == "--report" or arg.startswith("--report=") for arg in sys.argv[1:])
     if message:
         raise WorkflowError(message)
 
-# Snakemake refuses a locked directory before it calls onstart: a run killed
-# with SIGKILL leaves its lock behind, which rootmass.workflow.runs removes where its
-# run is dead (Snakemake's --unlock would remove a live run's too), in the
-# main process of a run that runs jobs only (no dry run, --lint, --report...).
-if workflow.is_main_process and outputs.command_kind(sys.argv[1:]) == "run":
-    said = runs.clear_stale_locks()
-    if said:
-        print(said, file=sys.stderr)
+RUN_STARTED = []
+
+
+def start_of_run():
+    """Once, as Snakemake builds a run's jobs in its main process (no dry
+    run, --lint, --report...; called by the first stage's input function):
+    a SIGKILLed run's lock is removed where that run is dead (rootmass.
+    workflow.runs). Snakemake checks its lock after this, before onstart."""
+    if not RUN_STARTED and workflow.is_main_process:
+        RUN_STARTED.append(True)
+        said = outputs.command_kind(sys.argv[1:]) == "run" and runs.clear_stale_locks()
+        if said:
+            print(said, file=sys.stderr)
 
 
 def on_start():

@@ -12,7 +12,7 @@ if TRUTH_OF:
             masks=MASKS,
             measurements=MEASUREMENTS,
             # the configured mask's count (objects stage)
-            counts=of_batch(OBJECT_COUNTS),
+            counts=OBJECT_COUNTS if EXPERIMENT.objects else [],
             truth=files_of_batch(TRUTH_OF),
             rois=files_of_batch(ROI_OF),
             # evaluate_grayscale: the images, read again for their channels

@@ -16,7 +16,8 @@ names the run that holds the lock. The stale lock itself must be removed
 before that, since Snakemake refuses a locked directory before it calls
 ``onstart``: the workflow does it in the main process of a run that will
 run jobs (never on a dry run, ``--lint``, ``--list-rules`` or ``--report``,
-which do not lock), as Snakemake has read the rules. Between Snakemake's
+which do not lock), as Snakemake builds the run's jobs (after it has read
+the rules, before it checks its lock). Between Snakemake's
 lock and ``onstart`` the record still names the run before, so a lock is
 also left alone while another snakemake runs in this working directory
 (:func:`other_runs_here`).
