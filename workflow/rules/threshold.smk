@@ -1,12 +1,69 @@
 # Stages 2 and 3: each image's threshold value, then its mask and its
 # measurement. One job per batch of images: the values and measurements are
 # one small table per batch, the masks one folder per batch.
+#
+# A segmenter that fits the whole collection first (its scope: "collection")
+# has its model made once a run, by rule fit_segmenter, from the blurred
+# images of the batches that hold an image using it; their threshold and
+# save_mask jobs take it as input (rootmass.workflow.models). Without such a
+# method there is no such rule, and no such input.
+MODEL = f"{OUT}/models/{{model}}"
+
+
+def batch_models(wildcards):
+    return models.batch_models(EXPERIMENT, BATCHES[wildcards.batch], OUT)
+
+
+def fitted(wildcards):
+    """fit_segmenter's method and its params (rootmass.workflow.experiment)."""
+    method = models.model_method(wildcards.model)
+    return method, EXPERIMENT.fit_params(method)
+
+
+def fitted_inputs(wildcards):
+    """The blurred folders a model is fitted on, and its images' ROIs and
+    truth masks."""
+    method, params = fitted(wildcards)
+    batches = models.fitted_batches(EXPERIMENT, BATCHES, method)
+    files = [*params["rois"].values(), *params["truth"].values()]
+    return dict(
+        blurred=[BLURRED.format(batch=b) for b in batches],
+        annotations=input_files(files, in_demo_dir),
+    )
+
+
+if EXPERIMENT.collection_methods:
+
+    rule fit_segmenter:
+        input:
+            unpack(fitted_inputs),
+        output:
+            model=MODEL,
+        log:
+            "logs/fit_segmenter/{model}.log",
+        benchmark:
+            "logs/benchmarks/fit_segmenter/{model}.tsv"
+        wildcard_constraints:
+            model=r"[A-Za-z0-9_]+\.(json|pickle)",
+        priority: 1
+        conda:
+            "../envs/thresholding.yaml"
+        threads: 1
+        resources:
+            mem_mb=lambda w: models.fit_mem_mb(EXPERIMENT, fitted(w)[0], SIZES),
+            runtime=lambda w: models.fit_runtime(EXPERIMENT, fitted(w)[0], SIZES),
+        params:
+            method=lambda w: fitted(w)[0],
+            fitted=lambda w: fitted(w)[1],
+        script:
+            "../../scripts/fit_segmenter.py"
 
 
 rule threshold:
     input:
         blurred=BLURRED,
         rois=files_of_batch(ROI_OF),
+        models=batch_models,
     output:
         thresholds=THRESHOLDS,
     log:
@@ -34,6 +91,7 @@ rule save_mask:
         blurred=BLURRED,
         thresholds=THRESHOLDS,
         rois=files_of_batch(ROI_OF),
+        models=batch_models,
     output:
         masks=directory(MASKS),
         measurements=MEASUREMENTS,
