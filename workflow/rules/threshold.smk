@@ -32,33 +32,6 @@ def fitted_inputs(wildcards):
     )
 
 
-if EXPERIMENT.collection_methods:
-
-    rule fit_segmenter:
-        input:
-            unpack(fitted_inputs),
-        output:
-            model=MODEL,
-        log:
-            "logs/fit_segmenter/{model}.log",
-        benchmark:
-            "logs/benchmarks/fit_segmenter/{model}.tsv"
-        wildcard_constraints:
-            model=r"[A-Za-z0-9_]+\.(json|pickle)",
-        priority: 1
-        conda:
-            "../envs/thresholding.yaml"
-        threads: 1
-        resources:
-            mem_mb=lambda w: models.fit_mem_mb(EXPERIMENT, fitted(w)[0], SIZES),
-            runtime=lambda w: models.fit_runtime(EXPERIMENT, fitted(w)[0], SIZES),
-        params:
-            method=lambda w: fitted(w)[0],
-            fitted=lambda w: fitted(w)[1],
-        script:
-            "../../scripts/fit_segmenter.py"
-
-
 rule threshold:
     input:
         blurred=BLURRED,
@@ -121,3 +94,30 @@ rule save_mask:
         rois=files_of_batch(ROI_OF, params=True),
     script:
         "../../scripts/save_mask.py"
+
+
+if EXPERIMENT.collection_methods:
+
+    rule fit_segmenter:
+        input:
+            unpack(fitted_inputs),
+        output:
+            model=MODEL,
+        log:
+            "logs/fit_segmenter/{model}.log",
+        benchmark:
+            "logs/benchmarks/fit_segmenter/{model}.tsv"
+        wildcard_constraints:
+            model=r"[A-Za-z0-9_]+\.(json|pickle)",
+        priority: 1
+        conda:
+            "../envs/thresholding.yaml"
+        threads: 1
+        resources:
+            mem_mb=lambda w: models.fit_mem_mb(EXPERIMENT, fitted(w)[0], SIZES),
+            runtime=lambda w: models.fit_runtime(EXPERIMENT, fitted(w)[0], SIZES),
+        params:
+            method=lambda w: fitted(w)[0],
+            fitted=lambda w: fitted(w)[1],
+        script:
+            "../../scripts/fit_segmenter.py"
