@@ -194,6 +194,8 @@ def test_the_plan_of_a_collection_step(folder):
     assert not models.feeds_collection_step(experiment, batches["b1"])
     assert experiment.fit_params("otsu_collection") == {
         "images": ["data/a.jpg"], "settings": {}, "rois": {"data/a.jpg": "a.png"}, "truth": {}}
+    assert models.fit_inputs(experiment, batches, "otsu_collection", "blurred/{batch}") == {
+        "blurred": ["blurred/b2"], "annotations": ["a.png"]}
     # the fitted batches hold their blurred images until the model is made
     assert models.in_flight(experiment, batches, 1) == 2
     # (the ROI image's pixels read, five float64 copies: 8 bytes each)
@@ -252,6 +254,10 @@ def test_a_run_fits_one_model_for_the_images_that_use_it(workdir):
     log = (workdir / "logs/fit_segmenter/otsu_collection.json.log").read_text()
     assert "otsu_collection: fitted on 3 of 3 images" in log
     assert (workdir / "logs/benchmarks/fit_segmenter/otsu_collection.json.tsv").is_file()
+    # (a sample sheet's own lint, of rule aggregate, aside)
+    lint = run_snakemake(workdir, "--lint", "--config", "images=data/*.png",
+                         "threshold={method: otsu_collection}")
+    assert "Lints for" not in lint.stdout + lint.stderr, lint.stdout
     # done: nothing to do again
     again = run_snakemake(workdir, "--cores", 2, "-n", *config)
     assert "Nothing to be done" in again.stdout + again.stderr, again.stdout

@@ -4,15 +4,6 @@
 # figures, which then need not decode them again).
 
 
-def blur_group(wildcards):
-    """In group "images" with the batch's later jobs; alone where a collection
-    step reads the batch's images (rules/threshold.smk): its model is an
-    input of the group's threshold job, and Snakemake refuses a group that a
-    job outside both feeds and depends on."""
-    images = BATCHES[wildcards.batch]
-    return None if models.feeds_collection_step(EXPERIMENT, images) else "images"
-
-
 rule grayscale_blur:
     input:
         batch_inputs,
@@ -24,7 +15,14 @@ rule grayscale_blur:
     benchmark:
         "logs/benchmarks/grayscale_blur/{batch}.tsv"
     group:
-        blur_group
+        # alone where a collection step reads the batch's images: its model
+        # is an input of the batch's threshold job, and Snakemake refuses a
+        # group that a job outside both feeds and depends on (threshold.smk)
+        lambda w: (
+            None
+            if models.feeds_collection_step(EXPERIMENT, BATCHES[w.batch])
+            else "images"
+        )
     conda:
         "../envs/thresholding.yaml"
     threads: 1

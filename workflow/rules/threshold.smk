@@ -7,36 +7,13 @@
 # images of the batches that hold an image using it; their threshold and
 # save_mask jobs take it as input (rootmass.workflow.models). Without such a
 # method there is no such rule, and no such input.
-MODEL = f"{OUT}/models/{{model}}"
-
-
-def batch_models(wildcards):
-    return models.batch_models(EXPERIMENT, BATCHES[wildcards.batch], OUT)
-
-
-def fitted(wildcards):
-    """fit_segmenter's method and its params (rootmass.workflow.experiment)."""
-    method = models.model_method(wildcards.model)
-    return method, EXPERIMENT.fit_params(method)
-
-
-def fitted_inputs(wildcards):
-    """The blurred folders a model is fitted on, and its images' ROIs and
-    truth masks."""
-    method, params = fitted(wildcards)
-    batches = models.fitted_batches(EXPERIMENT, BATCHES, method)
-    files = [*params["rois"].values(), *params["truth"].values()]
-    return dict(
-        blurred=[BLURRED.format(batch=b) for b in batches],
-        annotations=input_files(files, in_demo_dir),
-    )
 
 
 rule threshold:
     input:
         blurred=BLURRED,
         rois=files_of_batch(ROI_OF),
-        models=batch_models,
+        models=lambda w: models.batch_models(EXPERIMENT, BATCHES[w.batch], OUT),
     output:
         thresholds=THRESHOLDS,
     log:
@@ -64,7 +41,7 @@ rule save_mask:
         blurred=BLURRED,
         thresholds=THRESHOLDS,
         rois=files_of_batch(ROI_OF),
-        models=batch_models,
+        models=lambda w: models.batch_models(EXPERIMENT, BATCHES[w.batch], OUT),
     output:
         masks=directory(MASKS),
         measurements=MEASUREMENTS,
@@ -100,24 +77,25 @@ if EXPERIMENT.collection_methods:
 
     rule fit_segmenter:
         input:
-            unpack(fitted_inputs),
+            unpack(lambda w: models.fit_inputs(EXPERIMENT, BATCHES, w.method, BLURRED)),
         output:
-            model=MODEL,
+            model=f"{OUT}/models/{{method}}{{suffix}}",
         log:
-            "logs/fit_segmenter/{model}.log",
+            "logs/fit_segmenter/{method}{suffix}.log",
         benchmark:
-            "logs/benchmarks/fit_segmenter/{model}.tsv"
+            "logs/benchmarks/fit_segmenter/{method}{suffix}.tsv"
         wildcard_constraints:
-            model=r"[A-Za-z0-9_]+\.(json|pickle)",
+            method=r"[A-Za-z0-9_]+",
+            suffix=r"\.(json|pickle)",
         priority: 1
         conda:
             "../envs/thresholding.yaml"
         threads: 1
         resources:
-            mem_mb=lambda w: models.fit_mem_mb(EXPERIMENT, fitted(w)[0], SIZES),
-            runtime=lambda w: models.fit_runtime(EXPERIMENT, fitted(w)[0], SIZES),
+            mem_mb=lambda w: models.fit_mem_mb(EXPERIMENT, w.method, SIZES),
+            runtime=lambda w: models.fit_runtime(EXPERIMENT, w.method, SIZES),
         params:
-            method=lambda w: fitted(w)[0],
-            fitted=lambda w: fitted(w)[1],
+            method=lambda w: w.method,
+            fitted=lambda w: EXPERIMENT.fit_params(w.method),
         script:
             "../../scripts/fit_segmenter.py"

@@ -15,7 +15,7 @@ methods have no collection step have no such rule, input or job.
 
 - :func:`model_file`, :func:`model_method`, :func:`save_model`,
   :func:`load_model` and :func:`read_models`: the model's file.
-- :func:`batch_models`, :func:`fitted_batches`,
+- :func:`batch_models`, :func:`fitted_batches`, :func:`fit_inputs`,
   :func:`feeds_collection_step`, :func:`in_flight`,
   :func:`fit_mem_mb` and :func:`fit_runtime`: the plan's part.
 - :func:`collection_images`: what the fitting job reads of each image.
@@ -48,6 +48,7 @@ __all__ = [
     "read_models",
     "batch_models",
     "fitted_batches",
+    "fit_inputs",
     "feeds_collection_step",
     "in_flight",
     "fit_mem_mb",
@@ -116,6 +117,21 @@ def fitted_batches(experiment, batches, method=None):
     if method is not None:
         fitted = set(experiment.fitted_images(method))
     return [name for name, images in batches.items() if not fitted.isdisjoint(images)]
+
+
+def fit_inputs(experiment, batches, method, blurred):
+    """Rule ``fit_segmenter``'s input for a method: ``{"blurred": [...],
+    "annotations": [...]}``, the blurred folders (``blurred``, a pattern of
+    ``{batch}``) of the batches it reads, and its images' ROIs and truth
+    masks (the demo's folder for the demo's)."""
+    from rootmass.workflow.selection import in_demo_dir, input_files
+
+    params = experiment.fit_params(method)
+    files = [*params["rois"].values(), *params["truth"].values()]
+    return {
+        "blurred": [blurred.format(batch=b) for b in fitted_batches(experiment, batches, method)],
+        "annotations": input_files(files, in_demo_dir),
+    }
 
 
 def feeds_collection_step(experiment, images):
