@@ -148,6 +148,11 @@ class Trained(Segmenter):
     collection_truth = True
     collection_settings = ("k",)
 
+    def check(self, settings):
+        if not settings["k"] > 0:
+            raise ValueError(f"threshold.k must be > 0; got {settings['k']!r}")
+        return settings
+
 
 def test_a_bad_setting_of_a_collection_step_is_one_line_before_any_job(folder, monkeypatch):
     with pytest.raises(ConfigError) as error:
@@ -167,6 +172,16 @@ def test_a_bad_setting_of_a_collection_step_is_one_line_before_any_job(folder, m
         "samples sheet 'samples.tsv', line 2, column 'method': 'trained' is fitted on the"
         " images that use it and have a truth mask, and none of its 1 has one (config key"
         " truth, or the sheet's column truth)")
+    # a setting its check refuses, in the config or in a row
+    with pytest.raises(ConfigError) as error:
+        plan(images="data/*.jpg", threshold={"method": "trained", "k": -1})
+    assert one_line(error) == "config key 'threshold.k': must be > 0; got -1"
+    write_sheet(folder, [{"image": "data/a.jpg", "method": "trained", "k": 0},
+                         {"image": "data/b.jpg"}])
+    with pytest.raises(ConfigError) as error:
+        plan(samples="samples.tsv")
+    assert one_line(error) == (
+        "samples sheet 'samples.tsv', line 2, column 'k': must be > 0; got 0")
     # its setting differs between the images it is fitted on
     (folder / "truth").mkdir()
     for name in ("a", "b"):

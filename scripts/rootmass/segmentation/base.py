@@ -16,10 +16,11 @@ A segmenter whose :attr:`~Segmenter.scope` is ``'collection'`` first
 computes a model from the whole collection, in rule ``fit_segmenter``, once
 for every image that uses it: :meth:`Segmenter.fit_collection` reads the
 images it is fitted on (their histograms, their pixels, their truth masks)
-and returns the model, which :meth:`Segmenter.save_model` writes to a file
-(``results/models/<method><model_suffix>``). That file is an input of the
-``threshold`` and ``save_mask`` jobs of the batches of those images, and
-their steps find the model, as :meth:`Segmenter.load_model` reads it, in
+and returns the model, which the workflow writes to a file as
+:attr:`~Segmenter.model_suffix` says (``results/models/<method><suffix>``,
+``rootmass.workflow.models``: nothing here reads or writes files). That file
+is an input of the ``threshold`` and ``save_mask`` jobs of the batches of
+those images, and their steps find the model, read back, in
 :attr:`Image.model`. The others (``'image'``) compute per image only.
 
 What a segmenter reads of an image is an :class:`Image`: its pixels are read
@@ -110,8 +111,9 @@ class Image:
     load_truth : callable, optional
         Instead of ``truth``: called, once, the first time it is asked for.
     model : object, optional
-        The collection step's model (:meth:`Segmenter.load_model`), for a
-        segmenter whose :attr:`~Segmenter.scope` is ``'collection'``.
+        The collection step's model (:meth:`Segmenter.fit_collection`'s, as
+        the workflow read it back), for a segmenter whose
+        :attr:`~Segmenter.scope` is ``'collection'``.
     """
 
     def __init__(self, pixels=None, *, load=None, hist=None, roi=None, markers=None,

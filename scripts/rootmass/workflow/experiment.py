@@ -425,10 +425,27 @@ def check_level_settings(experiment):
                               f" got {settings['foreground_classes']!r}") from None
 
 
+def _checked(experiment, chosen, sample):
+    """An image's settings as its segmenter checks them (``sample`` None:
+    the config's); a ValueError ``'threshold.<key> ...'`` as a one-line
+    ConfigError naming the config key or the sheet's line and column."""
+    settings = experiment.defaults if sample is None else experiment.settings(sample.image)
+    try:
+        chosen.check(settings)
+    except ValueError as error:
+        key, _, reason = str(error).partition(" ")
+        column = key.rpartition(".")[2]
+        where = (f"samples sheet {experiment.sheet!r}, line {sample.line}, column {column!r}"
+                 if sample is not None and column in sample.settings
+                 else f"config key {key!r}")
+        raise ConfigError(f"{where}: {reason}") from None
+
+
 def check_collection_settings(experiment):
-    """Refuse a method with a collection step (rule ``fit_segmenter``) that
-    no image can fit, or whose ``collection_settings`` differ between the
-    images that use it (one model serves them all), before any job.
+    """Refuse a method with a collection step (rule ``fit_segmenter``) whose
+    settings its segmenter's ``check`` refuses, that no image can fit, or
+    whose ``collection_settings`` differ between the images that use it (one
+    model serves them all), before any job.
 
     Raises
     ------
@@ -437,6 +454,11 @@ def check_collection_settings(experiment):
     """
     for method in experiment.collection_methods:
         chosen = segmenter(method)
+        if experiment.defaults["method"] == method:
+            _checked(experiment, chosen, None)
+        for sample in experiment.samples:
+            if experiment.settings(sample.image)["method"] == method:
+                _checked(experiment, chosen, sample)
         images = experiment.fitted_images(method)
         if not images:  # (only a method fitted on the images with truth)
             users = [sample for sample in experiment.samples
