@@ -7,13 +7,16 @@ mask. With a region of interest, nothing outside it is foreground and the
 ratio is of its pixels (total_pixels and roi_pixels are its pixel count). A
 local method's threshold map is made here, with its mask; its threshold in
 the row is the map's mean over the image (the ROI), and it has no
-separation (no single t splits its histogram)."""
+separation (no single t splits its histogram). A method whose segmenter
+fits the whole collection first gets the model of rule fit_segmenter, an
+input of this job (rootmass.workflow.models)."""
 
 import os
 
 from rootmass.workflow.cache import image_file, read_blurred
 from rootmass.io import load_json, read_roi, save_json, save_mask
 from rootmass.workflow.jobs import OnError, job_log
+from rootmass.workflow.models import read_models
 from rootmass.workflow.samples import settings_for
 from rootmass.segmentation import Image, foreground_ratio, segmenter
 
@@ -23,6 +26,7 @@ on_error = OnError(snakemake.config["on_error"], "save_mask")
 with job_log(snakemake.log[0]):
     os.makedirs(masks_dir, exist_ok=True)
     thresholds = {row["image"]: row for row in load_json(snakemake.input.thresholds)}
+    models = read_models(getattr(snakemake.input, "models", []))
     rows = []
     for cached, blurred in read_blurred(snakemake.input.blurred):
         image = cached["image"]
@@ -33,8 +37,9 @@ with job_log(snakemake.log[0]):
             try:
                 roi = read_roi(params.rois.get(image), blurred.shape, image)
                 chosen = segmenter(settings["method"])
-                mask, t = chosen.predict(Image(blurred, roi=roi), thresholds[image],
-                                         chosen.check(settings))
+                mask, t = chosen.predict(
+                    Image(blurred, roi=roi, model=models.get(settings["method"])),
+                    thresholds[image], chosen.check(settings))
                 count, total, ratio = foreground_ratio(mask, roi)
                 mask_path = image_file(masks_dir, cached["key"], ".png")
                 save_mask(mask_path, mask)

@@ -11,12 +11,16 @@ The histograms are those grayscale_blur stored in the blurred folder's
 index, so a segmenter that needs only the histogram (Otsu, the default)
 opens no blurred image. An image with a region of interest has its
 threshold estimated from the pixels inside it: its histograms are made
-here, of those pixels, which are read."""
+here, of those pixels, which are read.
+
+A method whose segmenter fits the whole collection first gets the model
+of rule fit_segmenter, an input of this job (rootmass.workflow.models)."""
 
 from rootmass.workflow.cache import read_blurred, stored_histogram
 from rootmass.qc.flags import separation
 from rootmass.io import read_roi, save_json
 from rootmass.workflow.jobs import OnError, job_log
+from rootmass.workflow.models import read_models
 from rootmass.qc.previews import histogram
 from rootmass.workflow.samples import settings_for
 from rootmass.segmentation import Image, segmenter
@@ -24,6 +28,7 @@ from rootmass.segmentation import Image, segmenter
 params = snakemake.params
 on_error = OnError(snakemake.config["on_error"], "threshold")
 with job_log(snakemake.log[0]):
+    models = read_models(getattr(snakemake.input, "models", []))
     rows = []
     for row, load in read_blurred(snakemake.input.blurred, lazy=True):
         reason = row.get("error")
@@ -34,7 +39,8 @@ with job_log(snakemake.log[0]):
                 roi = read_roi(params.rois.get(row["image"]), tuple(row["shape"]),
                                row["image"])
                 hist, shown = stored_histogram(row) if roi is None else (None, None)
-                image = Image(load=load, hist=hist, roi=roi)
+                image = Image(load=load, hist=hist, roi=roi,
+                              model=models.get(settings["method"]))
                 chosen = segmenter(settings["method"])
                 record = chosen.fit(image, chosen.check(settings))
                 if shown is None:  # the figure's: of the pixels t is estimated from

@@ -160,7 +160,7 @@ def test_the_registry_lists_every_method_in_order():
     assert method_names() == THRESHOLD_METHODS == (
         "fixed", "otsu", "isodata", "li", "mean", "minimum", "triangle", "yen",
         "otsu_excluding_bright", "otsu_excluding_markers", "multiotsu", "local",
-        "sauvola", "niblack")
+        "sauvola", "niblack", "otsu_collection")
     assert [s.name for s in segmenters()] == list(THRESHOLD_METHODS)
     assert {s.needs for s in segmenters()} <= {"nothing", "histogram", "pixels"}
     histogram_only = {s.name for s in segmenters() if s.needs == "histogram"}

@@ -13,7 +13,7 @@ from snakemake.logging import logger
 
 # The workflow's package, rootmass, is installed (requirements.txt): its
 # machinery is rootmass.workflow.
-from rootmass.workflow import disk, outputs, planning, runs, stages
+from rootmass.workflow import disk, models, outputs, planning, runs, stages
 from rootmass.workflow import report as reporting  # (report: Snakemake's)
 from rootmass.workflow.config import ConfigError, check_config
 from rootmass.workflow.selection import DEMO_DIR, in_demo_dir, input_files
@@ -243,8 +243,9 @@ def on_start():
     runs.record_run()
     kinds = {kind: BATCH_OUTPUTS[kind] for kind in KINDS}
     scored = set(EVALUATION_BATCHES)
+    flight = models.in_flight(EXPERIMENT, BATCHES, CORES)  # (a model's inputs: all)
     line = disk.check_results_disk(
-        OUT, BATCHES, SIZES, kinds, scored, config, CORES, CACHE.keep
+        OUT, BATCHES, SIZES, kinds, scored, config, flight, CACHE.keep
     )
     if line:
         raise WorkflowError(line)

@@ -15,7 +15,14 @@ rule grayscale_blur:
     benchmark:
         "logs/benchmarks/grayscale_blur/{batch}.tsv"
     group:
-        "images"
+        # alone where a collection step reads the batch's images: its model
+        # is an input of the batch's threshold job, and Snakemake refuses a
+        # group that a job outside both feeds and depends on (threshold.smk)
+        lambda w: (
+            None
+            if models.feeds_collection_step(EXPERIMENT, BATCHES[w.batch])
+            else "images"
+        )
     conda:
         "../envs/thresholding.yaml"
     threads: 1

@@ -23,9 +23,10 @@ every method on an image. The modules:
 - :mod:`.base`: the interface (:class:`Segmenter`, :class:`Image`,
   :class:`Setting`) and the registry's look-ups; :mod:`.registry`: its
   entries;
-- :mod:`.global_`, :mod:`.levels`, :mod:`.local`: the global thresholds
-  (fixed, scikit-image's automatic ones, Otsu's without the bright markers),
-  multi-Otsu's levels, the local thresholds;
+- :mod:`.global_`, :mod:`.levels`, :mod:`.local`, :mod:`.collection`: the
+  global thresholds (fixed, scikit-image's automatic ones, Otsu's without
+  the bright markers), multi-Otsu's levels, the local thresholds, and the
+  thresholds of the whole collection (Otsu's of its pooled histogram);
 - :mod:`.chain`: :func:`segment` and :func:`method_results`.
 
 scikit-image, SciPy and Pillow are imported inside the functions that need
@@ -46,6 +47,7 @@ from rootmass.segmentation.base import (
     settings_table,
 )
 from rootmass.segmentation.chain import LOCAL_DEFAULTS, PANEL_METHODS, THRESHOLD_METHODS, method_results, segment
+from rootmass.segmentation.collection import COLLECTION_METHODS, pooled_otsu
 from rootmass.segmentation.global_ import (
     AUTOMATIC_METHODS,
     EXCLUSION_METHODS,
@@ -65,6 +67,7 @@ from rootmass.segmentation.images import (
     foreground_mask,
     foreground_ratio,
     image_histogram,
+    lesson_histogram,
     threshold_summary,
     to_grayscale,
 )
@@ -82,6 +85,7 @@ __all__ = [
     "PANEL_METHODS",
     "LOCAL_METHODS",
     "LEVEL_METHODS",
+    "COLLECTION_METHODS",
     "LOCAL_DEFAULTS",
     "FOREGROUND_SIDES",
     "MARKER_MIN_AREA",
@@ -97,9 +101,11 @@ __all__ = [
     "colour_channel",
     "blur",
     "image_histogram",
+    "lesson_histogram",
     "threshold_value",
     "local_threshold",
     "multiotsu_levels",
+    "pooled_otsu",
     "threshold_summary",
     "marker_margin",
     "marker_region",

@@ -12,6 +12,17 @@ the workflow:
   :meth:`Segmenter.summary` gives the one number ``results/ratios.csv`` and
   the figures show as its threshold (None where there is none).
 
+A segmenter whose :attr:`~Segmenter.scope` is ``'collection'`` first
+computes a model from the whole collection, in rule ``fit_segmenter``, once
+for every image that uses it: :meth:`Segmenter.fit_collection` reads the
+images it is fitted on (their histograms, their pixels, their truth masks)
+and returns the model, which the workflow writes to a file as
+:attr:`~Segmenter.model_suffix` says (``results/models/<method><suffix>``,
+``rootmass.workflow.models``: nothing here reads or writes files). That file
+is an input of the ``threshold`` and ``save_mask`` jobs of the batches of
+those images, and their steps find the model, read back, in
+:attr:`Image.model`. The others (``'image'``) compute per image only.
+
 What a segmenter reads of an image is an :class:`Image`: its pixels are read
 only when a step asks for them, so a segmenter that :attr:`~Segmenter.needs`
 only the histogram (Otsu, the default) never opens the blurred file.
@@ -25,7 +36,12 @@ Segmenters are found by name through the registry (:func:`segmenter`,
 from dataclasses import dataclass
 
 from rootmass.segmentation._checks import _check_choice
-from rootmass.segmentation.images import foreground_mask, image_histogram, threshold_summary
+from rootmass.segmentation.images import (
+    foreground_mask,
+    image_histogram,
+    lesson_histogram,
+    threshold_summary,
+)
 
 __all__ = ["Setting", "Image", "Segmenter", "register", "order_settings", "segmenter", "method_names",
            "segmenters", "settings_table"]
@@ -84,13 +100,30 @@ class Image:
         The region of interest.
     markers : (M, N) ndarray of bool, optional
         The image's :func:`~rootmass.segmentation.marker_region`, where known.
+    counts : (256,) ndarray of int, optional
+        :func:`~rootmass.segmentation.lesson_histogram` of the image (of its
+        ROI where it has one): the lesson's 256 bins over [0, 1], the same
+        for every image, so that a collection's can be added up. Where known
+        already (``grayscale_blur`` stores the whole image's), else computed
+        from the pixels when first asked for.
+    truth : (M, N) ndarray of bool, optional
+        The image's ground truth, where it has one.
+    load_truth : callable, optional
+        Instead of ``truth``: called, once, the first time it is asked for.
+    model : object, optional
+        The collection step's model (:meth:`Segmenter.fit_collection`'s, as
+        the workflow read it back), for a segmenter whose
+        :attr:`~Segmenter.scope` is ``'collection'``.
     """
 
-    def __init__(self, pixels=None, *, load=None, hist=None, roi=None, markers=None):
+    def __init__(self, pixels=None, *, load=None, hist=None, roi=None, markers=None,
+                 counts=None, truth=None, load_truth=None, model=None):
         if pixels is None and load is None:
             raise ValueError("an Image needs its pixels or a way to load them")
         self._pixels, self._load = pixels, load
         self.hist, self.roi, self.markers = hist, roi, markers
+        self.counts, self.model = counts, model
+        self._truth, self._load_truth = truth, load_truth
 
     @property
     def pixels_read(self):
@@ -110,6 +143,20 @@ class Image:
         if self.hist is None:
             self.hist = image_histogram(self.pixels, self.roi)
         return self.hist
+
+    def lesson_histogram(self):
+        """:func:`~rootmass.segmentation.lesson_histogram` of the image (its
+        ROI), as given or computed once."""
+        if self.counts is None:
+            self.counts = lesson_histogram(self.pixels, self.roi)
+        return self.counts
+
+    @property
+    def truth(self):
+        """The image's ground truth, read on first use (None: it has none)."""
+        if self._truth is None and self._load_truth is not None:
+            self._truth = self._load_truth()
+        return self._truth
 
 
 class Segmenter:
@@ -145,6 +192,29 @@ class Segmenter:
         the planning's default, a global threshold's).
     copies : int
         The float64 copies of an image that ``save_mask`` holds with it.
+    scope : {'image', 'collection'}
+        ``'image'``: it computes from each image alone. ``'collection'``: a
+        model from the whole collection first (:meth:`fit_collection`, rule
+        ``fit_segmenter``), which its steps then find in :attr:`Image.model`.
+    collection_needs : {'histogram', 'pixels'}
+        What :meth:`fit_collection` reads of each image: only
+        :meth:`Image.lesson_histogram` (stored by ``grayscale_blur`` for an
+        image without a ROI, so that no pixel of it is read), or the pixels.
+    collection_truth : bool
+        Whether it is fitted on the images with a truth mask only (those
+        that use it), whose :attr:`Image.truth` it reads (a trained
+        classifier); else on every image that uses it.
+    collection_settings : tuple of str
+        The settings :meth:`fit_collection` uses, by name: one model serves
+        every image, so they must be the same for all the images that use it
+        (checked before any job).
+    model_suffix : {'.json', '.pickle'}
+        The model file's suffix, and how it is written: a JSON object (a
+        dict of numbers and lists), or a pickle (any object, such as a
+        scikit-learn estimator).
+    collection_seconds_per_megapixel : float
+        The CPU-seconds each megapixel of an image whose pixels
+        :meth:`fit_collection` reads costs it, for the planning.
     """
 
     name = None
@@ -156,6 +226,12 @@ class Segmenter:
     panel = True
     seconds_per_megapixel = None
     copies = 5
+    scope = "image"
+    collection_needs = "pixels"
+    collection_truth = False
+    collection_settings = ()
+    model_suffix = ".json"
+    collection_seconds_per_megapixel = 0.05
 
     def check(self, settings):
         """Validate the settings it uses, before any pixel is read.
@@ -179,8 +255,40 @@ class Segmenter:
         """
         return settings
 
+    def fit_collection(self, images, settings):
+        """What it computes from the whole collection, in rule
+        ``fit_segmenter`` (a segmenter whose :attr:`scope` is
+        ``'collection'``): its model.
+
+        Parameters
+        ----------
+        images : iterable of Image
+            The images it is fitted on, one at a time (each read as
+            :attr:`collection_needs` says; with :attr:`collection_truth`,
+            those with a truth mask, in :attr:`Image.truth`), each with its
+            ROI where it has one. An image that cannot be read is left out
+            (``on_error: skip``) or stops the job.
+        settings : dict
+            Its :attr:`collection_settings`, the same for every image.
+
+        Returns
+        -------
+        model : object
+            As :attr:`model_suffix` says it is written; the steps of rules
+            ``threshold`` and ``save_mask`` find it in :attr:`Image.model`.
+
+        Raises
+        ------
+        ValueError
+            Where the collection gives no model (no image; a single gray
+            level), in one line.
+        """
+        raise NotImplementedError(f"segmenter {self.name!r} has no collection step")
+
     def threshold(self, image, settings):
-        """What it computes from the whole image, in rule ``threshold``.
+        """What it computes from the whole image, in rule ``threshold``
+        (with its model, in :attr:`Image.model`, where its :attr:`scope` is
+        ``'collection'``).
 
         Parameters
         ----------

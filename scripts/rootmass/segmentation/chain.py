@@ -33,7 +33,7 @@ LOCAL_DEFAULTS = {name: setting.default for name, setting in settings_table().it
 def segment(
     blurred, method="otsu", value=None, foreground="above", bright_cutoff=0.95,
     marker_min_area=MARKER_MIN_AREA, marker_margin=14, *, roi=None, t=None, hist=None,
-    markers=None, mask=True, **parameters,
+    markers=None, mask=True, model=None, **parameters,
 ):
     """Threshold a blurred image as configured: ``t`` and the mask.
 
@@ -65,6 +65,9 @@ def segment(
     mask : bool, optional
         False: ``t`` alone (rule ``threshold``, which makes no mask and has
         no ``foreground``); the mask returned is None.
+    model : object, optional
+        The collection step's model of a method whose segmenter's ``scope``
+        is ``'collection'`` (:meth:`Segmenter.fit_collection`).
     **parameters
         The other segmenters' settings (:data:`LOCAL_DEFAULTS`): ``window``,
         ``k``, ``offset`` of :func:`local_threshold`; ``classes``,
@@ -97,7 +100,7 @@ def segment(
         "bright_cutoff": bright_cutoff, "marker_min_area": marker_min_area,
         "marker_margin": marker_margin,
     })
-    image = Image(blurred, hist=hist, roi=roi, markers=markers)
+    image = Image(blurred, hist=hist, roi=roi, markers=markers, model=model)
     if t is None:
         t = chosen.threshold(image, settings)
     else:

@@ -29,6 +29,7 @@ __all__ = [
     "colour_channel",
     "blur",
     "image_histogram",
+    "lesson_histogram",
     "threshold_summary",
     "foreground_mask",
     "foreground_ratio",
@@ -241,6 +242,30 @@ def image_histogram(blurred, roi=None):
     blurred = _check_gray(blurred)
     pixels = blurred.reshape(-1) if roi is None else blurred[_check_roi(blurred, roi)]
     return histogram(pixels, 256, source_range="image")
+
+
+def lesson_histogram(blurred, roi=None):
+    """The lesson's histogram of an image: 256 bins over [0, 1].
+
+    Parameters
+    ----------
+    blurred : (M, N) ndarray of float
+    roi : (M, N) ndarray of bool, optional
+        The region of interest: the histogram of its pixels only.
+
+    Returns
+    -------
+    counts : (256,) ndarray of int
+        ``np.histogram(blurred, bins=256, range=(0, 1))[0]`` (of
+        ``blurred[roi]``), the counts rule ``grayscale_blur`` stores for the
+        QC figure (``rootmass.qc.previews.histogram``, the same counts):
+        unlike :func:`image_histogram`, whose bins span each image's own
+        range, every image's bins are the same, so that a collection's
+        histograms add up to the histogram of all its pixels.
+    """
+    blurred = _check_gray(blurred)
+    pixels = blurred if roi is None else blurred[_check_roi(blurred, roi)]
+    return np.histogram(pixels, bins=256, range=(0.0, 1.0))[0]
 
 
 

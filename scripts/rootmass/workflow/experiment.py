@@ -8,9 +8,9 @@ Only image headers are read, never pixels.
 
 - :func:`defaults` and :func:`image_settings`: the config's settings, and
   the images whose own are not the config's.
-- :func:`check_object_settings`, :func:`check_root_settings` and
-  :func:`check_level_settings`: the settings checked together, before any
-  job.
+- :func:`check_object_settings`, :func:`check_root_settings`,
+  :func:`check_level_settings` and :func:`check_collection_settings`: the
+  settings checked together, before any job.
 - :func:`load_experiment`: all of it, as an :class:`Experiment`.
 """
 
@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from rootmass.segmentation import LOCAL_DEFAULTS, segmenter
+from rootmass.segmentation import LOCAL_DEFAULTS, method_names, segmenter
 from rootmass.workflow.batches import figure_key
 from rootmass.workflow.config import ConfigError
 from rootmass.workflow.samples import (
+    SETTINGS,
     SheetError,
     object_settings,
     pixel_size_from_dpi,
@@ -60,6 +61,7 @@ __all__ = [
     "check_object_settings",
     "check_root_settings",
     "check_level_settings",
+    "check_collection_settings",
     "load_experiment",
 ]
 
@@ -200,6 +202,51 @@ class Experiment:
         (a local method's map: planning's ``"save_mask (local)"``)."""
         return any(segmenter(self.settings(image)["method"]).seconds_per_megapixel is not None
                    for image in self.images)
+
+    @functools.cached_property
+    def collection_methods(self):
+        """The images' methods whose segmenter fits the whole collection
+        first (its ``scope``, ``'collection'``: rule ``fit_segmenter``), in
+        the registry's order."""
+        used = {self.settings(image)["method"] for image in self.images}
+        return [name for name in method_names()
+                if name in used and segmenter(name).scope == "collection"]
+
+    @functools.cached_property
+    def _fitted(self):
+        """``{method: images}`` of :meth:`fitted_images` (once the truth is
+        known), and every image fitted on (``None``)."""
+        fitted = {}
+        for method in self.collection_methods:
+            truth = segmenter(method).collection_truth
+            fitted[method] = [image for image in self.images
+                              if self.settings(image)["method"] == method
+                              and (not truth or image in self.truth_of)]
+        fitted[None] = {image for images in fitted.values() for image in images}
+        return fitted
+
+    def fitted_images(self, method=None):
+        """The images a method's collection step is fitted on: those that
+        use it (with its segmenter's ``collection_truth``, those of them
+        with a truth mask), in the experiment's order; with no method, the
+        set of every method's."""
+        return self._fitted.get(method, [])
+
+    def fit_params(self, method):
+        """Rule ``fit_segmenter``'s params for a method: ``images`` (those
+        fitted on), ``settings`` (its ``collection_settings``, the same for
+        all), and their ``rois`` and ``truth`` (``{image: file}``; truth only
+        where the segmenter is fitted on it)."""
+        chosen = segmenter(method)
+        images = self.fitted_images(method)
+        first = self.settings(images[0]) if images else self.defaults
+        return {
+            "images": images,
+            "settings": {name: first[name] for name in chosen.collection_settings},
+            "rois": {image: self.roi_of[image] for image in images if image in self.roi_of},
+            "truth": {image: self.truth_of[image] for image in images}
+            if chosen.collection_truth else {},
+        }
 
     @property
     def with_areas(self):
@@ -410,6 +457,67 @@ def check_level_settings(experiment):
                               f" got {settings['foreground_classes']!r}") from None
 
 
+def _checked(experiment, chosen, sample):
+    """An image's settings as its segmenter checks them (``sample`` None:
+    the config's); a ValueError ``'threshold.<key> ...'`` as a one-line
+    ConfigError naming the config key or the sheet's line and column."""
+    settings = experiment.defaults if sample is None else experiment.settings(sample.image)
+    try:
+        chosen.check(settings)
+    except ValueError as error:
+        key, _, reason = str(error).partition(" ")
+        column = key.rpartition(".")[2]
+        where = (f"samples sheet {experiment.sheet!r}, line {sample.line}, column {column!r}"
+                 if sample is not None and column in sample.settings
+                 else f"config key {key!r}")
+        raise ConfigError(f"{where}: {reason}") from None
+
+
+def check_collection_settings(experiment):
+    """Refuse a method with a collection step (rule ``fit_segmenter``) whose
+    settings its segmenter's ``check`` refuses, that no image can fit, or
+    whose ``collection_settings`` differ between the images that use it (one
+    model serves them all), before any job.
+
+    Raises
+    ------
+    ConfigError
+        Naming the config key, or the sheet's line and column.
+    """
+    for method in experiment.collection_methods:
+        chosen = segmenter(method)
+        if experiment.defaults["method"] == method:
+            _checked(experiment, chosen, None)
+        for sample in experiment.samples:
+            if experiment.settings(sample.image)["method"] == method:
+                _checked(experiment, chosen, sample)
+        images = experiment.fitted_images(method)
+        if not images:  # (only a method fitted on the images with truth)
+            users = [sample for sample in experiment.samples
+                     if experiment.settings(sample.image)["method"] == method]
+            own = next((sample for sample in users if "method" in sample.settings), None)
+            where = (f"samples sheet {experiment.sheet!r}, line {own.line}, column 'method'"
+                     if own else "config key 'threshold.method'")
+            raise ConfigError(
+                f"{where}: {method!r} is fitted on the images that use it and have a truth"
+                f" mask, and none of its {len(users)} has one (config key truth, or the"
+                " sheet's column truth)")
+        first, fitted = experiment.settings(images[0]), set(images)
+        for sample in experiment.samples:
+            if sample.image not in fitted:
+                continue
+            for name in chosen.collection_settings:
+                value = experiment.settings(sample.image)[name]
+                if value != first[name]:
+                    where = (f"samples sheet {experiment.sheet!r}, line {sample.line},"
+                             f" column {name!r}" if name in sample.settings
+                             else f"config key {SETTINGS[name]!r}")
+                    raise ConfigError(
+                        f"{where}: {method!r} fits one model for all its images, so"
+                        f" {name} must be the same for them; got {value!r} here and"
+                        f" {first[name]!r} for {images[0]!r}")
+
+
 def load_experiment(config, sheet_schema_path):
     """The experiment of a validated config.
 
@@ -464,4 +572,5 @@ def load_experiment(config, sheet_schema_path):
     experiment.roi_of = find_truth(
         samples, truth_pattern(config, own, "roi"), sheet, demo_all, key="roi"
     )
+    check_collection_settings(experiment)
     return experiment
