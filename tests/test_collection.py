@@ -282,3 +282,9 @@ def test_a_run_fits_one_model_for_the_images_that_use_it(workdir):
     assert "fit_segmenter" not in rules and "threshold" in rules
     plan = planned_jobs(run_snakemake(workdir, "--cores", 2, "-n", *default))
     assert "fit_segmenter" not in plan and plan["threshold"] == 2, plan
+    # a run without the method moves its model aside with the other
+    # outputs this run does not make
+    said = run_snakemake(workdir, "--cores", 2, *default)
+    assert not (workdir / "results/models/otsu_collection.json").exists()
+    assert list((workdir / "results/stale").glob("*/models/otsu_collection.json"))
+    assert "its method not used by any image" in said.stdout + said.stderr

@@ -256,6 +256,7 @@ def on_start():
     optional.update(dict.fromkeys(qc_files, "with qc: false"))
     optional[OBJECT_AREA_PLOT] = "with qc: false or no objects"
     optional[OBJECTS_CSV] = "with objects.enabled: false"
+    optional.update(models.unused_models(EXPERIMENT, OUT))
     made = made_outputs()
     batch_paths = [path for paths in BATCH_OUTPUTS.values() for path in paths]
     said = outputs.move_stale(

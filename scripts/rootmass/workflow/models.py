@@ -13,7 +13,7 @@ the method take the file as an input (:func:`batch_models`) and give the
 model to the segmenter in ``Image.model`` (:func:`read_models`). Runs whose
 methods have no collection step have no such rule, input or job.
 
-- :func:`model_file`, :func:`model_method`, :func:`save_model`,
+- :func:`model_file`, :func:`unused_models`, :func:`model_method`, :func:`save_model`,
   :func:`load_model` and :func:`read_models`: the model's file.
 - :func:`batch_models`, :func:`fitted_batches`, :func:`fit_inputs`,
   :func:`feeds_collection_step`, :func:`in_flight`,
@@ -42,6 +42,7 @@ from rootmass.workflow.cache import read_blurred, stored_histogram
 __all__ = [
     "MODEL_SUFFIXES",
     "model_file",
+    "unused_models",
     "model_method",
     "save_model",
     "load_model",
@@ -68,6 +69,18 @@ def model_file(method, out="results"):
         raise ValueError(f"segmenter {method!r}: model_suffix must be one of"
                          f" {MODEL_SUFFIXES}; got {suffix!r}")
     return f"{out}/models/{method}{suffix}"
+
+
+def unused_models(experiment, out="results"):
+    """The model files a run does not make, of every registered method with
+    a collection step that its images do not use: ``{path: why}``, for the
+    stale outputs moved aside when a run starts
+    (:func:`rootmass.workflow.outputs.move_stale`)."""
+    from rootmass.segmentation import segmenters
+
+    used = set(experiment.collection_methods)
+    return {model_file(s.name, out): "its method not used by any image"
+            for s in segmenters() if s.scope == "collection" and s.name not in used}
 
 
 def model_method(path):
