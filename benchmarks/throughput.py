@@ -28,6 +28,9 @@ $LESSON_DATA, else the set is left out with a message) and "demo", 200 demo
 images of 2000 x 3008 (generated once into --out). `--sets lesson` runs one
 set (and no dry runs). Each set first runs every mode once as a warm-up
 (`--warmup`, not counted), then `--repeats` times; the tables give medians.
+`--baseline <commit>` runs that commit's workflow too (a git worktree under
+--out, its own package first on PYTHONPATH), each of its modes right after
+this checkout's, as "<mode> before": both against the same (b).
 
     python benchmarks/throughput.py                 # the full benchmark
     python benchmarks/throughput.py --demo-count 4 --dry-run-counts 200 \\
@@ -74,9 +77,10 @@ MODES = ["a", "b", "c", "d", "c0", "d0", "c1", "e", "f"]
 OBJECTS_OFF = ["--config", "objects={enabled: false}"]  # (c1)
 
 
-def measure(cmd, cwd):
+def measure(cmd, cwd, env=None):
     result = subprocess.run(
-        [PY, "-c", WRAPPER, *map(str, cmd)], cwd=cwd, capture_output=True, text=True
+        [PY, "-c", WRAPPER, *map(str, cmd)], cwd=cwd, capture_output=True, text=True,
+        env=None if env is None else {**os.environ, **env},
     )
     record = json.loads(result.stdout)
     if record["rc"] != 0:
@@ -149,7 +153,20 @@ def folder_bytes(folder, pattern="*"):
     return sum(p.stat().st_size for p in Path(folder).rglob(pattern) if p.is_file())
 
 
-def run_set(name, images, extras, cores, repeats, base, rows, notes, warmup=0):
+def baseline_checkout(commit, base):
+    """A checkout of another commit of this repository (git worktree), and
+    the environment its workflow runs in: its own package first."""
+    folder = base / f"baseline-{commit}"
+    if not (folder / "Snakefile").exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        subprocess.run(["git", "-C", ROOT, "worktree", "prune"], check=True)
+        subprocess.run(["git", "-C", ROOT, "worktree", "add", "--detach", folder, commit],
+                       check=True, stdout=subprocess.DEVNULL)
+    return folder, {"PYTHONPATH": str(folder / "scripts")}
+
+
+def run_set(name, images, extras, cores, repeats, base, rows, notes, warmup=0,
+            variants=(("", ROOT, None),)):
     print(f"\n== {name}: {len(images)} images, --cores {cores}")
     refs = base / f"refs-{name}"
     refs.mkdir(exist_ok=True)
@@ -167,8 +184,13 @@ def run_set(name, images, extras, cores, repeats, base, rows, notes, warmup=0):
         # with the QC figures (the default), then without them, then the
         # defaults without the objects stage; one collection's results at a
         # time, as a user would have them
-        for qc, cold, changed, off in (("true", "c", "d", []), ("false", "c0", "d0", []),
-                                       ("true", "c1", None, OBJECTS_OFF)):
+        # each workflow mode of every variant (this checkout, and a
+        # baseline's), one after the other in the same repeat
+        for (qc, cold, changed, off), (suffix, root, env) in (
+                (setting, variant) for setting in (
+                    ("true", "c", "d", []), ("false", "c0", "d0", []),
+                    ("true", "c1", None, OBJECTS_OFF))
+                for variant in variants):
             work = base / f"work-{name}"
             shutil.rmtree(work, ignore_errors=True)
             (work / "images").mkdir(parents=True)
@@ -176,7 +198,7 @@ def run_set(name, images, extras, cores, repeats, base, rows, notes, warmup=0):
                 (work / "images" / Path(image).name).symlink_to(Path(image).resolve())
             config = work / "config.yaml"
             config.write_text(f'images: "images/*.jpg"\ndemo: null\nqc: {qc}\n')
-            workflow = [SNAKEMAKE, "--snakefile", ROOT / "Snakefile", "--cores", cores,
+            workflow = [SNAKEMAKE, "--snakefile", root / "Snakefile", "--cores", cores,
                         "--configfile", config]
             modes = [(cold, off)]
             if changed:
@@ -187,8 +209,8 @@ def run_set(name, images, extras, cores, repeats, base, rows, notes, warmup=0):
                 if mode == "e":
                     for image in extras:
                         (work / "images" / Path(image).name).symlink_to(Path(image).resolve())
-                record = measure(workflow + extra, work)
-                log(rows, name, mode, repeat, record)
+                record = measure(workflow + extra, work, env)
+                log(rows, name, mode + suffix, repeat, record)
                 got = read_ratios(work / "results/ratios.csv", header=True)
                 if mode == cold:
                     check_same(f"({mode})", got, otsu)
@@ -197,7 +219,8 @@ def run_set(name, images, extras, cores, repeats, base, rows, notes, warmup=0):
                         raise SystemExit(f"({mode}): results/objects.csv"
                                          f" {'made' if off else 'missing'}")
                     cached = folder_bytes(work / "results" / "blurred", "*.npy")
-                    notes[f"{name}: blurred cache bytes per input byte"] = cached / input_bytes
+                    notes[f"{name}: blurred cache bytes per input byte{suffix}"] = \
+                        cached / input_bytes
                 else:
                     wanted = images + (extras if mode in "ef" else [])
                     check_same(f"({mode})", got,
@@ -209,9 +232,9 @@ def run_set(name, images, extras, cores, repeats, base, rows, notes, warmup=0):
                     # Snakemake itself (the no-op run)
                     for rule, key in (("qc_images", "qc"), ("method_panel", "panel")):
                         alone = measure(workflow + extra + ["--until", rule, "--forcerun", rule],
-                                        work)
+                                        work, env)
                         alone["cpu"] -= record["cpu"]
-                        log(rows, name, key, repeat, alone)
+                        log(rows, name, key + suffix, repeat, alone)
             shutil.rmtree(work / "results", ignore_errors=True)
         notes[f"{name}: images"] = len(images) + len(extras)
 
@@ -266,7 +289,7 @@ def summarise(rows, notes, out, sets, dry_counts):
         cpu = statistics.median(r["cpu_s"] for r in group)
         base = groups.get((name, "b"))
         ratio = (wall / statistics.median(r["wall_s"] for r in base)
-                 if base and mode in MODES else None)
+                 if base and mode.split(" ")[0] in MODES else None)
         table.append(dict(set=name, mode=mode, runs=len(group), wall_s=wall, cpu_s=cpu,
                           peak_rss_mb=max(r["peak_rss_mb"] for r in group),
                           wall_ratio_to_b=ratio))
@@ -357,6 +380,8 @@ def main(argv=None):
     parser.add_argument("--warmup", type=int, default=1, help="uncounted runs first")
     parser.add_argument("--sets", default="lesson,demo", help="lesson, demo or both")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "out"))
+    parser.add_argument("--baseline", help="a commit of this repository whose workflow"
+                        " runs too, each mode after this checkout's, as '<mode> before'")
     args = parser.parse_args(argv)
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -364,6 +389,9 @@ def main(argv=None):
         print("note: the SLURM executor plugin is installed here; every snakemake"
               " command pays for loading it (use the environment of requirements.txt)")
     rows, notes, sets = [], {}, []
+    variants = [("", ROOT, None)]
+    if args.baseline:
+        variants.append((" before", *baseline_checkout(args.baseline, out)))
     wanted = args.sets.split(",")
     if "lesson" in wanted and (LESSON_DATA / "README.md").is_file():
         photos = lesson_photos(out / "images-lesson", args.lesson_count)
@@ -372,7 +400,7 @@ def main(argv=None):
             path.rename(path.with_name(f"photo-x{i:02d}.jpg"))
         extras = sorted((out / "extra-lesson").glob("photo-x*.jpg"))
         run_set("lesson", photos, extras, args.cores, args.repeats, out, rows, notes,
-                args.warmup)
+                args.warmup, variants)
         sets.append("lesson")
     elif "lesson" in wanted:
         print(f"\nlesson set left out: no lesson data at {LESSON_DATA}")
@@ -382,7 +410,8 @@ def main(argv=None):
         demo = generate(out / "images-demo", args.demo_count, shape, seed=1)
         extras = generate(out / "extra-demo", max(1, round(0.05 * args.demo_count)), shape,
                           seed=2, first=args.demo_count)
-        run_set("demo", demo, extras, args.cores, args.repeats, out, rows, notes, args.warmup)
+        run_set("demo", demo, extras, args.cores, args.repeats, out, rows, notes, args.warmup,
+                variants)
         sets.append("demo")
         dry_counts = [int(c) for c in args.dry_run_counts.split(",") if c]
         run_dry(dry_counts, args.repeats, out, rows)
