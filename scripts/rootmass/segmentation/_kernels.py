@@ -1,0 +1,109 @@
+"""The compiled loops of the histograms, the only implementation of each
+(Numba is one of the pinned packages); the tests compare them with the
+libraries' functions:
+
+- ``value_range``: the smallest and largest of the pixels counted (those of
+  a region, those below a cutoff), with their number, the first of them and
+  whether all are finite; with, where asked, the lesson's 256 bins over
+  [0, 1] (against ``np.histogram(pixels, 256, range=(0.0, 1.0))``);
+- ``uniform_counts``: the counts of those pixels in equal bins between two
+  edges, by NumPy's algorithm for equal bins (against ``np.histogram`` and
+  ``skimage.exposure.histogram``).
+
+Both read the pixels as a flat float64 array and leave out, as
+``blurred[roi & (blurred < below)]`` would, those outside ``roi`` (where it
+has any elements) and, where ``use_below``, those not below ``below``.
+
+Compiled by Numba once and cached on disk (in ``__pycache__`` beside this
+file, or in Numba's own cache folder where this one cannot be written), so
+that a job pays the import and the cached loops' loading, not their
+compilation."""
+
+import numpy as np
+from numba import njit
+
+#: Copies of the counts that consecutive pixels add to in turn: neighbouring
+#: pixels of a blurred image mostly fall in the same bin, and one copy would
+#: make each addition wait for the last.
+LANES = 4
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _bin(v, first_edge, norm_denom, edges, n):  # pragma: no cover (compiled)
+    """The bin of a value in [first_edge, last_edge], as
+    ``numpy.lib._histograms_impl.histogram`` finds it for equal bins: the
+    scaled index (the last edge in the last bin), then corrected by one where
+    the edges of ``np.linspace`` say otherwise (the last bin closed)."""
+    index = int(((v - first_edge) / norm_denom) * n)
+    if index == n:
+        index -= 1
+    if v < edges[index]:
+        index -= 1
+    if v >= edges[index + 1] and index != n - 1:
+        index += 1
+    return index
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def value_range(values, roi, below, use_below, unit_edges, unit_counts):  # pragma: no cover
+    """Return ``(count, smallest, largest, first, finite)`` of the pixels
+    counted: ``first`` the first of them (in raster order), ``finite``
+    whether all of them are.
+
+    Where ``unit_counts`` has elements (as many as ``unit_edges`` has, less
+    one: ``np.linspace(0.0, 1.0, bins + 1)``), add to it the histogram of
+    those pixels over [0, 1] (NaN and values outside left out), as
+    ``np.histogram(pixels, bins, range=(0.0, 1.0))`` counts it.
+    """
+    use_roi = roi.size > 0
+    n = unit_counts.size
+    lanes = np.zeros((LANES, max(n, 1)), dtype=np.int64)
+    count, nan = 0, False
+    smallest, largest, first = np.inf, -np.inf, 0.0
+    for i in range(values.size):
+        if use_roi and not roi[i]:
+            continue
+        v = values[i]
+        if use_below and not v < below:
+            continue
+        if count == 0:
+            first = v
+        count += 1
+        if v != v:
+            nan = True
+        if v < smallest:
+            smallest = v
+        if v > largest:
+            largest = v
+        if n > 0 and v >= 0.0 and v <= 1.0:
+            lanes[i & (LANES - 1), _bin(v, 0.0, 1.0, unit_edges, n)] += 1
+    for lane in range(LANES):
+        for b in range(n):
+            unit_counts[b] += lanes[lane, b]
+    finite = not nan and smallest > -np.inf and largest < np.inf
+    return count, smallest, largest, first, finite
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def uniform_counts(values, roi, below, use_below, first_edge, last_edge, edges,
+                   counts):  # pragma: no cover (compiled)
+    """Add to ``counts`` the histogram of the pixels counted in
+    ``counts.size`` equal bins from ``first_edge`` to ``last_edge``
+    (``edges``: ``np.linspace(first_edge, last_edge, counts.size + 1)``), as
+    ``np.histogram(pixels, counts.size, range=(first_edge, last_edge))``
+    counts it: values outside the edges (NaN too) are left out."""
+    use_roi = roi.size > 0
+    n = counts.size
+    norm_denom = last_edge - first_edge
+    lanes = np.zeros((LANES, n), dtype=np.int64)
+    for i in range(values.size):
+        if use_roi and not roi[i]:
+            continue
+        v = values[i]
+        if use_below and not v < below:
+            continue
+        if v >= first_edge and v <= last_edge:
+            lanes[i & (LANES - 1), _bin(v, first_edge, norm_denom, edges, n)] += 1
+    for lane in range(LANES):
+        for b in range(n):
+            counts[b] += lanes[lane, b]
