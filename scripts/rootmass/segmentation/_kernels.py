@@ -4,11 +4,11 @@ libraries' functions:
 
 - ``value_range``: the smallest and largest of the pixels counted (those of
   a region, those below a cutoff), with their number, the first of them and
-  whether all are finite; with, where asked, the lesson's 256 bins over
-  [0, 1] (against ``np.histogram(pixels, 256, range=(0.0, 1.0))``);
+  whether all are finite (against ``np.min``, ``np.max``);
 - ``uniform_counts``: the counts of those pixels in equal bins between two
-  edges, by NumPy's algorithm for equal bins (against ``np.histogram`` and
-  ``skimage.exposure.histogram``).
+  edges, by NumPy's algorithm for equal bins (against ``np.histogram``, and
+  through :func:`rootmass.segmentation.image_histogram` against
+  ``skimage.exposure.histogram`` and ``skimage.filters.threshold_otsu``).
 
 Both read the pixels as a flat float64 array and leave out, as
 ``blurred[roi & (blurred < below)]`` would, those outside ``roi`` (where it
@@ -45,19 +45,11 @@ def _bin(v, first_edge, norm_denom, edges, n):  # pragma: no cover (compiled)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def value_range(values, roi, below, use_below, unit_edges, unit_counts):  # pragma: no cover
+def value_range(values, roi, below, use_below):  # pragma: no cover (compiled)
     """Return ``(count, smallest, largest, first, finite)`` of the pixels
-    counted: ``first`` the first of them (in raster order), ``finite``
-    whether all of them are.
-
-    Where ``unit_counts`` has elements (as many as ``unit_edges`` has, less
-    one: ``np.linspace(0.0, 1.0, bins + 1)``), add to it the histogram of
-    those pixels over [0, 1] (NaN and values outside left out), as
-    ``np.histogram(pixels, bins, range=(0.0, 1.0))`` counts it.
-    """
+    counted: their number, their range, the first of them (in raster
+    order) and whether all of them are finite."""
     use_roi = roi.size > 0
-    n = unit_counts.size
-    lanes = np.zeros((LANES, max(n, 1)), dtype=np.int64)
     count, nan = 0, False
     smallest, largest, first = np.inf, -np.inf, 0.0
     for i in range(values.size):
@@ -75,11 +67,6 @@ def value_range(values, roi, below, use_below, unit_edges, unit_counts):  # prag
             smallest = v
         if v > largest:
             largest = v
-        if n > 0 and v >= 0.0 and v <= 1.0:
-            lanes[i & (LANES - 1), _bin(v, 0.0, 1.0, unit_edges, n)] += 1
-    for lane in range(LANES):
-        for b in range(n):
-            unit_counts[b] += lanes[lane, b]
     finite = not nan and smallest > -np.inf and largest < np.inf
     return count, smallest, largest, first, finite
 

@@ -284,7 +284,7 @@ def _pixel_histogram(blurred, roi=None, below=None):
     use_below = below is not None
     below = float(below) if use_below else 0.0
     count, smallest, largest, first, finite = _kernels.value_range(
-        values, mask, below, use_below, _NO_EDGES, _NO_COUNTS)
+        values, mask, below, use_below)
     if count == 0:
         return 0, None, None, None, None
     if not finite:
@@ -304,10 +304,8 @@ def _pixel_histogram(blurred, roi=None, below=None):
     return count, first, smallest, largest, (counts, (edges[:-1] + edges[1:]) / 2.0)
 
 
-#: No ROI, no histogram over [0, 1], as the compiled loops take them.
+#: No ROI, as the compiled loops take it.
 _NO_ROI = np.zeros(0, dtype=bool)
-_NO_EDGES = np.zeros(0)
-_NO_COUNTS = np.zeros(0, dtype=np.intp)
 
 
 def _inside(blurred, roi, keep=None):
