@@ -18,8 +18,8 @@ from skimage.filters import threshold_otsu
 
 from rootmass.segmentation import blur, image_histogram, threshold_value, to_grayscale
 
-#: (a range up to 1.7e308 overflows the bin centers' sum, in both)
-pytestmark = pytest.mark.filterwarnings("ignore:overflow encountered in add:RuntimeWarning")
+#: (the ranges up to 1.7e308 overflow in the libraries and in the loops alike)
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
 SHAPE = (29, 31)
 TRIALS = ["trial-016.jpg", "trial-020.jpg", "trial-216.jpg", "trial-293.jpg"]
@@ -83,15 +83,29 @@ def ranges(rng):
         yield start, start + steps * np.spacing(start)
     yield 1e-300, 2e-300
     yield 1e300, 1.7e308
+    yield -1.7e308, 1.7e308  # (a width that overflows)
+    yield 1e6, 1e6 + 1e-3  # far from 0 for its width
+    yield -1e8 - 0.37, -1e8
+    yield 3e-5, 3e-5 * (1 + 1e-9)
+
+
+def between(rng, lo, hi, size=None):
+    """Random values from lo to hi (``rng.uniform`` overflows where
+    ``hi - lo`` does)."""
+    t = rng.random(size)
+    return np.clip(lo * (1 - t) + hi * t, lo, hi)
 
 
 def adversarial(rng, lo, hi, shape=SHAPE):
     """An image from lo to hi (both in it) with values on the 256 bins' edges,
     a step of the floats either side of them, random ones, 0 and 1 where
     they lie in the range."""
-    edges = np.linspace(lo, hi, 257) if lo < hi else np.array([lo, hi])
-    near = np.concatenate([edges, np.nextafter(edges, -np.inf), np.nextafter(edges, np.inf),
-                           np.linspace(lo, hi, 97), rng.uniform(lo, hi, 200),
+    with np.errstate(over="ignore", invalid="ignore"):
+        edges = np.linspace(lo, hi, 257) if lo < hi else np.array([lo, hi])
+    steps = [edges]
+    for _ in range(4):  # up to 4 steps of the floats either side
+        steps = [np.nextafter(steps[0], -np.inf), *steps, np.nextafter(steps[-1], np.inf)]
+    near = np.concatenate([*steps, between(rng, lo, hi, 200),
                            [0.0, 1.0, np.nextafter(1.0, 0), -0.0]])
     near = near[(near >= lo) & (near <= hi)]
     image = rng.choice(near, size=shape)
@@ -144,7 +158,7 @@ def test_the_range_is_numpy_s(seed):
     for image in images(seed):
         values = image.reshape(-1)
         roi = rng.random(values.size) < 0.3
-        cutoff = rng.uniform(values.min(), values.max() + 1e-9)
+        cutoff = between(rng, values.min(), values.max())
         kept = values[roi & (values < cutoff)]
         count, smallest, largest, first, finite = _kernels.value_range(values, roi, cutoff, True)
         assert count == kept.size and finite
@@ -160,7 +174,7 @@ def test_otsu_excluding_bright_is_otsu_of_the_pixels_below_the_cutoff(seed):
         # a cutoff above every pixel, at a pixel's value, between two, at
         # the smallest (none below), just above it (one level below)
         for cutoff in (np.nextafter(values[-1], np.inf), rng.choice(values),
-                       rng.uniform(values[0], values[-1]), values[0],
+                       between(rng, values[0], values[-1]), values[0],
                        np.nextafter(values[0], np.inf)):
             cutoff = float(np.clip(cutoff, 0.0, 1.0))  # (a cutoff is in [0, 1])
             same(outcome(threshold_value, image, "otsu_excluding_bright", bright_cutoff=cutoff),
@@ -172,7 +186,7 @@ def test_otsu_excluding_bright_in_a_roi_is_otsu_of_its_pixels_below_the_cutoff()
     for image in images(5):
         roi = rng.random(image.shape) < 0.5
         roi.flat[0] = True
-        cutoff = float(np.clip(rng.uniform(image.min(), image.max()), 0.0, 1.0))
+        cutoff = float(np.clip(between(rng, image.min(), image.max()), 0.0, 1.0))
         same(outcome(threshold_value, image, "otsu_excluding_bright", bright_cutoff=cutoff,
                      roi=roi), outcome(library_otsu, image, cutoff, roi))
 
@@ -233,7 +247,7 @@ def lesson_blurred(lesson_data):
 
 def test_the_lesson_photos_histograms_and_otsu_excluding_bright_are_the_libraries(
         lesson_blurred):
-    for name, blurred in lesson_blurred.items():
+    for blurred in lesson_blurred.values():
         same(outcome(image_histogram, blurred), outcome(library_histogram, blurred))
         for cutoff in (0.95, 0.8):
             same(outcome(threshold_value, blurred, "otsu_excluding_bright", bright_cutoff=cutoff),

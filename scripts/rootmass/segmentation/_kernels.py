@@ -6,9 +6,10 @@ libraries' functions:
   a region, those below a cutoff), with their number, the first of them and
   whether all are finite (against ``np.min``, ``np.max``);
 - ``uniform_counts``: the counts of those pixels in equal bins between two
-  edges, by NumPy's algorithm for equal bins (against ``np.histogram``, and
+  edges, as NumPy's algorithm for equal bins counts them (by it for the
+  pixels near an edge; see the function), against ``np.histogram`` and
   through :func:`rootmass.segmentation.image_histogram` against
-  ``skimage.exposure.histogram`` and ``skimage.filters.threshold_otsu``).
+  ``skimage.exposure.histogram`` and ``skimage.filters.threshold_otsu``.
 
 Both read the pixels as a flat float64 array and leave out, as
 ``blurred[roi & (blurred < below)]`` would, those outside ``roi`` (where it
@@ -26,6 +27,8 @@ from numba import njit
 #: pixels of a blurred image mostly fall in the same bin, and one copy would
 #: make each addition wait for the last.
 LANES = 4
+#: The spacing of float64 at 1 (twice the unit roundoff).
+EPSILON = np.finfo(np.float64).eps
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -61,12 +64,10 @@ def value_range(values, roi, below, use_below):  # pragma: no cover (compiled)
         if count == 0:
             first = v
         count += 1
-        if v != v:
+        if np.isnan(v):
             nan = True
-        if v < smallest:
-            smallest = v
-        if v > largest:
-            largest = v
+        smallest = min(smallest, v)
+        largest = max(largest, v)
     finite = not nan and smallest > -np.inf and largest < np.inf
     return count, smallest, largest, first, finite
 
@@ -78,10 +79,28 @@ def uniform_counts(values, roi, below, use_below, first_edge, last_edge, edges,
     ``counts.size`` equal bins from ``first_edge`` to ``last_edge``
     (``edges``: ``np.linspace(first_edge, last_edge, counts.size + 1)``), as
     ``np.histogram(pixels, counts.size, range=(first_edge, last_edge))``
-    counts it: values outside the edges (NaN too) are left out."""
+    counts it: values outside the edges (NaN too) are left out.
+
+    A pixel whose scaled position ``(v - first_edge) * (n / width)`` lies
+    more than ``slack`` of a bin from the nearest edge is in the bin that
+    position's integer part says: NumPy's scaled index
+    ``((v - first_edge) / width) * n`` is then the same (the two differ by
+    at most ``5 n`` units in the last place, ``u``, from the exact one) and
+    neither correction applies (an edge of ``np.linspace`` lies within
+    ``n u (2 + |first_edge| / width)`` bins of its exact place: one rounding
+    of ``k * width / n``, exact in a power of two, and one of the sum). The
+    others, and every pixel of a range where ``slack`` would be too large
+    or the bounds do not hold (a width too small or too large), go
+    NumPy's way (:func:`_bin`).
+    """
     use_roi = roi.size > 0
     n = counts.size
     norm_denom = last_edge - first_edge
+    scale = n / norm_denom
+    if 1e-300 < norm_denom < np.inf:
+        slack = n * EPSILON * (8.0 + 2.0 * abs(first_edge) / norm_denom)
+    else:
+        slack = 1.0  # (never: NumPy's way for every pixel)
     lanes = np.zeros((LANES, n), dtype=np.int64)
     for i in range(values.size):
         if use_roi and not roi[i]:
@@ -90,7 +109,12 @@ def uniform_counts(values, roi, below, use_below, first_edge, last_edge, edges,
         if use_below and not v < below:
             continue
         if v >= first_edge and v <= last_edge:
-            lanes[i & (LANES - 1), _bin(v, first_edge, norm_denom, edges, n)] += 1
+            position = (v - first_edge) * scale
+            index = int(position)
+            part = position - index
+            if not (part > slack and part < 1.0 - slack and index < n):
+                index = _bin(v, first_edge, norm_denom, edges, n)
+            lanes[i & (LANES - 1), index] += 1
     for lane in range(LANES):
         for b in range(n):
             counts[b] += lanes[lane, b]
