@@ -16,7 +16,8 @@ from rootmass.io import save_jpeg, set_max_megapixels
 from rootmass.qc.previews import read_gray_and_preview
 from rootmass.workflow.jobs import OnError, job_log
 from rootmass.workflow.samples import settings_for
-from rootmass.segmentation import blur, image_histograms
+from rootmass.qc.previews import histogram
+from rootmass.segmentation import blur, image_histogram
 
 params = snakemake.params
 blurred_dir, previews_dir = snakemake.output.blurred, snakemake.output.previews
@@ -44,7 +45,7 @@ with job_log(snakemake.log[0]):
             row["shape"] = list(blurred.shape)
             # for threshold, which then reads no pixels for Otsu and the
             # others of a histogram
-            row.update(histogram_row(*image_histograms(blurred)))
+            row.update(histogram_row(image_histogram(blurred), histogram(blurred)[0]))
             del blurred
         except Exception as error:
             row["error"] = on_error(image, error)

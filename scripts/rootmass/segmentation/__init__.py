@@ -65,10 +65,8 @@ from rootmass.segmentation.images import (
     foreground_mask,
     foreground_ratio,
     image_histogram,
-    image_histograms,
     threshold_summary,
     to_grayscale,
-    unit_histogram,
 )
 from rootmass.segmentation.levels import LEVEL_METHODS, multiotsu_levels
 from rootmass.segmentation.local import LOCAL_METHODS, local_threshold
@@ -99,8 +97,6 @@ __all__ = [
     "colour_channel",
     "blur",
     "image_histogram",
-    "image_histograms",
-    "unit_histogram",
     "threshold_value",
     "local_threshold",
     "multiotsu_levels",

@@ -29,8 +29,6 @@ __all__ = [
     "colour_channel",
     "blur",
     "image_histogram",
-    "image_histograms",
-    "unit_histogram",
     "threshold_summary",
     "foreground_mask",
     "foreground_ratio",
@@ -255,61 +253,11 @@ def image_histogram(blurred, roi=None):
     return histogram(pixels, 256, source_range="image")
 
 
-#: The number of bins of :func:`image_histogram` (scikit-image's default)
-#: and of :func:`unit_histogram` (the lesson's).
+#: The number of bins of :func:`image_histogram` (scikit-image's default).
 IMAGE_BINS = 256
 
 
-def unit_histogram(pixels, bins=IMAGE_BINS):
-    """The lesson's histogram of gray levels in [0, 1] (the QC figures').
-
-    Parameters
-    ----------
-    pixels : ndarray
-    bins : int, optional
-
-    Returns
-    -------
-    counts : (bins,) ndarray of int
-    edges : (bins + 1,) ndarray of float
-        Exactly ``np.histogram(pixels, bins=bins, range=(0.0, 1.0))``:
-        counted for float64 pixels and 256 bins by the compiled loop of
-        ``rootmass.segmentation._kernels`` (one pass, no copy), others by
-        NumPy.
-    """
-    pixels = np.asarray(pixels)
-    if bins != IMAGE_BINS or pixels.dtype != np.float64:
-        return np.histogram(pixels, bins=bins, range=(0.0, 1.0))
-    from rootmass.segmentation import _kernels
-
-    counts = np.zeros(bins, dtype=np.intp)
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    _kernels.value_range(pixels.reshape(-1), _NO_ROI, 0.0, False, edges, counts)
-    return counts, edges
-
-
-def image_histograms(blurred):
-    """:func:`image_histogram` of an image and its :func:`unit_histogram`'s
-    counts, the second counted in the first's pass over the pixels for
-    their range (two passes in all).
-
-    Returns
-    -------
-    hist : tuple of ndarray
-        ``(counts, bin_centers)``, as :func:`image_histogram` gives it.
-    shown : (256,) ndarray of int
-        ``np.histogram(blurred, 256, range=(0.0, 1.0))[0]``.
-    """
-    blurred = _check_gray(blurred)
-    if blurred.dtype != np.float64:
-        return image_histogram(blurred), unit_histogram(blurred)[0]
-    shown = np.zeros(IMAGE_BINS, dtype=np.intp)
-    found = _pixel_histogram(blurred, unit_counts=shown)
-    # (NaN or infinite values: scikit-image's error, as image_histogram's)
-    return (image_histogram(blurred) if found is None else found[-1]), shown
-
-
-def _pixel_histogram(blurred, roi=None, below=None, unit_counts=None):
+def _pixel_histogram(blurred, roi=None, below=None):
     """:func:`image_histogram` of the pixels of a float64 image (of the
     ROI, those below ``below`` where given: ``blurred[roi & (blurred <
     below)]``), counted by the compiled loops of
@@ -325,9 +273,7 @@ def _pixel_histogram(blurred, roi=None, below=None, unit_counts=None):
         ``(counts, bin_centers)`` (None where ``count`` is 0). None where
         the library must compute it: an image not of float64, a pixel
         counted that is NaN or infinite, or a range too narrow for 256
-        finite bins (``np.histogram`` raises). ``unit_counts`` (a float64
-        image): the pixels' :func:`unit_histogram` counts are added to it
-        in the pass for the range.
+        finite bins (``np.histogram`` raises).
     """
     if blurred.dtype != np.float64:
         return None
@@ -337,12 +283,8 @@ def _pixel_histogram(blurred, roi=None, below=None, unit_counts=None):
     mask = _NO_ROI if roi is None else _check_roi(blurred, roi).reshape(-1)
     use_below = below is not None
     below = float(below) if use_below else 0.0
-    if unit_counts is None:
-        unit_edges, unit_counts = _NO_EDGES, _NO_COUNTS
-    else:
-        unit_edges = np.linspace(0.0, 1.0, unit_counts.size + 1)
     count, smallest, largest, first, finite = _kernels.value_range(
-        values, mask, below, use_below, unit_edges, unit_counts)
+        values, mask, below, use_below)
     if count == 0:
         return 0, None, None, None, None
     if not finite:
@@ -362,10 +304,8 @@ def _pixel_histogram(blurred, roi=None, below=None, unit_counts=None):
     return count, first, smallest, largest, (counts, (edges[:-1] + edges[1:]) / 2.0)
 
 
-#: No ROI, no histogram over [0, 1], as the compiled loops take them.
+#: No ROI, as the compiled loops take it.
 _NO_ROI = np.zeros(0, dtype=bool)
-_NO_EDGES = np.zeros(0)
-_NO_COUNTS = np.zeros(0, dtype=np.intp)
 
 
 def _inside(blurred, roi, keep=None):
