@@ -17,7 +17,7 @@ from rootmass.segmentation._checks import (
     _check_unit_interval,
 )
 from rootmass.segmentation.base import Image, Segmenter, Setting, segmenter
-from rootmass.segmentation.images import _inside, foreground_mask
+from rootmass.segmentation.images import _inside, _pixel_histogram, foreground_mask
 
 __all__ = [
     "AUTOMATIC_METHODS",
@@ -283,18 +283,31 @@ def _otsu_excluding_markers(image, excluded):
 
 
 def _otsu_excluding_bright(image, bright_cutoff):
-    """Otsu's threshold of the pixels (the ROI's) below ``bright_cutoff``."""
+    """Otsu's threshold of the pixels (the ROI's) below ``bright_cutoff``:
+    exactly ``threshold_otsu(blurred[blurred < bright_cutoff])``, from
+    their histogram counted without copying them (see
+    ``rootmass.segmentation.images._pixel_histogram``; the library's where
+    that cannot count them)."""
     import skimage.filters
 
     _check_unit_interval("threshold.bright_cutoff", bright_cutoff)
-    blurred = image.pixels
-    kept = _inside(blurred, image.roi, blurred < bright_cutoff)
-    if kept.size == 0:
+    blurred = np.asarray(image.pixels)
+    found = _pixel_histogram(blurred, image.roi, below=bright_cutoff)
+    if found is None:
+        kept = _inside(blurred, image.roi, blurred < bright_cutoff)
+        count = kept.size
+    else:
+        count, first, smallest, largest, hist = found
+    if count == 0:
         raise ValueError(
             f"every pixel is at or above bright_cutoff {bright_cutoff!r}:"
             " no pixels left to threshold"
         )
-    return float(skimage.filters.threshold_otsu(kept))
+    if found is None:
+        return float(skimage.filters.threshold_otsu(kept))
+    if smallest == largest:  # threshold_otsu's uniform image: its first pixel
+        return float(first)
+    return float(skimage.filters.threshold_otsu(hist=hist))
 
 
 #: The settings of the global thresholds.

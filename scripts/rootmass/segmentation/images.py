@@ -236,10 +236,20 @@ def image_histogram(blurred, roi=None):
         :data:`HISTOGRAM_METHODS` compute it (of ``blurred[roi]`` with a
         ROI). Pass it to :func:`threshold_value` as ``hist`` to compute it
         once for several methods.
+
+    Notes
+    -----
+    Counted for a float64 image by :func:`_pixel_histogram`'s compiled
+    loops (two passes over the pixels, no copy of them); an image with NaN
+    or infinite values, of another dtype, or whose range is too narrow for
+    256 bins goes to scikit-image, which behaves as it does.
     """
+    blurred = _check_gray(blurred)
+    found = _pixel_histogram(blurred, roi)
+    if found is not None:
+        return found[-1]
     from skimage.exposure import histogram
 
-    blurred = _check_gray(blurred)
     pixels = blurred.reshape(-1) if roi is None else blurred[_check_roi(blurred, roi)]
     return histogram(pixels, 256, source_range="image")
 
@@ -268,6 +278,59 @@ def lesson_histogram(blurred, roi=None):
     return np.histogram(pixels, bins=256, range=(0.0, 1.0))[0]
 
 
+#: The number of bins of :func:`image_histogram` (scikit-image's default).
+IMAGE_BINS = 256
+
+
+def _pixel_histogram(blurred, roi=None, below=None):
+    """:func:`image_histogram` of the pixels of a float64 image (of the
+    ROI, those below ``below`` where given: ``blurred[roi & (blurred <
+    below)]``), counted by the compiled loops of
+    ``rootmass.segmentation._kernels`` without copying them: their range,
+    then the counts by NumPy's algorithm for equal bins, between edges made
+    as ``np.histogram`` makes them.
+
+    Returns
+    -------
+    found : tuple or None
+        ``(count, first, smallest, largest, hist)``: the number of those
+        pixels, the first of them (raster order), their range and
+        ``(counts, bin_centers)`` (None where ``count`` is 0). None where
+        the library must compute it: an image not of float64, a pixel
+        counted that is NaN or infinite, or a range too narrow for 256
+        finite bins (``np.histogram`` raises).
+    """
+    if blurred.dtype != np.float64:
+        return None
+    from rootmass.segmentation import _kernels
+
+    values = blurred.reshape(-1)
+    mask = _NO_ROI if roi is None else _check_roi(blurred, roi).reshape(-1)
+    use_below = below is not None
+    below = float(below) if use_below else 0.0
+    count, smallest, largest, first, finite = _kernels.value_range(
+        values, mask, below, use_below)
+    if count == 0:
+        return 0, None, None, None, None
+    if not finite:
+        return None
+    # as np.histogram: the range expanded where it is empty, the edges
+    # by np.linspace in the result type of the range and the pixels
+    first_edge, last_edge = np.float64(smallest), np.float64(largest)
+    if first_edge == last_edge:
+        first_edge, last_edge = first_edge - 0.5, last_edge + 0.5
+    edges = np.linspace(first_edge, last_edge, IMAGE_BINS + 1, endpoint=True,
+                        dtype=np.result_type(first_edge, last_edge, values))
+    if np.any(edges[:-1] >= edges[1:]):
+        return None
+    counts = np.zeros(IMAGE_BINS, dtype=np.intp)
+    _kernels.uniform_counts(values, mask, below, use_below, first_edge, last_edge, edges,
+                            counts)
+    return count, first, smallest, largest, (counts, (edges[:-1] + edges[1:]) / 2.0)
+
+
+#: No ROI, as the compiled loops take it.
+_NO_ROI = np.zeros(0, dtype=bool)
 
 
 def _inside(blurred, roi, keep=None):
