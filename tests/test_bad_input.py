@@ -18,6 +18,7 @@ from skimage.filters import gaussian, threshold_otsu
 
 from conftest import ROOT, SNAKEMAKE, run_all, run_snakemake
 from rootmass.demo import synthetic_root_image
+from rootmass.workflow import planning
 from rootmass.workflow.jobs import peak_memory_mib
 
 
@@ -256,9 +257,9 @@ def test_large_image_memory_stays_bounded(workdir):
         # the process held at its most, whatever the machine's speed
         peaks[rule] = peak = peak_memory_mib(log)
         # one image at a time: at most four float64 copies of it beside the
-        # interpreter and libraries (256 MiB), within what the job asks a
-        # cluster for (mem_mb: 256 + five float64 copies)
-        assert peak <= 256 + 4 * float64_mib, (rule, peak)
+        # interpreter and libraries, within what the job asks a cluster for
+        # (mem_mb: planning.LIBRARIES_MB + five float64 copies)
+        assert peak <= planning.LIBRARIES_MB + 4 * float64_mib, (rule, peak)
     # the stages that read the blurred image hold it; threshold, whose Otsu
     # needs only the histogram grayscale_blur stored, and the QC figures,
     # made from the previews, the mask and the recorded histogram, do not

@@ -29,7 +29,7 @@ from rootmass.segmentation import base
 from rootmass.workflow.cache import histogram_row, write_index
 from rootmass.workflow.config import ConfigError
 from rootmass.workflow.jobs import OnError
-from rootmass.workflow import models
+from rootmass.workflow import models, planning
 from rootmass.workflow.models import collection_images, load_model, model_file, save_model
 from test_plan import folder, one_line, plan, write_sheet  # noqa: F401  (a fixture)
 from test_workflow import planned_jobs
@@ -215,7 +215,8 @@ def test_the_plan_of_a_collection_step(folder):
     assert models.in_flight(experiment, batches, 1) == 2
     # (the ROI image's pixels read, five float64 copies: 8 bytes each)
     sizes = {"data/a.jpg": (6000, 4000), "data/b.jpg": (3000, 2000)}
-    assert models.fit_mem_mb(experiment, "otsu_collection", sizes) == 256 + 5 * 8 * 24
+    assert models.fit_mem_mb(experiment, "otsu_collection", sizes) == (
+        planning.LIBRARIES_MB + 5 * 8 * 24)
     assert models.fit_runtime(experiment, "otsu_collection", sizes) == 5
     default, _ = plan(images="data/*.jpg")
     assert default.collection_methods == [] and models.in_flight(default, batches, 1) == 1

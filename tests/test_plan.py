@@ -410,13 +410,13 @@ def test_the_plan_reaches_the_jobs_in_their_config(folder):
 
 def test_resources_follow_the_largest_image_and_the_work():
     small, large = (1000, 1000), (4000, 6000)
-    assert planning.batch_mem_mb([small, large]) == 256 + 5 * 8 * 24
+    assert planning.batch_mem_mb([small, large]) == planning.LIBRARIES_MB + 5 * 8 * 24
     # a local threshold's masks, and every method's scores, hold more copies
-    assert planning.methods_mem_mb("save_mask", [large], ["otsu"]) == 256 + 5 * 8 * 24
+    assert planning.methods_mem_mb("save_mask", [large], ["otsu"]) == planning.LIBRARIES_MB + 5 * 8 * 24
     assert planning.methods_mem_mb("save_mask", [large], ["otsu", "sauvola"]) == (
-        256 + planning.LOCAL_COPIES * 8 * 24)
+        planning.LIBRARIES_MB + planning.LOCAL_COPIES * 8 * 24)
     assert planning.methods_mem_mb("evaluate", [large], []) == (
-        256 + planning.EVERY_METHOD_COPIES * 8 * 24)
+        planning.LIBRARIES_MB + planning.EVERY_METHOD_COPIES * 8 * 24)
     assert planning.batch_runtime("grayscale_blur", [small]) == 5  # the floor
     assert planning.batch_runtime("evaluate", [large] * 10) == 10 * (0.6 * 240 + 1) // 60 + 1
     # evaluate_grayscale: the work once per channel

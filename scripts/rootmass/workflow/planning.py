@@ -374,11 +374,17 @@ def pass_to_jobs(config_settings, plan):
     config_settings.config_args = [*given, f"{CONFIG_KEY}={plan.encode()}"]
 
 
+#: What a job holds beside its images, in MB: the interpreter and the
+#: libraries, Numba's compiled loops among them (200 MiB measured without
+#: them, 306 with them: benchmarks/README.md, histograms).
+LIBRARIES_MB = 384
+
+
 def batch_mem_mb(sizes, copies=5):
     """Memory of a batch's image jobs, in MB: ``copies`` float64 copies of
     its largest image (five; declumping, ten: the distances, their blur,
-    h_maxima's own and the labels) beside the interpreter."""
-    return 256 + math.ceil(copies * 8 * max(map(megapixels, sizes)))
+    h_maxima's own and the labels) beside :data:`LIBRARIES_MB`."""
+    return LIBRARIES_MB + math.ceil(copies * 8 * max(map(megapixels, sizes)))
 
 
 #: The float64 copies of an image that a local threshold's job holds: the

@@ -159,8 +159,8 @@ def _with_segmenters(stage, names):
 
 
 # Costs from the benchmark on a 2-core machine: a job holds one image at a
-# time (at most about 5 float64 copies of it, plus about 250 MB of
-# interpreter and libraries), plus about 1 s starting. Runtimes get a
+# time (at most about 5 float64 copies of it, plus the interpreter and
+# libraries: planning.LIBRARIES_MB), plus about 1 s starting. Runtimes get a
 # tenfold margin for slower cluster nodes (planning.batch_runtime). Bytes on
 # disk as measured (rootmass.workflow.disk has the others).
 STAGES = {
