@@ -256,34 +256,34 @@ METHODS = ["isodata", "li", "mean", "minimum", "triangle", "yen"]
 
 
 @pytest.fixture(scope="module")
-def method_runs(tmp_path_factory):
-    """Each method's run, in a folder of its own, started together
-    (run_all): {method: future of its folder}."""
+def method_run(tmp_path_factory):
+    """One run of every method: a sample sheet whose rows give each method
+    two images of its own (data/<method>/img-<seed>.png, the same two
+    images for every method); the run's folder."""
     from PIL import Image
 
     from rootmass.demo import synthetic_root_image
 
-    def prepared(method):
-        workdir = tmp_path_factory.mktemp("method")
-        data = Path(workdir) / "data"
-        data.mkdir()
+    workdir = tmp_path_factory.mktemp("methods")
+    rows = ["image\tmethod"]
+    for method in METHODS:
+        data = Path(workdir) / "data" / method
+        data.mkdir(parents=True)
         for seed in (1, 2):
             Image.fromarray(synthetic_root_image((120, 180), seed=seed)[0]).save(
                 data / f"img-{seed}.png")
-        config = write_config(workdir, "m.yaml", images="data/*.png", demo=None,
-                              threshold=dict(method=method))
-        def run():
-            run_snakemake(workdir, "--cores", 2, "--configfile", config)
-            return workdir
-        return run
-    return run_all({method: prepared(method) for method in METHODS})
+            rows.append(f"data/{method}/img-{seed}.png\t{method}")
+    (workdir / "methods.tsv").write_text("\n".join(rows) + "\n")
+    config = write_config(workdir, "m.yaml", images=None, samples="methods.tsv", demo=None)
+    run_snakemake(workdir, "--cores", 2, "--configfile", config)
+    return workdir
 
 
-@pytest.mark.slow  # six runs, one a method
+@pytest.mark.slow  # a run of every method's images
 @pytest.mark.parametrize("method", METHODS)
-def test_scikit_image_methods_in_the_workflow(method_runs, method):
-    workdir = method_runs[method].result()
-    rows = read_csv(workdir)
+def test_scikit_image_methods_in_the_workflow(method_run, method):
+    workdir = method_run
+    rows = [r for r in read_csv(workdir) if r["image"].startswith(f"data/{method}/")]
     assert len(rows) == 2
     for row in rows:
         blurred = ski.filters.gaussian(iio.imread(Path(workdir) / row["image"], mode="L"), sigma=1.5)
