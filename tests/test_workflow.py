@@ -182,29 +182,26 @@ def planned_jobs(result):
     return counts
 
 
-@pytest.mark.slow  # two runs on the lesson's photos, and four plans
-def test_threshold_changes_reuse_the_blurred_images(lesson_data, workdir):
-    link_images(lesson_data, workdir, ["maize-root-cluster.jpg", "shapes-02.jpg"])
-    base = ["--cores", 2, "--config", "images=data/*.jpg", "demo=false", "batch_max_images=1"]
-    run_snakemake(workdir, *base)
+@pytest.mark.slow  # a run and four plans, in a copy of the shared run of the small demo
+def test_threshold_changes_reuse_the_blurred_images(small_demo_run, tmp_path):
+    workdir = copy_run(small_demo_run, tmp_path / "copy")
+    base = small_demo_args(workdir)
     blurred = sorted((Path(workdir) / "results" / "blurred").rglob("*.npy"))
-    assert len(blurred) == 2
+    assert len(blurred) == 4
     before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in blurred}
     masks = sorted((Path(workdir) / "results" / "masks").rglob("*.png"))
-    assert len(masks) == 2
+    assert len(masks) == 4
 
     # nothing to do when nothing changed
     assert "Nothing to be done" in run_snakemake(workdir, *base, "--dry-run").stdout
 
-    changed = write_config(
-        workdir, "fixed.yaml", threshold=dict(method="fixed", value=0.3, foreground="above")
-    )
-    plan = planned_jobs(run_snakemake(workdir, *base, "--configfile", changed, "--dry-run"))
+    changed = ["--config", "threshold={method: fixed, value: 0.3, foreground: above}"]
+    plan = planned_jobs(run_snakemake(workdir, *base, *changed, "--dry-run"))
     assert "grayscale_blur" not in plan, plan
     assert (plan["threshold"], plan["save_mask"], plan["aggregate"]) == (2, 2, 1), plan
 
     mark_unwritten(masks)
-    run_snakemake(workdir, *base, "--configfile", changed)
+    run_snakemake(workdir, *base, *changed)
     assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in blurred} == before
     assert all(p.read_bytes() != UNWRITTEN for p in masks)  # written again
     rows = read_csv(workdir)
@@ -214,7 +211,7 @@ def test_threshold_changes_reuse_the_blurred_images(lesson_data, workdir):
     # sigma and grayscale are settings of grayscale_blur: changing either
     # re-runs every stage
     for change in ("sigma=2.0", "grayscale=rgb2gray"):
-        plan = planned_jobs(run_snakemake(workdir, *base, change, "--dry-run"))
+        plan = planned_jobs(run_snakemake(workdir, *base, "--config", change, "--dry-run"))
         assert (plan["grayscale_blur"], plan["threshold"], plan["save_mask"]) == (2, 2, 2), plan
 
 
