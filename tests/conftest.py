@@ -1,5 +1,6 @@
 """Shared fixtures: the project's paths, the lesson's data, a real snakemake."""
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -88,11 +89,25 @@ def copy_run(source, target):
 def demo_run(tmp_path_factory):
     """The workflow run once as it comes (no config: the demo experiment, 12
     images with their truth and sample sheet), shared by the tests that only
-    read its results. A test that changes the folder works on a copy
-    (copy_run)."""
-    work = tmp_path_factory.mktemp("demo-run")
-    run_snakemake(work, "--cores", 2)
-    return work
+    read its results. Run once for the whole session: the first process
+    (of pytest-xdist's workers) that needs it runs it, under a lock, in a
+    folder they all share; each process is given its own copy (copy_run),
+    so that what one process's tests run in it (a re-run with nothing to
+    do, --report) is never at the same time as another's. A test that
+    changes the folder works on a copy of its own."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the session's folder, above each worker's own
+    shared = base / "demo-run-shared"
+    with open(base / "demo-run-shared.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = base / "demo-run-shared.done"
+        if not done.exists():
+            shutil.rmtree(shared, ignore_errors=True)  # an earlier attempt's
+            shared.mkdir()
+            run_snakemake(shared, "--cores", 2)
+            done.touch()
+    return copy_run(shared, tmp_path_factory.mktemp("demo-run") / "run")
 
 
 @pytest.fixture
