@@ -593,7 +593,9 @@ def test_cluster_jobs_find_the_main_processs_batches_without_a_record(tmp_path, 
     submit.chmod(0o755)
     config = write_config(workdir, "c.yaml", qc=False,
                           demo=dict(count=4, height=120, width=180, seed=4))
-    env = {**os.environ, "PYTHONPATH": str(target)}
+    # the plugin beside the environment, and whatever PYTHONPATH gave already
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        filter(None, [str(target), os.environ.get("PYTHONPATH")]))}
     cmd = [str(SNAKEMAKE), "--snakefile", str(ROOT / "Snakefile"), "--configfile", config,
            "--executor", "cluster-generic", "--cluster-generic-submit-cmd", str(submit),
            "--jobs", 2, "--latency-wait", 30]
