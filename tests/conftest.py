@@ -118,8 +118,38 @@ def workdir(tmp_path):
     shutil.rmtree(path, ignore_errors=True)
 
 
+# The test files in the order pytest-xdist hands them out (pytest.ini:
+# --dist=loadfile --no-loadscope-reorder), a file at a time to whichever
+# process is free: first the two whose time on a fresh machine is mostly an
+# install (SLURM's and Chromium's Debian packages), then the longest (by
+# --durations=0 on 2 cores), so that the short files, in the order pytest
+# collects them, even out the end instead of one long file running alone.
+# The order changes no result, only the wall time.
+FIRST = [
+    "test_slurm.py", "test_report.py", "test_benchmark.py", "test_workflow.py",
+    "test_stages_workflow.py", "test_samples.py", "test_bad_input.py",
+    "test_evaluation.py", "test_local_roi.py", "test_outputs.py", "test_objects.py",
+    "test_roots_workflow.py", "test_disk.py", "test_roots.py", "test_qc_workflow.py",
+]
+
+
 def pytest_collection_modifyitems(items):
-    """Run the SLURM test last: when it stops the SLURM it started, SLURM's
-    client stays installed, and every later `snakemake` (which loads the SLURM
-    executor plugin) waits about 9 s for `scontrol` to time out."""
-    items.sort(key=lambda item: item.path.name == "test_slurm.py")
+    """Order the files as FIRST gives, the others after them. Where the SLURM
+    executor plugin is installed in this environment (requirements-test.txt
+    leaves it out), the SLURM test runs last instead: when it stops the SLURM
+    it started, SLURM's client stays installed, and every later `snakemake`
+    (which then loads the plugin) waits about 9 s for `scontrol` to time
+    out."""
+    import importlib.util
+
+    first = list(FIRST)
+    if importlib.util.find_spec("snakemake_executor_plugin_slurm"):
+        first.remove("test_slurm.py")
+
+    def rank(item):
+        name = item.path.name
+        if name in first:
+            return first.index(name)
+        return len(first) + (name == "test_slurm.py")
+
+    items.sort(key=rank)
