@@ -1,5 +1,6 @@
 """Shared fixtures: the project's paths, the lesson's data, a real snakemake."""
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -88,11 +89,25 @@ def copy_run(source, target):
 def demo_run(tmp_path_factory):
     """The workflow run once as it comes (no config: the demo experiment, 12
     images with their truth and sample sheet), shared by the tests that only
-    read its results. A test that changes the folder works on a copy
-    (copy_run)."""
-    work = tmp_path_factory.mktemp("demo-run")
-    run_snakemake(work, "--cores", 2)
-    return work
+    read its results. Run once for the whole session: the first process
+    (of pytest-xdist's workers) that needs it runs it, under a lock, in a
+    folder they all share; each process is given its own copy (copy_run),
+    so that what one process's tests run in it (a re-run with nothing to
+    do, --report) is never at the same time as another's. A test that
+    changes the folder works on a copy of its own."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the session's folder, above each worker's own
+    shared = base / "demo-run-shared"
+    with open(base / "demo-run-shared.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = base / "demo-run-shared.done"
+        if not done.exists():
+            shutil.rmtree(shared, ignore_errors=True)  # an earlier attempt's
+            shared.mkdir()
+            run_snakemake(shared, "--cores", 2)
+            done.touch()
+    return copy_run(shared, tmp_path_factory.mktemp("demo-run") / "run")
 
 
 @pytest.fixture
@@ -103,8 +118,38 @@ def workdir(tmp_path):
     shutil.rmtree(path, ignore_errors=True)
 
 
+# The test files in the order pytest-xdist hands them out (pytest.ini:
+# --dist=loadfile --no-loadscope-reorder), a file at a time to whichever
+# process is free: first the two whose time on a fresh machine is mostly an
+# install (SLURM's and Chromium's Debian packages), then the longest (by
+# --durations=0 on 2 cores), so that the short files, in the order pytest
+# collects them, even out the end instead of one long file running alone.
+# The order changes no result, only the wall time.
+FIRST = [
+    "test_slurm.py", "test_report.py", "test_benchmark.py", "test_workflow.py",
+    "test_stages_workflow.py", "test_samples.py", "test_bad_input.py",
+    "test_evaluation.py", "test_local_roi.py", "test_outputs.py", "test_objects.py",
+    "test_roots_workflow.py", "test_disk.py", "test_roots.py", "test_qc_workflow.py",
+]
+
+
 def pytest_collection_modifyitems(items):
-    """Run the SLURM test last: when it stops the SLURM it started, SLURM's
-    client stays installed, and every later `snakemake` (which loads the SLURM
-    executor plugin) waits about 9 s for `scontrol` to time out."""
-    items.sort(key=lambda item: item.path.name == "test_slurm.py")
+    """Order the files as FIRST gives, the others after them. Where the SLURM
+    executor plugin is installed in this environment (requirements-test.txt
+    leaves it out), the SLURM test runs last instead: when it stops the SLURM
+    it started, SLURM's client stays installed, and every later `snakemake`
+    (which then loads the plugin) waits about 9 s for `scontrol` to time
+    out."""
+    import importlib.util
+
+    first = list(FIRST)
+    if importlib.util.find_spec("snakemake_executor_plugin_slurm"):
+        first.remove("test_slurm.py")
+
+    def rank(item):
+        name = item.path.name
+        if name in first:
+            return first.index(name)
+        return len(first) + (name == "test_slurm.py")
+
+    items.sort(key=rank)

@@ -346,11 +346,14 @@ def test_nested_settings_on_the_command_line(workdir, given, message, method):
         assert [row["method"] for row in csv.DictReader(f)] == [method]
 
 
+DEMO_COUNT = 6  # in batches of 2: several batches, and jobs in flight at once
+
+
 def demo_config(workdir):
     config = workdir / "kill.yaml"
     config.write_text(yaml.safe_dump(dict(
         images="demo/*.jpg", batch_max_images=2,
-        demo=dict(count=10, height=600, width=900, seed=5),
+        demo=dict(count=DEMO_COUNT, height=300, width=450, seed=5),
     )))
     return config
 
@@ -402,7 +405,7 @@ def stop_when(run, condition, seconds=300):
     raise AssertionError("timed out")
 
 
-@pytest.mark.slow  # three runs of ten images, one of them killed
+@pytest.mark.slow  # three runs of six images, one of them killed
 def test_a_killed_run_resumes_to_the_same_result(tmp_path):
     reference, killed = tmp_path / "reference", tmp_path / "killed"
     for folder in (reference, killed):
@@ -425,7 +428,7 @@ def test_a_killed_run_resumes_to_the_same_result(tmp_path):
     assert not leftovers
 
 
-@pytest.mark.slow  # two runs of ten images, one held while the other tries
+@pytest.mark.slow  # two runs of six images, one held while the other tries
 def test_a_second_run_at_the_same_time_is_refused(workdir):
     config = demo_config(workdir)
     first = start(workdir, "--cores", 2, "--configfile", config)
@@ -443,4 +446,4 @@ def test_a_second_run_at_the_same_time_is_refused(workdir):
     out, err = first.communicate(timeout=600)
     assert first.returncode == 0, err
     rows = read_rows(workdir)
-    assert len(rows) == 10 and all(r["status"] == "ok" for r in rows.values())
+    assert len(rows) == DEMO_COUNT and all(r["status"] == "ok" for r in rows.values())

@@ -11,7 +11,7 @@ import imageio.v3 as iio
 import pytest
 import yaml
 
-from conftest import ROOT, run_snakemake
+from conftest import ROOT, copy_run, run_snakemake
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from rootmass.measure.roots import ROOT_TRAITS, class_columns, root_traits  # noqa: E402
@@ -19,8 +19,8 @@ from rootmass.measure.roots import ROOT_TRAITS, class_columns, root_traits  # no
 sys.path.insert(0, str(ROOT / "tests"))
 from test_workflow import planned_jobs  # noqa: E402
 
-CONFIG = dict(batch_max_images=2, demo=dict(count=4, height=240, width=360, seed=4),
-              roots=dict(measure=True))
+# the roots measured, on top of the defaults (the demo experiment)
+CONFIG = dict(roots=dict(measure=True))
 
 
 def read_rows(path):
@@ -29,8 +29,12 @@ def read_rows(path):
 
 
 @pytest.fixture(scope="module")
-def roots_run(tmp_path_factory):
-    work = tmp_path_factory.mktemp("roots")
+def roots_run(demo_run, tmp_path_factory):
+    """The default demo (12 images of 600 x 900, in 2 batches) with its roots
+    measured: `--config roots='{measure: true}'` as config/README.md gives
+    it, run in a copy of the session's run of the demo as it comes
+    (demo_run), as a user turns the roots on after a first run."""
+    work = copy_run(demo_run, tmp_path_factory.mktemp("roots") / "run")
     (work / "roots.yaml").write_text(yaml.safe_dump(CONFIG))
     run_snakemake(work, "--cores", 2, "--configfile", work / "roots.yaml")
     return work
@@ -213,14 +217,12 @@ def readme_demo_lengths():
     return {cells[0].strip(): [c.strip() for c in cells[2:]] for cells in lines}
 
 
-@pytest.mark.slow  # a run of the default demo (12 images of 600 x 900), roots measured
-def test_the_default_demos_lengths_are_those_config_readme_records(tmp_path):
+def test_the_default_demos_lengths_are_those_config_readme_records(roots_run):
     """The workflow as config/README.md says its table was made (`snakemake
-    --config roots='{measure: true}'` on the default demo): each image's
-    truth mask within 5 % of its truth_length, its Otsu mask within 10 %
-    (issue #22), and the table is this run's."""
-    run_snakemake(tmp_path, "--cores", 2, "--config", "roots={measure: true}")
-    rows = read_rows(tmp_path / "results" / "evaluation.csv")
+    --config roots='{measure: true}'` on the default demo: roots_run): each
+    image's truth mask within 5 % of its truth_length, its Otsu mask within
+    10 % (issue #22), and the table is this run's."""
+    rows = read_rows(roots_run / "results" / "evaluation.csv")
     recorded = readme_demo_lengths()
     assert len(rows) == len(recorded) == 12
     for row in rows:

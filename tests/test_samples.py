@@ -14,7 +14,7 @@ import skimage as ski
 import yaml
 from PIL import Image
 
-from conftest import ROOT, link_images, run_all, run_snakemake
+from conftest import ROOT, copy_run, link_images, run_all, run_snakemake
 from rootmass.demo import synthetic_root_image
 from rootmass.workflow.samples import (
     Sample,
@@ -432,10 +432,13 @@ def test_null_on_the_command_line(workdir):
 
 
 @pytest.mark.slow  # a workflow run of its own
-def test_the_example_sheet_in_config_runs(workdir):
+def test_the_example_sheet_in_config_runs(demo_run, tmp_path):
+    """As the sheet says to try it: on the demo's images, here in a copy of
+    the session's run of the demo (demo_run)."""
     example = ROOT / "config" / "samples-example.tsv"
     text = example.read_text()
     assert text.startswith("#")  # commented
+    workdir = copy_run(demo_run, tmp_path / "example")
     run_snakemake(workdir, "--cores", 2, "--config", f"samples={example}",
                   "group_by=[genotype]")
     rows = read_csv(workdir)

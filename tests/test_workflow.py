@@ -1,11 +1,12 @@
 """End-to-end runs of the real snakemake on the lesson's images: the lesson's
-four procedures, to the last digit, and the caching of the blurred images."""
+four procedures, to the last digit, the demo and the methods, the blurred
+images' cache within a run, and cluster jobs. The stages as Snakemake rules,
+on a small demo: tests/test_stages_workflow.py."""
 
 import csv
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 import skimage as ski
 import yaml
 
-from conftest import ROOT, SNAKEMAKE, copy_run, in_ci, link_images, run_all, run_snakemake
+from conftest import ROOT, SNAKEMAKE, in_ci, link_images, run_all, run_snakemake
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from lesson_loop import enhanced_root_mass, measure_root_mass  # noqa: E402
@@ -182,42 +183,6 @@ def planned_jobs(result):
     return counts
 
 
-@pytest.mark.slow  # two runs on the lesson's photos, and four plans
-def test_threshold_changes_reuse_the_blurred_images(lesson_data, workdir):
-    link_images(lesson_data, workdir, ["maize-root-cluster.jpg", "shapes-02.jpg"])
-    base = ["--cores", 2, "--config", "images=data/*.jpg", "demo=false", "batch_max_images=1"]
-    run_snakemake(workdir, *base)
-    blurred = sorted((Path(workdir) / "results" / "blurred").rglob("*.npy"))
-    assert len(blurred) == 2
-    before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in blurred}
-    masks = sorted((Path(workdir) / "results" / "masks").rglob("*.png"))
-    assert len(masks) == 2
-
-    # nothing to do when nothing changed
-    assert "Nothing to be done" in run_snakemake(workdir, *base, "--dry-run").stdout
-
-    changed = write_config(
-        workdir, "fixed.yaml", threshold=dict(method="fixed", value=0.3, foreground="above")
-    )
-    plan = planned_jobs(run_snakemake(workdir, *base, "--configfile", changed, "--dry-run"))
-    assert "grayscale_blur" not in plan, plan
-    assert (plan["threshold"], plan["save_mask"], plan["aggregate"]) == (2, 2, 1), plan
-
-    mark_unwritten(masks)
-    run_snakemake(workdir, *base, "--configfile", changed)
-    assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in blurred} == before
-    assert all(p.read_bytes() != UNWRITTEN for p in masks)  # written again
-    rows = read_csv(workdir)
-    assert {r["threshold"] for r in rows} == {"0.3"}
-    assert {r["method"] for r in rows} == {"fixed"}
-
-    # sigma and grayscale are settings of grayscale_blur: changing either
-    # re-runs every stage
-    for change in ("sigma=2.0", "grayscale=rgb2gray"):
-        plan = planned_jobs(run_snakemake(workdir, *base, change, "--dry-run"))
-        assert (plan["grayscale_blur"], plan["threshold"], plan["save_mask"]) == (2, 2, 2), plan
-
-
 def test_lint_reports_nothing(lesson_data, workdir):
     link_images(lesson_data, workdir, ["shapes-02.jpg"])
     for extra in (["images=data/*.jpg", "demo=false"], [], ["roots={measure: true}"]):
@@ -256,34 +221,34 @@ METHODS = ["isodata", "li", "mean", "minimum", "triangle", "yen"]
 
 
 @pytest.fixture(scope="module")
-def method_runs(tmp_path_factory):
-    """Each method's run, in a folder of its own, started together
-    (run_all): {method: future of its folder}."""
+def method_run(tmp_path_factory):
+    """One run of every method: a sample sheet whose rows give each method
+    two images of its own (data/<method>/img-<seed>.png, the same two
+    images for every method); the run's folder."""
     from PIL import Image
 
     from rootmass.demo import synthetic_root_image
 
-    def prepared(method):
-        workdir = tmp_path_factory.mktemp("method")
-        data = Path(workdir) / "data"
-        data.mkdir()
+    workdir = tmp_path_factory.mktemp("methods")
+    rows = ["image\tmethod"]
+    for method in METHODS:
+        data = Path(workdir) / "data" / method
+        data.mkdir(parents=True)
         for seed in (1, 2):
             Image.fromarray(synthetic_root_image((120, 180), seed=seed)[0]).save(
                 data / f"img-{seed}.png")
-        config = write_config(workdir, "m.yaml", images="data/*.png", demo=None,
-                              threshold=dict(method=method))
-        def run():
-            run_snakemake(workdir, "--cores", 2, "--configfile", config)
-            return workdir
-        return run
-    return run_all({method: prepared(method) for method in METHODS})
+            rows.append(f"data/{method}/img-{seed}.png\t{method}")
+    (workdir / "methods.tsv").write_text("\n".join(rows) + "\n")
+    config = write_config(workdir, "m.yaml", images=None, samples="methods.tsv", demo=None)
+    run_snakemake(workdir, "--cores", 2, "--configfile", config)
+    return workdir
 
 
-@pytest.mark.slow  # six runs, one a method
+@pytest.mark.slow  # a run of every method's images
 @pytest.mark.parametrize("method", METHODS)
-def test_scikit_image_methods_in_the_workflow(method_runs, method):
-    workdir = method_runs[method].result()
-    rows = read_csv(workdir)
+def test_scikit_image_methods_in_the_workflow(method_run, method):
+    workdir = method_run
+    rows = [r for r in read_csv(workdir) if r["image"].startswith(f"data/{method}/")]
     assert len(rows) == 2
     for row in rows:
         blurred = ski.filters.gaussian(iio.imread(Path(workdir) / row["image"], mode="L"), sigma=1.5)
@@ -292,185 +257,6 @@ def test_scikit_image_methods_in_the_workflow(method_runs, method):
         assert row["method"] == method
         assert row["threshold"] == repr(float(t))
         assert row["ratio"] == repr(float(np.count_nonzero(mask) / mask.size))
-
-
-# --- the stages as Snakemake rules -------------------------------------------
-STAGES = ["grayscale_blur", "threshold", "save_mask", "qc_images", "aggregate"]
-
-
-def small_demo(workdir, **extra):
-    """A config of 4 small demo images in 2 batches."""
-    return write_config(workdir, "small.yaml", batch_max_images=2,
-                        demo=dict(count=4, height=120, width=180, seed=4), **extra)
-
-
-@pytest.fixture(scope="module")
-def small_demo_run(tmp_path_factory):
-    """small_demo run once, shared by the tests that read its results or
-    plan from it (dry runs); a test that changes it works on a copy."""
-    work = tmp_path_factory.mktemp("small-demo")
-    run_snakemake(work, "--cores", 2, "--configfile", small_demo(work))
-    return work
-
-
-def small_demo_args(work):
-    return ["--cores", 2, "--configfile", Path(work) / "small.yaml"]
-
-
-def rule_graph(workdir, *args):
-    """{(rule, rule)} edges of `snakemake --rulegraph`."""
-    dot = run_snakemake(workdir, "--rulegraph", *args).stdout
-    names = dict(re.findall(r'^\s*(\d+)\[label = "(\w+)"', dot, flags=re.M))
-    return {(names[a], names[b]) for a, b in re.findall(r"^\s*(\d+) -> (\d+)", dot, flags=re.M)}
-
-
-def job_resources(result, rule):
-    """The resources lines of every job of `rule` in a dry run's output."""
-    blocks = re.split(r"\n\s*\n|\[\w{3} \w{3} ", result.stdout)
-    return [re.search(r"resources: (.*)", b).group(1) for b in blocks
-            if re.search(rf"^\s*(local)?rule {rule}:", b, flags=re.M)]
-
-
-def test_stages_are_rules_that_snakemake_can_address(small_demo_run, tmp_path):
-    workdir = small_demo_run
-    args = small_demo_args(workdir)
-
-    listed = run_snakemake(workdir, "--list-rules", *args).stdout.split()
-    assert sorted(listed) == sorted(
-        ["all", "plan", "demo_images", "grayscale_blur", "threshold", "save_mask", "aggregate",
-         "qc_images", "contact_sheets", "qc_ratios", "method_panel", "summary",
-         "evaluate", "evaluation", "flagged", "objects", "aggregate_objects", "qc_objects"])
-    edges = rule_graph(workdir, *args)
-    chain = ["demo_images", "grayscale_blur", "threshold", "save_mask", "aggregate", "all"]
-    assert set(zip(chain, chain[1:])) <= edges, edges
-    assert {("save_mask", "qc_images"), ("qc_images", "contact_sheets"),
-            ("aggregate", "qc_ratios"), ("grayscale_blur", "method_panel"),
-            ("aggregate", "summary"), ("summary", "all"), ("save_mask", "objects"),
-            ("objects", "aggregate"), ("objects", "aggregate_objects"),
-            ("objects", "qc_images"), ("aggregate_objects", "qc_objects")} <= edges
-
-    # --forcerun a stage: it and everything after it
-    plan = planned_jobs(run_snakemake(workdir, *args, "-n", "--forcerun", "grayscale_blur"))
-    assert plan == {"grayscale_blur": 2, "threshold": 2, "save_mask": 2, "qc_images": 2,
-                    "aggregate": 1, "contact_sheets": 1, "qc_ratios": 1,
-                    "method_panel": 1, "summary": 1, "evaluate": 2, "evaluation": 1,
-                    "flagged": 1, "objects": 2, "aggregate_objects": 1, "qc_objects": 1,
-                    "all": 1}, plan
-    # --until a stage: nothing after it
-    plan = planned_jobs(run_snakemake(
-        workdir, *args, "-n", "--forcerun", "grayscale_blur", "--until", "threshold"))
-    assert plan == {"grayscale_blur": 2, "threshold": 2}, plan
-    # --set-resources of one stage: its jobs, and only its
-    result = run_snakemake(workdir, *args, "-n", "--forcerun", "grayscale_blur",
-                           "--set-resources", "grayscale_blur:mem_mb=123")
-    blur_jobs, threshold_jobs = job_resources(result, "grayscale_blur"), job_resources(result, "threshold")
-    assert len(blur_jobs) == 2 and all("mem_mb=123," in r for r in blur_jobs), blur_jobs
-    assert len(threshold_jobs) == 2 and not any("mem_mb=123," in r for r in threshold_jobs)
-
-    # a real run up to threshold (in a copy of the shared run): the
-    # thresholds are new, the masks are not
-    workdir = copy_run(small_demo_run, tmp_path / "copy")
-    args = small_demo_args(workdir)
-    results = Path(workdir, "results")
-    masks = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in results.glob("masks/*/demo/*.png")}
-    tables = sorted(results.glob("thresholds/*.json"))
-    assert len(masks) == 4 and len(tables) == 2
-    mark_unwritten(tables)
-    run_snakemake(workdir, *args, "--forcerun", "threshold", "--until", "threshold")
-    assert all(p.read_bytes() != UNWRITTEN for p in tables)  # written again
-    assert all((p.stat().st_mtime_ns, p.read_bytes()) == m for p, m in masks.items())
-
-
-@pytest.mark.parametrize(
-    "change, planned",
-    [
-        (["on_error=skip"], {}),
-        # fewer outputs of the collection: a new plan, so that the run moves
-        # aside what it no longer makes (rootmass.workflow.outputs)
-        (["qc=false"], {"plan": 1, "all": 1}),
-        (["keep_blurred=false"], {}),
-        (["keep_blurred=true"], {}),
-        (["threshold={value: 0.2}"], {}),  # otsu uses no value
-        # nor a cutoff; but the method panel and the evaluation (of the demo's
-        # truth) try the exclusions too
-        (["threshold={bright_cutoff: 0.5}"],
-         {"method_panel": 1, "evaluate": 2, "evaluation": 1, "all": 1}),
-        (["threshold={marker_margin: 3}"],
-         {"method_panel": 1, "evaluate": 2, "evaluation": 1, "all": 1}),
-        # the objects' settings as they resolve: the same objects
-        (["objects={filter_connectivity: 2}"], {}),  # connectivity's own
-        (["objects={declump_h: 4.0, declump_smoothing: 0}"], {}),  # declump is off
-    ],
-)
-def test_settings_that_cannot_change_a_stage_do_not_rerun_it(small_demo_run, change, planned):
-    args = small_demo_args(small_demo_run)
-    result = run_snakemake(small_demo_run, *args, "-n", "--config", *change)
-    if planned:
-        assert planned_jobs(result) == planned
-    else:
-        assert "Nothing to be done" in result.stdout + result.stderr, result.stdout
-
-
-def test_inspecting_commands_change_nothing_and_the_plan_ignores_results(
-        small_demo_run, tmp_path):
-    """A dry run, --list-rules, --lint and --report repair no lock, check no
-    disk, move nothing and write nothing of the workflow's in results/ or
-    .snakemake/ (Snakemake's own cache of file times and its locks aside);
-    and the batches do not depend on what results/ holds."""
-    from test_disk import listing
-
-    workdir = copy_run(small_demo_run, tmp_path / "copy")
-    args = small_demo_args(workdir)
-    # an output a run would move aside (no truth any more), a stale lock
-    # (a dead run's), and results of batches no plan has
-    stale = Path(workdir, "results", "masks", "b0123456789ab")
-    stale.mkdir()
-    locks = Path(workdir, ".snakemake", "locks")
-    locks.mkdir(exist_ok=True)
-    (locks / "0.input.lock").write_text("x")
-    Path(workdir, ".snakemake", "rootmass-run").write_text(f"999999999 {socket.gethostname()}\n")
-    before = listing(workdir)
-    for command in (["-n"], ["-n", "--config", "qc=false"], ["--list-rules"], ["--lint"],
-                    ["--report", "results/report.html"], ["--dag"]):
-        result = run_snakemake(workdir, *args, *command, check=False)
-        said = result.stdout + result.stderr
-        assert not [l for l in said.splitlines() if l.startswith(("Moved ", "disk: ", "Removed",
-                                                                    "blurred cache"))], said
-        after = {e for e in listing(workdir) if e[0] != "results/report.html"}
-        assert after == before, (command, after ^ before)
-    # the same batches wherever results/ holds batches of another plan
-    plan = planned_jobs(run_snakemake(workdir, *args, "-n", "--forcerun", "grayscale_blur"))
-    assert plan["grayscale_blur"] == 2
-    # a run (of a new plan: with nothing to do, Snakemake starts no run)
-    # removes the dead run's lock, and moves the stray batch aside
-    run = run_snakemake(workdir, *args, "--config", "qc=false")
-    said = run.stdout + run.stderr
-    assert "Removed the lock of an earlier run (process 999999999)" in said
-    assert not stale.exists() and "files of 1 batch not in this run's plan" in said
-
-
-def test_every_mask_is_found_from_its_row(small_demo_run):
-    workdir = small_demo_run
-    for row in read_csv(workdir):
-        mask = Path(workdir, row["mask"])
-        assert mask.is_file() and mask.parent.parent.parent.name != "results"
-        # and the shell glob the README gives finds the same file
-        found = list(Path(workdir).glob(f"results/masks/*/{Path(row['image']).with_suffix('.png')}"))
-        assert found == [mask]
-
-
-@pytest.mark.slow  # a workflow run of its own
-def test_keep_blurred_false_keeps_no_cache_and_the_same_numbers(workdir, small_demo_run):
-    kept = small_demo_run
-    run_snakemake(workdir, "--cores", 2, "--configfile", small_demo(workdir, keep_blurred=False))
-    assert list(Path(kept, "results", "blurred").rglob("*.npy"))
-    assert not list(Path(workdir, "results", "blurred").rglob("*.npy"))
-    assert (Path(workdir, "results", "ratios.csv").read_bytes()
-            == Path(kept, "results", "ratios.csv").read_bytes())
-    # a later threshold change starts from the images again, and gets there
-    plan = planned_jobs(run_snakemake(workdir, "--cores", 2, "--configfile", small_demo(
-        workdir, keep_blurred=False), "-n", "--config", "threshold={method: yen}"))
-    assert plan["grayscale_blur"] == 2 and plan["threshold"] == 2
 
 
 def caches_in_flight(log):
@@ -514,16 +300,6 @@ def test_keep_blurred_false_keeps_only_the_caches_in_flight(workdir):
         assert Path(workdir, "results", "thresholds", f"{batch}.json").is_file()
     assert not list(Path(workdir, "results", "blurred").glob("*/demo/*.npy"))
     assert not list(Path(workdir, "results", "blurred").glob("b*"))
-
-
-@pytest.mark.parametrize("change", [
-    "objects={min_area: 20}", "objects={connectivity: 1}", "objects={declump: true}",
-    "objects={max_objects: 10}"])
-def test_object_settings_rerun_the_objects_stage_and_no_earlier_one(small_demo_run, change):
-    args = small_demo_args(small_demo_run)
-    plan = planned_jobs(run_snakemake(small_demo_run, *args, "-n", "--config", change))
-    assert plan["objects"] == 2 and plan["aggregate_objects"] == 1
-    assert not {"grayscale_blur", "threshold", "save_mask", "method_panel"} & set(plan), plan
 
 
 def read_table(path):
@@ -596,7 +372,9 @@ def test_cluster_jobs_find_the_main_processs_batches_without_a_record(tmp_path, 
     submit.chmod(0o755)
     config = write_config(workdir, "c.yaml", qc=False,
                           demo=dict(count=4, height=120, width=180, seed=4))
-    env = {**os.environ, "PYTHONPATH": str(target)}
+    # the plugin beside the environment, and whatever PYTHONPATH gave already
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        filter(None, [str(target), os.environ.get("PYTHONPATH")]))}
     cmd = [str(SNAKEMAKE), "--snakefile", str(ROOT / "Snakefile"), "--configfile", config,
            "--executor", "cluster-generic", "--cluster-generic-submit-cmd", str(submit),
            "--jobs", 2, "--latency-wait", 30]
