@@ -375,34 +375,50 @@ def wait_for(condition, seconds=300):
     raise AssertionError("timed out")
 
 
-def group_stopped(pgid):
-    """Whether every process of the group is stopped (state T in /proc)."""
-    states = []
+def group_states(pgid):
+    """``{pid: state}`` of the processes of a group (their state in /proc)."""
+    states = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:  # the process has gone
             continue
         if int(fields[2]) == pgid:
-            states.append(fields[0])
-    return all(state in "TtZX" for state in states)
+            states[stat.parent.name] = fields[0]
+    return states
+
+
+def group_stopped(pgid):
+    """Whether every process of the group is stopped (state T), or in the
+    kernel (state D: it stops before it runs any more of its own code; a
+    stopped process may even show D while its threads stop)."""
+    return all(state in "TtZXD" for state in group_states(pgid).values())
 
 
 def stop_when(run, condition, seconds=300):
     """Stop the run (Snakemake and its jobs: its process group) once
     condition() holds, judged while the run is stopped: what condition saw
     is what the run has done, however fast the machine. The run stays
-    stopped (SIGCONT or SIGKILL it). Waiting is a safety net only."""
+    stopped (SIGCONT or SIGKILL it); where this fails, it is killed. Waiting
+    is a safety net only."""
     end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        assert run.poll() is None, "the run ended before it was stopped"
-        os.killpg(run.pid, signal.SIGSTOP)
-        wait_for(lambda: group_stopped(run.pid), seconds=60)
-        if condition():
-            return
-        os.killpg(run.pid, signal.SIGCONT)
-        time.sleep(0.05)
-    raise AssertionError("timed out")
+    try:
+        while time.monotonic() < end:
+            assert run.poll() is None, "the run ended before it was stopped"
+            os.killpg(run.pid, signal.SIGSTOP)
+            try:
+                wait_for(lambda: group_stopped(run.pid), seconds=60)
+            except AssertionError:
+                raise AssertionError(f"not stopped: {group_states(run.pid)}") from None
+            if condition():
+                return
+            os.killpg(run.pid, signal.SIGCONT)
+            time.sleep(0.05)
+        raise AssertionError("timed out")
+    except BaseException:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+        raise
 
 
 @pytest.mark.slow  # three runs of six images, one of them killed
