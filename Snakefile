@@ -60,3 +60,7 @@ onstart:
 
 onsuccess:
     on_success()
+
+
+onerror:
+    runs.end_scheduler_timers()

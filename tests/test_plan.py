@@ -26,7 +26,13 @@ from rootmass.workflow.report import (
     missing_results_message,
     report_label,
 )
-from rootmass.workflow.runs import clear_stale_locks, locked, record_run, skipped_message
+from rootmass.workflow.runs import (
+    clear_stale_locks,
+    end_scheduler_timers,
+    locked,
+    record_run,
+    skipped_message,
+)
 
 SCHEMA = str(ROOT / "workflow" / "schemas" / "config.schema.yaml")
 SHEET_SCHEMA = str(ROOT / "workflow" / "schemas" / "samples.schema.yaml")
@@ -503,6 +509,30 @@ def test_skipped_message(tmp_path):
     assert skipped_message(str(path)).startswith("2 of 3 images were skipped")
     path.write_text("image,status\na,ok\n")
     assert skipped_message(str(path)) is None
+
+
+def test_the_schedulers_waiting_timers_are_cancelled_at_the_end_and_no_other():
+    """Snakemake's own re-evaluation timer (made by its scheduler's code, at
+    the pinned version) ends at once; a timer of anything else is left."""
+    import threading
+    import types
+
+    from snakemake.scheduling.job_scheduler import JobScheduler
+
+    scheduler = types.SimpleNamespace(_open_jobs=threading.Semaphore(0))
+    JobScheduler._schedule_reevalutation(scheduler, 60)
+    other = threading.Timer(60, lambda: None)
+    other.start()
+    try:
+        waiting = [t for t in threading.enumerate()
+                   if isinstance(t, threading.Timer) and t is not other]
+        assert len(waiting) == 1
+        assert end_scheduler_timers() == 1
+        waiting[0].join(timeout=10)
+        assert not waiting[0].is_alive() and other.is_alive()
+        assert not scheduler._open_jobs.acquire(blocking=False)  # (it called nothing)
+    finally:
+        other.cancel()
 
 
 def test_common_smk_stays_thin():

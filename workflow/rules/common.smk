@@ -270,3 +270,4 @@ def on_success():
     said = runs.skipped_message(f"{OUT}/ratios.csv")
     if said:
         print(said, file=sys.stderr)
+    runs.end_scheduler_timers()
