@@ -224,10 +224,13 @@ if config["qc"]:
             table=QC_FILES["method_table"],
         log:
             "logs/qc/method_panel.log",
-        # before the next batch's blur, like the batch's own stages: with
-        # keep_blurred: false its batch's blurred images are deleted once it
-        # is done, not kept until the end of the run
-        priority: 1
+        # with keep_blurred: false (or auto where the cache does not fit),
+        # before the next batch's blur, like the batch's own stages: its
+        # batch's blurred images are deleted once it is done, not kept until
+        # the end of the run; with the cache kept, after the batches' own
+        # stages, beside the collection's jobs at the end (on 2 cores, 2
+        # batches: not holding one batch's stages back by its 4 s)
+        priority: 1 if not CACHE.keep else 0
         conda:
             "../envs/thresholding.yaml"
         threads: 1
