@@ -3,7 +3,11 @@ threshold's histogram path: t from the histogram grayscale_blur stores is
 today's t to the last bit, and Otsu opens no blurred image."""
 
 import json
+import os
 import runpy
+import subprocess
+import sys
+import textwrap
 import types
 
 import numpy as np
@@ -169,20 +173,98 @@ def test_the_registry_lists_every_method_in_order():
         segmenter("x")
 
 
-def test_the_schemas_name_no_method_and_every_segmenters_setting():
-    """The schemas leave the method names to the registry; every setting of
-    a segmenter is a key of config section threshold and a sheet column
-    (with its default), and no other."""
+def test_the_schemas_name_no_method_and_describe_no_setting_but_the_segmenters():
+    """The schemas leave the method names to the registry; a setting the
+    files describe is a segmenter's (with its default), and with the
+    registry's added every setting is a key of config section threshold
+    and a sheet column."""
+    from rootmass.workflow.config import config_schema
+    from rootmass.workflow.samples import with_methods
+
     schemas = ROOT / "workflow" / "schemas"
     config = yaml.safe_load((schemas / "config.schema.yaml").read_text())
     sheet = yaml.safe_load((schemas / "samples.schema.yaml").read_text())
     threshold = config["properties"]["threshold"]["properties"]
     assert "enum" not in threshold["method"] and "enum" not in sheet["properties"]["method"]
     table = settings_table()
-    assert set(threshold) == {"method", "foreground", *table}
-    assert {name: threshold[name]["default"] for name in table} == {
-        name: setting.default for name, setting in table.items()}
-    assert set(table) <= set(sheet["properties"])
+    assert set(threshold) <= {"method", "foreground", *table}
+    assert {name: threshold[name]["default"] for name in table if name in threshold} == {
+        name: setting.default for name, setting in table.items() if name in threshold}
+    merged = config_schema(str(schemas / "config.schema.yaml"))
+    assert set(merged["properties"]["threshold"]["properties"]) == {"method", "foreground",
+                                                                    *table}
+    assert set(table) <= set(with_methods(sheet)["properties"])
+
+
+#: A segmenter of a new kind, with a setting of its own that the schema
+#: files do not describe, registered in a process of its own.
+NEW_SEGMENTER = textwrap.dedent(
+    """
+    import json, sys
+    import numpy as np
+    import yaml
+    from rootmass.segmentation import Segmenter, Setting, register, segment
+
+    class Gamma(Segmenter):
+        name = "gamma_test"
+        needs = "nothing"
+        threshold_settings = ("gamma",)
+        own_settings = (Setting("gamma", 0.25, schema={"minimum": 0, "maximum": 1}),)
+
+        def threshold(self, image, settings):
+            return float(settings["gamma"])
+
+    register(Gamma())
+    from rootmass.workflow.config import ConfigError, check_config
+    from rootmass.workflow.samples import NUMERIC, SheetError, read_sheet
+
+    schema = "workflow/schemas/config.schema.yaml"
+    found = {"numeric": "gamma" in NUMERIC}
+    found["default"] = check_config({"threshold": {"method": "gamma_test"}}, schema)["threshold"]
+    # as --config gives it: a string
+    given = check_config({"threshold": {"method": "gamma_test", "gamma": "0.5"}}, schema)
+    found["given"] = given["threshold"]["gamma"]
+    try:
+        check_config({"threshold": {"method": "gamma_test", "gamma": 2}}, schema)
+    except ConfigError as error:
+        found["config error"] = str(error)
+    rows = yaml.safe_load(open("workflow/schemas/samples.schema.yaml"))
+    with open(sys.argv[1], "w") as f:
+        f.write("image\\tmethod\\tgamma\\na.jpg\\tgamma_test\\t0.75\\nb.jpg\\tgamma_test\\t\\n")
+    samples, metadata = read_sheet(sys.argv[1], rows)
+    found["sheet"] = [sample.settings for sample in samples]
+    found["metadata"] = metadata
+    with open(sys.argv[1], "w") as f:
+        f.write("image\\tgamma\\na.jpg\\tlots\\n")
+    try:
+        read_sheet(sys.argv[1], rows)
+    except SheetError as error:
+        found["sheet error"] = str(error)
+    t, mask = segment(np.array([[0.1, 0.5], [0.9, 0.3]]), "gamma_test", gamma=0.4)
+    found["t"], found["mask"] = t, mask.tolist()
+    print(json.dumps(found))
+    """
+)
+
+
+def test_a_new_segmenters_setting_needs_no_schema_entry(tmp_path):
+    """Its module and its registry entry are all: the config takes its
+    setting (the default, a --config string, the bounds it declares) and
+    the sheet its column, with the same one-line errors as any setting."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts")}
+    done = subprocess.run([sys.executable, "-c", NEW_SEGMENTER, str(tmp_path / "s.tsv")],
+                          cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert found["numeric"]
+    assert found["default"]["method"] == "gamma_test" and found["default"]["gamma"] == 0.25
+    assert found["given"] == 0.5
+    assert found["config error"] == (
+        "config key 'threshold.gamma': 2 is greater than the maximum of 1")
+    assert found["sheet"] == [{"method": "gamma_test", "gamma": 0.75}, {"method": "gamma_test"}]
+    assert found["metadata"] == []
+    assert found["sheet error"].endswith("line 2, column 'gamma': 'lots' is not of type 'number'")
+    assert found["t"] == 0.4 and found["mask"] == [[False, True], [True, False]]
 
 
 def test_the_sheet_and_the_config_refuse_an_unknown_method_as_before(tmp_path):

@@ -33,7 +33,7 @@ Segmenters are found by name through the registry (:func:`segmenter`,
 :func:`method_names`), filled in :mod:`rootmass.segmentation.registry`.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rootmass.segmentation._checks import _check_choice
 from rootmass.segmentation.images import (
@@ -67,6 +67,9 @@ class Setting:
         (True: the settings older than the multi-level and local methods)
         rather than leaving it out, so that a run made before keeps its
         params and re-runs nothing.
+    schema : dict, optional
+        More of its JSON schema (a description, bounds), for a setting that
+        the schema files do not describe: see :meth:`json_schema`.
     """
 
     name: str
@@ -74,11 +77,29 @@ class Setting:
     kind: str = "number"
     figures: bool = False
     unused_as_none: bool = False
+    schema: dict = field(default=None, hash=False)
 
     @property
     def config_key(self):
         """The setting's config key, ``threshold.<name>``."""
         return f"threshold.{self.name}"
+
+    def json_schema(self, default=True):
+        """The setting's JSON schema, as the config's section ``threshold``
+        and the sample sheet's column take it where the schema files
+        (``workflow/schemas/``) do not describe it: its type by its
+        ``kind`` (null allowed where the default is None), its ``default``
+        (the config's; the sheet's cells have none), then :attr:`schema`.
+        Its segmenter's ``check`` validates it further, as for every
+        setting."""
+        kinds = {"number": "number", "integer": "integer", "list": "array"}
+        kind = kinds[self.kind]
+        found = {"type": [kind, "null"] if self.default is None else kind}
+        if self.kind == "list":
+            found["items"] = {"type": "number"}
+        if default:
+            found["default"] = self.default
+        return {**found, **(self.schema or {})}
 
 
 class Image:

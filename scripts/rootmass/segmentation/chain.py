@@ -30,6 +30,19 @@ LOCAL_DEFAULTS = {name: setting.default for name, setting in settings_table().it
                   if not setting.unused_as_none}
 
 
+def _keyword_defaults(function, parameters):
+    """The segmenters' settings that :func:`segment` and
+    :func:`method_results` take as keywords, with their defaults, updated
+    by ``parameters``: :data:`LOCAL_DEFAULTS`, and those of any segmenter
+    registered since."""
+    defaults = {name: setting.default for name, setting in settings_table().items()
+                if not setting.unused_as_none}
+    unknown = set(parameters) - set(defaults)
+    if unknown:
+        raise TypeError(f"{function}() got unexpected parameters {sorted(unknown)}")
+    return {**defaults, **parameters}
+
+
 def segment(
     blurred, method="otsu", value=None, foreground="above", bright_cutoff=0.95,
     marker_min_area=MARKER_MIN_AREA, marker_margin=14, *, roi=None, t=None, hist=None,
@@ -69,7 +82,8 @@ def segment(
         The collection step's model of a method whose segmenter's ``scope``
         is ``'collection'`` (:meth:`Segmenter.fit_collection`).
     **parameters
-        The other segmenters' settings (:data:`LOCAL_DEFAULTS`): ``window``,
+        The other segmenters' settings (:data:`LOCAL_DEFAULTS`, and those of
+        a segmenter registered since): ``window``,
         ``k``, ``offset`` of :func:`local_threshold`; ``classes``,
         ``foreground_classes`` of :func:`multiotsu_levels` and
         :func:`foreground_mask`.
@@ -90,13 +104,11 @@ def segment(
     >>> segment(blurred, "fixed", foreground="below", t=0.15)[1].tolist()
     [[True, False], [False, False]]
     """
-    unknown = set(parameters) - set(LOCAL_DEFAULTS)
-    if unknown:
-        raise TypeError(f"segment() got unexpected parameters {sorted(unknown)}")
+    parameters = _keyword_defaults("segment", parameters)
     chosen = segmenter(method)
     blurred = _check_gray(blurred)
     settings = chosen.check({
-        **LOCAL_DEFAULTS, **parameters, "value": value, "foreground": foreground,
+        **parameters, "value": value, "foreground": foreground,
         "bright_cutoff": bright_cutoff, "marker_min_area": marker_min_area,
         "marker_margin": marker_margin,
     })
@@ -150,10 +162,7 @@ def method_results(
         markers at most once (:func:`marker_region`).
     """
     _check_choice("threshold.foreground", foreground, FOREGROUND_SIDES)
-    unknown = set(parameters) - set(LOCAL_DEFAULTS)
-    if unknown:
-        raise TypeError(f"method_results() got unexpected parameters {sorted(unknown)}")
-    parameters = {**LOCAL_DEFAULTS, **parameters}
+    parameters = _keyword_defaults("method_results", parameters)
     hist = image_histogram(blurred, roi)
     factor = None if preview_side is None else reduction(np.shape(blurred), preview_side)
     markers = None

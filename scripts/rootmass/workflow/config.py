@@ -14,6 +14,8 @@ key, what is wrong and what is allowed.
 - :func:`config_error`: one line for a jsonschema ``ValidationError``.
 - :func:`check_config`: all of it: the config normalised, checked against
   the schema and completed with the schema's defaults, or one line.
+- :func:`config_schema`: the schema file's, with the registered segmenters'
+  settings it does not describe.
 """
 
 import math
@@ -27,6 +29,7 @@ __all__ = [
     "normalise",
     "config_error",
     "check_config",
+    "config_schema",
     "check_method",
 ]
 
@@ -208,16 +211,59 @@ def check_config(config, schema):
     ConfigError
         One line naming the key (:func:`config_error`).
     """
-    from snakemake.exceptions import WorkflowError
-    from snakemake.utils import validate
+    import jsonschema
 
     normalise(config)
     try:
-        validate(config, schema)
-    except WorkflowError as error:
+        _validate(config, config_schema(schema))
+    except jsonschema.ValidationError as error:
         raise ConfigError(config_error(error)) from None
     check_method(config["threshold"]["method"])
     return config
+
+
+def config_schema(path):
+    """The workflow's config schema: the file's, and in its section
+    ``threshold`` each registered segmenter's setting that the file does
+    not describe (:meth:`rootmass.segmentation.Setting.json_schema`), so
+    that a new segmenter's settings need no edit of the file.
+
+    Parameters
+    ----------
+    path : str
+        The path of ``workflow/schemas/config.schema.yaml``.
+
+    Returns
+    -------
+    dict
+    """
+    from rootmass.segmentation import settings_table
+
+    with open(path, encoding="utf-8") as f:
+        schema = yaml.safe_load(f)
+    section = schema["properties"]["threshold"]["properties"]
+    for name, setting in settings_table().items():
+        section.setdefault(name, setting.json_schema())
+    return schema
+
+
+def _validate(config, schema):
+    """Check ``config`` against ``schema`` and complete it with the schema's
+    defaults, as ``snakemake.utils.validate`` does (jsonschema's recipe,
+    from its FAQ; the first error raised), for a schema given as a dict."""
+    import jsonschema
+
+    base = jsonschema.Draft202012Validator
+    properties = base.VALIDATORS["properties"]
+
+    def set_defaults(validator, given, instance, subschema):
+        if isinstance(instance, dict):
+            for name, property_schema in given.items():
+                if "default" in property_schema:
+                    instance.setdefault(name, property_schema["default"])
+        yield from properties(validator, given, instance, subschema)
+
+    jsonschema.validators.extend(base, {"properties": set_defaults})(schema).validate(config)
 
 
 def check_method(method):

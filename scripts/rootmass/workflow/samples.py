@@ -139,10 +139,15 @@ def _message(error):
 
 def with_methods(schema):
     """A copy of a sample sheet's row schema whose column ``method`` takes
-    the registered segmenters' names (:func:`rootmass.segmentation.method_names`):
-    the schema file names none, so a new segmenter needs no edit there."""
+    the registered segmenters' names (:func:`rootmass.segmentation.method_names`),
+    and with a column for each of their settings that it does not describe
+    (:meth:`rootmass.segmentation.Setting.json_schema`, without the config's
+    default): the schema file names no method, so a new segmenter needs no
+    edit there."""
     method = {**schema["properties"]["method"], "enum": list(method_names())}
-    return {**schema, "properties": {**schema["properties"], "method": method}}
+    added = {name: setting.json_schema(default=False)
+             for name, setting in _SEGMENTATION.items() if name not in schema["properties"]}
+    return {**schema, "properties": {**schema["properties"], **added, "method": method}}
 
 
 def read_sheet(path, schema, reserved=()):
