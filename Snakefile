@@ -43,15 +43,21 @@ rule all:
 
 # A new plan (other batches, or other outputs of the collection) is a job, so
 # that a run starts (onstart) and moves aside what it no longer makes, even
-# where every output it makes is up to date.
+# where every output it makes is up to date. A script, not a run: block,
+# which Snakemake would run in a snakemake process of its own (2.4 s).
 rule plan:
     output:
         PLAN_RECORD,
     log:
         "logs/plan.log",
     localrule: True
-    run:
-        planning.write_plan(output[0], BATCHES, made_outputs(), log[0])
+    conda:
+        "workflow/envs/thresholding.yaml"
+    params:
+        batches=BATCHES,
+        made=made_outputs(),
+    script:
+        "scripts/plan.py"
 
 
 onstart:
