@@ -228,9 +228,10 @@ if config["qc"]:
         # before the next batch's blur, like the batch's own stages: its
         # batch's blurred images are deleted once it is done, not kept until
         # the end of the run; with the cache kept, after the batches' own
-        # stages, beside the collection's jobs at the end (on 2 cores, 2
-        # batches: not holding one batch's stages back by its 4 s)
-        priority: 1 if not CACHE.keep else 0
+        # stages (priorities 1 to 3) and before the collection's jobs (0),
+        # beside which it then runs (on 2 cores, 2 batches: not holding one
+        # batch's stages back by its 4 s, nor running alone at the end)
+        priority: 1 if not CACHE.keep else 0.5
         conda:
             "../envs/thresholding.yaml"
         threads: 1
