@@ -69,4 +69,4 @@ onsuccess:
 
 
 onerror:
-    runs.end_scheduler_timers()
+    runs.end_scheduler_timers(workflow.scheduler)

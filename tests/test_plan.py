@@ -512,27 +512,33 @@ def test_skipped_message(tmp_path):
 
 
 def test_the_schedulers_waiting_timers_are_cancelled_at_the_end_and_no_other():
-    """Snakemake's own re-evaluation timer (made by its scheduler's code, at
-    the pinned version) ends at once; a timer of anything else is left."""
+    """The run's scheduler's own re-evaluation timer (made by Snakemake's
+    code, at the pinned version) ends at once; another scheduler's, and a
+    timer of anything else, are left."""
     import threading
     import types
 
     from snakemake.scheduling.job_scheduler import JobScheduler
 
-    scheduler = types.SimpleNamespace(_open_jobs=threading.Semaphore(0))
-    JobScheduler._schedule_reevalutation(scheduler, 60)
+    ours, theirs = (types.SimpleNamespace(_open_jobs=threading.Semaphore(0)) for _ in "ab")
+    before = set(threading.enumerate())
+    JobScheduler._schedule_reevalutation(ours, 60)
+    JobScheduler._schedule_reevalutation(theirs, 60)
     other = threading.Timer(60, lambda: None)
     other.start()
+    made = [t for t in threading.enumerate() if t not in before and t is not other]
     try:
-        waiting = [t for t in threading.enumerate()
-                   if isinstance(t, threading.Timer) and t is not other]
-        assert len(waiting) == 1
-        assert end_scheduler_timers() == 1
-        waiting[0].join(timeout=10)
-        assert not waiting[0].is_alive() and other.is_alive()
-        assert not scheduler._open_jobs.acquire(blocking=False)  # (it called nothing)
+        assert len(made) == 2 and all(isinstance(t, threading.Timer) for t in made)
+        assert end_scheduler_timers(ours) == 1
+        ended = [t for t in made if t.finished.is_set()]
+        assert len(ended) == 1
+        ended[0].join(timeout=10)
+        assert not ended[0].is_alive() and other.is_alive()
+        assert [t for t in made if t.is_alive()] != []  # theirs waits on
+        assert not ours._open_jobs.acquire(blocking=False)  # (it called nothing)
     finally:
-        other.cancel()
+        for timer in [*made, other]:
+            timer.cancel()
 
 
 def test_common_smk_stays_thin():

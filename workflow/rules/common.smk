@@ -267,7 +267,7 @@ def on_start():
 
 
 def on_success():
+    runs.end_scheduler_timers(workflow.scheduler)
     said = runs.skipped_message(f"{OUT}/ratios.csv")
     if said:
         print(said, file=sys.stderr)
-    runs.end_scheduler_timers()

@@ -227,10 +227,11 @@ if config["qc"]:
         # with keep_blurred: false (or auto where the cache does not fit),
         # before the next batch's blur, like the batch's own stages: its
         # batch's blurred images are deleted once it is done, not kept until
-        # the end of the run; with the cache kept, after the batches' own
-        # stages (priorities 1 to 3) and before the collection's jobs (0),
-        # beside which it then runs (on 2 cores, 2 batches: not holding one
-        # batch's stages back by its 4 s, nor running alone at the end)
+        # the end of the run; with the cache kept, after the stages of the
+        # batches that are blurred (priorities 1 to 3), before the other
+        # batches' blur and the collection's jobs (0), beside which it then
+        # runs (on 2 cores, 2 batches: not holding one batch's stages back by
+        # its 4 s, nor running alone at the end)
         priority: 1 if not CACHE.keep else 0.5
         conda:
             "../envs/thresholding.yaml"

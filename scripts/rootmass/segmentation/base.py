@@ -33,6 +33,7 @@ Segmenters are found by name through the registry (:func:`segmenter`,
 :func:`method_names`), filled in :mod:`rootmass.segmentation.registry`.
 """
 
+import copy
 from dataclasses import dataclass, field
 
 from rootmass.segmentation._checks import _check_choice
@@ -97,9 +98,9 @@ class Setting:
         found = {"type": [kind, "null"] if self.default is None else kind}
         if self.kind == "list":
             found["items"] = {"type": "number"}
-        if default:
-            found["default"] = self.default
-        return {**found, **(self.schema or {})}
+        if default:  # (a copy: the config's own, not this setting's)
+            found["default"] = copy.deepcopy(self.default)
+        return {**found, **copy.deepcopy(self.schema or {})}
 
 
 class Image:

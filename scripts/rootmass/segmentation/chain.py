@@ -33,8 +33,9 @@ LOCAL_DEFAULTS = {name: setting.default for name, setting in settings_table().it
 def _keyword_defaults(function, parameters):
     """The segmenters' settings that :func:`segment` and
     :func:`method_results` take as keywords, with their defaults, updated
-    by ``parameters``: :data:`LOCAL_DEFAULTS`, and those of any segmenter
-    registered since."""
+    by ``parameters``: those of every segmenter registered when they are
+    called (:data:`LOCAL_DEFAULTS`: those registered in
+    ``rootmass.segmentation.registry``)."""
     defaults = {name: setting.default for name, setting in settings_table().items()
                 if not setting.unused_as_none}
     unknown = set(parameters) - set(defaults)
@@ -83,7 +84,7 @@ def segment(
         is ``'collection'`` (:meth:`Segmenter.fit_collection`).
     **parameters
         The other segmenters' settings (:data:`LOCAL_DEFAULTS`, and those of
-        a segmenter registered since): ``window``,
+        any segmenter registered by then): ``window``,
         ``k``, ``offset`` of :func:`local_threshold`; ``classes``,
         ``foreground_classes`` of :func:`multiotsu_levels` and
         :func:`foreground_mask`.

@@ -127,10 +127,10 @@ def skipped_message(csv_path):
     )
 
 
-def end_scheduler_timers():
-    """Cancel the timers Snakemake's scheduler leaves waiting when a run ends
-    (its ``onsuccess`` and ``onerror``, where its scheduling is over); return
-    how many.
+def end_scheduler_timers(scheduler):
+    """Cancel the timers that a run's scheduler leaves waiting when the run
+    ends (Snakemake's ``onsuccess`` and ``onerror``, called once its
+    scheduling is over); return how many.
 
     With its default ``--max-jobs-per-timespan`` (``100/1s``), Snakemake
     9.27.1's scheduler starts a ``threading.Timer`` of the timespan each
@@ -139,8 +139,9 @@ def end_scheduler_timers():
     waiting when the run is over, and Python waits for them before it
     exits: every run that ran a job ended a second after its last line (1.3
     s measured on a one-job workflow). A cancelled timer ends at once, and
-    calls nothing: only the scheduler's are cancelled, and no setting
-    changes.
+    calls nothing. Only the timers of ``scheduler`` (the run's,
+    ``workflow.scheduler``) are cancelled: another run in the same process
+    keeps its own. No setting changes.
     """
     import threading
 
@@ -148,8 +149,10 @@ def end_scheduler_timers():
     for thread in threading.enumerate():
         action = getattr(thread, "function", None)
         code = getattr(action, "__code__", None)
+        cells = getattr(action, "__closure__", None) or ()
         if (isinstance(thread, threading.Timer) and code is not None
-                and code.co_filename.endswith(os.path.join("scheduling", "job_scheduler.py"))):
+                and code.co_filename.endswith(os.path.join("scheduling", "job_scheduler.py"))
+                and any(cell.cell_contents is scheduler for cell in cells)):
             thread.cancel()
             cancelled += 1
     return cancelled
