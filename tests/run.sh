@@ -10,5 +10,12 @@ cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
+# (once per content of the requirements and the package's own pyproject.toml:
+# pip takes about 8 s to find everything installed already)
+stamp=".venv/.installed-$(cat requirements.txt requirements-test.txt pyproject.toml | sha256sum | cut -c1-16)"
+if [ ! -e "$stamp" ]; then
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
+  rm -f .venv/.installed-*
+  touch "$stamp"
+fi
 exec .venv/bin/python -m pytest "$@"
