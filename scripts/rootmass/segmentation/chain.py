@@ -19,6 +19,14 @@ THRESHOLD_METHODS = method_names()
 #: The methods that the method panel and the evaluation compare: every one
 #: that chooses ``t`` itself (:func:`method_results`).
 PANEL_METHODS = tuple(s.name for s in segmenters() if s.panel)
+def _keywords():
+    """``{name: default}`` of the settings :func:`segment` and
+    :func:`method_results` take as keywords: those of every segmenter
+    registered now that a stage's params do not give as None where unused."""
+    return {name: setting.default for name, setting in settings_table().items()
+            if not setting.unused_as_none}
+
+
 #: The defaults of the settings that :func:`segment` and
 #: :func:`method_results` take as keywords (those of the local and
 #: multi-level methods, chosen for a 6-megapixel photo: config/README.md,
@@ -26,18 +34,14 @@ PANEL_METHODS = tuple(s.name for s in segmenters() if s.panel)
 #: and Niblack's ``k``, ``local``'s ``offset``, multi-Otsu's ``classes`` and
 #: ``foreground_classes`` (None: the brightest class, or the darkest with
 #: ``foreground: below``).
-LOCAL_DEFAULTS = {name: setting.default for name, setting in settings_table().items()
-                  if not setting.unused_as_none}
+LOCAL_DEFAULTS = _keywords()
 
 
 def _keyword_defaults(function, parameters):
-    """The segmenters' settings that :func:`segment` and
-    :func:`method_results` take as keywords, with their defaults, updated
-    by ``parameters``: those of every segmenter registered when they are
-    called (:data:`LOCAL_DEFAULTS`: those registered in
-    ``rootmass.segmentation.registry``)."""
-    defaults = {name: setting.default for name, setting in settings_table().items()
-                if not setting.unused_as_none}
+    """:func:`_keywords` updated by ``parameters``, at the call: those of
+    every segmenter registered by then (:data:`LOCAL_DEFAULTS`: those
+    registered in ``rootmass.segmentation.registry``)."""
+    defaults = _keywords()
     unknown = set(parameters) - set(defaults)
     if unknown:
         raise TypeError(f"{function}() got unexpected parameters {sorted(unknown)}")
