@@ -15,6 +15,7 @@ batch: a row per scored image, {"image", "truth", "configured": {...},
 result."""
 
 import functools
+import sys
 
 import numpy as np
 
@@ -25,6 +26,7 @@ from rootmass.measure.objects import measure_objects
 from rootmass.measure.roots import root_traits
 from rootmass.io import load_json, load_mask, read_annotation, read_image, read_roi, save_json
 from rootmass.io import set_max_megapixels
+from rootmass.traces import TRACE_COLUMNS, is_rsml, prepare_traces, read_rsml, trace_scores
 from rootmass.workflow.jobs import job_log
 from rootmass.workflow.samples import SheetError, read_truth_lengths
 from rootmass.segmentation import PANEL_METHODS, blur, method_results, to_grayscale
@@ -69,13 +71,40 @@ def root_length(mask, roots):
     try:
         return root_traits(mask, roots["prune_length"])[0]["root_length"]
     except Exception as error:  # noqa: BLE001 (one mask's failure is its own)
-        print(f"evaluate: no root length: {error}", flush=True)
+        print(f"evaluate: no root length: {error}", file=sys.stderr)
         return None
+
+
+def read_traces(path, shape, image, roi):
+    """An RSML truth file's traces, ready to score masks against
+    (rootmass.traces.prepare_traces)."""
+    try:
+        return prepare_traces(read_rsml(path), shape, snakemake.params.trace_tolerance, roi)
+    except ValueError as error:
+        raise SystemExit(f"evaluate: {error} (the truth of {image!r})") from None
+
+
+def traced(mask, traces, roots):
+    """A mask's scores against traces (rootmass.traces.TRACE_COLUMNS), and
+    its root length against the traced length: the pixels' scores are
+    None."""
+    scores = dict.fromkeys(SCORE_COLUMNS)
+    scores.update({k: traces[k] for k in ("traced_length", "traced_roots", "traced_tips")})
+    try:
+        traits, skeleton, _ = root_traits(mask, roots["prune_length"])
+    except Exception as error:  # noqa: BLE001 (one mask's failure is its own)
+        print(f"evaluate: no skeleton: {error}", file=sys.stderr)
+        return scores
+    scores.update(trace_scores(mask, skeleton, traces))
+    scores.update(length_scores(traits["root_length"], None, traces["traced_length"]))
+    return scores
 
 
 def measure(mask, truth, objects, truth_objects, roots=None, truth_lengths=None):
     """A method's scores, with the objects stage its count, with the roots
-    stage its length."""
+    stage its length; against traces (an RSML truth), rootmass.traces'."""
+    if isinstance(truth, dict):
+        return traced(mask, truth, roots)
     scores = score_mask(mask, truth)
     if objects is not None:
         scores = counted(scores, count_objects(mask, objects), truth_objects)
@@ -97,8 +126,9 @@ def compare(blurred, truth, settings, truth_objects, truth_lengths, roi):
                                   truth_objects=truth_objects, roots=roots,
                                   truth_lengths=truth_lengths),
     )
-    columns = [*SCORE_COLUMNS, *(COUNT_COLUMNS if settings.get("objects") else ()),
-               *(LENGTH_COLUMNS if roots else ())]
+    columns = [*SCORE_COLUMNS, *(COUNT_COLUMNS if truth_objects is not None else ()),
+               *(LENGTH_COLUMNS if roots else ()),
+               *(TRACE_COLUMNS if isinstance(truth, dict) else ())]
     return [
         {"method": r["method"], "error": r["error"]} if "error" in r else
         {"method": r["method"], "threshold": r["t"], **{k: r.get(k) for k in columns}}
@@ -153,11 +183,26 @@ with job_log(snakemake.log[0]):
         if row["status"] != "ok":
             rows.append({"image": image, "truth": settings["truth"], "error": row["error"]})
             continue
-        truth = read_truth(settings["truth"], blurred.shape, image)
         try:
             roi = read_roi(settings["roi"], blurred.shape, image)
         except ValueError as error:
             raise SystemExit(f"evaluate: {error}") from None
+        if is_rsml(settings["truth"]):  # hand-traced roots
+            traces = read_traces(settings["truth"], blurred.shape, image, roi)
+            configured = traced(load_mask(row["mask"]), traces, settings["roots"])
+            rows.append({
+                "image": image,
+                "truth": settings["truth"],
+                "configured": {"method": row["method"], "threshold": row["threshold"],
+                               **configured},
+                "methods": [
+                    row
+                    for grayscale, channel in channels(image, settings, blurred)
+                    for row in labelled(grayscale, channel, traces, settings, None, None, roi)
+                ],
+            })
+            continue
+        truth = read_truth(settings["truth"], blurred.shape, image)
         if roi is not None:  # scored inside the region of interest only
             truth &= roi
             # the sheet's true count and length are of the whole image: inside

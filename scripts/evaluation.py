@@ -5,13 +5,15 @@ results/ratios.csv), with the objects stage also its count against the
 truth's. results/evaluation-methods.csv: one row per method over the scored
 images (per channel and method with evaluate_grayscale), the best marked,
 with the objects stage also each method's mean
-absolute count error, with the roots stage its mean absolute relative length
-error."""
+absolute count error, with the roots stage (or traced roots) its mean and
+median absolute relative length error, with traced roots (RSML truth) its
+mean trace recall, precision and F1; every method ranked."""
 
 import sys
 
 from rootmass.evaluation import COUNT_COLUMNS, LENGTH_COLUMNS, METHOD_COLUMNS, SCORE_COLUMNS
-from rootmass.evaluation import compare_methods
+from rootmass.evaluation import TRACE_METHOD_COLUMNS, compare_methods
+from rootmass.traces import TRACE_COLUMNS
 from rootmass.io import load_json, save_csv, save_figure
 from rootmass.workflow.jobs import job_log
 from rootmass.qc.plots import evaluation_figure
@@ -28,9 +30,12 @@ with job_log(snakemake.log[0]):
     # with the roots stage, the lengths' columns
     lengths = list(LENGTH_COLUMNS) if any(
         "truth_length" in m for r in results for m in r["methods"]) else []
+    # with traced roots (RSML truth), the traces' columns
+    traces = list(TRACE_COLUMNS) if any("traced_length" in r["configured"]
+                                        for r in results) else []
     save_csv(
         snakemake.output.images,
-        ["image", "method", "threshold", *SCORE_COLUMNS, *counts, *lengths],
+        ["image", "method", "threshold", *SCORE_COLUMNS, *counts, *lengths, *traces],
         [{"image": row["image"], **row["configured"]} for row in results],
     )
     per_method = [
@@ -40,10 +45,11 @@ with job_log(snakemake.log[0]):
     # with evaluate_grayscale, a row per channel and method
     columns = (["grayscale"] if methods and "grayscale" in methods[0] else []) + list(
         METHOD_COLUMNS)
-    if counts:
-        columns.insert(columns.index("median_iou") + 1, "mean_abs_count_error")
-    if lengths:
-        columns.insert(columns.index("median_iou") + 1 + bool(counts), "mean_abs_length_error")
+    after = columns.index("median_iou") + 1
+    extra = (["mean_abs_count_error"] if counts else []) + (
+        ["mean_abs_length_error", "median_abs_length_error"] if lengths else []) + (
+        list(TRACE_METHOD_COLUMNS) if traces else [])
+    columns[after:after] = extra
     save_csv(snakemake.output.methods, columns, methods)
     save_figure(snakemake.output.plot, evaluation_figure(per_method, methods), dpi=100)
     for row in scored:

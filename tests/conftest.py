@@ -15,6 +15,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 LESSON_DATA = Path(os.environ.get("LESSON_DATA", ROOT.parent / "shared" / "lesson-data"))
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"
+#: The real barley photos and their hand-traced roots (RSML)
+REAL_PHOTOS = Path(os.environ.get(
+    "REAL_PHOTOS", ROOT.parent / "shared" / "real-photos" / "barley-roots"))
 
 
 def in_ci():
@@ -29,6 +32,15 @@ def lesson_data():
     if not (LESSON_DATA / "README.md").is_file():
         pytest.skip(f"lesson data not found at {LESSON_DATA} (../shared is absent)")
     return LESSON_DATA
+
+
+@pytest.fixture(scope="session")
+def real_photos():
+    """The real barley photos (train/imgs) and their traces (train/rsml);
+    skip where ../shared is absent."""
+    if not (REAL_PHOTOS / "train" / "rsml").is_dir():
+        pytest.skip(f"real photos not found at {REAL_PHOTOS} (../shared is absent)")
+    return REAL_PHOTOS / "train"
 
 
 def link_images(lesson_data, workdir, names, subdir="data"):

@@ -103,6 +103,7 @@ LAYERS = {
     "rootmass.qc": 2,
     "rootmass.evaluation": 2,
     "rootmass.summary": 2,
+    "rootmass.traces": 2,
     "rootmass.workflow": 3,
 }
 

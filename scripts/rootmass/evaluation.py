@@ -26,6 +26,7 @@ from rootmass.io import truth_mask  # (an annotation's reading, here for the sco
 __all__ = [
     "SCORE_COLUMNS",
     "METHOD_COLUMNS",
+    "TRACE_METHOD_COLUMNS",
     "COUNT_COLUMNS",
     "LENGTH_COLUMNS",
     "length_scores",
@@ -67,7 +68,12 @@ METHOD_COLUMNS = (
     "median_iou",
     "lowest_f1_image",
     "best",
+    "rank",
 )
+#: The columns of ``results/evaluation-methods.csv`` of traced images (an RSML
+#: truth), after ``median_iou``: each method's means over them
+#: (:mod:`rootmass.traces`).
+TRACE_METHOD_COLUMNS = ("mean_trace_recall", "mean_trace_precision", "mean_trace_f1")
 
 
 def truth_count(truth, connectivity=2, min_area=1, filter_connectivity=None,
@@ -204,17 +210,23 @@ def length_scores(length, truth_mask_length, truth_length=None):
             "length_error": (length - true) / true if true > 0 else None}
 
 
+def _mean(values):
+    return math.fsum(values) / len(values) if values else None
+
+
 def compare_methods(rows):
-    """Score each method over the scored images and mark the best.
+    """Score each method over the scored images and rank them.
 
     Parameters
     ----------
     rows : iterable of dict
         One per method and image: ``method``, ``image``, and ``f1`` and
-        ``iou``, or ``error`` (the method found no threshold there: it
-        scores 0 on that image); with the objects stage also
-        ``count_error`` (an error row: none, and it is left out of the
-        mean).
+        ``iou`` (against a truth mask), or ``trace_f1``, ``trace_recall``
+        and ``trace_precision`` (against traced roots, ``f1`` and ``iou``
+        None), or ``error`` (the method found no threshold there: it scores
+        0 on that image); with the objects stage also ``count_error`` (an
+        error row: none, and it is left out of the mean); with root lengths
+        ``length_error``.
 
     Returns
     -------
@@ -223,24 +235,48 @@ def compare_methods(rows):
         ``grayscale``: the channels of config key ``evaluate_grayscale``,
         and then with that key too), in the order of their first row, with the
         :data:`METHOD_COLUMNS`: ``images`` (how many were scored),
-        ``mean_f1``, ``median_f1``, ``mean_iou``, ``median_iou``,
-        ``lowest_f1_image`` (the first in path order among the lowest) and
-        ``best``: true on exactly one row, the highest ``mean_f1``, ties
-        broken by ``mean_iou``, then by the order of the rows. Where rows
-        have ``count_error``, also ``mean_abs_count_error``, the mean of its
-        absolute values (None where no row of the method has one); where
-        they have ``length_error`` (relative), ``mean_abs_length_error``, the
-        same of its absolute values.
+        ``mean_f1`` and ``median_f1`` (an image's F1 is its pixel F1 against
+        a truth mask, its ``trace_f1`` against traces), ``mean_iou`` and
+        ``median_iou`` (over the images with a truth mask; None without
+        one), ``lowest_f1_image`` (the first in path order among the lowest),
+        ``best``, true on exactly one row, and ``rank``, 1 for the best: by
+        the highest ``mean_f1``, ties broken by ``mean_iou``, then (with
+        lengths) by the lowest ``median_abs_length_error``, then by the
+        order of the rows. Where rows have ``count_error``, also
+        ``mean_abs_count_error``, the mean of its absolute values (None where
+        no row of the method has one); where they have ``length_error``
+        (relative), ``mean_abs_length_error`` and
+        ``median_abs_length_error``, the same of its absolute values; where
+        they have ``trace_f1``, the :data:`TRACE_METHOD_COLUMNS`, the means
+        over the traced images (an error row scores 0).
     """
-    by_method, count_errors, length_errors = {}, {}, {}
-    counted = lengths = channels = False
+    by_method, count_errors, length_errors, traces = {}, {}, {}, {}
+    counted = lengths = channels = traced = False
+    names = ("trace_recall", "trace_precision", "trace_f1")
+    rows = list(rows)
+    # (an error row has no scores: its image's other rows tell its truth)
+    traced_images = {row["image"] for row in rows if "trace_f1" in row}
     for row in rows:
-        f1, iou = (0.0, 0.0) if row.get("error") else (float(row["f1"]), float(row["iou"]))
         key = (row.get("grayscale"), row["method"])
+        on_traces = row["image"] in traced_images
+        if row.get("error"):
+            f1, iou = 0.0, None
+        else:
+            f1 = row.get("trace_f1") if on_traces else row["f1"]
+            f1 = 0.0 if f1 is None else float(f1)
+            iou = None if row.get("iou") is None else float(row["iou"])
+        if not on_traces and iou is None:
+            iou = 0.0  # (an error row against a truth mask)
         by_method.setdefault(key, []).append((row["image"], f1, iou))
         counted = counted or "count_error" in row
         lengths = lengths or "length_error" in row
         channels = channels or "grayscale" in row
+        traced = traced or on_traces
+        if on_traces:
+            scores = traces.setdefault(key, {name: [] for name in names})
+            for name in names:
+                value = None if row.get("error") else row.get(name)
+                scores[name].append(0.0 if value is None else float(value))
         if row.get("count_error") is not None and not row.get("error"):
             count_errors.setdefault(key, []).append(abs(float(row["count_error"])))
         if row.get("length_error") is not None and not row.get("error"):
@@ -248,29 +284,38 @@ def compare_methods(rows):
     methods = []
     for (grayscale, method), scored in by_method.items():
         key = (grayscale, method)
-        f1s, ious = [s[1] for s in scored], [s[2] for s in scored]
+        f1s, ious = [s[1] for s in scored], [s[2] for s in scored if s[2] is not None]
         lowest = min(scored, key=lambda s: (s[1], s[0]))[0]
         methods.append({"grayscale": grayscale} if channels else {})
         methods[-1].update({
             "method": method,
             "images": len(scored),
-            "mean_f1": math.fsum(f1s) / len(f1s),
+            "mean_f1": _mean(f1s),
             "median_f1": statistics.median(f1s),
-            "mean_iou": math.fsum(ious) / len(ious),
-            "median_iou": statistics.median(ious),
+            "mean_iou": _mean(ious),
+            "median_iou": statistics.median(ious) if ious else None,
             "lowest_f1_image": lowest,
             "best": False,
         })
         if counted:
-            errors = count_errors.get(key)
-            methods[-1]["mean_abs_count_error"] = (
-                math.fsum(errors) / len(errors) if errors else None)
+            methods[-1]["mean_abs_count_error"] = _mean(count_errors.get(key))
         if lengths:
             errors = length_errors.get(key)
-            methods[-1]["mean_abs_length_error"] = (
-                math.fsum(errors) / len(errors) if errors else None)
+            methods[-1]["mean_abs_length_error"] = _mean(errors)
+            methods[-1]["median_abs_length_error"] = (
+                statistics.median(errors) if errors else None)
+        if traced:
+            scores = traces.get(key, {})
+            for name in names:
+                methods[-1][f"mean_{name}"] = _mean(scores.get(name))
+    def missing_last(value, worst):
+        return worst if value is None else value
+
+    order = sorted(range(len(methods)), key=lambda i: (
+        -methods[i]["mean_f1"], -missing_last(methods[i]["mean_iou"], -1.0),
+        missing_last(methods[i].get("median_abs_length_error"), math.inf), i))
+    for rank, i in enumerate(order, start=1):
+        methods[i]["rank"] = rank
     if methods:
-        best = max(range(len(methods)),
-                   key=lambda i: (methods[i]["mean_f1"], methods[i]["mean_iou"], -i))
-        methods[best]["best"] = True
+        methods[order[0]]["best"] = True
     return methods

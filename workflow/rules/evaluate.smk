@@ -45,6 +45,7 @@ if TRUTH_OF:
                 BATCHES[wildcards.batch]
             ),
             grayscales=config["evaluate_grayscale"] or [],
+            trace_tolerance=config["trace_tolerance"],
         script:
             "../../scripts/evaluate.py"
 

@@ -157,6 +157,12 @@ def group_figure(groups, ratios, subtitle):
 
 
 
+def _f1(row):
+    """An image's F1: against a truth mask, or along traced roots."""
+    value = row["trace_f1"] if "trace_f1" in row else row["f1"]
+    return 0.0 if value is None else float(value)
+
+
 def evaluation_figure(rows, methods):
     """F1 by method (by grayscale and method, where the rows name their
     grayscale): each scored image's F1 as a point, the mean as a bar, the
@@ -165,8 +171,8 @@ def evaluation_figure(rows, methods):
     Parameters
     ----------
     rows : sequence of dict
-        Per method and image: ``method``, and ``f1`` or ``error`` (scored 0,
-        drawn as a red cross).
+        Per method and image: ``method``, and ``f1`` (or ``trace_f1``,
+        against traced roots) or ``error`` (scored 0, drawn as a red cross).
     methods : sequence of dict
         :func:`rootmass.evaluation.compare_methods` of ``rows``.
 
@@ -174,7 +180,7 @@ def evaluation_figure(rows, methods):
     -------
     figure : matplotlib.figure.Figure
     """
-    order = sorted(methods, key=lambda m: (-m["mean_f1"], -m["mean_iou"]))
+    order = sorted(methods, key=lambda m: m["rank"])
     n = len(order)
     height = 1.3 + 0.32 * n
     # the channel's name before the method's, where they have one
@@ -190,7 +196,7 @@ def evaluation_figure(rows, methods):
         ax.barh(y, method["mean_f1"], color=colour, alpha=0.25, height=0.7)
         scores = [r for r in rows if r["method"] == method["method"]
                   and r.get("grayscale") == method.get("grayscale")]
-        good = [float(r["f1"]) for r in scores if not r.get("error")]
+        good = [_f1(r) for r in scores if not r.get("error")]
         failed = len(scores) - len(good)
         jitter = np.linspace(-0.2, 0.2, len(good)) if len(good) > 1 else np.zeros(len(good))
         ax.plot(good, y + jitter, ".", color=colour, markersize=4)
@@ -206,7 +212,9 @@ def evaluation_figure(rows, methods):
             label.set_fontweight("bold")
     ax.set_xlim(0, 1.08)
     ax.set_ylim(-0.6, n - 0.4)
-    ax.set_xlabel("F1 (Dice) of the mask against the truth, per image", fontsize=8)
+    traced = any("trace_f1" in r for r in rows)
+    ax.set_xlabel("F1 of the mask against the truth, per image"
+                  + (" (along traced roots: trace_f1)" if traced else " (Dice)"), fontsize=8)
     ax.tick_params(axis="x", labelsize=8)
     title = (f"Each method against the ground truth of {images} image"
              f"{'' if images == 1 else 's'}: F1 per image (points), mean (bar)")

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from rootmass.segmentation import LOCAL_DEFAULTS, method_names, segmenter
+from rootmass.traces import is_rsml
 from rootmass.workflow.batches import figure_key
 from rootmass.workflow.config import ConfigError
 from rootmass.workflow.samples import (
@@ -372,7 +373,9 @@ class Experiment:
                     params[image]["objects"] = object_settings(settings)
                     params[image]["truth_count"] = settings.get("truth_count")
                 used = root_settings(settings)
-                if used["measure_roots"]:  # and its root length measured
+                if is_rsml(self.truth_of[image]):  # traces: scored on the skeleton
+                    params[image]["roots"] = {"prune_length": float(settings["prune_length"])}
+                elif used["measure_roots"]:  # and its root length measured
                     params[image]["roots"] = {"prune_length": used["prune_length"]}
                     params[image]["truth_length"] = settings.get("truth_length")
                     if image in self.demo and self.sheet == DEMO_SHEET:
