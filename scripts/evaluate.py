@@ -65,11 +65,18 @@ def counted(scores, count, truth_objects):
             "count_error": count - truth_objects}
 
 
+def root_options(roots):
+    """root_traits' keywords of an image's root settings (its non-root
+    objects left out as the roots stage leaves them out)."""
+    return {"prune_length": roots["prune_length"], "min_area": roots["min_root_area"],
+            "min_elongation": roots["min_root_elongation"]}
+
+
 def root_length(mask, roots):
     """The root length of a mask under an image's root settings (None where
     it cannot be measured: the reason is printed to the log)."""
     try:
-        return root_traits(mask, roots["prune_length"])[0]["root_length"]
+        return root_traits(mask, **root_options(roots))[0]["root_length"]
     except Exception as error:  # noqa: BLE001 (one mask's failure is its own)
         print(f"evaluate: no root length: {error}", file=sys.stderr)
         return None
@@ -91,7 +98,7 @@ def traced(mask, traces, roots):
     scores = dict.fromkeys(SCORE_COLUMNS)
     scores.update({k: traces[k] for k in ("traced_length", "traced_roots", "traced_tips")})
     try:
-        traits, skeleton, _ = root_traits(mask, roots["prune_length"])
+        traits, skeleton, _ = root_traits(mask, **root_options(roots))
     except Exception as error:  # noqa: BLE001 (one mask's failure is its own)
         print(f"evaluate: no skeleton: {error}", file=sys.stderr)
         return scores

@@ -39,6 +39,8 @@ with job_log(snakemake.log[0]):
                     load_mask(row["mask"]), settings["prune_length"],
                     settings["diameter_classes_px"],
                     settings["diameter_classes"] if in_mm else (), pixel_size,
+                    min_area=settings["min_root_area"],
+                    min_elongation=settings["min_root_elongation"],
                 )
                 # the figure's colours: the classes in mm where they apply
                 classes, unit = ((settings["diameter_classes"], "mm") if in_mm

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from rootmass.measure.roots import root_traits
+from rootmass.measure.roots import root_like, root_traits
 from rootmass.measure.skeleton import skeletonize_mask, trace_skeleton
 
 WIDTHS = (2, 3, 4, 5, 6, 8, 10, 12)
@@ -465,3 +465,48 @@ def test_roots_crossing_steeply_keep_both_lengths(angle):
     traits, _, _ = root_traits(mask)
     assert traits["root_tips"] == 4
     assert abs(traits["root_length"] / 400 - 1) <= 0.01, traits
+
+
+def test_objects_that_are_not_root_like_are_left_out():
+    """A root (a strip 200 px long, 8 wide), a seed (an ellipse 30 x 20), a
+    speck (3 x 3) and a written stroke (a strip 24 x 4): each filter leaves
+    out what it should, and the traits are then those of the mask without
+    them, drawn alone."""
+    from skimage.draw import ellipse
+
+    root = strip(200, 8, 30)
+    size = root.shape[0]
+    seed = np.zeros_like(root)
+    seed[ellipse(40, 40, 15, 10, shape=seed.shape)] = True
+    speck = np.zeros_like(root)
+    speck[size - 20:size - 17, 20:23] = True
+    stroke = np.zeros_like(root)
+    stroke[size - 40:size - 16, size - 30:size - 26] = True
+    everything = root | seed | speck | stroke
+    assert not (root & (seed | speck | stroke)).any()
+    alone = root_traits(root)[0]
+    assert root_traits(everything)[0]["root_length"] > alone["root_length"] + 30
+    # the seed and the speck are compact (length / diameter about 1 and 0),
+    # the stroke (24 / 4 = 6) and the root (200 / 8 = 25) are not
+    assert root_traits(everything, min_elongation=3)[0] == root_traits(root | stroke)[0]
+    # by size: the speck (9 px) and the stroke (96 px) are small
+    assert root_traits(everything, min_area=100)[0] == root_traits(root | seed)[0]
+    both = root_traits(everything, min_area=100, min_elongation=3)
+    assert both[0] == alone
+    np.testing.assert_array_equal(both[1], root_traits(root)[1])
+    # nothing to leave out: the same traits, and no second pass
+    assert root_traits(root, min_area=100, min_elongation=3)[0] == alone
+    with pytest.raises(ValueError, match="min_elongation must be a number >= 0"):
+        root_traits(root, min_elongation=-1)
+
+
+def test_root_like_counts_what_it_leaves_out():
+    mask = np.zeros((60, 60), bool)
+    mask[5:55, 10:14] = True  # 50 x 4: elongation about 12
+    mask[40:44, 40:44] = True  # 4 x 4
+    kept, left_out = root_like(mask, np.array([], dtype=np.intp), np.array([]),
+                               np.array([]), min_area=20)
+    assert left_out == 1 and kept.sum() == 200
+    kept, left_out = root_like(mask, np.array([], dtype=np.intp), np.array([]),
+                               np.array([]), min_area=10)
+    assert kept is None and left_out == 0

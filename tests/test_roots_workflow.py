@@ -67,6 +67,7 @@ def test_the_traits_are_those_of_each_saved_mask(roots_run):
 
 @pytest.mark.parametrize("change, evaluated", [
     ("roots={measure: true, prune_length: 2}", True),  # the length changes
+    ("roots={measure: true, min_elongation: 3}", True),  # objects left out
     ("roots={measure: true, diameter_classes_px: [0, 5]}", False)])  # only the classes
 def test_root_settings_rerun_the_roots_stage_and_no_earlier_one(roots_run, change, evaluated):
     plan = planned_jobs(run_snakemake(roots_run, *args(roots_run), "-n", "--config", change))
@@ -113,12 +114,15 @@ def test_a_row_measures_its_own_roots(roots_run, tmp_path):
         {"measure_roots": True, "prune_length": 2.5, "diameter_classes_px": [0, 4, 9]},
         {"measure_roots": False}, {"diameter_classes_px": []}]
     base = dict(measure_roots=True, prune_length=6, diameter_classes=[0, 1],
-                diameter_classes_px=[0, 3], pixel_size=None)
+                diameter_classes_px=[0, 3], pixel_size=None, min_root_area=0,
+                min_root_elongation=2)
     assert root_settings(base)["diameter_classes"] == []  # no pixel size: no mm classes
     assert root_settings({**base, "pixel_size": 0.1})["diameter_classes"] == [0.0, 1.0]
     off = root_settings({**base, "measure_roots": False})
     assert off == {"measure_roots": False, "prune_length": None, "diameter_classes": None,
-                   "diameter_classes_px": None}
+                   "diameter_classes_px": None, "min_root_area": None,
+                   "min_root_elongation": None}
+    assert root_settings(base)["min_root_elongation"] == 2.0
     named = tmp_path / "named.tsv"
     named.write_text("image\troot_length\na.jpg\t12\n")  # metadata named like a trait
     from rootmass.workflow.samples import SheetError

@@ -44,6 +44,7 @@ from rootmass.measure.thinning import thin
 
 __all__ = [
     "class_columns",
+    "root_like",
     "root_traits",
     "mm_columns",
     "diameter_classes_of",
@@ -88,8 +89,54 @@ def class_columns(classes, unit="px"):
     return names + [f"root_length_d{bounds[-1]}{unit}+"] if bounds else []
 
 
+def root_like(mask, skeleton, lengths, diameters, min_area=0, min_elongation=0):
+    """The mask without its objects that are not root-like: too small, or too
+    compact for a root (a seed, a written number, a label).
+
+    Parameters
+    ----------
+    mask : (M, N) ndarray of bool
+    skeleton : (K,) ndarray of int
+        The flat indices of the mask's pruned skeleton's pixels.
+    lengths, diameters : (K,) ndarray of float
+        Each skeleton pixel's length and local diameter
+        (:func:`~rootmass.measure.skeleton.pixel_lengths`,
+        :func:`~rootmass.measure.skeleton.local_diameter`).
+    min_area : float, optional
+        An object (an 8-connected component of the mask) of fewer pixels is
+        left out; 0: none.
+    min_elongation : float, optional
+        An object whose skeleton length over its mean diameter (the
+        diameters' mean weighted by length) is smaller is left out; an
+        object without a skeleton has 0; 0: none. A root 40 pixels long
+        and 8 wide has 5; a round seed about 1.
+
+    Returns
+    -------
+    kept : (M, N) ndarray of bool or None
+        The mask of the objects kept; None where every object is kept.
+    left_out : int
+        How many objects were left out.
+    """
+    from scipy.ndimage import label
+
+    labels, count = label(mask, structure=np.ones((3, 3), dtype=bool))
+    area = np.bincount(labels.reshape(-1), minlength=count + 1)
+    which = labels.reshape(-1)[skeleton]
+    length = np.bincount(which, lengths, count + 1)
+    weighted = np.bincount(which, lengths * diameters, count + 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # length / (weighted / length); no width (one-pixel lines): infinite
+        elongation = np.where(weighted > 0, length * length / weighted,
+                              np.where(length > 0, np.inf, 0.0))
+    keep = (area >= min_area) & (elongation >= min_elongation)
+    keep[0] = False
+    left_out = count - int(np.count_nonzero(keep))
+    return (keep[labels] if left_out else None), left_out
+
+
 def root_traits(mask, prune_length=6.0, classes=(), classes_mm=(), pixel_size=None,
-                step=CHORD_STEP, distance=None):
+                step=CHORD_STEP, distance=None, min_area=0, min_elongation=0):
     """Measure a mask's roots.
 
     Parameters
@@ -113,6 +160,10 @@ def root_traits(mask, prune_length=6.0, classes=(), classes_mm=(), pixel_size=No
     distance : (M, N) ndarray of float, optional
         ``scipy.ndimage.distance_transform_edt(mask)``, if the caller has it
         (else :func:`skeleton_distances`, the same at the skeleton).
+    min_area, min_elongation : float, optional
+        Objects that are not root-like are left out of every trait, as
+        :func:`root_like` finds them (0 and 0: none). The traits are then
+        those of the mask without them, measured again.
 
     Returns
     -------
@@ -146,6 +197,10 @@ def root_traits(mask, prune_length=6.0, classes=(), classes_mm=(), pixel_size=No
     sets = [(_check_classes(c), unit) for c, unit in ((classes, "px"), (classes_mm, "mm"))
             if len(c)]
     _check_prune_length(prune_length)
+    for name, value in (("min_area", min_area), ("min_elongation", min_elongation)):
+        if isinstance(value, bool) or not value >= 0:
+            raise ValueError(f"{name} must be a number >= 0; got {value!r}")
+    whole = distance
     skeleton, edge = thin(mask)
     table = _lookup(mask.shape)
     skeleton = _thin_blocks(skeleton, mask.shape, table)
@@ -158,6 +213,11 @@ def root_traits(mask, prune_length=6.0, classes=(), classes_mm=(), pixel_size=No
                                        table=table, graph=graph)
     lengths = _pixel_lengths(graph, distance, step, table)
     diameters = np.maximum(local_diameter(distance), 0)
+    if min_area > 0 or min_elongation > 0:
+        kept, _ = root_like(mask, skeleton, lengths, diameters, min_area, min_elongation)
+        if kept is not None:  # (the distances to the background stay the same)
+            return root_traits(kept, prune_length, classes, classes_mm, pixel_size, step,
+                               whole)
     traits = {
         "root_length": float(lengths.sum()),
         "root_tips": int(_tips(graph).size),

@@ -400,15 +400,18 @@ def root_settings(settings):
     -------
     dict
         ``measure_roots``, ``prune_length``, ``diameter_classes`` (mm),
-        ``diameter_classes_px``.
+        ``diameter_classes_px``, ``min_root_area``, ``min_root_elongation``.
     """
-    keys = ("measure_roots", "prune_length", "diameter_classes", "diameter_classes_px")
+    keys = ("measure_roots", "prune_length", "diameter_classes", "diameter_classes_px",
+            "min_root_area", "min_root_elongation")
     if not settings["measure_roots"]:
         return dict.fromkeys(keys) | {"measure_roots": False}
     in_mm = settings["pixel_size"] is not None
     return {
         "measure_roots": True,
         "prune_length": float(settings["prune_length"]),
+        "min_root_area": float(settings["min_root_area"]),
+        "min_root_elongation": float(settings["min_root_elongation"]),
         "diameter_classes": [float(v) for v in settings["diameter_classes"] or []]
         if in_mm else [],
         "diameter_classes_px": [float(v) for v in settings["diameter_classes_px"] or []],

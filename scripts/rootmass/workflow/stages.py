@@ -226,13 +226,17 @@ STAGES = {
             "roots",
             # (the pixel size itself comes with the image's measurements)
             settings=("measure_roots", "prune_length", "diameter_classes",
-                      "diameter_classes_px", "pixel_size"),
+                      "diameter_classes_px", "pixel_size", "min_root_area",
+                      "min_root_elongation"),
             config_keys={"measure_roots": "roots.measure",
                          "prune_length": "roots.prune_length",
                          "diameter_classes": "roots.diameter_classes",
-                         "diameter_classes_px": "roots.diameter_classes_px"},
+                         "diameter_classes_px": "roots.diameter_classes_px",
+                         "min_root_area": "roots.min_area",
+                         "min_root_elongation": "roots.min_elongation"},
             kinds={"measure_roots": "boolean", "prune_length": "number",
-                   "diameter_classes": "list", "diameter_classes_px": "list"},
+                   "diameter_classes": "list", "diameter_classes_px": "list",
+                   "min_root_area": "number", "min_root_elongation": "number"},
             outputs={"roots": ("roots/{batch}.json", "roots/{batch}")},
             # its skeleton at its preview's size (an 8-bit PNG of diameter
             # classes, mostly zeros) and its row of traits
