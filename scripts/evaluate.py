@@ -29,7 +29,9 @@ from rootmass.io import set_max_megapixels
 from rootmass.traces import TRACE_COLUMNS, is_rsml, prepare_traces, read_rsml, trace_scores
 from rootmass.workflow.jobs import job_log
 from rootmass.workflow.samples import SheetError, read_truth_lengths
-from rootmass.segmentation import PANEL_METHODS, blur, method_results, to_grayscale
+from rootmass.segmentation import PANEL_METHODS, Image, blur, method_results, segmenter
+from rootmass.segmentation import to_grayscale
+from rootmass.workflow.models import read_models
 
 
 @functools.cache
@@ -42,10 +44,20 @@ def sheet_lengths(path):
 
 
 def read_truth(path, shape, image):
-    """The truth mask of `image` (any non-zero pixel is foreground)."""
+    """The truth of `image`: ``(truth, labelled)``, its foreground and the
+    pixels it labels (None: all). A truth mask: any non-zero pixel is
+    foreground. Scribbles (pixels all 0, 1 or 2, some 2): 2 foreground, 1
+    background, 0 unlabelled (rootmass.segmentation.classifier)."""
+    from rootmass.segmentation.classifier import labels_from_truth
+
     try:
-        return truth_mask(read_annotation(path, "the truth mask", image), shape,
-                          f"truth mask {path!r}", f"its image {image!r}")
+        annotation = read_annotation(path, "the truth mask", image)
+        if annotation.ndim == 2 and annotation.shape == tuple(shape):
+            labels = labels_from_truth(annotation)
+            if (labels == 0).any():  # scribbles
+                return labels == 2, labels > 0
+        return truth_mask(annotation, shape, f"truth mask {path!r}",
+                          f"its image {image!r}"), None
     except ValueError as error:
         raise SystemExit(f"evaluate: {error}") from None
 
@@ -110,6 +122,8 @@ def traced(mask, traces, roots):
 def measure(mask, truth, objects, truth_objects, roots=None, truth_lengths=None):
     """A method's scores, with the objects stage its count, with the roots
     stage its length; against traces (an RSML truth), rootmass.traces'."""
+    if isinstance(truth, dict) and "labelled" in truth:  # scribbles: their pixels
+        return score_mask(mask & truth["labelled"], truth["mask"])
     if isinstance(truth, dict):
         return traced(mask, truth, roots)
     scores = score_mask(mask, truth)
@@ -135,12 +149,32 @@ def compare(blurred, truth, settings, truth_objects, truth_lengths, roi):
     )
     columns = [*SCORE_COLUMNS, *(COUNT_COLUMNS if truth_objects is not None else ()),
                *(LENGTH_COLUMNS if roots else ()),
-               *(TRACE_COLUMNS if isinstance(truth, dict) else ())]
+               *(TRACE_COLUMNS if isinstance(truth, dict) and "traced_length" in truth
+                 else ())]
     return [
         {"method": r["method"], "error": r["error"]} if "error" in r else
         {"method": r["method"], "threshold": r["t"], **{k: r.get(k) for k in columns}}
         for r in results
     ]
+
+
+def cross_validated(image, blurred, roi, settings, model, scored):
+    """The classifier's row of an image it was trained on: its mask by the
+    forest of the folds without the image (rootmass.segmentation.classifier),
+    scored as every method's."""
+    fold = model["folds"].get(image)
+    row = {"method": "classifier", "cross_validated": True}
+    if fold is None:
+        return {**row, "error": "not among the classifier's training images"}
+    forest = model["fold_forests"][fold]
+    if forest is None:
+        return {**row, "error": "cross-validation needs two annotated images or more"}
+    chosen = segmenter("classifier")
+    probability = settings["parameters"]["classifier_probability"]
+    mask = chosen.mask(Image(blurred, roi=roi, model=model,
+                             load_colour=functools.partial(read_image, image)), None,
+                       {"classifier_probability": probability}, forest=forest)
+    return {**row, "threshold": None, **scored(mask)}
 
 
 def channels(image, settings, blurred):
@@ -181,6 +215,7 @@ with job_log(snakemake.log[0]):
     measured = {row["image"]: row for row in load_json(snakemake.input.measurements)}
     counts = {row["image"]: row for row in load_json(snakemake.input.counts)} \
         if snakemake.input.counts else {}
+    models = read_models(getattr(snakemake.input, "models", []))
     rows = []
     for cached, blurred in read_blurred(snakemake.input.blurred):
         image = cached["image"]
@@ -194,62 +229,69 @@ with job_log(snakemake.log[0]):
             roi = read_roi(settings["roi"], blurred.shape, image)
         except ValueError as error:
             raise SystemExit(f"evaluate: {error}") from None
-        if is_rsml(settings["truth"]):  # hand-traced roots
-            traces = read_traces(settings["truth"], blurred.shape, image, roi)
-            configured = traced(load_mask(row["mask"]), traces, settings["roots"])
-            rows.append({
-                "image": image,
-                "truth": settings["truth"],
-                "configured": {"method": row["method"], "threshold": row["threshold"],
-                               **configured},
-                "methods": [
-                    row
-                    for grayscale, channel in channels(image, settings, blurred)
-                    for row in labelled(grayscale, channel, traces, settings, None, None, roi)
-                ],
-            })
-            continue
-        truth = read_truth(settings["truth"], blurred.shape, image)
-        if roi is not None:  # scored inside the region of interest only
-            truth &= roi
-            # the sheet's true count and length are of the whole image: inside
-            # the ROI, the truth mask's own are the truth
-            settings = {**settings, "truth_count": None, "truth_length": None,
-                        "truth_length_sheet": None}
         mask = load_mask(row["mask"])
-        configured = score_mask(mask, truth)
-        objects = settings.get("objects")
-        truth_objects = None
-        if objects is not None:
-            truth_objects = truth_count(truth, objects["connectivity"], objects["min_area"],
-                                        objects["filter_connectivity"],
-                                        settings.get("truth_count"))
-            # the objects stage's count of the mask as configured (none where
-            # the stage failed on the image)
-            count = counts[image].get("objects")
-            configured = (counted(configured, count, truth_objects) if count is not None
-                          else {**configured, "truth_objects": truth_objects})
-        truth_lengths = None
-        if settings.get("roots"):
-            true = settings.get("truth_length")
-            if true is None and settings.get("truth_length_sheet"):
-                true = sheet_lengths(settings["truth_length_sheet"]).get(image)
-            truth_lengths = (root_length(truth, settings["roots"]), true)
-            # the mask as configured measured here, as each method's is (not
-            # read from the roots stage: its diameter classes would then
-            # re-run this job, which measures ten masks an image)
-            length = root_length(mask, settings["roots"])
-            if length is not None and truth_lengths[0] is not None:
-                configured.update(length_scores(length, *truth_lengths))
+        model = models.get("classifier")
+        if is_rsml(settings["truth"]):  # hand-traced roots
+            truth = read_traces(settings["truth"], blurred.shape, image, roi)
+            truth_objects = truth_lengths = None
+            configured = traced(mask, truth, settings["roots"])
+        else:
+            truth, scribbled = read_truth(settings["truth"], blurred.shape, image)
+            if roi is not None:  # scored inside the region of interest only
+                truth &= roi
+                scribbled = None if scribbled is None else scribbled & roi
+                # the sheet's true count and length are of the whole image:
+                # inside the ROI, the truth mask's own are the truth
+                settings = {**settings, "truth_count": None, "truth_length": None,
+                            "truth_length_sheet": None}
+            if scribbled is not None:
+                # scribbles: only the labelled pixels are scored; no count or
+                # length of a partial truth
+                truth = {"mask": truth, "labelled": scribbled}
+                settings = {**settings, "objects": None, "roots": None}
+            configured = measure(mask, truth, None, None)
+            objects = settings.get("objects")
+            truth_objects = None
+            if objects is not None:
+                truth_objects = truth_count(truth, objects["connectivity"],
+                                            objects["min_area"],
+                                            objects["filter_connectivity"],
+                                            settings.get("truth_count"))
+                # the objects stage's count of the mask as configured (none
+                # where the stage failed on the image)
+                count = counts[image].get("objects")
+                configured = (counted(configured, count, truth_objects) if count is not None
+                              else {**configured, "truth_objects": truth_objects})
+            truth_lengths = None
+            if settings.get("roots"):
+                true = settings.get("truth_length")
+                if true is None and settings.get("truth_length_sheet"):
+                    true = sheet_lengths(settings["truth_length_sheet"]).get(image)
+                truth_lengths = (root_length(truth, settings["roots"]), true)
+                # the mask as configured measured here, as each method's is
+                # (not read from the roots stage: its diameter classes would
+                # then re-run this job, which measures ten masks an image)
+                length = root_length(mask, settings["roots"])
+                if length is not None and truth_lengths[0] is not None:
+                    configured.update(length_scores(length, *truth_lengths))
+        scored = functools.partial(
+            measure, truth=truth, objects=settings.get("objects"), truth_objects=truth_objects,
+            roots=settings.get("roots"), truth_lengths=truth_lengths)
+        configured = {"method": row["method"], "threshold": row["threshold"], **configured}
+        learned = []
+        if model is not None:  # the classifier, scored by cross-validation
+            learned = [cross_validated(image, blurred, roi, settings, model, scored)]
+            if row["method"] == "classifier":  # (trained on this image)
+                configured = {**learned[0], "threshold": None}
         rows.append({
             "image": image,
             "truth": settings["truth"],
-            "configured": {"method": row["method"], "threshold": row["threshold"], **configured},
+            "configured": configured,
             "methods": [
                 row
                 for grayscale, channel in channels(image, settings, blurred)
                 for row in labelled(grayscale, channel, truth, settings, truth_objects,
                                     truth_lengths, roi)
-            ],
+            ] + learned,
         })
     save_json(snakemake.output.scores, rows)

@@ -33,9 +33,13 @@ with job_log(snakemake.log[0]):
     # with traced roots (RSML truth), the traces' columns
     traces = list(TRACE_COLUMNS) if any("traced_length" in r["configured"]
                                         for r in results) else []
+    # the classifier's masks: scored by cross-validation
+    learned = ["cross_validated"] if any("cross_validated" in m for r in results
+                                         for m in r["methods"]) else []
     save_csv(
         snakemake.output.images,
-        ["image", "method", "threshold", *SCORE_COLUMNS, *counts, *lengths, *traces],
+        ["image", "method", "threshold", *learned, *SCORE_COLUMNS, *counts, *lengths,
+         *traces],
         [{"image": row["image"], **row["configured"]} for row in results],
     )
     per_method = [
@@ -50,6 +54,8 @@ with job_log(snakemake.log[0]):
         ["mean_abs_length_error", "median_abs_length_error"] if lengths else []) + (
         list(TRACE_METHOD_COLUMNS) if traces else [])
     columns[after:after] = extra
+    if learned:
+        columns.insert(columns.index("images") + 1, "cross_validated")
     save_csv(snakemake.output.methods, columns, methods)
     save_figure(snakemake.output.plot, evaluation_figure(per_method, methods), dpi=100)
     for row in scored:

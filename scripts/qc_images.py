@@ -37,7 +37,10 @@ def shaded_side(settings):
     multi-Otsu's own classes the darkest's side if they hold class 0 (a
     middle band of classes shows as the side of the level above it); none
     for a local method (its t is the mean of the pixels' own)."""
-    if segmenter(settings["method"]).threshold_map:
+    chosen = segmenter(settings["method"])
+    if chosen.scope == "collection" and chosen.collection_truth:
+        return "model"  # a classifier's mask: no threshold
+    if chosen.threshold_map:
         return "local"
     classes = settings.get("foreground_classes")
     if classes:

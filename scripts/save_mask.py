@@ -11,10 +11,11 @@ separation (no single t splits its histogram). A method whose segmenter
 fits the whole collection first gets the model of rule fit_segmenter, an
 input of this job (rootmass.workflow.models)."""
 
+import functools
 import os
 
 from rootmass.workflow.cache import image_file, read_blurred
-from rootmass.io import load_json, read_roi, save_json, save_mask
+from rootmass.io import load_json, read_image, read_roi, save_json, save_mask
 from rootmass.workflow.jobs import OnError, job_log
 from rootmass.workflow.models import read_models
 from rootmass.workflow.samples import settings_for
@@ -38,7 +39,8 @@ with job_log(snakemake.log[0]):
                 roi = read_roi(params.rois.get(image), blurred.shape, image)
                 chosen = segmenter(settings["method"])
                 mask, t = chosen.predict(
-                    Image(blurred, roi=roi, model=models.get(settings["method"])),
+                    Image(blurred, roi=roi, model=models.get(settings["method"]),
+                          load_colour=functools.partial(read_image, image)),
                     thresholds[image], chosen.check(settings))
                 count, total, ratio = foreground_ratio(mask, roi)
                 mask_path = image_file(masks_dir, cached["key"], ".png")

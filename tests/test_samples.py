@@ -39,7 +39,7 @@ SCHEMA = yaml.safe_load((ROOT / "workflow" / "schemas" / "samples.schema.yaml").
 DEFAULTS = {"grayscale": "luma", "sigma": 1.5, "method": "otsu", "value": None,
             "foreground": "above", "bright_cutoff": 0.95, "marker_min_area": 0.0005,
             "marker_margin": None, "window": 151, "k": 0.2, "offset": 0.05, "classes": 3,
-            "foreground_classes": None, "pixel_size": None}
+            "foreground_classes": None, "pixel_size": None, "classifier_probability": 0.5}
 
 
 def sheet(tmp_path, text, name="s.tsv"):

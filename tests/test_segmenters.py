@@ -41,7 +41,8 @@ WHOLE_IMAGE = (*AUTOMATIC_METHODS, "otsu_excluding_bright", "otsu_excluding_mark
 
 ALL_SETTINGS = {"method": "otsu", "value": 0.4, "foreground": "above", "bright_cutoff": 0.95,
                 "marker_min_area": 0.0005, "marker_margin": None, "window": 151, "k": 0.2,
-                "offset": 0.05, "classes": 3, "foreground_classes": None, "sigma": 1.5,
+                "offset": 0.05, "classes": 3, "foreground_classes": None,
+                "classifier_probability": 0.5, "sigma": 1.5,
                 "grayscale": "luma", "pixel_size": None}
 
 
@@ -164,7 +165,7 @@ def test_the_registry_lists_every_method_in_order():
     assert method_names() == THRESHOLD_METHODS == (
         "fixed", "otsu", "isodata", "li", "mean", "minimum", "triangle", "yen",
         "otsu_excluding_bright", "otsu_excluding_markers", "multiotsu", "local",
-        "sauvola", "niblack", "otsu_collection")
+        "sauvola", "niblack", "otsu_collection", "classifier")
     assert [s.name for s in segmenters()] == list(THRESHOLD_METHODS)
     assert {s.needs for s in segmenters()} <= {"nothing", "histogram", "pixels"}
     histogram_only = {s.name for s in segmenters() if s.needs == "histogram"}
@@ -293,7 +294,8 @@ def test_stage_settings_follow_the_segmenters():
         "foreground", "foreground_classes")
     assert STAGE_SETTINGS["save_mask"] == (
         "method", "foreground", "bright_cutoff", "marker_min_area", "marker_margin", "window",
-        "k", "offset", "classes", "foreground_classes", "sigma", "grayscale", "pixel_size")
+        "k", "offset", "classes", "foreground_classes", "sigma", "grayscale", "pixel_size",
+        "classifier_probability")
     settings = ALL_SETTINGS
     assert stage_settings("threshold", settings) == {
         "method": "otsu", "value": None, "bright_cutoff": None, "marker_min_area": None,
@@ -318,8 +320,14 @@ def test_each_segmentation_module_stays_under_600_lines():
 def test_the_planning_follows_the_segmenters_costs():
     from rootmass.workflow import planning
 
-    costs = [s.seconds_per_megapixel for s in segmenters() if s.seconds_per_megapixel]
-    assert planning.SECONDS_PER_MEGAPIXEL["save_mask (local)"] == max(costs)
+    costs = {s.name: s.seconds_per_megapixel for s in segmenters() if s.seconds_per_megapixel}
+    assert planning.SECONDS_PER_MEGAPIXEL["save_mask (local)"] == max(
+        costs[m] for m in ("local", "sauvola", "niblack"))
+    # a batch's save_mask job: the highest of its methods' costs
+    assert planning.save_mask_cost(["otsu"]) == planning.SECONDS_PER_MEGAPIXEL["save_mask"]
+    assert planning.save_mask_cost(["otsu", "sauvola"]) == costs["sauvola"]
+    assert planning.save_mask_cost(["sauvola", "classifier"]) == costs["classifier"] == max(
+        costs.values())
     sizes = [(3000, 2000)]
     assert planning.methods_mem_mb("save_mask", sizes, ["otsu"]) == planning.batch_mem_mb(sizes)
     assert planning.methods_mem_mb("save_mask", sizes, ["otsu", "sauvola"]) == (

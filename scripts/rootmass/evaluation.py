@@ -248,10 +248,13 @@ def compare_methods(rows):
         (relative), ``mean_abs_length_error`` and
         ``median_abs_length_error``, the same of its absolute values; where
         they have ``trace_f1``, the :data:`TRACE_METHOD_COLUMNS`, the means
-        over the traced images (an error row scores 0).
+        over the traced images (an error row scores 0); where some rows are
+        ``cross_validated`` (the classifier's), ``cross_validated``: whether
+        the method's are.
     """
     by_method, count_errors, length_errors, traces = {}, {}, {}, {}
     counted = lengths = channels = traced = False
+    learned = set()  # the methods scored by cross-validation
     names = ("trace_recall", "trace_precision", "trace_f1")
     rows = list(rows)
     # (an error row has no scores: its image's other rows tell its truth)
@@ -272,6 +275,8 @@ def compare_methods(rows):
         lengths = lengths or "length_error" in row
         channels = channels or "grayscale" in row
         traced = traced or on_traces
+        if row.get("cross_validated"):
+            learned.add(key)
         if on_traces:
             scores = traces.setdefault(key, {name: [] for name in names})
             for name in names:
@@ -304,6 +309,8 @@ def compare_methods(rows):
             methods[-1]["mean_abs_length_error"] = _mean(errors)
             methods[-1]["median_abs_length_error"] = (
                 statistics.median(errors) if errors else None)
+        if learned:
+            methods[-1]["cross_validated"] = key in learned
         if traced:
             scores = traces.get(key, {})
             for name in names:

@@ -46,6 +46,7 @@ __all__ = [
     "path_length",
     "traced_summary",
     "prepare_traces",
+    "trace_pixels",
     "trace_scores",
 ]
 
@@ -268,6 +269,40 @@ def prepare_traces(roots, shape, tolerance=TRACE_TOLERANCE, roi=None, spline=Tru
     if not tolerance > 0 or not math.isfinite(tolerance):
         raise ValueError(f"tolerance must be a number > 0; got {tolerance!r}")
     height, width = shape
+    pixels, summed = trace_pixels(roots, shape, spline)
+    tips = np.array(sorted({tuple(np.rint(r["points"][-1]).astype(int)) for r in roots}),
+                    dtype=np.intp).reshape(-1, 2)
+    tips = tips[(tips[:, 0] >= 0) & (tips[:, 0] < height) & (tips[:, 1] >= 0)
+                & (tips[:, 1] < width)]
+    if roi is not None:
+        roi = np.asarray(roi, dtype=bool)
+        keep = roi[pixels[:, 0], pixels[:, 1]]
+        pixels, summed = pixels[keep], summed[keep]
+        tips = tips[roi[tips[:, 0], tips[:, 1]]]
+    drawn = np.zeros(shape, dtype=bool)
+    drawn[pixels[:, 0], pixels[:, 1]] = True
+    from scipy.ndimage import distance_transform_edt
+
+    near = distance_transform_edt(~drawn) <= tolerance if pixels.size else drawn
+    summary = traced_summary(roots, spline)
+    if roi is not None:
+        summary.update(traced_length=float(summed.sum()), traced_tips=len(tips))
+    return {"pixels": pixels, "weights": summed, "tips": tips, "near": near,
+            "tolerance": tolerance, **summary}
+
+
+def trace_pixels(roots, shape, spline=True):
+    """The pixels an image's traces pass through, and the traced length in
+    each: the traces (:func:`root_path`) sampled every half pixel, each
+    sample rounded to its pixel; those outside the image left out.
+
+    Returns
+    -------
+    pixels : (P, 2) ndarray of int
+        (row, column), each pixel once, in raster order.
+    lengths : (P,) ndarray of float
+    """
+    height, width = shape
     samples, weights = [np.empty((0, 2))], [np.empty(0)]
     for root in roots:
         path = root_path(root, spline)
@@ -284,30 +319,11 @@ def prepare_traces(roots, shape, tolerance=TRACE_TOLERANCE, roi=None, spline=Tru
     inside = ((pixels[:, 0] >= 0) & (pixels[:, 0] < height) & (pixels[:, 1] >= 0)
               & (pixels[:, 1] < width))
     pixels, weight = pixels[inside], weight[inside]
-    tips = np.array(sorted({tuple(np.rint(r["points"][-1]).astype(int)) for r in roots}),
-                    dtype=np.intp).reshape(-1, 2)
-    tips = tips[(tips[:, 0] >= 0) & (tips[:, 0] < height) & (tips[:, 1] >= 0)
-                & (tips[:, 1] < width)]
-    if roi is not None:
-        roi = np.asarray(roi, dtype=bool)
-        keep = roi[pixels[:, 0], pixels[:, 1]]
-        pixels, weight = pixels[keep], weight[keep]
-        tips = tips[roi[tips[:, 0], tips[:, 1]]]
     # the same pixel sampled more than once: one pixel with their weights
     flat = pixels[:, 0] * width + pixels[:, 1]
     unique, index = np.unique(flat, return_inverse=True)
     summed = np.bincount(index, weight, unique.size)
-    pixels = np.stack([unique // width, unique % width], axis=1)
-    drawn = np.zeros(shape, dtype=bool)
-    drawn[pixels[:, 0], pixels[:, 1]] = True
-    from scipy.ndimage import distance_transform_edt
-
-    near = distance_transform_edt(~drawn) <= tolerance if pixels.size else drawn
-    summary = traced_summary(roots, spline)
-    if roi is not None:
-        summary.update(traced_length=float(summed.sum()), traced_tips=len(tips))
-    return {"pixels": pixels, "weights": summed, "tips": tips, "near": near,
-            "tolerance": tolerance, **summary}
+    return np.stack([unique // width, unique % width], axis=1), summed
 
 
 def trace_scores(mask, skeleton, traces):

@@ -15,6 +15,8 @@ if TRUTH_OF:
             counts=OBJECT_COUNTS if EXPERIMENT.objects else [],
             truth=files_of_batch(TRUTH_OF),
             rois=files_of_batch(ROI_OF),
+            # the classifier's model, for its cross-validated scores
+            models=lambda w: models.batch_models(EXPERIMENT, BATCHES[w.batch], OUT),
             # evaluate_grayscale: the images, read again for their channels
             images=batch_inputs if config["evaluate_grayscale"] else [],
         output:

@@ -62,7 +62,13 @@ rule save_mask:
             [SIZES[i] for i in BATCHES[wildcards.batch]],
             [EXPERIMENT.settings(i)["method"] for i in BATCHES[wildcards.batch]],
         ),
-        runtime=batch_runtime("save_mask", EXPERIMENT.local_thresholds and "local"),
+        # (its methods' own cost where higher: rootmass.workflow.planning)
+        runtime=lambda wildcards: planning.batch_runtime(
+            planning.save_mask_cost(
+                [EXPERIMENT.settings(i)["method"] for i in BATCHES[wildcards.batch]]
+            ),
+            [SIZES[i] for i in BATCHES[wildcards.batch]],
+        ),
     params:
         # the mask's, and those written into each row of the measurements
         settings=stage_params("save_mask"),

@@ -159,6 +159,8 @@ class HistogramPanel:
         labels = [f"foreground ({foreground})", "t"]
         if foreground == "local":  # each pixel against its own: no side to shade
             handles, labels = [self.t_line], ["t: the mean of the pixels' own thresholds"]
+        if foreground == "model":  # a classifier's: no threshold
+            handles, labels = [self.curve], ["the blurred image (a classifier decides)"]
         if bright_cutoff is not None:
             handles.append(self.cutoff_line)
             labels.append(f"bright cutoff {bright_cutoff:g}")
@@ -177,10 +179,12 @@ class HistogramPanel:
         ----------
         counts : (256,) array of int
             :func:`rootmass.qc.previews.histogram` of the blurred image.
-        t : float
-        foreground : {'above', 'below', 'local'}, optional
+        t : float or None
+            None: no threshold drawn (a classifier's mask).
+        foreground : {'above', 'below', 'local', 'model'}, optional
             The side of ``t`` shaded as foreground; ``'local'``: none (a
-            local threshold's ``t`` is the mean of its pixels' own).
+            local threshold's ``t`` is the mean of its pixels' own);
+            ``'model'``: none, and no ``t`` (a classifier's mask).
         bright_cutoff : float, optional
             Drawn where given; nothing at or above it is foreground.
 
@@ -204,7 +208,9 @@ class HistogramPanel:
             self.key = key
         self.canvas.restore_region(self.background)
         ax = self.axes
-        if foreground == "local":
+        if t is None:  # (a classifier's mask: no threshold)
+            side = (0.0, 0.0)
+        elif foreground == "local":
             side = (t, t)
         elif foreground == "above":
             side = (t, 1.0 if bright_cutoff is None else max(t, bright_cutoff))
@@ -213,8 +219,10 @@ class HistogramPanel:
         self.span.set_x(side[0])
         self.span.set_width(side[1] - side[0])
         self.curve.set_ydata(counts)
-        self.t_line.set_xdata([t, t])
-        artists = [self.span, self.curve, self.t_line]
+        artists = [self.span, self.curve]
+        if t is not None:
+            self.t_line.set_xdata([t, t])
+            artists.append(self.t_line)
         if bright_cutoff is not None:
             self.cutoff_line.set_xdata([bright_cutoff, bright_cutoff])
             artists.append(self.cutoff_line)
@@ -341,7 +349,9 @@ def image_figure(name, tinted, panel, ratio, t, detail=None, box=None, overlays=
         top, left, height, width = box
         panels.append((f"full size, x {left}-{left + width}, y {top}-{top + height}",
                        _rgb(detail)))
-    panels.append((f"histogram of the blurred image, t = {t:.4f}", _rgb(panel)))
+    title = ("histogram of the blurred image (a classifier's mask: no t)" if t is None
+             else f"histogram of the blurred image, t = {t:.4f}")
+    panels.append((title, _rgb(panel)))
     return _layout(name, panels)
 
 

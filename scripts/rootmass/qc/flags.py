@@ -200,11 +200,15 @@ def flag_images(rows, group_by=(), max_objects=None):
         for members, among in zip(groups.values(), judged):
             for column, reason in (("threshold", "threshold outlier"),
                                    ("ratio", "ratio outlier")):
-                z = dict(zip([r["image"] for r in among],
-                             robust_z([float(r[column]) for r in among],
+                # (a classifier's mask has no threshold: not compared)
+                valued = [r for r in among if r[column] not in (None, "")]
+                if len(valued) < 2:
+                    continue
+                z = dict(zip([r["image"] for r in valued],
+                             robust_z([float(r[column]) for r in valued],
                                       MIN_SCALE[column])))
                 for row in members:
-                    if abs(z[row["image"]]) > OUTLIER_Z:
+                    if row["image"] in z and abs(z[row["image"]]) > OUTLIER_Z:
                         add(row["image"], reason, z[row["image"]],
                             abs(z[row["image"]]) / OUTLIER_Z)
 

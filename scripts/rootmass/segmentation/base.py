@@ -128,24 +128,38 @@ class Image:
         for every image, so that a collection's can be added up. Where known
         already (``grayscale_blur`` stores the whole image's), else computed
         from the pixels when first asked for.
-    truth : (M, N) ndarray of bool, optional
-        The image's ground truth, where it has one.
+    truth : (M, N) ndarray, optional
+        The image's ground truth, where it has one: for a segmenter fitted
+        on the truth (:attr:`Segmenter.collection_truth`), its training
+        labels (uint8: 0 unlabelled, 1 background, 2 foreground:
+        :func:`rootmass.segmentation.classifier.labels_from_truth` and
+        ``labels_from_lines``).
     load_truth : callable, optional
         Instead of ``truth``: called, once, the first time it is asked for.
     model : object, optional
         The collection step's model (:meth:`Segmenter.fit_collection`'s, as
         the workflow read it back), for a segmenter whose
         :attr:`~Segmenter.scope` is ``'collection'``.
+    name : str, optional
+        The image's name (its path, in the workflow), for a model's record.
+    colour : (M, N, 3) ndarray of uint8, optional
+        The image itself, for a segmenter that reads its colours (a
+        classifier's colour features).
+    load_colour : callable, optional
+        Instead of ``colour``: called, once, the first time it is asked for.
     """
 
     def __init__(self, pixels=None, *, load=None, hist=None, roi=None, markers=None,
-                 counts=None, truth=None, load_truth=None, model=None):
+                 counts=None, truth=None, load_truth=None, model=None, name=None,
+                 colour=None, load_colour=None):
         if pixels is None and load is None:
             raise ValueError("an Image needs its pixels or a way to load them")
         self._pixels, self._load = pixels, load
         self.hist, self.roi, self.markers = hist, roi, markers
         self.counts, self.model = counts, model
         self._truth, self._load_truth = truth, load_truth
+        self.name = name
+        self._colour, self._load_colour = colour, load_colour
 
     @property
     def pixels_read(self):
@@ -172,6 +186,13 @@ class Image:
         if self.counts is None:
             self.counts = lesson_histogram(self.pixels, self.roi)
         return self.counts
+
+    @property
+    def colour(self):
+        """The image itself, read on first use (None: not given)."""
+        if self._colour is None and self._load_colour is not None:
+            self._colour = self._load_colour()
+        return self._colour
 
     @property
     def truth(self):

@@ -5,6 +5,7 @@ schemas' checks, the sample sheet's columns and the planning find it
 through :func:`rootmass.segmentation.segmenter`."""
 
 from rootmass.segmentation import global_, levels, local
+from rootmass.segmentation.classifier import Classifier
 from rootmass.segmentation.collection import OtsuCollection
 from rootmass.segmentation.base import order_settings, register
 from rootmass.segmentation.global_ import AUTOMATIC_METHODS, Automatic, ExcludingBright, ExcludingMarkers, Fixed
@@ -19,6 +20,7 @@ register(ExcludingBright(), ExcludingMarkers())
 register(MultiOtsu())
 register(*(Local(name) for name in LOCAL_METHODS))
 register(OtsuCollection())
+register(Classifier())
 
 # The order of the settings in a stage's params, as it was before the
 # registry: Snakemake compares a job's params by their repr, so another order

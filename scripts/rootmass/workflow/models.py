@@ -32,6 +32,7 @@ from rootmass.io import (
     atomic_path,
     load_json,
     read_annotation,
+    read_image,
     read_roi,
     save_json,
     truth_mask,
@@ -55,6 +56,7 @@ __all__ = [
     "fit_mem_mb",
     "fit_runtime",
     "collection_images",
+    "training_labels",
 ]
 
 #: The suffixes a model file may have (``Segmenter.model_suffix``): a JSON
@@ -197,9 +199,36 @@ def fit_runtime(experiment, method, sizes):
     return max(5, math.ceil(10 * (work + 1) / 60))
 
 
-def _truth(path, shape, image):
-    return truth_mask(read_annotation(path, "the truth mask", image), shape,
-                      f"truth mask {path!r}", f"its image {image!r}")
+def training_labels(path, shape, image, settings):
+    """An image's training labels (``Image.truth`` of a segmenter fitted on
+    the truth): of hand-traced roots (an ``.rsml`` file), a band along the
+    traces (:func:`rootmass.segmentation.classifier.labels_from_lines`, with
+    the settings ``trace_foreground`` and ``trace_background``); of an
+    image, its scribbles or its mask
+    (:func:`rootmass.segmentation.classifier.labels_from_truth`).
+
+    Raises
+    ------
+    ValueError
+        One line naming the file and the image.
+    """
+    from rootmass.segmentation.classifier import labels_from_lines, labels_from_truth
+    from rootmass.traces import is_rsml, read_rsml, trace_pixels
+
+    if is_rsml(path):
+        try:
+            pixels, _ = trace_pixels(read_rsml(path), shape)
+        except ValueError as error:
+            raise ValueError(f"{error} (the truth of {image!r})") from None
+        return labels_from_lines(pixels, shape, settings.get("trace_foreground", 2),
+                                 settings.get("trace_background", 12))
+    annotation = read_annotation(path, "the truth", image)
+    if annotation.ndim == 2:
+        if annotation.shape != tuple(shape):
+            truth_mask(annotation, shape, f"truth {path!r}", f"its image {image!r}")
+        return labels_from_truth(annotation)
+    return labels_from_truth(truth_mask(annotation, shape, f"truth {path!r}",
+                                        f"its image {image!r}"))
 
 
 def collection_images(folders, fitted, needs, on_error):
@@ -238,10 +267,12 @@ def collection_images(folders, fitted, needs, on_error):
                 roi = read_roi(fitted["rois"].get(name), shape, name)
                 shown = stored_histogram(row)[1] if roi is None else None
                 truth = fitted["truth"].get(name)
-                image = Image(load=load, roi=roi,
+                image = Image(load=load, roi=roi, name=name,
+                              load_colour=functools.partial(read_image, name),
                               counts=None if shown is None else np.asarray(shown),
                               load_truth=None if truth is None
-                              else functools.partial(_truth, truth, shape, name))
+                              else functools.partial(training_labels, truth, shape, name,
+                                                     fitted["settings"]))
                 # read here: what cannot be read is this image's error
                 _ = image.pixels if needs == "pixels" else image.lesson_histogram()
                 _ = image.truth

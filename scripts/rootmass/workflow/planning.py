@@ -56,6 +56,7 @@ __all__ = [
     "write_plan",
     "batch_mem_mb",
     "batch_runtime",
+    "save_mask_cost",
     "oversized",
 ]
 
@@ -407,6 +408,17 @@ def methods_mem_mb(stage, sizes, methods):
     if stage != "save_mask":
         return batch_mem_mb(sizes, copies=EVERY_METHOD_COPIES)
     return batch_mem_mb(sizes, copies=max([5, *(segmenter(m).copies for m in methods)]))
+
+
+def save_mask_cost(methods):
+    """The CPU-seconds a megapixel of a ``save_mask`` job whose images use
+    ``methods``: the stage's own, or the highest of their segmenters'
+    ``seconds_per_megapixel`` (a local threshold's map, a classifier's
+    features and forest)."""
+    from rootmass.segmentation import segmenter
+
+    own = [segmenter(m).seconds_per_megapixel for m in set(methods)]
+    return max([SECONDS_PER_MEGAPIXEL["save_mask"], *(c for c in own if c is not None)])
 
 
 def batch_runtime(stage, sizes, times=1):

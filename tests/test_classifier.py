@@ -1,0 +1,161 @@
+"""The trainable pixel classifier (rootmass.segmentation.classifier): its
+labels of masks, scribbles and traces, features and predictions by tiles
+against the whole image's, and a forest trained on drawn images scored on
+drawn images it did not see."""
+
+import numpy as np
+import pytest
+
+from rootmass.segmentation import Image, segmenter
+from rootmass.segmentation.classifier import (
+    feature_margin,
+    feature_sigmas,
+    features_at,
+    fold_of,
+    labels_from_lines,
+    labels_from_truth,
+    pixel_features,
+    predict_probability,
+    sample_labels,
+    tiles,
+    train_forest,
+)
+
+
+def drawn(seed, shape=(160, 200)):
+    """A blurred-looking image: bright lines 3 px wide (roots, the truth) on
+    a textured background, with a bright round blob (a seed: not root)."""
+    from skimage.draw import disk, line_aa
+    from skimage.filters import gaussian
+
+    rng = np.random.default_rng(seed)
+    image = 0.35 + 0.05 * rng.standard_normal(shape)
+    truth = np.zeros(shape, bool)
+    for _ in range(3):
+        r0, c0 = rng.integers(5, shape[0] - 5), rng.integers(5, 40)
+        r1, c1 = rng.integers(5, shape[0] - 5), rng.integers(shape[1] - 40, shape[1] - 5)
+        for offset in (-1, 0, 1):
+            rr, cc, _ = line_aa(r0 + offset, c0, r1 + offset, c1)
+            keep = (rr >= 0) & (rr < shape[0])
+            truth[rr[keep], cc[keep]] = True
+    seed_at = rng.integers(20, shape[0] - 20), rng.integers(60, shape[1] - 60)
+    blob = np.zeros(shape, bool)
+    blob[disk(seed_at, 12, shape=shape)] = True
+    truth &= ~blob
+    image[truth] = 0.8
+    image[blob] = 0.8
+    return np.clip(gaussian(image, 1.0), 0, 1), truth
+
+
+def test_labels_of_masks_scribbles_and_traces():
+    mask = np.zeros((4, 5), np.uint8)
+    mask[1, 2] = 255
+    np.testing.assert_array_equal(labels_from_truth(mask), np.where(mask, 2, 1))
+    # a mask of 0 and 1 is a mask (no 2): every pixel labelled
+    np.testing.assert_array_equal(labels_from_truth(mask > 0), np.where(mask, 2, 1))
+    scribbles = np.zeros((4, 5), np.uint8)
+    scribbles[0, :2], scribbles[3, 4] = 1, 2
+    np.testing.assert_array_equal(labels_from_truth(scribbles), scribbles)
+    labels = labels_from_lines(np.array([[10, 5], [10, 6], [10, 7]]), (21, 30), 1, 4)
+    assert labels[10, 6] == 2 and labels[9, 6] == 2 and labels[8, 6] == 0
+    assert labels[14, 6] == 0 and labels[15, 6] == 1  # beyond 4 px: background
+    with pytest.raises(ValueError, match="trace_background must be above"):
+        labels_from_lines(np.zeros((0, 2)), (3, 3), 5, 2)
+
+
+def test_sample_labels_and_folds():
+    labels = np.zeros((50, 50), np.uint8)
+    labels[:10] = 1
+    labels[20:22] = 2
+    index, classes = sample_labels(labels, 30, seed=1)
+    assert (classes == 1).sum() == 30 and (classes == 2).sum() == 30
+    assert (labels.reshape(-1)[index] == classes).all() and (np.diff(index) > 0).all()
+    roi = np.zeros((50, 50), bool)
+    roi[:, :5] = True
+    index, classes = sample_labels(labels, 1000, roi=roi)
+    assert (classes == 1).sum() == 50 and (classes == 2).sum() == 10
+    assert fold_of(7, 5) == [0, 0, 1, 2, 2, 3, 4]  # runs of neighbours
+    assert fold_of(2, 5) == [0, 1] and fold_of(1) == [0]
+
+
+def test_tiles_cover_the_image_once_and_features_by_tiles_are_the_whole_images():
+    shape = (150, 170)
+    seen = np.zeros(shape, int)
+    margin = feature_margin(4)
+    assert feature_sigmas(16) == (1.0, 2.0, 4.0, 8.0, 16.0) and margin == 18
+    for outer, inner in tiles(shape, margin, tile=64):
+        block = np.zeros(shape, int)[outer]
+        block[inner] = 1
+        full = np.zeros(shape, int)
+        full[outer] = block
+        seen += full
+    assert (seen == 1).all()
+    image, _ = drawn(0, shape)
+    whole = pixel_features(image, 4)
+    assert whole.shape == (*shape, 12) and whole.dtype == np.float32
+    index = np.sort(np.random.default_rng(0).choice(image.size, 500, replace=False))
+    np.testing.assert_allclose(features_at(image, index, 4, tile=64),
+                               whole.reshape(-1, 12)[index], rtol=0, atol=1e-6)
+    # with the colour's features: 3 a scale, the channels smoothed
+    from skimage.filters import gaussian
+
+    colour = (np.random.default_rng(1).random((*shape, 3)) * 255).astype(np.uint8)
+    both = pixel_features(image, 4, colour, (2, 8))
+    assert both.shape == (*shape, 18)
+    np.testing.assert_allclose(both[..., 15:], gaussian(colour / 255, 8, channel_axis=-1),
+                               rtol=0, atol=1e-6)
+    assert feature_margin(4, (2, 8)) == 34
+    np.testing.assert_allclose(features_at(image, index, 4, colour, (2, 8), tile=64),
+                               both.reshape(-1, 18)[index], rtol=0, atol=1e-6)
+    with pytest.raises(ValueError, match="colour features need a colour"):
+        pixel_features(image, 4, None, (2,))
+
+
+def test_a_forest_trained_on_drawn_images_finds_roots_in_another():
+    """Trained on two drawn images' masks (the lines; the blob background),
+    on a third it did not see the mask's F1 against the drawn truth is high,
+    where a global threshold takes the blob too; by tiles or whole, the same
+    mask."""
+    from rootmass.evaluation import score_mask
+    from rootmass.segmentation import segment
+
+    features, classes = [], []
+    for seed in (1, 2):
+        image, truth = drawn(seed)
+        index, found = sample_labels(labels_from_truth(truth), 3000, seed=seed)
+        features.append(features_at(image, index, 8))
+        classes.append(found)
+    forest = train_forest(np.concatenate(features), np.concatenate(classes), trees=20,
+                          depth=10)
+    image, truth = drawn(3)
+    probability = predict_probability(forest, image, 8)
+    np.testing.assert_allclose(predict_probability(forest, image, 8, tile=48), probability,
+                               rtol=0, atol=1e-6)
+    learned = score_mask(probability > 0.5, truth)
+    otsu = score_mask(segment(image, "otsu")[1], truth)
+    assert learned["f1"] > 0.85 and learned["f1"] > otsu["f1"] + 0.1, (learned, otsu)
+
+
+def test_the_classifier_segmenter_fits_a_model_with_folds():
+    chosen = segmenter("classifier")
+    images, foreground = [], []
+    for seed in (1, 2, 3):
+        image, truth = drawn(seed)
+        images.append(Image(image, truth=labels_from_truth(truth), name=f"d{seed}.png"))
+        foreground.append(int(truth.sum()))
+    settings = {"classifier_trees": 10, "classifier_depth": 8, "classifier_sigma_max": 8,
+                "classifier_samples": 2000, "trace_foreground": 2, "trace_background": 12}
+    model = chosen.fit_collection(iter(images), chosen.check(settings), folds=3)
+    assert model["folds"] == {"d1.png": 0, "d2.png": 1, "d3.png": 2}
+    assert len(model["fold_forests"]) == 3 and model["settings"] == settings
+    assert model["images"]["d1.png"] == {"foreground": min(2000, foreground[0]),
+                                         "background": 2000}
+    assert {"scikit-learn", "scikit-image", "numpy"} <= set(model["versions"])
+    image, truth = drawn(4)
+    mask, t = chosen.predict(Image(image, model=model), {"threshold": None},
+                             {"classifier_probability": 0.5})
+    assert t is None and mask.shape == image.shape and mask[truth].mean() > 0.8
+    with pytest.raises(ValueError, match="classifier_probability must be between 0 and 1"):
+        chosen.check({**settings, "classifier_probability": 1.0})
+    with pytest.raises(ValueError, match="no annotated image to train on"):
+        chosen.fit_collection(iter([]), settings)
