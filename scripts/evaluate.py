@@ -161,12 +161,18 @@ def compare(blurred, truth, settings, truth_objects, truth_lengths, roi):
 def cross_validated(image, blurred, roi, settings, model, scored):
     """The classifier's row of an image it was trained on: its mask by the
     forest of the folds without the image (rootmass.segmentation.classifier),
-    scored as every method's."""
+    scored as every method's; with a model another run trained
+    (threshold.classifier_model), its own forest, on an image it did not
+    train on (cross_validated false)."""
     fold = model["folds"].get(image)
     row = {"method": "classifier", "cross_validated": True}
-    if fold is None:
-        return {**row, "error": "not among the classifier's training images"}
-    forest = model["fold_forests"][fold]
+    if model.get("given") and image not in model["images"]:
+        # a model another run trained, on other images: scored as it is
+        row, forest = {**row, "cross_validated": False}, model["forest"]
+    elif fold is None:
+        return {**row, "error": "the given model was trained on this image"}
+    else:
+        forest = model["fold_forests"][fold]
     if forest is None:
         return {**row, "error": "cross-validation needs two annotated images or more"}
     chosen = segmenter("classifier")

@@ -35,5 +35,15 @@ with job_log(snakemake.log[0]) as log:
         print(line, file=log)
         raise SystemExit(line) from None
     save_model(model, snakemake.output.model)
-    print(f"{params.method}: fitted on {len(read)} of {len(params.fitted['images'])}"
-          f" images, written to {snakemake.output.model}", file=log)
+    given = chosen.given_model(params.fitted["settings"])
+    if given:
+        print(f"{params.method}: the model of {given}, written to {snakemake.output.model}",
+              file=log)
+    else:
+        print(f"{params.method}: fitted on {len(read)} of {len(params.fitted['images'])}"
+              f" images, written to {snakemake.output.model}", file=log)
+    # what the model records of itself (a trained classifier: its settings,
+    # its training images and their labelled pixels, the packages' versions)
+    for key in ("settings", "images", "versions"):
+        if isinstance(model, dict) and key in model:
+            print(f"{key}: {model[key]}", file=log)

@@ -58,9 +58,9 @@ class Setting:
     name : str
     default : object
         The config's default (as the config schema gives it).
-    kind : {'number', 'integer', 'list'}
+    kind : {'number', 'integer', 'list', 'text'}
         How a sheet's cell is read (a list: numbers separated by commas or
-        spaces).
+        spaces; a text, such as a path, as it is).
     figures : bool
         Whether rule ``qc_images`` (the image's figure) uses it.
     unused_as_none : bool
@@ -93,7 +93,7 @@ class Setting:
         (the config's; the sheet's cells have none), then :attr:`schema`.
         Its segmenter's ``check`` validates it further, as for every
         setting."""
-        kinds = {"number": "number", "integer": "integer", "list": "array"}
+        kinds = {"number": "number", "integer": "integer", "list": "array", "text": "string"}
         kind = kinds[self.kind]
         found = {"type": [kind, "null"] if self.default is None else kind}
         if self.kind == "list":
@@ -327,6 +327,12 @@ class Segmenter:
             level), in one line.
         """
         raise NotImplementedError(f"segmenter {self.name!r} has no collection step")
+
+    def given_model(self, settings):
+        """A model file given in its settings, which its collection step
+        reads instead of fitting one (a classifier trained on another
+        collection): its path, or None."""
+        return None
 
     def threshold(self, image, settings):
         """What it computes from the whole image, in rule ``threshold``

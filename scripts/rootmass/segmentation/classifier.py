@@ -48,6 +48,7 @@ __all__ = [
     "train_forest",
     "predict_probability",
     "fold_of",
+    "load_classifier",
     "versions",
     "Classifier",
 ]
@@ -78,6 +79,10 @@ COLOUR_SIGMAS = Setting("classifier_colour_sigmas", [2, 8], kind="list", schema=
     "items": {"type": "number", "exclusiveMinimum": 0}, "description": "The colour"
     " features' scales, in pixels: the image's red, green and blue smoothed at each; []:"
     " none (a gray image)."})
+MODEL = Setting("classifier_model", None, kind="text", schema={
+    "minLength": 1, "description": "A model file another run trained"
+    " (its results/models/classifier.pickle): applied as it is, nothing trained; null:"
+    " train on this collection's images with truth."})
 PROBABILITY = Setting("classifier_probability", 0.5, kind="number", schema={
     "exclusiveMinimum": 0, "exclusiveMaximum": 1, "description": "The mask: the pixels"
     " whose foreground probability is above this."})
@@ -330,6 +335,32 @@ def versions():
             for name in ("scikit-learn", "scikit-image", "numpy", "scipy")}
 
 
+def load_classifier(path):
+    """A model that rule ``fit_segmenter`` wrote (``classifier.pickle``), as
+    a later run applies it (``threshold.classifier_model``): the file is a
+    pickle, read as it is (only a file from a trusted run: a pickle can run
+    code).
+
+    Raises
+    ------
+    ValueError
+        In one line naming the file: it cannot be read, or is not a
+        classifier's model of this version.
+    """
+    import pickle
+
+    try:
+        with open(path, "rb") as f:
+            model = pickle.load(f)
+    except Exception as error:  # noqa: BLE001 (any reason is the file's)
+        raise ValueError(f"threshold.classifier_model: cannot read {path!r}: {error}") from None
+    if not isinstance(model, dict) or model.get("version") != CLASSIFIER_VERSION:
+        raise ValueError(f"threshold.classifier_model: {path!r} is not a classifier's model"
+                         f" of version {CLASSIFIER_VERSION} (results/models/classifier.pickle"
+                         " of a run)")
+    return {**model, "given": path, "folds": {}, "fold_forests": []}
+
+
 class Classifier(Segmenter):
     """``threshold: {method: classifier}``: a random forest on multiscale
     pixel features, trained on the images that use it and have truth (rule
@@ -354,10 +385,10 @@ class Classifier(Segmenter):
     model_suffix = ".pickle"
     settings = ("classifier_probability",)
     own_settings = (TREES, DEPTH, SIGMA_MAX, COLOUR_SIGMAS, SAMPLES, TRACE_FOREGROUND,
-                    TRACE_BACKGROUND, PROBABILITY)
+                    TRACE_BACKGROUND, MODEL, PROBABILITY)
     collection_settings = ("classifier_trees", "classifier_depth", "classifier_sigma_max",
                            "classifier_colour_sigmas", "classifier_samples",
-                           "trace_foreground", "trace_background")
+                           "trace_foreground", "trace_background", "classifier_model")
     # features and the forest, measured on 2-megapixel photos (benchmarks/)
     seconds_per_megapixel = 3.0
     copies = 8
@@ -379,7 +410,13 @@ class Classifier(Segmenter):
                           settings.get("trace_background", 12))
         return settings
 
+    def given_model(self, settings):
+        return settings.get("classifier_model") or None
+
     def fit_collection(self, images, settings, folds=5):
+        given = self.given_model(settings)
+        if given:
+            return load_classifier(given)
         sigma_max = float(settings["classifier_sigma_max"])
         colour_sigmas = tuple(settings.get("classifier_colour_sigmas") or ())
         gathered, names = [], []

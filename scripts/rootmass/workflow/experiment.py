@@ -223,8 +223,18 @@ class Experiment:
             fitted[method] = [image for image in self.images
                               if self.settings(image)["method"] == method
                               and (not truth or image in self.truth_of)]
+            if self.given_model(method):  # a model another run trained: none
+                fitted[method] = []
         fitted[None] = {image for images in fitted.values() for image in images}
         return fitted
+
+    def given_model(self, method):
+        """The model file given for a method (its segmenter's
+        ``given_model`` of the settings of the images that use it; they
+        are the same for all, checked), or None."""
+        users = [image for image in self.images if self.settings(image)["method"] == method]
+        return segmenter(method).given_model(
+            self.settings(users[0]) if users else self.defaults)
 
     def fitted_images(self, method=None):
         """The images a method's collection step is fitted on: those that
@@ -499,6 +509,12 @@ def check_collection_settings(experiment):
             if experiment.settings(sample.image)["method"] == method:
                 _checked(experiment, chosen, sample)
         images = experiment.fitted_images(method)
+        given = experiment.given_model(method)
+        if given:  # a model another run trained: read by rule fit_segmenter
+            if not os.path.isfile(given):
+                raise ConfigError(f"config key 'threshold.classifier_model': {given!r} does not"
+                                  f" exist (relative to {os.getcwd()})")
+            continue
         if not images:  # (only a method fitted on the images with truth)
             users = [sample for sample in experiment.samples
                      if experiment.settings(sample.image)["method"] == method]

@@ -143,6 +143,9 @@ def fit_inputs(experiment, batches, method, blurred):
 
     params = experiment.fit_params(method)
     files = [*params["rois"].values(), *params["truth"].values()]
+    given = experiment.given_model(method)
+    if given:  # a model another run trained: its file
+        files.append(given)
     return {
         "blurred": [blurred.format(batch=b) for b in fitted_batches(experiment, batches, method)],
         "annotations": input_files(files, in_demo_dir),
