@@ -97,3 +97,23 @@ def test_a_model_trained_once_applies_to_another_collection(lab_run, real_photos
     assert result.returncode != 0
     assert f"threshold.classifier_model: cannot read {str(bad)!r}" in (
         result.stdout + result.stderr)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("change", [
+    ["--config", "samples=photos.tsv",
+     "threshold={method: classifier, classifier_probability: 0.6, classifier_trees: 10}"],
+    "truth"])
+def test_a_new_truth_or_classifier_setting_retrains_and_re_segments_only(lab_run, change):
+    from test_workflow import planned_jobs
+
+    config = ["--configfile", ROOT / "config" / "examples" / "roots-on-paper.yaml"]
+    if change == "truth":  # a trace saved again (a new file, newer than the model)
+        trace = lab_run / "traces" / "410.rsml"
+        text = trace.read_text()
+        trace.unlink()
+        trace.write_text(text)
+        change = ["--config", "samples=photos.tsv"]
+    plan = planned_jobs(run_snakemake(lab_run, "--cores", 2, "-n", *config, *change))
+    assert plan["fit_segmenter"] == 1 and plan["save_mask"] >= 1, plan
+    assert "grayscale_blur" not in plan and "threshold" not in plan, plan

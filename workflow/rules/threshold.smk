@@ -13,7 +13,9 @@ rule threshold:
     input:
         blurred=BLURRED,
         rois=files_of_batch(ROI_OF),
-        models=lambda w: models.batch_models(EXPERIMENT, BATCHES[w.batch], OUT),
+        models=lambda w: models.batch_models(
+            EXPERIMENT, BATCHES[w.batch], OUT, step="threshold"
+        ),
     output:
         thresholds=THRESHOLDS,
     log:

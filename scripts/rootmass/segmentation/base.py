@@ -258,6 +258,11 @@ class Segmenter:
     collection_seconds_per_megapixel : float
         The CPU-seconds each megapixel of an image whose pixels
         :meth:`fit_collection` reads costs it, for the planning.
+    model_in_threshold : bool
+        Whether :meth:`threshold` reads the model (``otsu_collection``'s
+        ``t``); else only :meth:`mask` does (a classifier), and rule
+        ``threshold``'s jobs do not take the model file: a new model re-runs
+        ``save_mask`` and what follows, not ``threshold``.
     """
 
     name = None
@@ -275,6 +280,7 @@ class Segmenter:
     collection_settings = ()
     model_suffix = ".json"
     collection_seconds_per_megapixel = 0.05
+    model_in_threshold = True
 
     def check(self, settings):
         """Validate the settings it uses, before any pixel is read.

@@ -383,6 +383,7 @@ class Classifier(Segmenter):
     collection_needs = "pixels"
     collection_truth = True
     model_suffix = ".pickle"
+    model_in_threshold = False
     settings = ("classifier_probability",)
     own_settings = (TREES, DEPTH, SIGMA_MAX, COLOUR_SIGMAS, SAMPLES, TRACE_FOREGROUND,
                     TRACE_BACKGROUND, MODEL, PROBABILITY)

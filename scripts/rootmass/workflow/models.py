@@ -116,12 +116,14 @@ def read_models(paths):
     return {model_method(path): load_model(path) for path in paths}
 
 
-def batch_models(experiment, images, out="results"):
-    """The model files that a batch's ``threshold`` and ``save_mask`` jobs
+def batch_models(experiment, images, out="results", step=None):
+    """The model files that a batch's ``save_mask`` and ``evaluate`` jobs
     take as input: those of its images' methods that have a collection
-    step (none, for every other batch)."""
+    step (none, for every other batch); with ``step='threshold'``, those
+    whose segmenter reads its model there (``model_in_threshold``)."""
     methods = {experiment.settings(image)["method"] for image in images}
-    return [model_file(m, out) for m in experiment.collection_methods if m in methods]
+    return [model_file(m, out) for m in experiment.collection_methods if m in methods
+            and (step != "threshold" or segmenter(m).model_in_threshold)]
 
 
 def fitted_batches(experiment, batches, method=None):
