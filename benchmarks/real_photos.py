@@ -33,6 +33,7 @@ its training's.
 
     python benchmarks/real_photos.py                 # about 15 min here
     python benchmarks/real_photos.py --scan          # also a 150-megapixel scan's peak memory
+    python benchmarks/real_photos.py --save-model barley.pickle  # and keep the classifier
 """
 
 import argparse
@@ -92,6 +93,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scan", action="store_true",
                         help="also apply the classifier to a 150-megapixel scan")
+    parser.add_argument("--save-model", type=Path, help="write the classifier trained on"
+                        " the training part there, as a model file the workflow applies"
+                        " (threshold.classifier_model)")
     args = parser.parse_args()
     if not (PHOTOS / "rsml").is_dir():
         print(f"real photos not found at {PHOTOS} (../shared is absent): nothing measured")
@@ -161,6 +165,14 @@ def main():
     started = cpu()
     final = forest(range(len(train)))
     trained = cpu() - started + sampling
+    if args.save_model:
+        from rootmass.segmentation.classifier import CLASSIFIER_VERSION, versions
+        from rootmass.workflow.models import save_model
+
+        save_model({"version": CLASSIFIER_VERSION, "forest": final, "folds": {},
+                    "fold_forests": [], "settings": settings,
+                    "images": {f"{n}.jpg": {} for n in train}, "versions": versions()},
+                   str(args.save_model))
 
     # the held-out part
     rows, costs = [], []
