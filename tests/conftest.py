@@ -138,13 +138,14 @@ def workdir(tmp_path):
 # collects them, even out the end instead of one long file running alone.
 # The order changes no result, only the wall time.
 FIRST = [
-    "test_slurm.py", "test_report.py", "test_benchmark.py", "test_workflow.py",
+    "test_slurm.py", "test_report.py", "test_real_photos.py", "test_benchmark.py",
+    "test_workflow.py",
     "test_stages_workflow.py", "test_samples.py", "test_bad_input.py",
     "test_evaluation.py", "test_local_roi.py", "test_outputs.py", "test_objects.py",
     "test_roots_workflow.py", "test_disk.py", "test_roots.py", "test_qc_workflow.py",
     # the longest of the rest, so that the last files, on either worker, are short
     "test_collection.py", "test_segmenters.py", "test_demo_length.py", "test_channels.py",
-    "test_demo.py",
+    "test_demo.py", "test_traces.py",
 ]
 
 

@@ -326,7 +326,7 @@ def test_bad_config_is_rejected_before_any_job(bad_config_runs, settings, messag
 @pytest.mark.parametrize(
     "given, message, method",
     [
-        ("threshold={method:yen}", "config: unknown key 'method:yen' in 'threshold'; the keys are method, value, foreground, bright_cutoff, marker_min_area, marker_margin, window, k, offset, classes, foreground_classes (on the command line, a space after each colon: threshold='{method: yen}')", "yen"),
+        ("threshold={method:yen}", "config: unknown key 'method:yen' in 'threshold'; the keys are method, value, foreground, bright_cutoff, marker_min_area, marker_margin, window, k, offset, classes, foreground_classes, classifier_trees, classifier_depth, classifier_sigma_max, classifier_colour_sigmas, classifier_samples, trace_foreground, trace_background, classifier_model, classifier_probability (on the command line, a space after each colon: threshold='{method: yen}')", "yen"),
         ("threshold=method:yen", "config key 'threshold': 'method:yen' is not a mapping; on the command line a nested setting is written whole, in quotes: threshold='{method: otsu}'", "otsu"),
     ],
 )

@@ -117,7 +117,7 @@ def test_check_config_fills_the_schemas_defaults():
         (dict(on_error="maybe"), "config key 'on_error': 'maybe' is not one of 'stop', 'skip'"),
         (dict(qc="yes"), "config key 'qc': 'yes' is not of type 'boolean'"),
         (dict(sigma=float("nan")), "config key 'sigma': nan is not a finite number"),
-        (dict(threshold={"method:yen": None}), "config: unknown key 'method:yen' in 'threshold'; the keys are method, value, foreground, bright_cutoff, marker_min_area, marker_margin, window, k, offset, classes, foreground_classes (on the command line, a space after each colon: threshold='{method: yen}')"),
+        (dict(threshold={"method:yen": None}), "config: unknown key 'method:yen' in 'threshold'; the keys are method, value, foreground, bright_cutoff, marker_min_area, marker_margin, window, k, offset, classes, foreground_classes, classifier_trees, classifier_depth, classifier_sigma_max, classifier_colour_sigmas, classifier_samples, trace_foreground, trace_background, classifier_model, classifier_probability (on the command line, a space after each colon: threshold='{method: yen}')"),
         (dict(threshold="method:yen"), "config key 'threshold': 'method:yen' is not a mapping; on the command line a nested setting is written whole, in quotes: threshold='{method: otsu}'"),
         (dict(demo="count:3"), "config key 'demo': 'count:3' is not a mapping; on the command line a nested setting is written whole, in quotes: demo='{count: 12}'"),
         (dict(objects=dict(connectivity=3)), "config key 'objects.connectivity': 3 is not one of 1, 2"),

@@ -99,7 +99,8 @@ def defaults(config):
         "bright_cutoff": threshold["bright_cutoff"],
         "marker_min_area": threshold["marker_min_area"],
         "marker_margin": threshold["marker_margin"],
-        **{key: threshold[key] for key in LOCAL_DEFAULTS},
+        # (a segmenter's setting the config does not give: its default)
+        **{key: threshold.get(key, default) for key, default in LOCAL_DEFAULTS.items()},
         "pixel_size": config["pixel_size"],
         # the measuring stages' own (rootmass.workflow.stages)
         **{column: _config_value(config, key)
