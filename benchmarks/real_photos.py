@@ -31,7 +31,7 @@ and how many photos are over 25 %; and the classifier's CPU time a photo
 (features and forest), scaled to a 6-megapixel photo by measuring one, and
 its training's.
 
-    python benchmarks/real_photos.py                 # about 15 min here
+    python benchmarks/real_photos.py                 # about 30 min here
     python benchmarks/real_photos.py --scan          # also a 150-megapixel scan's peak memory
     python benchmarks/real_photos.py --save-model barley.pickle  # and keep the classifier
 """

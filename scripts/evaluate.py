@@ -15,6 +15,7 @@ batch: a row per scored image, {"image", "truth", "configured": {...},
 result."""
 
 import functools
+import os
 import sys
 
 import numpy as np
@@ -46,16 +47,17 @@ def sheet_lengths(path):
 def read_truth(path, shape, image):
     """The truth of `image`: ``(truth, labelled)``, its foreground and the
     pixels it labels (None: all). A truth mask: any non-zero pixel is
-    foreground. Scribbles (pixels all 0, 1 or 2, some 2): 2 foreground, 1
+    foreground. Scribbles (a file named *.scribbles.png): 2 foreground, 1
     background, 0 unlabelled (rootmass.segmentation.classifier)."""
-    from rootmass.segmentation.classifier import labels_from_truth
+    from rootmass.segmentation.classifier import is_scribbles, labels_from_truth
 
     try:
         annotation = read_annotation(path, "the truth mask", image)
-        if annotation.ndim == 2 and annotation.shape == tuple(shape):
-            labels = labels_from_truth(annotation)
-            if (labels == 0).any():  # scribbles
-                return labels == 2, labels > 0
+        if is_scribbles(path):
+            if annotation.shape != tuple(shape):
+                truth_mask(annotation, shape, f"truth {path!r}", f"its image {image!r}")
+            labels = labels_from_truth(annotation, scribbles=True)
+            return labels == 2, labels > 0
         return truth_mask(annotation, shape, f"truth mask {path!r}",
                           f"its image {image!r}"), None
     except ValueError as error:
@@ -166,11 +168,15 @@ def cross_validated(image, blurred, roi, settings, model, scored):
     train on (cross_validated false)."""
     fold = model["folds"].get(image)
     row = {"method": "classifier", "cross_validated": True}
-    if model.get("given") and image not in model["images"]:
-        # a model another run trained, on other images: scored as it is
+    if model.get("given"):
+        # a model another run trained: scored as it is, on an image it did
+        # not train on (by file name: the runs' folders may differ)
+        trained = {os.path.basename(name) for name in model["images"]}
+        if os.path.basename(image) in trained:
+            return {**row, "error": "the given model was trained on this image"}
         row, forest = {**row, "cross_validated": False}, model["forest"]
     elif fold is None:
-        return {**row, "error": "the given model was trained on this image"}
+        return None  # (an image of the batch that does not use the classifier)
     else:
         forest = model["fold_forests"][fold]
     if forest is None:
@@ -286,9 +292,14 @@ with job_log(snakemake.log[0]):
         configured = {"method": row["method"], "threshold": row["threshold"], **configured}
         learned = []
         if model is not None:  # the classifier, scored by cross-validation
-            learned = [cross_validated(image, blurred, roi, settings, model, scored)]
-            if row["method"] == "classifier":  # (trained on this image)
-                configured = {**learned[0], "threshold": None}
+            found = cross_validated(image, blurred, roi, settings, model, scored)
+            learned = [] if found is None else [found]
+            if row["method"] == "classifier":
+                # scored by the forest that did not train on it; where there
+                # is none (a single image), the mask's own scores, marked
+                configured = ({**configured, "cross_validated": False}
+                              if found is None or "error" in found
+                              else {**found, "threshold": None})
         rows.append({
             "image": image,
             "truth": settings["truth"],

@@ -12,6 +12,7 @@ from rootmass.segmentation.classifier import (
     feature_sigmas,
     features_at,
     fold_of,
+    is_scribbles,
     labels_from_lines,
     labels_from_truth,
     pixel_features,
@@ -55,7 +56,12 @@ def test_labels_of_masks_scribbles_and_traces():
     np.testing.assert_array_equal(labels_from_truth(mask > 0), np.where(mask, 2, 1))
     scribbles = np.zeros((4, 5), np.uint8)
     scribbles[0, :2], scribbles[3, 4] = 1, 2
-    np.testing.assert_array_equal(labels_from_truth(scribbles), scribbles)
+    np.testing.assert_array_equal(labels_from_truth(scribbles, scribbles=True), scribbles)
+    # the same values in a mask (two labelled objects): a mask
+    np.testing.assert_array_equal(labels_from_truth(scribbles), np.where(scribbles, 2, 1))
+    assert is_scribbles("truth/a.scribbles.png") and not is_scribbles("truth/a.png")
+    with pytest.raises(ValueError, match="scribbles hold 0"):
+        labels_from_truth(mask, scribbles=True)
     labels = labels_from_lines(np.array([[10, 5], [10, 6], [10, 7]]), (21, 30), 1, 4)
     assert labels[10, 6] == 2 and labels[9, 6] == 2 and labels[8, 6] == 0
     assert labels[14, 6] == 0 and labels[15, 6] == 1  # beyond 4 px: background
@@ -109,6 +115,13 @@ def test_tiles_cover_the_image_once_and_features_by_tiles_are_the_whole_images()
                                both.reshape(-1, 18)[index], rtol=0, atol=1e-6)
     with pytest.raises(ValueError, match="colour features need a colour"):
         pixel_features(image, 4, None, (2,))
+    # an alpha channel is left out; 16-bit colours scaled to [0, 1]
+    alpha = np.concatenate([colour, np.full((*shape, 1), 255, np.uint8)], axis=-1)
+    np.testing.assert_array_equal(pixel_features(image, 4, alpha, (2,)),
+                                  pixel_features(image, 4, colour, (2,)))
+    deep = colour.astype(np.uint16) * 257
+    np.testing.assert_allclose(pixel_features(image, 4, deep, (2,)),
+                               pixel_features(image, 4, colour, (2,)), rtol=0, atol=1e-6)
 
 
 def test_a_forest_trained_on_drawn_images_finds_roots_in_another():
@@ -159,3 +172,51 @@ def test_the_classifier_segmenter_fits_a_model_with_folds():
         chosen.check({**settings, "classifier_probability": 1.0})
     with pytest.raises(ValueError, match="no annotated image to train on"):
         chosen.fit_collection(iter([]), settings)
+
+
+@pytest.mark.slow
+def test_the_classifier_in_a_real_run_on_drawn_images(tmp_path):
+    """Three drawn photos with truth (two masks, one's scribbles) and one
+    without: every photo gets its mask from the classifier, the annotated
+    ones are scored by cross-validation."""
+    import csv
+
+    from PIL import Image as PILImage
+
+    from conftest import run_snakemake
+
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "truth").mkdir()
+    truths = {}
+    for seed in (1, 2, 3, 4):
+        image, truth = drawn(seed)
+        gray = (image * 255).round().astype(np.uint8)
+        PILImage.fromarray(np.dstack([gray] * 3)).save(tmp_path / "photos" / f"d{seed}.png")
+        truths[seed] = truth
+    PILImage.fromarray(truths[1].astype(np.uint8) * 255).save(tmp_path / "truth" / "d1.png")
+    PILImage.fromarray(truths[2].astype(np.uint8) * 255).save(tmp_path / "truth" / "d2.png")
+    scribbles = np.zeros(truths[3].shape, np.uint8)
+    scribbles[truths[3]] = 2
+    scribbles[:10] = 1  # a stroke of background along the top
+    scribbles[:10][truths[3][:10]] = 2
+    PILImage.fromarray(scribbles).save(tmp_path / "truth" / "d3.scribbles.png")
+    (tmp_path / "photos.tsv").write_text(
+        "image\ttruth\nphotos/d1.png\ttruth/d1.png\nphotos/d2.png\ttruth/d2.png\n"
+        "photos/d3.png\ttruth/d3.scribbles.png\nphotos/d4.png\t\n")
+    run_snakemake(tmp_path, "--cores", 2, "--config", "samples=photos.tsv", "qc=false",
+                  "threshold={method: classifier, classifier_trees: 10, classifier_samples:"
+                  " 2000, classifier_sigma_max: 8}")
+    with open(tmp_path / "results" / "ratios.csv", newline="") as f:
+        rows = {r["image"]: r for r in csv.DictReader(f)}
+    assert sorted(rows) == [f"photos/d{k}.png" for k in (1, 2, 3, 4)]
+    mask = np.asarray(PILImage.open(tmp_path / rows["photos/d4.png"]["mask"])) > 0
+    assert mask[truths[4]].mean() > 0.8 and mask[~truths[4]].mean() < 0.05
+    with open(tmp_path / "results" / "evaluation.csv", newline="") as f:
+        scored = {r["image"]: r for r in csv.DictReader(f)}
+    assert sorted(scored) == ["photos/d1.png", "photos/d2.png", "photos/d3.png"]
+    for row in scored.values():
+        assert row["cross_validated"] == "True" and float(row["f1"]) > 0.8, row
+    # the scribbles: scored on their labelled pixels only
+    assert int(scored["photos/d3.png"]["false_positive_pixels"]) <= 10 * truths[3].shape[1]
+    log = (tmp_path / "logs" / "fit_segmenter" / "classifier.pickle.log").read_text()
+    assert "fitted on 3 of 3 images" in log

@@ -16,7 +16,7 @@ seed), trained on pixels drawn from every annotated image: up to
 The annotations are labels: 0 unlabelled, 1 background, 2 foreground, as
 ilastik and :func:`skimage.future.fit_segmenter` take them.
 :func:`labels_from_truth` makes them of a truth mask (every pixel labelled)
-or takes them as drawn (sparse scribbles), and :func:`labels_from_lines` of
+or takes them as drawn (sparse scribbles, a file named ``*.scribbles.png``), and :func:`labels_from_lines` of
 traced roots: foreground within ``trace_foreground`` pixels of a trace (the
 root's middle), background beyond ``trace_background`` pixels of every
 trace, the band between unlabelled (the root's edge and its hairs, which a
@@ -30,6 +30,7 @@ time.
 """
 
 import math
+import os
 
 import numpy as np
 
@@ -42,6 +43,7 @@ __all__ = [
     "tiles",
     "pixel_features",
     "feature_count",
+    "is_scribbles",
     "labels_from_truth",
     "labels_from_lines",
     "sample_labels",
@@ -125,8 +127,8 @@ def pixel_features(pixels, sigma_max=16, colour=None, colour_sigmas=()):
     """Each pixel's features: :func:`skimage.feature.multiscale_basic_features`
     of the blurred image (intensity, edges and texture at every scale of
     :func:`feature_sigmas`), then, of a colour image, its red, green and
-    blue (over [0, 1]) smoothed by a Gaussian of each of ``colour_sigmas``;
-    as float32.
+    blue (over [0, 1]: an alpha channel left out, 16-bit scaled by 65535)
+    smoothed by a Gaussian of each of ``colour_sigmas``; as float32.
 
     Parameters
     ----------
@@ -152,10 +154,12 @@ def pixel_features(pixels, sigma_max=16, colour=None, colour_sigmas=()):
     ).astype(np.float32, copy=False)
     if not len(colour_sigmas):
         return features
-    if colour is None or np.ndim(colour) != 3 or np.shape(colour)[2] != 3:
+    if colour is None or np.ndim(colour) != 3 or np.shape(colour)[2] not in (3, 4):
         raise ValueError("the classifier's colour features need a colour (RGB) image;"
                          " set threshold.classifier_colour_sigmas to [] for gray images")
-    rgb = np.asarray(colour, dtype=np.float32) / 255
+    colour = np.asarray(colour)
+    top = np.iinfo(colour.dtype).max if colour.dtype.kind in "ui" else 1.0
+    rgb = colour[..., :3].astype(np.float32) / top
     smoothed = [gaussian(rgb, sigma, channel_axis=-1).astype(np.float32, copy=False)
                 for sigma in colour_sigmas]
     return np.concatenate([features, *smoothed], axis=-1)
@@ -166,27 +170,45 @@ def feature_count(sigma_max, colour_sigmas=()):
     return 4 * len(feature_sigmas(sigma_max)) + 3 * len(colour_sigmas)
 
 
-def labels_from_truth(annotation):
+def is_scribbles(path):
+    """Whether a truth file holds scribbles: its name ends in
+    ``.scribbles.<extension>`` (e.g. ``a.scribbles.png``); any other image is
+    a mask."""
+    name = os.path.basename(str(path)).lower()
+    return ".scribbles." in name
+
+
+def labels_from_truth(annotation, scribbles=False):
     """Training labels of a truth annotation.
 
     Parameters
     ----------
     annotation : (M, N) ndarray
         A truth mask (any non-zero pixel foreground: every pixel labelled),
-        or scribbles: an image whose pixels are all 0, 1 or 2, with some 2
-        (0 unlabelled, 1 background, 2 foreground), as ilastik exports its
-        labels.
+        or, with ``scribbles``, labels drawn sparsely: 0 unlabelled, 1
+        background, 2 foreground, as ilastik exports its labels.
+    scribbles : bool, optional
+        Whether the annotation is scribbles (:func:`is_scribbles` of its
+        file).
 
     Returns
     -------
     labels : (M, N) ndarray of uint8
         0 unlabelled, 1 background, 2 foreground.
+
+    Raises
+    ------
+    ValueError
+        Scribbles with another value than 0, 1 and 2.
     """
     annotation = np.asarray(annotation)
     if annotation.ndim != 2:
         raise ValueError(f"an annotation is 2-D; got shape {annotation.shape}")
-    values = np.unique(annotation)
-    if values.size and set(values.tolist()) <= {0, 1, 2} and 2 in values:
+    if scribbles:
+        values = set(np.unique(annotation).tolist())
+        if not values <= {0, 1, 2}:
+            raise ValueError("scribbles hold 0 (unlabelled), 1 (background) and 2"
+                             f" (foreground) only; found {sorted(values - {0, 1, 2})[:5]}")
         return annotation.astype(np.uint8)
     return np.where(annotation != 0, 2, 1).astype(np.uint8)
 
@@ -390,7 +412,8 @@ class Classifier(Segmenter):
     collection_settings = ("classifier_trees", "classifier_depth", "classifier_sigma_max",
                            "classifier_colour_sigmas", "classifier_samples",
                            "trace_foreground", "trace_background", "classifier_model")
-    # features and the forest, measured on 2-megapixel photos (benchmarks/)
+    # features and the forest: 1.65 CPU-s a megapixel measured on the barley
+    # photos (benchmarks/real_photos.py), and a margin for the job's start
     seconds_per_megapixel = 3.0
     copies = 8
     collection_seconds_per_megapixel = 1.5

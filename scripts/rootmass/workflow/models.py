@@ -209,7 +209,7 @@ def training_labels(path, shape, image, settings):
     the truth): of hand-traced roots (an ``.rsml`` file), a band along the
     traces (:func:`rootmass.segmentation.classifier.labels_from_lines`, with
     the settings ``trace_foreground`` and ``trace_background``); of an
-    image, its scribbles or its mask
+    image, its scribbles (a file named ``*.scribbles.png``) or its mask
     (:func:`rootmass.segmentation.classifier.labels_from_truth`).
 
     Raises
@@ -217,7 +217,8 @@ def training_labels(path, shape, image, settings):
     ValueError
         One line naming the file and the image.
     """
-    from rootmass.segmentation.classifier import labels_from_lines, labels_from_truth
+    from rootmass.segmentation.classifier import (is_scribbles, labels_from_lines,
+                                                  labels_from_truth)
     from rootmass.traces import is_rsml, read_rsml, trace_pixels
 
     if is_rsml(path):
@@ -231,7 +232,7 @@ def training_labels(path, shape, image, settings):
     if annotation.ndim == 2:
         if annotation.shape != tuple(shape):
             truth_mask(annotation, shape, f"truth {path!r}", f"its image {image!r}")
-        return labels_from_truth(annotation)
+        return labels_from_truth(annotation, is_scribbles(path))
     return labels_from_truth(truth_mask(annotation, shape, f"truth {path!r}",
                                         f"its image {image!r}"))
 
