@@ -33,6 +33,7 @@ from rootmass.workflow.samples import SheetError, read_truth_lengths
 from rootmass.segmentation import PANEL_METHODS, Image, blur, method_results, segmenter
 from rootmass.segmentation import to_grayscale
 from rootmass.workflow.models import read_models
+from rootmass.workflow.models import read_truth as models_read_truth
 
 
 @functools.cache
@@ -46,20 +47,9 @@ def sheet_lengths(path):
 
 def read_truth(path, shape, image):
     """The truth of `image`: ``(truth, labelled)``, its foreground and the
-    pixels it labels (None: all). A truth mask: any non-zero pixel is
-    foreground. Scribbles (a file named *.scribbles.png): 2 foreground, 1
-    background, 0 unlabelled (rootmass.segmentation.classifier)."""
-    from rootmass.segmentation.classifier import is_scribbles, labels_from_truth
-
+    pixels it labels (None: all; rootmass.workflow.models.read_truth)."""
     try:
-        annotation = read_annotation(path, "the truth mask", image)
-        if is_scribbles(path):
-            if annotation.shape != tuple(shape):
-                truth_mask(annotation, shape, f"truth {path!r}", f"its image {image!r}")
-            labels = labels_from_truth(annotation, scribbles=True)
-            return labels == 2, labels > 0
-        return truth_mask(annotation, shape, f"truth mask {path!r}",
-                          f"its image {image!r}"), None
+        return models_read_truth(path, shape, image)
     except ValueError as error:
         raise SystemExit(f"evaluate: {error}") from None
 

@@ -212,9 +212,13 @@ def traced_summary(roots, spline=True):
         distinct last points of the roots: two roots traced to one end
         are one tip).
     """
-    tips = {tuple(r["points"][-1]) for r in roots}
-    return {"traced_length": math.fsum(path_length(root_path(r, spline)) for r in roots),
-            "traced_roots": len(roots), "traced_tips": len(tips)}
+    return _summary(roots, [root_path(r, spline) for r in roots])
+
+
+def _summary(roots, paths):
+    return {"traced_length": math.fsum(path_length(p) for p in paths),
+            "traced_roots": len(roots),
+            "traced_tips": len({tuple(r["points"][-1]) for r in roots})}
 
 
 def _disk(tolerance):
@@ -269,7 +273,8 @@ def prepare_traces(roots, shape, tolerance=TRACE_TOLERANCE, roi=None, spline=Tru
     if not tolerance > 0 or not math.isfinite(tolerance):
         raise ValueError(f"tolerance must be a number > 0; got {tolerance!r}")
     height, width = shape
-    pixels, summed = trace_pixels(roots, shape, spline)
+    paths = [root_path(r, spline) for r in roots]
+    pixels, summed = _sampled_pixels(paths, shape)
     tips = np.array(sorted({tuple(np.rint(r["points"][-1]).astype(int)) for r in roots}),
                     dtype=np.intp).reshape(-1, 2)
     tips = tips[(tips[:, 0] >= 0) & (tips[:, 0] < height) & (tips[:, 1] >= 0)
@@ -284,7 +289,7 @@ def prepare_traces(roots, shape, tolerance=TRACE_TOLERANCE, roi=None, spline=Tru
     from scipy.ndimage import distance_transform_edt
 
     near = distance_transform_edt(~drawn) <= tolerance if pixels.size else drawn
-    summary = traced_summary(roots, spline)
+    summary = _summary(roots, paths)
     if roi is not None:
         summary.update(traced_length=float(summed.sum()), traced_tips=len(tips))
     return {"pixels": pixels, "weights": summed, "tips": tips, "near": near,
@@ -302,10 +307,13 @@ def trace_pixels(roots, shape, spline=True):
         (row, column), each pixel once, in raster order.
     lengths : (P,) ndarray of float
     """
+    return _sampled_pixels([root_path(r, spline) for r in roots], shape)
+
+
+def _sampled_pixels(paths, shape):
     height, width = shape
     samples, weights = [np.empty((0, 2))], [np.empty(0)]
-    for root in roots:
-        path = root_path(root, spline)
+    for path in paths:
         if len(path) < 2:
             continue
         steps = np.hypot(*np.diff(path, axis=0).T)

@@ -384,14 +384,12 @@ class Experiment:
                     params[image]["objects"] = object_settings(settings)
                     params[image]["truth_count"] = settings.get("truth_count")
                 used = root_settings(settings)
-                if is_rsml(self.truth_of[image]):  # traces: scored on the skeleton
+                traced = is_rsml(self.truth_of[image])  # traces: scored on the skeleton
+                if traced or used["measure_roots"]:  # (else no root length measured)
                     params[image]["roots"] = {
                         key: float(settings[key])
                         for key in ("prune_length", "min_root_area", "min_root_elongation")}
-                elif used["measure_roots"]:  # and its root length measured
-                    params[image]["roots"] = {
-                        key: used[key]
-                        for key in ("prune_length", "min_root_area", "min_root_elongation")}
+                if not traced and used["measure_roots"]:
                     params[image]["truth_length"] = settings.get("truth_length")
                     if image in self.demo and self.sheet == DEMO_SHEET:
                         # the demo's true length: in its sheet, which the

@@ -57,6 +57,7 @@ __all__ = [
     "fit_runtime",
     "collection_images",
     "training_labels",
+    "read_truth",
 ]
 
 #: The suffixes a model file may have (``Segmenter.model_suffix``): a JSON
@@ -217,8 +218,7 @@ def training_labels(path, shape, image, settings):
     ValueError
         One line naming the file and the image.
     """
-    from rootmass.segmentation.classifier import (is_scribbles, labels_from_lines,
-                                                  labels_from_truth)
+    from rootmass.segmentation.classifier import labels_from_lines, labels_from_truth
     from rootmass.traces import is_rsml, read_rsml, trace_pixels
 
     if is_rsml(path):
@@ -228,13 +228,33 @@ def training_labels(path, shape, image, settings):
             raise ValueError(f"{error} (the truth of {image!r})") from None
         return labels_from_lines(pixels, shape, settings.get("trace_foreground", 2),
                                  settings.get("trace_background", 12))
-    annotation = read_annotation(path, "the truth", image)
-    if annotation.ndim == 2:
+    truth, labelled = read_truth(path, shape, image)
+    if labelled is None:  # a mask: every pixel labelled
+        return labels_from_truth(truth)
+    return np.where(truth, 2, labelled.astype(np.uint8)).astype(np.uint8)
+
+
+def read_truth(path, shape, image):
+    """An image's truth file (not RSML) as ``(foreground, labelled)``: a
+    mask (any non-zero pixel foreground), ``labelled`` None (every pixel);
+    scribbles (a file named ``*.scribbles.png``,
+    :func:`rootmass.segmentation.classifier.labels_from_truth`): 2 its
+    foreground, its labelled pixels the non-zero ones.
+
+    Raises
+    ------
+    ValueError
+        One line naming the file and the image.
+    """
+    from rootmass.segmentation.classifier import is_scribbles, labels_from_truth
+
+    annotation = read_annotation(path, "the truth mask", image)
+    if is_scribbles(path):
         if annotation.shape != tuple(shape):
-            truth_mask(annotation, shape, f"truth {path!r}", f"its image {image!r}")
-        return labels_from_truth(annotation, is_scribbles(path))
-    return labels_from_truth(truth_mask(annotation, shape, f"truth {path!r}",
-                                        f"its image {image!r}"))
+            truth_mask(annotation, shape, f"truth mask {path!r}", f"its image {image!r}")
+        labels = labels_from_truth(annotation, scribbles=True)
+        return labels == 2, labels > 0
+    return truth_mask(annotation, shape, f"truth mask {path!r}", f"its image {image!r}"), None
 
 
 def collection_images(folders, fitted, needs, on_error):
