@@ -105,10 +105,35 @@ def test_procedure_7_colonies_enhanced(lesson_data):
     np.testing.assert_array_equal(mask, lesson_mask)
     # what the code does: small objects found 4-connected, then counted
     # 8-connected
-    labels, count = label_objects(mask, connectivity=2, min_area=10,
+    labels, count = label_objects(mask, connectivity=2, min_area=11,
                                   filter_connectivity=1)
     assert count == lesson_count == 11
     assert_same_objects(labels, lesson_labels)
+
+
+def test_procedure_7_removes_components_of_exactly_10_pixels_as_the_lessons_code_does():
+    """At the pinned scikit-image 0.26.0, ``min_size=10`` is handed on as
+    ``max_size=10`` (scikit-image#8001): components of at most 10 pixels
+    go. Drawn components of 9, 10 and 11 pixels (4-connected), and two of 6
+    touching at a corner: the lesson's own code, computed here, and the
+    workflow's ``min_area: 11`` keep the same objects; ``min_area: 10``
+    would keep one more."""
+    mask = np.zeros((30, 60), dtype=bool)
+    mask[2:5, 2:5] = True       # 9 pixels
+    mask[10:12, 2:7] = True     # 10 pixels
+    mask[20:21, 2:13] = True    # 11 pixels
+    mask[2:4, 30:33] = True     # 6 pixels, and 6 more at its corner
+    mask[4:6, 33:36] = True
+    mask[15:20, 40:45] = True   # 25 pixels
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        kept = ski.morphology.remove_small_objects(mask, min_size=10)
+    lesson_labels, lesson_count = ski.measure.label(kept, return_num=True)
+    assert lesson_count == 2 and not kept[10:12, 2:7].any()  # the 10 px one gone
+    labels, count = label_objects(mask, connectivity=2, min_area=11, filter_connectivity=1)
+    assert count == lesson_count
+    assert_same_objects(labels, lesson_labels)
+    assert label_objects(mask, connectivity=2, min_area=10, filter_connectivity=1)[1] == 3
 
 
 # --- drawn masks of known count ---------------------------------------------
@@ -248,7 +273,7 @@ def plates(count=6, shape=(600, 600)):
         blurred = blur(to_grayscale(image, "rgb2gray"), 1.0)
         mask = segment(blurred, "otsu_excluding_bright", foreground="below",
                        bright_cutoff=0.90)[1]
-        labels = label_objects(mask, connectivity=2, min_area=10, filter_connectivity=1)[0]
+        labels = label_objects(mask, connectivity=2, min_area=11, filter_connectivity=1)[0]
         yield label_objects(truth)[0], labels, len(drawn)
 
 
@@ -527,7 +552,7 @@ def test_the_procedures_as_config_readme_writes_them_give_the_lessons_objects(
         "data/shapes-01-large.jpg\t5, area > 200\trgb2gray\t2.0\tfixed\t0.9\tbelow\t\t2\t201\t\n"
         "data/colonies-01.tif\t6\trgb2gray\t1.0\tfixed\t0.2\tbelow\t\t2\t1\t\n"
         "data/colonies-01-enhanced.tif\t7\trgb2gray\t1.0\totsu_excluding_bright\t\tbelow"
-        "\t0.9\t2\t10\t1\n")
+        "\t0.9\t2\t11\t1\n")
     run_snakemake(workdir, "--cores", 2, "--config", "samples=procedures.tsv", "images=null",
                   "demo=false", "qc=false")
     ratios = {r["image"]: r for r in read_rows(workdir / "results" / "ratios.csv")}
