@@ -14,7 +14,8 @@ from PIL import Image
 
 from conftest import ROOT
 from rootmass.workflow import planning
-from rootmass.workflow.config import ConfigError, check_config, normalise, typed
+from rootmass.workflow.config import (ConfigError, check_config, config_schema, normalise,
+                                      typed, unused_settings)
 from rootmass.workflow.experiment import load_experiment
 from rootmass.workflow.selection import DEMO_SHEET, find_truth, truth_file
 from rootmass.workflow.stages import OBJECT_AREA_COLUMNS, OBJECT_COLUMNS
@@ -133,6 +134,49 @@ def test_a_bad_config_is_one_line_naming_the_key(settings, message):
     with pytest.raises(ConfigError) as error:
         check_config(config, SCHEMA)
     assert message in one_line(error)
+
+
+def test_a_setting_that_does_nothing_in_the_run_is_a_line_naming_it():
+    """threshold.value with Otsu's method, a classifier setting without the
+    classifier, a local method's window where no step compares the local
+    methods, the roots' and the objects' settings where their stage is off,
+    declumping's without declumping: one line each; the defaults, and a
+    setting some method of the run uses, none."""
+    schema = config_schema(SCHEMA)
+
+    def lines(methods=("otsu",), panel=False, **kwargs):
+        config = check_config(merged(**{k: v for k, v in kwargs.items()
+                                        if k in ("threshold", "roots", "objects")}), SCHEMA)
+        stages = {k: v for k, v in kwargs.items() if k in ("roots_on", "objects_on", "declump")}
+        return unused_settings(config, schema, methods, panel,
+                               roots=stages.get("roots_on", False),
+                               objects=stages.get("objects_on", True),
+                               declump=stages.get("declump", False))
+
+    assert lines() == [] and lines(panel=True) == []
+    assert lines(threshold={"value": 0.5}) == [
+        "config key 'threshold.value' (0.5) does nothing in this run: the method 'otsu'"
+        " does not use it ('fixed' does)"]
+    assert lines(("fixed", "otsu"), threshold={"value": 0.5}) == []
+    (line,) = lines(threshold={"classifier_trees": 5})
+    assert line.startswith("config key 'threshold.classifier_trees' (5) does nothing")
+    (line,) = lines(threshold={"window": 51})
+    assert "'local', 'sauvola', 'niblack' do)" in line
+    assert lines(threshold={"window": 51}, panel=True) == []  # the panel's local methods
+    assert lines(("sauvola",), threshold={"window": 51}) == []
+    (line,) = lines(("classifier",), threshold={"foreground": "below"})
+    assert "the method 'classifier' does not use it" in line
+    assert lines(roots={"prune_length": 9}) == [
+        "config key 'roots.prune_length' (9) does nothing in this run: the roots are not"
+        " measured (roots: {measure: true})"]
+    assert lines(roots={"prune_length": 9}, roots_on=True) == []
+    assert lines(objects={"enabled": False, "min_area": 5}, objects_on=False) == [
+        "config key 'objects.min_area' (5) does nothing in this run: the objects stage is"
+        " off (objects.enabled)"]
+    assert lines(objects={"declump_h": 2}) == [
+        "config key 'objects.declump_h' (2) does nothing in this run: no image is"
+        " declumped (objects.declump)"]
+    assert lines(objects={"declump_h": 2}, declump=True) == []
 
 
 # --- the experiment ----------------------------------------------------------

@@ -194,7 +194,13 @@ def test_lint_reports_nothing(lesson_data, workdir):
 def test_demo_runs_out_of_the_box(workdir, demo_run):
     """No config at all: the demo images are generated, then processed (the
     session's shared run of the demo, demo_run)."""
-    plan = run_snakemake(workdir, "--cores", 2, "-n").stdout
+    planned = run_snakemake(workdir, "--cores", 2, "-n")
+    plan = planned.stdout
+    assert "does nothing" not in plan + planned.stderr
+    # a setting that Otsu's method does not use: one line naming it, once
+    said = run_snakemake(workdir, "--cores", 2, "-n", "--config", "threshold={value: 0.5}")
+    assert (said.stdout + said.stderr).count(
+        "config key 'threshold.value' (0.5) does nothing in this run") == 1
     # the demo is one folder to Snakemake, however many images it holds (a
     # file per image would make every lookup scan them all)
     demo_job = re.search(r"rule demo_images:\n(?:\s+\w+: .*\n)*?\s+output: (.*)\n", plan)

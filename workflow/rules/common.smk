@@ -15,7 +15,8 @@ from snakemake.logging import logger
 # machinery is rootmass.workflow.
 from rootmass.workflow import disk, models, outputs, planning, runs, stages
 from rootmass.workflow import report as reporting  # (report: Snakemake's)
-from rootmass.workflow.config import ConfigError, check_config
+from rootmass.workflow.config import ConfigError, check_config, config_schema
+from rootmass.workflow.config import unused_settings
 from rootmass.workflow.selection import DEMO_DIR, in_demo_dir, input_files
 from rootmass.workflow.experiment import load_experiment
 from rootmass.workflow.jobs import JOB_ENVIRONMENT
@@ -38,6 +39,22 @@ try:
     EXPERIMENT = load_experiment(config, SHEET_SCHEMA)
 except ConfigError as error:
     raise WorkflowError(str(error)) from None
+
+# a setting given that no step of this run uses: a line each (once, in the
+# main process)
+if workflow.is_main_process:
+    for line in unused_settings(
+        config,
+        config_schema(os.path.join(SCHEMAS, "config.schema.yaml")),
+        {EXPERIMENT.settings(image)["method"] for image in EXPERIMENT.images},
+        panel=config["qc"] or bool(EXPERIMENT.truth_of),
+        roots=EXPERIMENT.roots,
+        objects=EXPERIMENT.objects,
+        declump=any(
+            EXPERIMENT.settings(image).get("declump") for image in EXPERIMENT.images
+        ),
+    ):
+        logger.warning(line)
 
 # the jobs inherit this (their parent) Snakemake's environment
 for name, value in JOB_ENVIRONMENT.items():

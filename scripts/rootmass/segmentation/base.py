@@ -281,6 +281,15 @@ class Segmenter:
     model_suffix = ".json"
     collection_seconds_per_megapixel = 0.05
     model_in_threshold = True
+    uses_foreground = True
+
+    def uses(self):
+        """The config's ``threshold`` keys it uses, by name: ``method``,
+        ``foreground`` (where its mask is on a side of ``t``) and those of
+        :attr:`settings`, :attr:`threshold_settings` and
+        :attr:`collection_settings`."""
+        return {"method", *(("foreground",) if self.uses_foreground else ()), *self.settings,
+                *self.threshold_settings, *self.collection_settings}
 
     def check(self, settings):
         """Validate the settings it uses, before any pixel is read.

@@ -16,6 +16,8 @@ key, what is wrong and what is allowed.
   the schema and completed with the schema's defaults, or one line.
 - :func:`config_schema`: the schema file's, with the registered segmenters'
   settings it does not describe.
+- :func:`unused_settings`: a line for each setting given that does nothing
+  in the run (``threshold.value`` with Otsu's method).
 """
 
 import math
@@ -31,6 +33,7 @@ __all__ = [
     "check_config",
     "config_schema",
     "check_method",
+    "unused_settings",
 ]
 
 #: The sections whose values may be given one by one with --config.
@@ -281,3 +284,65 @@ def check_method(method):
     if method not in method_names():
         allowed = ", ".join(map(repr, method_names()))
         raise ConfigError(f"config key 'threshold.method': {method!r} is not one of {allowed}")
+
+
+def unused_settings(config, schema, methods, panel=False, roots=True, objects=True,
+                    declump=True):
+    """A warning line for each setting given (other than its default) that
+    no step of the run uses: a ``threshold`` key that none of the images'
+    methods uses (nor, with ``panel``, the method panel's and the
+    evaluation's), a ``roots`` key where the roots are not measured, an
+    ``objects`` key where the objects stage is off, a ``declump_*`` key
+    where no image is declumped.
+
+    Parameters
+    ----------
+    config : dict
+        The checked config (:func:`check_config`).
+    schema : dict
+        :func:`config_schema`'s, for the defaults.
+    methods : iterable of str
+        The images' methods.
+    panel : bool, optional
+        Whether the method panel or the evaluation compare the panel's
+        methods (QC on, or ground truth given).
+    roots, objects, declump : bool, optional
+        Whether the roots are measured, the objects stage runs, and any
+        image is declumped.
+
+    Returns
+    -------
+    list of str
+    """
+    from rootmass.segmentation import PANEL_METHODS, segmenter, segmenters
+
+    def given(section):
+        props = schema["properties"][section]["properties"]
+        return [(key, value) for key, value in config.get(section, {}).items()
+                if key in props and "default" in props[key] and value != props[key]["default"]]
+
+    methods = sorted(set(methods))
+    compared = [*methods, *(PANEL_METHODS if panel else ())]
+    used = set().union(*(segmenter(m).uses() for m in compared))
+    lines = []
+    for key, value in given("threshold"):
+        if key not in used:
+            users = [s.name for s in segmenters() if key in s.uses()]
+            lines.append(
+                f"config key 'threshold.{key}' ({value!r}) does nothing in this run: the"
+                f" method{'s' if len(methods) > 1 else ''} {', '.join(map(repr, methods))}"
+                f" do{'' if len(methods) > 1 else 'es'} not use it ({', '.join(map(repr, users))}"
+                f" do{'' if len(users) > 1 else 'es'})")
+    why = {"roots": None if roots else "the roots are not measured (roots: {measure: true})",
+           "objects": None if objects else "the objects stage is off (objects.enabled)"}
+    for section, reason in why.items():
+        for key, value in given(section) if reason else ():
+            if key not in ("measure", "enabled"):
+                lines.append(f"config key '{section}.{key}' ({value!r}) does nothing in this"
+                             f" run: {reason}")
+    if objects and not declump:
+        for key, value in given("objects"):
+            if key in ("declump_h", "declump_smoothing"):
+                lines.append(f"config key 'objects.{key}' ({value!r}) does nothing in this"
+                             " run: no image is declumped (objects.declump)")
+    return lines
