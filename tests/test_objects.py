@@ -575,6 +575,25 @@ def test_the_procedures_as_config_readme_writes_them_give_the_lessons_objects(
             ratios[image]["procedure"]}
 
 
+def test_the_colony_example_config_counts_as_procedure_6(lesson_data, workdir):
+    """config/colonies-example.yaml, run as its comment says on a folder of
+    plates: the lesson's capstone count and areas, computed here, and no
+    setting that does nothing."""
+    from conftest import ROOT, run_snakemake
+
+    (workdir / "plates").mkdir()
+    (workdir / "plates" / "colonies-01.tif").symlink_to(lesson_data / "colonies-01.tif")
+    result = run_snakemake(workdir, "--cores", 2, "--configfile",
+                           ROOT / "config" / "colonies-example.yaml", "--config",
+                           "images=plates/*.tif", "qc=false")
+    assert "does nothing" not in result.stdout + result.stderr
+    (row,) = read_rows(workdir / "results" / "ratios.csv")
+    _, colonies, count = lesson_count_colonies(lesson_data / "colonies-01.tif")
+    assert int(row["objects"]) == count == 11
+    areas = [float(r["area"]) for r in read_rows(workdir / "results" / "objects.csv")]
+    assert areas == [r.area for r in ski.measure.regionprops(colonies)]
+
+
 @pytest.mark.slow  # workflow runs of their own
 def test_the_colony_demo_knows_its_counts_and_declumping_lowers_the_error(workdir):
     from conftest import run_snakemake
