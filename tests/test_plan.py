@@ -486,6 +486,30 @@ def test_image_sizes_from_headers_demo_and_unreadable(folder):
 # --- the report --------------------------------------------------------------
 
 
+def test_the_reports_opening_counts_the_ways_images_were_thresholded():
+    from rootmass.workflow.report import DESCRIBED, run_description
+
+    base = dict(grayscale="luma", sigma=1.5, method="otsu", value=None, foreground="above",
+                bright_cutoff=0.95)
+    assert run_description("matched by ``data/*.jpg``", [base, base]) == (
+        "Thresholding of 2 images matched by ``data/*.jpg``, each with grayscale ``luma``,"
+        " Gaussian sigma 1.5, method ``otsu``, foreground above t.")
+    rows = [base, dict(base, method="otsu_excluding_bright", bright_cutoff=0.9), base,
+            dict(base, method="classifier")]
+    assert run_description("listed in the sample sheet ``s.tsv``", rows).splitlines() == [
+        "Thresholding of 4 images listed in the sample sheet ``s.tsv``, in 3 ways:", "",
+        "- 2 images: grayscale ``luma``, Gaussian sigma 1.5, method ``otsu``, foreground"
+        " above t",
+        "- 1 image: grayscale ``luma``, Gaussian sigma 1.5, method ``classifier``",
+        "- 1 image: grayscale ``luma``, Gaussian sigma 1.5, method ``otsu_excluding_bright``"
+        " (bright cutoff 0.9), foreground above t"]
+    many = [dict(base, method="fixed", value=k / 100) for k in range(DESCRIBED + 3)]
+    lines = run_description("matched by ``x``", many).splitlines()
+    assert len(lines) == 2 + DESCRIBED + 1
+    assert lines[-1] == ("- 3 images in 3 other ways (``ratios.csv`` has each image's"
+                         " settings)")
+
+
 def test_report_labels_and_contact_sheet_spans():
     assert report_label("data/a.jpg") == "data/a.jpg"
     assert report_label("data/{x}.jpg") == "data/%7Bx%7D"

@@ -278,3 +278,46 @@ def test_report_without_the_runs_settings_says_what_to_do(report, tmp_path):
     assert result.returncode != 0
     assert ("snakemake --report: there are no results of these settings in 'results/' to"
             " report on: run the workflow first") in result.stderr
+
+
+def workflow_description(path):
+    """The report's opening page (Snakemake's rendered workflow.rst), as the
+    HTML string the page script holds."""
+    import json
+    import re
+
+    found = re.search(r"var workflow_desc = (\".*?\");\n", path.read_text(), re.S)
+    return json.loads(found.group(1))
+
+
+def test_the_reports_opening_describes_its_own_run(report, lesson_data, workdir):
+    """The demo's report names the demo's sheet and each way its images were
+    thresholded, with how many; a sheet whose rows use a fixed threshold and
+    Otsu's is described so, and a run without QC or truth describes only
+    the sections it has."""
+    from conftest import link_images
+    from rootmass.workflow.report import CATEGORIES
+
+    opening = workflow_description(report / "results" / "report.html")
+    assert "None" not in opening
+    assert ("Thresholding of 12 images of the demo experiment (<tt class=\"docutils"
+            " literal\">demo/samples.tsv</tt>)") in opening
+    assert "method <tt class=\"docutils literal\">otsu</tt>" in opening
+    assert all(f"<strong>{name}</strong>" in opening for name in CATEGORIES.values())
+
+    link_images(lesson_data, workdir, ["trial-016.jpg", "trial-020.jpg"])
+    (workdir / "s.tsv").write_text("image\tmethod\tvalue\ndata/trial-016.jpg\tfixed\t0.45\n"
+                                   "data/trial-020.jpg\t\t\n")
+    given = ["--config", "samples=s.tsv", "qc=false"]
+    run_snakemake(workdir, "--cores", 2, *given)
+    run_snakemake(workdir, "--report", "results/report.html", *given)
+    opening = workflow_description(workdir / "results" / "report.html")
+    assert ("Thresholding of 2 images listed in the sample sheet <tt class=\"docutils"
+            " literal\">s.tsv</tt>, in 2 ways:") in opening
+    assert ("1 image: grayscale <tt class=\"docutils literal\">luma</tt>, Gaussian sigma 1.5,"
+            " method <tt class=\"docutils literal\">fixed</tt> (t = 0.45)") in opening
+    assert "method <tt class=\"docutils literal\">otsu</tt>, foreground above t" in opening
+    assert "<strong>2. Collection</strong>" in opening
+    for absent in ("1. Images to look at", "3. Per image", "4. Method panel",
+                   "5. Ground truth"):
+        assert absent not in opening

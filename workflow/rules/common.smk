@@ -236,6 +236,19 @@ if any(arg == "--report" or arg.startswith("--report=") for arg in sys.argv[1:])
     )
     if message:
         raise WorkflowError(message)
+    # the report's opening (workflow/report/workflow.rst): this run's images
+    # and how each was thresholded
+    if EXPERIMENT.demo_experiment:
+        SOURCE = f"of the demo experiment (``{EXPERIMENT.sheet}``)"
+    elif EXPERIMENT.sheet:
+        SOURCE = f"listed in the sample sheet ``{EXPERIMENT.sheet}``"
+    else:
+        globs = config["images"]
+        globs = globs if isinstance(globs, list) else [globs]
+        SOURCE = "matched by " + ", ".join(f"``{g}``" for g in globs)
+    config["report_opening"] = reporting.run_description(
+        SOURCE, [EXPERIMENT.settings(image) for image in IMAGES]
+    )
 
 RUN_STARTED = []
 

@@ -11,6 +11,7 @@ give their outputs.
 - :func:`flagged_reasons`: flagged.csv as the report's labels.
 - :func:`differing_settings` and :func:`missing_results_message`: one line
   for a report asked of settings that made no results.
+- :func:`run_description`: the report's opening, of the run it reports on.
 """
 
 import csv
@@ -31,6 +32,7 @@ __all__ = [
     "flagged_labels",
     "differing_settings",
     "missing_results_message",
+    "run_description",
 ]
 
 #: The report's categories, in the order its menu lists them (alphabetical):
@@ -140,3 +142,58 @@ def missing_results_message(needed, config, out="results"):
         f"snakemake --report: '{out}/' has no results of these settings ('{missing[0]}'"
         f" is missing): {how}{said}"
     )
+
+
+#: The groups of settings :func:`run_description` lists, at most.
+DESCRIBED = 12
+
+
+def _how(settings):
+    method = settings["method"]
+    said = f"method ``{method}``"
+    if method == "fixed":
+        said += f" (t = {settings.get('value')})"
+    elif method in ("otsu_excluding_bright", "otsu_excluding_markers"):
+        said += f" (bright cutoff {settings.get('bright_cutoff')})"
+    side = "" if method == "classifier" else f", foreground {settings.get('foreground')} t"
+    return (f"grayscale ``{settings['grayscale']}``, Gaussian sigma {settings['sigma']},"
+            f" {said}{side}")
+
+
+def _count(n):
+    return f"{n} image{'s' if n != 1 else ''}"
+
+
+def run_description(source, settings):
+    """The report's opening paragraph: which images, and how each was
+    thresholded (the settings that differ between them, with how many images
+    each), as reStructuredText.
+
+    Parameters
+    ----------
+    source : str
+        Where the images come from, after "Thresholding of N images":
+        ``"listed in the sample sheet ``photos.tsv``"``, ``"matched by
+        ``data/*.jpg``"`` ...
+    settings : list of dict
+        Each image's settings (``grayscale``, ``sigma``, ``method``,
+        ``value``, ``foreground``, ``bright_cutoff``).
+
+    Returns
+    -------
+    str
+    """
+    groups = {}
+    for one in settings:
+        groups[_how(one)] = groups.get(_how(one), 0) + 1
+    ordered = sorted(groups.items(), key=lambda item: (-item[1], item[0]))
+    opening = f"Thresholding of {_count(len(settings))} {source}"
+    if len(ordered) == 1:
+        return f"{opening}, each with {ordered[0][0]}."
+    lines = [f"{opening}, in {len(ordered)} ways:", ""]
+    lines += [f"- {_count(n)}: {how}" for how, n in ordered[:DESCRIBED]]
+    if len(ordered) > DESCRIBED:
+        rest = sum(n for _, n in ordered[DESCRIBED:])
+        lines.append(f"- {_count(rest)} in {len(ordered) - DESCRIBED} other ways"
+                     " (``ratios.csv`` has each image's settings)")
+    return "\n".join(lines)
