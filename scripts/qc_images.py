@@ -26,7 +26,7 @@ from rootmass.segmentation import segmenter
 from rootmass.qc import figures as figures_module
 from rootmass.qc.figures import HistogramPanel, image_figure, message_figure
 from rootmass.qc.previews import coverage, outline, preview_selection, reduction, thumbnail
-from rootmass.qc.previews import tint
+from rootmass.qc.previews import contrast_colour, tint
 
 params = snakemake.params
 figures = snakemake.output.figures
@@ -70,12 +70,14 @@ with job_log(snakemake.log[0]):
                 original = load_picture(image_file(snakemake.input.previews, key, ".jpg"))
                 mask = load_mask(row["mask"])
                 factor = reduction(mask.shape, max(original.shape[:2]))
+                colour_name, colour = contrast_colour(original)  # the tint that stands out
                 detail = box = None
                 if cache.get("detail"):
                     top, left, height, width = box = cache["detail"]
                     detail = tint(
                         load_picture(image_file(snakemake.input.previews, key, DETAIL_SUFFIX)),
                         mask[top : top + height, left : left + width],
+                        colour,
                     )
                 settings = settings_for(params.settings, image)
                 plot = panel.render(
@@ -86,7 +88,7 @@ with job_log(snakemake.log[0]):
                     if settings["method"] == "otsu_excluding_bright" else None,
                 )
                 covered = coverage(mask, factor)  # for the tint and the selection
-                tinted = tint(original, covered)
+                tinted = tint(original, covered, colour)
                 roi = read_roi(params.rois.get(image), mask.shape, image)
                 if roi is not None:
                     tinted = outline(tinted, coverage(roi, factor))
@@ -99,6 +101,7 @@ with job_log(snakemake.log[0]):
                         panels.append(made)
                 figure = image_figure(
                     image, tinted, plot, row["ratio"], row["threshold"], detail, box, panels,
+                    tint_name=colour_name,
                 )
                 selected = preview_selection(original, mask, covered)
                 thumbnails[key] = thumbnail(selected, params.thumbnail_side)

@@ -466,18 +466,34 @@ def test_the_area_plot_has_a_line_per_group_however_many_objects():
 
 
 def test_the_figure_shows_the_objects_and_their_count():
-    from rootmass.qc.figures import image_figure, object_colours, object_panel
+    from rootmass.qc.figures import LABEL_PALETTE, image_figure, object_colours, object_panel
 
     labels = np.zeros((40, 60), dtype=np.uint16)
     labels[5:15, 5:15], labels[20:30, 30:50] = 1, 2
     coloured = object_colours(labels)
     assert coloured.shape == (40, 60, 3) and (coloured[0, 0] == 0).all()
     assert tuple(coloured[10, 10]) != tuple(coloured[25, 40])  # each its own colour
-    rng = np.random.default_rng(1)  # label2rgb's colours, pixel for pixel
+    rng = np.random.default_rng(1)  # label2rgb's colouring, pixel for pixel
     many = rng.integers(0, 300, (60, 90)).astype(np.uint16)
     many[many % 7 == 3] = 0  # labels missing, as at a preview's scale
-    expected = np.rint(ski.color.label2rgb(many, bg_label=0) * 255).astype(np.uint8)
+    expected = np.rint(ski.color.label2rgb(many, colors=LABEL_PALETTE / 255, bg_label=0)
+                       * 255).astype(np.uint8)
     np.testing.assert_array_equal(object_colours(many), expected)
+    # label2rgb's own colours, in its order, its dark ones lightened: each
+    # at a contrast of at least 4.5 against the black background (WCAG)
+    from skimage.color.colorlabel import DEFAULT_COLORS
+
+    own = np.rint(np.array([ski.color.colorlabel._rgb_vector(c) for c in DEFAULT_COLORS])
+                  * 255)
+    kept = [i for i in range(10) if i not in (1, 4, 5)]  # blue, green, indigo lightened
+    np.testing.assert_array_equal(LABEL_PALETTE[kept], own[kept])
+    linear = np.where(LABEL_PALETTE / 255 <= 0.04045, LABEL_PALETTE / 255 / 12.92,
+                      ((LABEL_PALETTE / 255 + 0.055) / 1.055) ** 2.4)
+    luminance = linear @ [0.2126, 0.7152, 0.0722]
+    assert ((luminance + 0.05) / 0.05 >= 4.5).all(), luminance
+    own_linear = np.where(own / 255 <= 0.04045, own / 255 / 12.92,
+                          ((own / 255 + 0.055) / 1.055) ** 2.4)
+    assert ((own_linear @ [0.2126, 0.7152, 0.0722] + 0.05) / 0.05 < 4.5).sum() == 3
     tinted = np.zeros((40, 60, 3), dtype=np.uint8)
     panel = np.zeros((30, 30, 3), dtype=np.uint8)
     without = image_figure("x.jpg", tinted, panel, 0.1, 0.5)

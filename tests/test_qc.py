@@ -416,3 +416,52 @@ def test_the_skeleton_is_drawn_over_a_grayscale_preview_too():
     assert shown.shape == (4, 5, 3)
     assert tuple(shown[1, 2]) == tuple(CLASS_COLOURS[0][1]) and tuple(shown[0, 0]) == (100,) * 3
     np.testing.assert_array_equal(shown, skeleton_overlay(np.dstack([gray] * 3), classes))
+
+
+def test_the_tint_stands_out_on_the_images_own_colours():
+    """Magenta on black cloth (the first of the tints where they tie); not
+    magenta on purple colonies or pink wells, where it would hardly show: a
+    tint at least 50 farther (RGB) from their colours."""
+    from rootmass.qc.previews import TINTS, contrast_colour
+
+    def picture(*colours):
+        return np.concatenate([np.full((10, 20, 3), c, np.uint8) for c in colours])
+
+    assert contrast_colour(picture((0, 0, 0)))[0] == "magenta"
+    assert contrast_colour(np.full((30, 30), 0, np.uint8))[0] == "magenta"  # gray
+    for others in [((130, 40, 160), (200, 180, 120)),   # purple colonies on agar
+                   ((240, 80, 120), (220, 220, 230))]:  # pink wells on a white plate
+        name, colour = contrast_colour(picture(*others))
+        assert name != "magenta" and (name, colour) in TINTS
+        far = np.linalg.norm(np.float32(colour) - np.float32(others), axis=1).min()
+        magenta = np.linalg.norm(np.float32((255, 0, 255)) - np.float32(others), axis=1).min()
+        assert far > magenta + 50
+
+
+def test_the_skeletons_classes_are_wide_and_named_in_their_colours():
+    from rootmass.qc.figures import CLASS_COLOURS, class_spans, root_panel, skeleton_overlay
+
+    assert class_spans([0, 3, 6, 12]) == ["0-3", "3-6", "6-12", ">12"]
+    picture = np.full((80, 200, 3), 120, np.uint8)
+    classes = np.zeros((80, 200), int)
+    classes[20, 10:190] = 1
+    classes[40, 10:190] = 3
+    shown = skeleton_overlay(picture, classes, class_spans([0, 3, 6, 12]))
+    # each line 3 pixels wide, in its class's colour
+    for row, k in ((20, 0), (40, 2)):
+        for r in (row - 1, row, row + 1):
+            assert tuple(shown[r, 100]) == CLASS_COLOURS[k][1]
+    assert tuple(shown[30, 100]) == (60, 60, 60)
+    # the legend at the foot: each span's colour is there, on black
+    foot = shown[-18:].reshape(-1, 3).astype(int)
+    for _, colour in CLASS_COLOURS[:4]:  # (the text's own pixels, antialiased)
+        assert (np.abs(foot - colour).max(axis=1) < 40).sum() > 5, colour
+    assert (foot == 0).all(axis=1).mean() > 0.5
+    row = {"measured": True, "root_length": 180.0, "figure_classes": [0, 3, 6, 12],
+           "figure_unit": "px"}
+    added, title, panel = root_panel(row, lambda: classes, picture)
+    assert added == ", root length 180 px" and title == "skeleton by diameter, px"
+    np.testing.assert_array_equal(panel, shown)
+    # neighbouring classes far apart: at least 150 apart in RGB
+    colours = np.array([c for _, c in CLASS_COLOURS], float)
+    assert (np.linalg.norm(np.diff(colours, axis=0), axis=1) >= 150).all()

@@ -232,13 +232,14 @@ class HistogramPanel:
 
 
 def object_colours(labels):
-    """Each object in its own colour on black: the lesson's summary image,
-    ``skimage.color.label2rgb(labels, bg_label=0)``, as 8-bit RGB.
+    """Each object in its own colour on black, as the lesson's summary image
+    (``skimage.color.label2rgb(labels, bg_label=0)``) colours them, but in
+    :data:`LABEL_PALETTE`'s bright colours, as 8-bit RGB.
 
-    The same colours pixel for pixel (label2rgb cycles through its ten
-    colours in the order of the labels present; a test checks it), by a
-    lookup table of the labels: a tenth of label2rgb's time, which sorts
-    every pixel.
+    The same colours pixel for pixel as ``label2rgb(labels,
+    colors=LABEL_PALETTE / 255, bg_label=0)`` (it cycles through the colours
+    in the order of the labels present; a test checks it), by a lookup table
+    of the labels: a tenth of label2rgb's time, which sorts every pixel.
 
     Parameters
     ----------
@@ -251,33 +252,38 @@ def object_colours(labels):
     present = np.bincount(labels.reshape(-1), minlength=int(labels.max()) + 1) > 0
     present[0] = False
     rank = np.cumsum(present) - 1  # each label's place among those present
-    lut = LABEL_PALETTE[rank % 10]
+    lut = LABEL_PALETTE[rank % len(LABEL_PALETTE)]
     lut[0] = 0
     return lut[labels]
 
 
-#: label2rgb's ten colours, in its order (red, blue, yellow, magenta, green,
-#: indigo, darkorange, cyan, pink, yellowgreen), as 8-bit RGB: written out,
-#: so that the QC job does not import skimage.color (a test checks them
-#: against label2rgb).
+#: The objects' colours: label2rgb's ten, in its order (red, blue, yellow,
+#: magenta, green, indigo, darkorange, cyan, pink, yellowgreen), with its
+#: dark ones (blue, green, indigo) lightened, so that every colour stands out
+#: on the black background (a contrast of at least 4.5 against black, as
+#: WCAG measures it; a test checks it).
 LABEL_PALETTE = np.array(
-    [[255, 0, 0], [0, 0, 255], [255, 255, 0], [255, 0, 255], [0, 128, 0],
-     [75, 0, 130], [255, 140, 0], [0, 255, 255], [255, 192, 203], [154, 205, 50]],
+    [[255, 0, 0], [80, 140, 255], [255, 255, 0], [255, 0, 255], [0, 200, 0],
+     [180, 120, 255], [255, 140, 0], [0, 255, 255], [255, 192, 203], [154, 205, 50]],
     dtype=np.uint8,
 )
 
 
 #: The colours of the diameter classes in a figure's skeleton, thinnest first
-#: (then repeating), with their names for the panel's legend.
+#: (then repeating), with their names: neighbouring classes far apart in hue
+#: and lightness, so that 1-pixel lines tell them apart.
 CLASS_COLOURS = (("cyan", (0, 255, 255)), ("yellow", (255, 255, 0)),
-                 ("orange", (255, 140, 0)), ("red", (255, 0, 0)),
-                 ("magenta", (255, 0, 255)), ("lime", (0, 255, 0)),
-                 ("white", (255, 255, 255)), ("blue", (64, 64, 255)))
+                 ("magenta", (255, 0, 255)), ("white", (255, 255, 255)),
+                 ("orange", (255, 140, 0)), ("lime", (0, 255, 0)),
+                 ("blue", (80, 140, 255)), ("red", (255, 0, 0)))
 
 
-def skeleton_overlay(picture, classes):
+def skeleton_overlay(picture, classes, legend=None):
     """A skeleton over its image: the image darkened to half, each skeleton
-    pixel in its diameter class's colour (:data:`CLASS_COLOURS`).
+    pixel in its diameter class's colour (:data:`CLASS_COLOURS`), the lines
+    widened to 3 pixels (the thicker class where two meet) so that their
+    colours show at the figure's size; with ``legend``, each class's span
+    written in its colour at the foot.
 
     Parameters
     ----------
@@ -288,7 +294,11 @@ def skeleton_overlay(picture, classes):
         (:func:`rootmass.measure.roots.skeleton_preview`): 0 where there is none,
         else the class (1, the thinnest, ...); cut or padded to the
         preview's size.
+    legend : list of str, optional
+        Each class's span (:func:`class_spans`).
     """
+    from scipy.ndimage import grey_dilation
+
     picture = np.asarray(picture)
     if picture.ndim == 2 and picture.dtype == np.uint8:  # a grayscale image's preview
         picture = np.repeat(picture[..., np.newaxis], 3, axis=2)
@@ -297,22 +307,50 @@ def skeleton_overlay(picture, classes):
     shown = np.zeros(picture.shape[:2], dtype=np.int64)
     rows, cols = min(shown.shape[0], classes.shape[0]), min(shown.shape[1], classes.shape[1])
     shown[:rows, :cols] = classes[:rows, :cols]
+    shown = grey_dilation(shown, size=(3, 3))
     out = picture // 2
     colours = np.array([rgb for _, rgb in CLASS_COLOURS], dtype=np.uint8)
     lines = shown > 0
     out[lines] = colours[(shown[lines] - 1) % len(colours)]
+    if legend:
+        out = _legend(out, legend)
     return out
 
 
-def class_legend(classes, unit):
-    """The skeleton panel's legend: each class's bounds and colour."""
+def _legend(picture, spans):
+    """Each class's span written in its colour on a black strip at the
+    picture's foot (left to right; a second row where one does not fit)."""
+    from PIL import Image, ImageDraw
+
+    page = Image.fromarray(picture)
+    draw = ImageDraw.Draw(page)
+    font = _font(12)
+    words = [(span, CLASS_COLOURS[i % len(CLASS_COLOURS)][1]) for i, span in enumerate(spans)]
+    rows, row, used = [], [], 4
+    for word, colour in words:
+        width = draw.textlength(word, font=font) + 8
+        if row and used + width > page.width:
+            rows.append(row)
+            row, used = [], 4
+        row.append((word, colour, used))
+        used += width
+    rows.append(row)
+    top = page.height - 16 * len(rows) - 2
+    draw.rectangle([0, top, page.width, page.height], fill=(0, 0, 0))
+    for k, row in enumerate(rows):
+        for word, colour, x in row:
+            draw.text((x, top + 1 + 16 * k), word, fill=tuple(colour), font=font)
+    return np.asarray(page)
+
+
+def class_spans(classes):
+    """Each diameter class's span, thinnest first: ``['0-3', '3-6', '>6']``."""
     bounds = [f"{float(b):g}" for b in classes]
-    spans = [f"{low}-{high}" for low, high in zip(bounds, bounds[1:])] + [f">{bounds[-1]}"]
-    return f"diameter {unit} " + ", ".join(
-        f"{span} {CLASS_COLOURS[i % len(CLASS_COLOURS)][0]}" for i, span in enumerate(spans))
+    return [f"{low}-{high}" for low, high in zip(bounds, bounds[1:])] + [f">{bounds[-1]}"]
 
 
-def image_figure(name, tinted, panel, ratio, t, detail=None, box=None, overlays=()):
+def image_figure(name, tinted, panel, ratio, t, detail=None, box=None, overlays=(),
+                 tint_name="magenta"):
     """One image's thresholding at a glance.
 
     Parameters
@@ -333,6 +371,8 @@ def image_figure(name, tinted, panel, ratio, t, detail=None, box=None, overlays=
         The measuring stages' panels, each ``(what the title adds, the
         panel's title, the panel)``: :func:`object_panel`,
         :func:`root_panel`.
+    tint_name : str, optional
+        The tint's colour, for the title (:func:`~rootmass.qc.previews.contrast_colour`).
 
     Returns
     -------
@@ -341,7 +381,7 @@ def image_figure(name, tinted, panel, ratio, t, detail=None, box=None, overlays=
         (where given), the detail (where given), and the histogram, side by
         side under the title.
     """
-    panels = [(f"foreground tinted, ratio {ratio:.4f}", _rgb(tinted))]
+    panels = [(f"foreground tinted {tint_name}, ratio {ratio:.4f}", _rgb(tinted))]
     for added, title, picture in overlays:
         name = f"{name}{added}"
         panels.append((title, _rgb(picture)))
@@ -398,17 +438,18 @@ def root_panel(row, skeleton, original):
     -------
     overlay : tuple or None
         The skeleton over the image (:func:`skeleton_overlay`), coloured by
-        diameter class (:func:`class_legend`), the total length in the
-        title; None where the roots were not measured.
+        diameter class, with each class's span in its colour at the foot;
+        the total length in the title; None where the roots were not
+        measured.
     """
     if not row.get("measured"):
         return None
     length = f"{row['root_length']:.0f} px" + (
         f" ({row['root_length_mm']:.1f} mm)" if "root_length_mm" in row else "")
-    legend = (class_legend(row["figure_classes"], row["figure_unit"])
-              if row["figure_classes"] else "one colour")
-    return (f", root length {length}", f"skeleton, {legend}",
-            skeleton_overlay(original, skeleton()))
+    classes = row["figure_classes"]
+    title = f"skeleton by diameter, {row['figure_unit']}" if classes else "skeleton"
+    return (f", root length {length}", title,
+            skeleton_overlay(original, skeleton(), class_spans(classes) if classes else None))
 
 
 def message_figure(name, message, width=1200):

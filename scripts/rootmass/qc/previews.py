@@ -26,6 +26,7 @@ from rootmass.io import _checked, open_image, read_image
 from rootmass.segmentation import to_grayscale
 
 __all__ = [
+    "contrast_colour",
     "OUTLINE",
     "outline",
     "HISTOGRAM_BINS",
@@ -288,6 +289,43 @@ def tint(image, covered, color=TINT, strength=TINT_STRENGTH):
     weight = (strength * weight)[..., np.newaxis]
     mixed = image * (1 - weight) + np.asarray(color, dtype=np.float32) * weight
     return np.rint(mixed).astype(np.uint8)
+
+
+#: The tints :func:`contrast_colour` chooses from, the first where they tie.
+TINTS = (("magenta", (255, 0, 255)), ("lime", (0, 255, 0)), ("cyan", (0, 255, 255)),
+         ("yellow", (255, 255, 0)))
+
+
+def contrast_colour(picture, sample=20000):
+    """The tint that stands out most on an image: of :data:`TINTS`, the one
+    farthest (in RGB) from the image's own colours, as the 5th percentile of
+    its distances to them (so that no large part of the image looks like
+    it): magenta on black cloth, lime on pink wells, cyan on purple
+    colonies on a yellowish plate (the lesson's images).
+
+    Parameters
+    ----------
+    picture : (M, N, 3) or (M, N) ndarray of uint8
+        The image's preview.
+    sample : int, optional
+        The pixels looked at, at most (evenly spaced).
+
+    Returns
+    -------
+    name : str
+    colour : tuple of 3 int
+    """
+    picture = as_display(picture)
+    if picture.ndim == 2:
+        picture = np.repeat(picture[..., np.newaxis], 3, axis=2)
+    pixels = picture.reshape(-1, 3)
+    pixels = pixels[:: max(1, len(pixels) // sample)].astype(np.float32)
+    best = None
+    for name, colour in TINTS:
+        far = np.percentile(np.linalg.norm(pixels - np.float32(colour), axis=1), 5)
+        if best is None or far > best[0] + 1e-6:
+            best = (far, name, colour)
+    return best[1], best[2]
 
 
 #: The colour of a region of interest's outline in the QC figures (yellow).
