@@ -47,7 +47,10 @@ with job_log(snakemake.log[0]):
                     pixels = image.pixels
                     shown = histogram(pixels if roi is None else pixels[roi])[0].tolist()
                 t = record["threshold"]
-                spread = None if t is None else separation(image.histogram(), t)
+                # (of the pixels its method considers: the bright excluded)
+                below = (settings["bright_cutoff"]
+                         if settings["method"] == "otsu_excluding_bright" else None)
+                spread = None if t is None else separation(image.histogram(), t, below)
                 rows.append({"image": row["image"], "histogram": shown, **record,
                              "separation": spread})
             except Exception as error:

@@ -11,8 +11,11 @@ from PIL import Image
 from conftest import run_snakemake
 from rootmass.demo import demo_seed, synthetic_root_image
 from rootmass.qc.flags import (
+    MIN_GROUP,
     MIN_SEPARATION,
     OUTLIER_Z,
+    alike,
+    background_share,
     flag_images,
     robust_z,
     separation,
@@ -126,6 +129,105 @@ def test_groups_are_judged_apart():
     for i, row in enumerate(small):
         row["image"] = f"s{i}.jpg"
     assert {f["image"] for f in flag_images(low + small, ["group"])} == {"s0.jpg", "s1.jpg"}
+
+
+def test_images_are_compared_only_with_images_made_alike():
+    """Root photos at Otsu's threshold and a few plates at a fixed one, in
+    one collection: a plate is not compared with the photos (nor, fewer than
+    MIN_GROUP, with the other plates); photos with other settings inside a
+    large group are compared among themselves."""
+    photos = rows_of([0.05 + 0.001 * i for i in range(12)], [0.4 + 0.001 * i for i in range(12)],
+                     grayscale="luma", sigma=1.5, method="otsu", kind="roots")
+    plates = rows_of([0.03, 0.035, 0.04], [0.2, 0.2, 0.2], grayscale="rgb2gray", sigma=1.0,
+                     method="fixed", value=0.2, kind="plates")
+    for i, row in enumerate(plates):
+        row["image"] = f"p{i}.jpg"
+    for group_by in ([], ["kind"]):
+        assert flag_images(photos + plates, group_by) == []
+        compared = alike(photos + plates, group_by)
+        assert [len(c) for c in compared] == [12] * 12 + [0] * 3
+    # eight plates alike: judged among themselves, an odd one out
+    many = rows_of([0.03 + 0.001 * i for i in range(MIN_GROUP)], [0.2] * MIN_GROUP,
+                   method="fixed", value=0.2)
+    for i, row in enumerate(many):
+        row["image"] = f"m{i}.jpg"
+    many[0]["ratio"] = 0.3
+    assert [f["image"] for f in flag_images(photos + many)] == ["m0.jpg"]
+    # a small group of the photos' settings: against every photo alike
+    small = rows_of([0.30, 0.31], [0.4, 0.4], grayscale="luma", sigma=1.5, method="otsu",
+                    kind="other")
+    for i, row in enumerate(small):
+        row["image"] = f"s{i}.jpg"
+    flagged = {f["image"] for f in flag_images(photos + small, ["kind"])}
+    assert flagged == {"s0.jpg", "s1.jpg"}
+
+
+def test_the_background_taken_as_foreground_is_flagged():
+    """One object over a fifth of the image (the bright medium of a plate),
+    or any object over half of it (of its ROI): flagged; a root system of
+    many objects, or one small object, is not."""
+    def row(objects, largest, total=1000, **extra):
+        return {"image": "x.jpg", "status": "ok", "ratio": largest / total, "threshold": 0.5,
+                "separation": 0.8, "objects": objects, "object_area_max": largest,
+                "total_pixels": total, **extra}
+
+    assert background_share(row(1, 230)) == 0.23          # the plate's medium
+    assert background_share(row(150, 490)) is None        # many objects, under half
+    assert background_share(row(150, 600)) == 0.6
+    assert background_share(row(1, 150)) is None          # one root system, 15 %
+    assert background_share(row(1, 150, roi_pixels=250)) == 0.6  # of its ROI
+    assert background_share({"objects": "", "object_area_max": "", "total_pixels": 9}) is None
+    assert background_share({"ratio": 0.5}) is None       # no objects stage
+    as_text = {k: str(v) for k, v in row(1, 230).items()}
+    assert flag_images([as_text]) == [
+        {"image": "x.jpg", "reason": "background taken as foreground", "value": 0.23}]
+
+
+def test_separation_of_the_pixels_a_method_considers_and_not_of_a_chosen_t():
+    """otsu_excluding_bright's separation leaves out the bright pixels it
+    excluded; a fixed threshold (a person's choice) is not judged."""
+    # dark colonies, the medium, and the bright surround a plate's method
+    # excludes
+    counts = np.array([0, 30, 0, 0, 0, 500, 0, 0, 0, 600], float)
+    centers = np.linspace(0.05, 0.95, 10)
+    assert separation((counts, centers), 0.3, below=0.9) == pytest.approx(1.0)
+    assert separation((counts, centers), 0.3) < 0.25  # the surround makes it poor
+    fixed = rows_of([0.05], [0.2], [0.2], method="fixed")
+    assert flag_images(fixed) == []
+    assert [f["reason"] for f in flag_images(rows_of([0.05], [0.2], [0.2]))] == [
+        "poor separation"]
+
+
+@pytest.mark.slow  # a workflow run of its own
+def test_the_lessons_plates_and_photos_in_one_collection(lesson_data, workdir):
+    """The lesson's root photos and its plate in one collection, with a
+    sheet and group_by: the plate at the lesson's procedures 6 and 7 gets no
+    flag (no poor separation, no outlier against the photos); at the
+    defaults (the bright medium as foreground, one object) it is flagged
+    "background taken as foreground"."""
+    data = workdir / "data"
+    data.mkdir()
+    names = ["trial-016.jpg", "trial-020.jpg", "trial-216.jpg", "trial-293.jpg"]
+    for name in names:
+        (data / name).symlink_to(lesson_data / name)
+    for name in ("plate-6.tif", "plate-7.tif", "plate-defaults.tif"):
+        (data / name).symlink_to(lesson_data / "colonies-01.tif")
+    (workdir / "s.tsv").write_text(
+        "image\tkind\tgrayscale\tsigma\tmethod\tvalue\tforeground\tbright_cutoff\tmin_area"
+        "\tfilter_connectivity\n"
+        + "".join(f"data/{n}\troots\t\t\t\t\t\t\t\t\n" for n in names)
+        + "data/plate-6.tif\tplates\trgb2gray\t1.0\tfixed\t0.2\tbelow\t\t\t\n"
+        "data/plate-7.tif\tplates\trgb2gray\t1.0\totsu_excluding_bright\t\tbelow\t0.9\t11\t1\n"
+        "data/plate-defaults.tif\tplates\t\t\t\t\t\t\t\t\n")
+    run_snakemake(workdir, "--cores", 2, "--config", "samples=s.tsv",
+                  "group_by=[kind]")
+    with open(workdir / "results" / "qc" / "flagged.csv", newline="") as f:
+        flagged = [(r["image"], r["reason"]) for r in csv.DictReader(f)]
+    plates = [(image, reason) for image, reason in flagged if "plate" in image]
+    assert plates == [("data/plate-defaults.tif", "background taken as foreground")], flagged
+    with open(workdir / "results" / "ratios.csv", newline="") as f:
+        rows = {r["image"]: r for r in csv.DictReader(f)}
+    assert float(rows["data/plate-7.tif"]["separation"]) > MIN_SEPARATION
 
 
 @pytest.mark.slow  # a workflow run of its own
