@@ -465,3 +465,36 @@ def test_the_skeletons_classes_are_wide_and_named_in_their_colours():
     # neighbouring classes far apart: at least 150 apart in RGB
     colours = np.array([c for _, c in CLASS_COLOURS], float)
     assert (np.linalg.norm(np.diff(colours, axis=0), axis=1) >= 150).all()
+
+
+def test_the_collection_plots_titles_fit_their_figures():
+    """Settings that vary per row make a long subtitle: wrapped, every line
+    of every title inside the figure, for 2 groups and 60 images as for
+    many."""
+    from rootmass.qc.plots import group_figure, object_area_figure, ratio_figure, settings_text
+
+    rows = [{"method": m, "sigma": s, "grayscale": g}
+            for m, s, g in [("otsu", "1.5", "luma"), ("fixed", "1.0", "rgb2gray"),
+                            ("otsu_excluding_bright", "2.0", "exg"), ("sauvola", "1.5", "lab_a"),
+                            ("triangle", "3.0", "luma"), ("yen", "1.5", "saturation")] * 3]
+    subtitle = settings_text(rows)
+    assert "1 others (3)" in subtitle and len(subtitle) > 150
+    figures = [ratio_figure([f"img{i}.jpg" for i in range(n)], [0.1] * n, subtitle=subtitle)
+               for n in (3, 60, 500)]
+    figures += [group_figure(groups, [[0.1, 0.2]] * len(groups), subtitle)
+                for groups in (["a", "b"], [f"g{i}" for i in range(12)])]
+    figures.append(object_area_figure(["a", "b"], [[5, 10, 20], [8, 9]], [2, 1], subtitle))
+    for figure in figures:
+        renderer = figure.canvas.get_renderer()
+        box = figure.bbox
+        texts = [*figure.texts, *(ax.title for ax in figure.axes)]
+        assert any(t.get_text() for t in texts)
+        for text in texts:
+            if not text.get_text():
+                continue
+            extent = text.get_window_extent(renderer)
+            assert extent.x0 >= box.x0 - 1 and extent.x1 <= box.x1 + 1, text.get_text()
+            assert extent.y0 >= box.y0 - 1 and extent.y1 <= box.y1 + 1, text.get_text()
+        # and the title clears the axes (the lines do not run into the plot)
+        title_low = min(t.get_window_extent(renderer).y0 for t in texts if t.get_text())
+        assert all(title_low >= ax.get_window_extent(renderer).y1 - 1 for ax in figure.axes[:1])

@@ -36,6 +36,18 @@ def _matplotlib_figure(width, height, **margins):
     return figure
 
 
+#: Characters of a 9-point title line an inch of figure holds (measured on
+#: DejaVu Sans, with room).
+_CHARS_PER_INCH = 12
+
+
+def _wrapped(text, width):
+    """``text`` in lines that fit a figure ``width`` inches wide."""
+    import textwrap
+
+    return textwrap.wrap(text, max(20, int(width * _CHARS_PER_INCH)))
+
+
 def ratio_figure(names, ratios, max_named=60, subtitle=None):
     """The foreground ratio of every image.
 
@@ -61,7 +73,11 @@ def ratio_figure(names, ratios, max_named=60, subtitle=None):
     values = np.array([np.nan if r is None else float(r) for r in ratios])
     missing = np.isnan(values)
     n = len(names)
-    title_lines = 1 if subtitle is None else 2
+    # (the title is centred over the axes: as wide as twice the axes' centre's
+    # distance to the nearer edge of the figure)
+    width = 2 * 0.37 * 8 if n <= max_named else 2 * 0.47 * 10
+    lines = [] if subtitle is None else _wrapped(subtitle, width)
+    title_lines = 1 + len(lines)
     if n <= max_named:
         height = 1.05 + 0.15 * title_lines + 0.22 * n
         figure = _matplotlib_figure(
@@ -88,7 +104,7 @@ def ratio_figure(names, ratios, max_named=60, subtitle=None):
         ax.plot(*xy, "x", color="tab:red", label=f"no ratio ({int(missing.sum())})")
         ax.legend(fontsize=8)
     title = f"Foreground ratio of {n} image{'' if n == 1 else 's'}"
-    ax.set_title(title if subtitle is None else f"{title}\n{subtitle}", fontsize=9, pad=4)
+    ax.set_title("\n".join([title, *lines]), fontsize=9, pad=4)
     return figure
 
 
@@ -111,8 +127,11 @@ def settings_text(rows):
         if len(counts) == 1:
             parts.append(f"{column} {next(iter(counts))}")
         else:
-            parts.append(f"{column} " + ", ".join(
-                f"{value} ({n})" for value, n in sorted(counts.items())))
+            ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+            shown = [f"{value} ({n})" for value, n in ranked[:4]]
+            if len(ranked) > 4:
+                shown.append(f"{len(ranked) - 4} others ({sum(n for _, n in ranked[4:])})")
+            parts.append(f"{column} " + ", ".join(shown))
     return ", ".join(parts)
 
 
@@ -136,8 +155,10 @@ def group_figure(groups, ratios, subtitle):
     if len(groups) != len(ratios):
         raise ValueError(f"{len(groups)} groups but {len(ratios)} lists of ratios")
     width = max(5.0, 1.2 + 0.9 * len(groups))
-    figure = _matplotlib_figure(width, 4.6, left=0.8 / width + 0.04, right=0.98,
-                                bottom=0.2, top=0.84)
+    lines = ["Foreground ratio by group (line: median)", *_wrapped(subtitle, width)]
+    height = 4.3 + 0.15 * len(lines)
+    figure = _matplotlib_figure(width, height, left=0.8 / width + 0.04, right=0.98,
+                                bottom=0.92 / height, top=1 - (0.25 + 0.15 * len(lines)) / height)
     ax = figure.subplots()
     for i, values in enumerate(ratios):
         values = np.sort(np.asarray(values, dtype=float))
@@ -152,7 +173,7 @@ def group_figure(groups, ratios, subtitle):
                   [f"{g}\n(n = {len(r)})" for g, r in zip(groups, ratios)], fontsize=8)
     ax.set_xlim(-0.6, len(groups) - 0.4)
     ax.set_ylabel("foreground ratio")
-    figure.suptitle(f"Foreground ratio by group (line: median)\n{subtitle}", fontsize=9)
+    figure.suptitle("\n".join(lines), fontsize=9, y=1 - 0.08 / height, va="top")
     return figure
 
 
@@ -256,7 +277,10 @@ def object_area_figure(groups, areas, images, subtitle="", bins=40):
             f"{len(groups)} groups, {len(areas)} lists of areas, {len(images)} image counts"
         )
     areas = [np.asarray(a, dtype=float).reshape(-1) for a in areas]
-    figure = _matplotlib_figure(7.0, 4.4, left=0.1, right=0.97, bottom=0.13, top=0.84)
+    lines = ["Object area distribution by group", *_wrapped(subtitle, 7.0)]
+    height = 4.1 + 0.15 * len(lines)
+    figure = _matplotlib_figure(7.0, height, left=0.1, right=0.97, bottom=0.57 / height,
+                                top=1 - (0.25 + 0.15 * len(lines)) / height)
     ax = figure.subplots()
     every = np.concatenate(areas) if areas else np.zeros(0)
     every = every[every > 0]
@@ -280,5 +304,5 @@ def object_area_figure(groups, areas, images, subtitle="", bins=40):
         ax.text(0.5, 0.5, "no objects", ha="center", va="center", transform=ax.transAxes)
     ax.set_xlabel("object area (pixels, logarithmic bins)")
     ax.set_ylabel("fraction of the group's objects")
-    figure.suptitle(f"Object area distribution by group\n{subtitle}", fontsize=9)
+    figure.suptitle("\n".join(lines), fontsize=9, y=1 - 0.08 / height, va="top")
     return figure
