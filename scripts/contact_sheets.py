@@ -7,7 +7,7 @@ import os
 import numpy as np
 
 from rootmass.workflow.batches import image_key
-from rootmass.io import FIGURE_JPEG, load_json, save_jpeg
+from rootmass.io import SHEET_JPEG, load_json, save_jpeg
 from rootmass.workflow.jobs import job_log
 from rootmass.qc.figures import contact_sheet
 
@@ -39,5 +39,5 @@ with job_log(snakemake.log[0]):
         save_jpeg(
             os.path.join(snakemake.output.sheets, f"sheet-{number:04d}.jpg"),
             contact_sheet(list(thumbnails), list(labels), params.columns, params.cell),
-            **FIGURE_JPEG,
+            **SHEET_JPEG,
         )

@@ -119,7 +119,7 @@ class HistogramPanel:
         Size of the picture in pixels.
     """
 
-    def __init__(self, width=340, height=230):
+    def __init__(self, width=320, height=210):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
@@ -381,7 +381,7 @@ def image_figure(name, tinted, panel, ratio, t, detail=None, box=None, overlays=
         (where given), the detail (where given), and the histogram, side by
         side under the title.
     """
-    panels = [(f"foreground tinted {tint_name}, ratio {ratio:.4f}", _rgb(tinted))]
+    panels = [(f"ratio {ratio:.4f}, {tint_name} tint", _rgb(tinted))]
     for added, title, picture in overlays:
         name = f"{name}{added}"
         panels.append((title, _rgb(picture)))
