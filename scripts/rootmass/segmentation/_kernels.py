@@ -9,7 +9,11 @@ libraries' functions:
   edges, as NumPy's algorithm for equal bins counts them (by it for the
   pixels near an edge; see the function), against ``np.histogram`` and
   through :func:`rootmass.segmentation.image_histogram` against
-  ``skimage.exposure.histogram`` and ``skimage.filters.threshold_otsu``.
+  ``skimage.exposure.histogram`` and ``skimage.filters.threshold_otsu``;
+- ``upsample_into``: the pixel classifier's features of a reduced image
+  enlarged back, bilinearly, into the features' array (against
+  ``scipy.ndimage.zoom`` with ``order=1, grid_mode=True, mode="nearest"``,
+  which is ``skimage.transform.resize``'s ``order=1``).
 
 Both read the pixels as a flat float64 array and leave out, as
 ``blurred[roi & (blurred < below)]`` would, those outside ``roi`` (where it
@@ -118,3 +122,42 @@ def uniform_counts(values, roi, below, use_below, first_edge, last_edge, edges,
     for lane in range(LANES):
         for b in range(n):
             counts[b] += lanes[lane, b]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def upsample_into(out, first, coarse, factor, row0, col0):  # pragma: no cover (compiled)
+    """Write ``coarse`` (H, W, C), an image reduced ``factor`` times (a
+    pixel the mean of a ``factor`` x ``factor`` block), enlarged bilinearly
+    into ``out[:, :, first:first + C]``: ``out``'s pixel (i, j) is the full
+    image's (``row0 + i``, ``col0 + j``), where the reduced image's first
+    block starts; beyond the outer blocks' centres, their values."""
+    height, width = out.shape[0], out.shape[1]
+    rows, cols, channels = coarse.shape
+    for i in range(height):
+        x = (row0 + i + 0.5) / factor - 0.5
+        r0 = int(np.floor(x))
+        wr = x - r0
+        if r0 < 0:
+            r0, wr = 0, 0.0
+        r1 = r0 + 1
+        if r1 >= rows:
+            r1 = rows - 1
+            if r0 > r1:
+                r0 = r1
+            wr = 0.0 if r0 == r1 else wr
+        for j in range(width):
+            y = (col0 + j + 0.5) / factor - 0.5
+            c0 = int(np.floor(y))
+            wc = y - c0
+            if c0 < 0:
+                c0, wc = 0, 0.0
+            c1 = c0 + 1
+            if c1 >= cols:
+                c1 = cols - 1
+                if c0 > c1:
+                    c0 = c1
+                wc = 0.0 if c0 == c1 else wc
+            for k in range(channels):
+                top = coarse[r0, c0, k] + (coarse[r0, c1, k] - coarse[r0, c0, k]) * wc
+                bottom = coarse[r1, c0, k] + (coarse[r1, c1, k] - coarse[r1, c0, k]) * wc
+                out[i, j, first + k] = top + (bottom - top) * wr

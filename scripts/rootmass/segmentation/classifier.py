@@ -2,12 +2,16 @@
 ilastik's pixel classification: a random forest on multiscale features of
 each pixel.
 
-The features are :func:`skimage.feature.multiscale_basic_features` of the
-blurred image (the chain's cached image, the configured ``grayscale`` and
-``sigma``): at each scale ``sigma`` of 1, 2, 4, ... up to
+The features are those of :func:`skimage.feature.multiscale_basic_features`
+of the blurred image (the chain's cached image, the configured ``grayscale``
+and ``sigma``): at each scale ``sigma`` of 1, 2, 4, ... up to
 ``classifier_sigma_max``, the Gaussian-smoothed intensity, its gradient's
 magnitude (Sobel) and the two eigenvalues of its Hessian, 4 features a
-scale (20 at the default 16). The forest is
+scale (20 at the default 16); then the image's red, green and blue smoothed
+at each of ``classifier_colour_sigmas``. Scales 1 and 2 are scikit-image's
+to the last digit, and so is 4; from 8 up a scale is computed on the image
+reduced (block means, 2 times at 8, 4 at 16) and enlarged back bilinearly,
+which costs a small image's computation (:func:`pixel_features`). The forest is
 :class:`sklearn.ensemble.RandomForestClassifier` (``classifier_trees`` trees
 of depth at most ``classifier_depth``, ``class_weight='balanced'``, a fixed
 seed), trained on pixels drawn from every annotated image: up to
@@ -23,10 +27,10 @@ trace, the band between unlabelled (the root's edge and its hairs, which a
 trace does not say).
 
 Features are computed, and the forest applied, tile by tile
-(:func:`tiles`): each tile with a margin of the features' reach (4 times the
-largest ``sigma``, and 2 pixels), so that a tile's features are those of the
-whole image, and a 150-megapixel scan holds the features of one tile at a
-time.
+(:func:`tiles`): each tile with a margin of the features' reach
+(:func:`feature_margin`: 4 times the largest ``sigma`` and 4 pixels of its
+reduced image), so that a tile's features are those of the whole image, and
+a 150-megapixel scan holds the features of one tile at a time.
 """
 
 import math
@@ -39,6 +43,8 @@ from rootmass.segmentation.base import Segmenter, Setting
 __all__ = [
     "CLASSIFIER_VERSION",
     "feature_sigmas",
+    "scale_factor",
+    "feature_reach",
     "feature_margin",
     "tiles",
     "pixel_features",
@@ -60,6 +66,10 @@ __all__ = [
 CLASSIFIER_VERSION = 1
 #: The side of a tile, in pixels (:func:`tiles`).
 TILE = 1024
+#: A scale's features are computed on the image reduced as much as leaves
+#: the scale at least this many pixels of the reduced image
+#: (:func:`scale_factor`).
+REDUCED_SIGMA = 4
 
 TREES = Setting("classifier_trees", 40, kind="integer",
                 schema={"minimum": 1, "description": "The random forest's trees."})
@@ -97,10 +107,30 @@ def feature_sigmas(sigma_max):
     return tuple(float(2**k) for k in range(count))
 
 
+def scale_factor(sigma):
+    """How many times the image is reduced for a scale's features: the
+    largest power of 2 at most ``sigma / REDUCED_SIGMA``, and 1 below
+    (the scale is then ``sigma / factor``: 4 to 8 pixels of the reduced
+    image, at the default :data:`REDUCED_SIGMA`)."""
+    if sigma < 2 * REDUCED_SIGMA:
+        return 1
+    return 2 ** int(math.floor(math.log2(sigma / REDUCED_SIGMA)))
+
+
+def feature_reach(sigma):
+    """How far a scale's features reach, in the image's pixels: the
+    Gaussian's 4 sigma, and 4 pixels of the reduced image (the gradients'
+    two, a block's alignment and the enlarging's one)."""
+    return int(math.ceil(4 * sigma)) + 4 * scale_factor(sigma)
+
+
 def feature_margin(sigma_max, colour_sigmas=()):
-    """How far a pixel's features reach: scikit-image's Gaussian filters
-    stop at 4 sigma, and the gradient and Hessian add a pixel each."""
-    return int(math.ceil(4 * max([*feature_sigmas(sigma_max), *colour_sigmas]))) + 2
+    """A tile's margin: the farthest reach of :func:`feature_reach`, rounded
+    up to a multiple of the largest reduction (so that a tile's reduced
+    blocks are the whole image's)."""
+    scales = [*feature_sigmas(sigma_max), *colour_sigmas]
+    step = max(scale_factor(s) for s in scales)
+    return -(-max(feature_reach(s) for s in scales) // step) * step
 
 
 def tiles(shape, margin, tile=TILE):
@@ -123,12 +153,47 @@ def tiles(shape, margin, tile=TILE):
                    (slice(top - r0, bottom - r0), slice(left - c0, right - c0)))
 
 
-def pixel_features(pixels, sigma_max=16, colour=None, colour_sigmas=()):
-    """Each pixel's features: :func:`skimage.feature.multiscale_basic_features`
-    of the blurred image (intensity, edges and texture at every scale of
-    :func:`feature_sigmas`), then, of a colour image, its red, green and
-    blue (over [0, 1]: an alpha channel left out, 16-bit scaled by 65535)
-    smoothed by a Gaussian of each of ``colour_sigmas``; as float32.
+def _block_means(image, factor):
+    """The means of ``factor`` x ``factor`` blocks from the top left (the
+    last row and column repeated to fill the last blocks), as float32."""
+    if factor == 1:
+        return np.asarray(image, dtype=np.float32)
+    height, width = image.shape[:2]
+    padded = np.pad(image, [(0, -height % factor), (0, -width % factor)]
+                    + [(0, 0)] * (image.ndim - 2), mode="edge")
+    blocks = padded.reshape(padded.shape[0] // factor, factor, padded.shape[1] // factor,
+                            factor, *image.shape[2:])
+    return blocks.mean(axis=(1, 3), dtype=np.float32)
+
+
+def _scale_features(image, sigma):
+    """``multiscale_basic_features``' four features of one scale (its
+    ``_singlescale_basic_features_singlechannel``): the Gaussian-smoothed
+    image, its Sobel magnitude, and the eigenvalues of its Hessian by
+    ``np.gradient``."""
+    from skimage.feature import hessian_matrix_eigvals
+    from skimage.filters import gaussian, sobel
+
+    smoothed = gaussian(image, sigma=sigma, preserve_range=False)
+    rows, cols = np.gradient(smoothed)
+    hessian = [np.gradient(rows, axis=0), np.gradient(rows, axis=1), np.gradient(cols, axis=1)]
+    return (smoothed, sobel(smoothed), *hessian_matrix_eigvals(hessian))
+
+
+def pixel_features(pixels, sigma_max=16, colour=None, colour_sigmas=(), inner=None):
+    """Each pixel's features: those of
+    :func:`skimage.feature.multiscale_basic_features` of the blurred image
+    (intensity, edges and texture at every scale of :func:`feature_sigmas`),
+    then, of a colour image, its red, green and blue (over [0, 1]: an alpha
+    channel left out, 16-bit scaled by 65535) smoothed by a Gaussian of each
+    of ``colour_sigmas``; as float32.
+
+    A scale of at least twice :data:`REDUCED_SIGMA` (8, 16) is computed on
+    the image reduced :func:`scale_factor` times (block means), at the scale
+    divided as much (gradients and Hessian in the image's pixels), then
+    enlarged bilinearly: its cost is that of a small image. Below it (1, 2,
+    4), the features are ``multiscale_basic_features``' own, to the last
+    digit.
 
     Parameters
     ----------
@@ -138,31 +203,56 @@ def pixel_features(pixels, sigma_max=16, colour=None, colour_sigmas=()):
     colour : (M, N, 3) ndarray of uint8, optional
         The image itself, for the colour features.
     colour_sigmas : sequence of float, optional
+    inner : tuple of slice, optional
+        Only these pixels' features (a tile within its margin).
 
     Returns
     -------
     features : (M, N, 4 * len(feature_sigmas(sigma_max)) + 3 * len(colour_sigmas))
-        ndarray of float32
+        ndarray of float32 (of ``inner``'s shape where given)
     """
-    from skimage.feature import multiscale_basic_features
     from skimage.filters import gaussian
 
-    sigmas = feature_sigmas(sigma_max)
-    features = multiscale_basic_features(
-        np.asarray(pixels, dtype=np.float32), intensity=True, edges=True, texture=True,
-        sigma_min=sigmas[0], sigma_max=sigmas[-1], num_sigma=len(sigmas),
-    ).astype(np.float32, copy=False)
-    if not len(colour_sigmas):
-        return features
-    if colour is None or np.ndim(colour) != 3 or np.shape(colour)[2] not in (3, 4):
-        raise ValueError("the classifier's colour features need a colour (RGB) image;"
-                         " set threshold.classifier_colour_sigmas to [] for gray images")
-    colour = np.asarray(colour)
-    top = np.iinfo(colour.dtype).max if colour.dtype.kind in "ui" else 1.0
-    rgb = colour[..., :3].astype(np.float32) / top
-    smoothed = [gaussian(rgb, sigma, channel_axis=-1).astype(np.float32, copy=False)
-                for sigma in colour_sigmas]
-    return np.concatenate([features, *smoothed], axis=-1)
+    from rootmass.segmentation._kernels import upsample_into
+
+    pixels = np.asarray(pixels, dtype=np.float32)
+    if len(colour_sigmas):
+        if colour is None or np.ndim(colour) != 3 or np.shape(colour)[2] not in (3, 4):
+            raise ValueError("the classifier's colour features need a colour (RGB) image;"
+                             " set threshold.classifier_colour_sigmas to [] for gray images")
+        colour = np.asarray(colour)
+        top = np.iinfo(colour.dtype).max if colour.dtype.kind in "ui" else 1.0
+        colour = colour[..., :3].astype(np.float32) / np.float32(top)
+    height, width = pixels.shape
+    rows, cols = inner if inner is not None else (slice(0, height), slice(0, width))
+    rows, cols = range(height)[rows], range(width)[cols]
+    out = np.empty((len(rows), len(cols), feature_count(sigma_max, colour_sigmas)),
+                   dtype=np.float32)
+    jobs = [(pixels, s, 4) for s in feature_sigmas(sigma_max)]
+    jobs += [(colour, s, 3) for s in colour_sigmas]
+    first = 0
+    for image, sigma, count in jobs:
+        factor, reach = scale_factor(sigma), feature_reach(sigma)
+        r0 = max(rows.start - reach, 0) // factor * factor
+        c0 = max(cols.start - reach, 0) // factor * factor
+        r1, c1 = min(rows.stop + reach, height), min(cols.stop + reach, width)
+        part = _block_means(image[r0:r1, c0:c1], factor)
+        if count == 4:
+            found = _scale_features(part, sigma / factor)
+            found = [found[0], found[1] / factor, found[2] / factor**2, found[3] / factor**2]
+        else:
+            found = [gaussian(part, sigma / factor, channel_axis=-1)]
+        if factor == 1:
+            window = (slice(rows.start - r0, rows.stop - r0),
+                      slice(cols.start - c0, cols.stop - c0))
+            for k, feature in enumerate(found):
+                out[..., first + k:first + k + (count if count == 3 else 1)] = (
+                    feature[window].reshape(len(rows), len(cols), -1))
+        else:
+            stacked = np.ascontiguousarray(np.dstack(found), dtype=np.float32)
+            upsample_into(out, first, stacked, factor, rows.start - r0, cols.start - c0)
+        first += count
+    return out
 
 
 def feature_count(sigma_max, colour_sigmas=()):
@@ -291,8 +381,9 @@ def features_at(pixels, index, sigma_max=16, colour=None, colour_sigmas=(), tile
         if not here.size:
             continue
         features = pixel_features(pixels[outer], sigma_max,
-                                  None if colour is None else colour[outer], colour_sigmas)
-        found[here] = features[rows[here] - outer[0].start, cols[here] - outer[1].start]
+                                  None if colour is None else colour[outer], colour_sigmas,
+                                  inner=inner)
+        found[here] = features[rows[here] - top, cols[here] - left]
     return found
 
 
@@ -330,7 +421,7 @@ def predict_probability(forest, pixels, sigma_max=16, roi=None, colour=None, col
     for outer, inner in tiles(pixels.shape, margin, tile):
         features = pixel_features(pixels[outer], sigma_max,
                                   None if colour is None else colour[outer],
-                                  colour_sigmas)[inner]
+                                  colour_sigmas, inner=inner)
         shape = features.shape[:2]
         found = forest.predict_proba(features.reshape(-1, features.shape[-1]))[:, column]
         target = (slice(outer[0].start + inner[0].start, outer[0].start + inner[0].stop),
@@ -406,6 +497,7 @@ class Classifier(Segmenter):
     collection_truth = True
     model_suffix = ".pickle"
     model_in_threshold = False
+    uses_foreground = False  # (the mask: a probability above the cut)
     settings = ("classifier_probability",)
     own_settings = (TREES, DEPTH, SIGMA_MAX, COLOUR_SIGMAS, SAMPLES, TRACE_FOREGROUND,
                     TRACE_BACKGROUND, MODEL, PROBABILITY)
