@@ -34,6 +34,7 @@ its training's.
     python benchmarks/real_photos.py                 # about 30 min here
     python benchmarks/real_photos.py --scan          # also a 150-megapixel scan's peak memory
     python benchmarks/real_photos.py --save-model barley.pickle  # and keep the classifier
+    python benchmarks/real_photos.py --set classifier_trees=20   # another setting
 """
 
 import argparse
@@ -96,6 +97,9 @@ def main():
     parser.add_argument("--save-model", type=Path, help="write the classifier trained on"
                         " the training part there, as a model file the workflow applies"
                         " (threshold.classifier_model)")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="a classifier setting other than its default (YAML value),"
+                        " e.g. classifier_trees=20")
     args = parser.parse_args()
     if not (PHOTOS / "rsml").is_dir():
         print(f"real photos not found at {PHOTOS} (../shared is absent): nothing measured")
@@ -108,6 +112,13 @@ def main():
 
     chosen = segmenter("classifier")
     settings = {s.name: s.default for s in chosen.own_settings}
+    import yaml
+
+    for item in args.set:
+        name, _, value = item.partition("=")
+        if name not in settings:
+            parser.error(f"--set {item}: not a classifier setting ({', '.join(settings)})")
+        settings[name] = yaml.safe_load(value)
     sigma_max, colours = settings["classifier_sigma_max"], tuple(
         settings["classifier_colour_sigmas"])
     names = sorted(p.stem for p in (PHOTOS / "imgs").glob("*.jpg"))
@@ -117,16 +128,18 @@ def main():
           f" classifier settings {settings}", flush=True)
 
     # the training part: features of the sampled pixels, the methods' lengths
-    gathered, train_photos = [], []
+    gathered, train_photos, sampled = [], [], []
     started = cpu()
     for k, name in enumerate(train):
         photo = load(name)
+        began = cpu()
         pixels, _ = trace_pixels(photo["roots"], photo["blurred"].shape)
         labels = labels_from_lines(pixels, photo["blurred"].shape,
                                    settings["trace_foreground"], settings["trace_background"])
         index, classes = sample_labels(labels, settings["classifier_samples"], seed=k)
         gathered.append((features_at(photo["blurred"], index, sigma_max, photo["rgb"],
                                      colours), classes))
+        sampled.append(cpu() - began)
         train_photos.append(photo)
     sampling = cpu() - started
     method_errors = {}
@@ -162,6 +175,9 @@ def main():
     print(f"chosen by cross-validation on the training photos: cut {tuned[0]},"
           f" prune_length {tuned[1]}, min_area {tuned[2]}, min_elongation {tuned[3]}"
           f" (median {grid[tuned][0]:.1%}, {grid[tuned][2]} over 25 %)", flush=True)
+    started = cpu()
+    forest(range(20))
+    twenty = cpu() - started + sum(sampled[:20])
     started = cpu()
     final = forest(range(len(train)))
     trained = cpu() - started + sampling
@@ -218,8 +234,9 @@ def main():
           f" held-out photos (median); a {shape[0]} x {shape[1]} photo"
           f" ({shape[0] * shape[1] / 1e6:.1f} MP): {statistics.median(timed[1:]):.2f} CPU-s"
           " (median of 3 after a warm-up)")
-    print(f"training on the {len(train)} training photos: {trained:.0f} CPU-s (features of"
-          " the sampled pixels and the forest)")
+    print(f"training on the {len(train)} training photos: {trained:.0f} CPU-s (reading them,"
+          f" the features of the sampled pixels and the forest); on the first 20:"
+          f" {twenty:.0f} CPU-s (the features of their sampled pixels and the forest)")
     if args.scan:
         tiles = int(np.ceil((150e6 / photo["blurred"].size) ** 0.5))
         scan = np.tile(photo["blurred"], (tiles, tiles))
