@@ -15,8 +15,7 @@ from snakemake.logging import logger
 # machinery is rootmass.workflow.
 from rootmass.workflow import disk, models, outputs, planning, runs, stages
 from rootmass.workflow import report as reporting  # (report: Snakemake's)
-from rootmass.workflow.config import ConfigError, check_config, config_schema
-from rootmass.workflow.config import unused_settings
+from rootmass.workflow.config import ConfigError, check_config, unused_in_run
 from rootmass.workflow.selection import DEMO_DIR, in_demo_dir, input_files
 from rootmass.workflow.experiment import load_experiment
 from rootmass.workflow.jobs import JOB_ENVIRONMENT
@@ -37,24 +36,10 @@ JOB_PLAN = None if workflow.is_main_process else JOB_PLAN
 try:
     check_config(config, os.path.join(SCHEMAS, "config.schema.yaml"))
     EXPERIMENT = load_experiment(config, SHEET_SCHEMA)
+    for line in unused_in_run(config, SCHEMAS, EXPERIMENT, workflow.is_main_process):
+        logger.warning(line)  # a setting given that no step uses (once)
 except ConfigError as error:
     raise WorkflowError(str(error)) from None
-
-# a setting given that no step of this run uses: a line each (once, in the
-# main process)
-if workflow.is_main_process:
-    for line in unused_settings(
-        config,
-        config_schema(os.path.join(SCHEMAS, "config.schema.yaml")),
-        {EXPERIMENT.settings(image)["method"] for image in EXPERIMENT.images},
-        panel=config["qc"] or bool(EXPERIMENT.truth_of),
-        roots=EXPERIMENT.roots,
-        objects=EXPERIMENT.objects,
-        declump=any(
-            EXPERIMENT.settings(image).get("declump") for image in EXPERIMENT.images
-        ),
-    ):
-        logger.warning(line)
 
 # the jobs inherit this (their parent) Snakemake's environment
 for name, value in JOB_ENVIRONMENT.items():
@@ -236,19 +221,7 @@ if any(arg == "--report" or arg.startswith("--report=") for arg in sys.argv[1:])
     )
     if message:
         raise WorkflowError(message)
-    # the report's opening (workflow/report/workflow.rst): this run's images
-    # and how each was thresholded
-    if EXPERIMENT.demo_experiment:
-        SOURCE = f"of the demo experiment (``{EXPERIMENT.sheet}``)"
-    elif EXPERIMENT.sheet:
-        SOURCE = f"listed in the sample sheet ``{EXPERIMENT.sheet}``"
-    else:
-        globs = config["images"]
-        globs = globs if isinstance(globs, list) else [globs]
-        SOURCE = "matched by " + ", ".join(f"``{g}``" for g in globs)
-    config["report_opening"] = reporting.run_description(
-        SOURCE, [EXPERIMENT.settings(image) for image in IMAGES]
-    )
+    config["report_opening"] = reporting.report_opening(EXPERIMENT, config["images"])
 
 RUN_STARTED = []
 

@@ -34,6 +34,7 @@ __all__ = [
     "config_schema",
     "check_method",
     "unused_settings",
+    "unused_in_run",
 ]
 
 #: The sections whose values may be given one by one with --config.
@@ -346,3 +347,34 @@ def unused_settings(config, schema, methods, panel=False, roots=True, objects=Tr
                 lines.append(f"config key 'objects.{key}' ({value!r}) does nothing in this"
                              " run: no image is declumped (objects.declump)")
     return lines
+
+
+def unused_in_run(config, schemas, experiment, main=True):
+    """:func:`unused_settings` of a run: its images' methods, the method
+    panel where QC or truth compares the methods, and whether its roots,
+    objects and declumping stages run; none outside Snakemake's main
+    process (``main``: a job's own Snakemake says nothing).
+
+    Parameters
+    ----------
+    config : dict
+        The checked config.
+    schemas : str
+        The folder of ``config.schema.yaml``.
+    experiment : rootmass.workflow.experiment.Experiment
+    main : bool, optional
+
+    Returns
+    -------
+    list of str
+    """
+    import os
+
+    if not main:
+        return []
+    settings = [experiment.settings(image) for image in experiment.images]
+    return unused_settings(
+        config, config_schema(os.path.join(schemas, "config.schema.yaml")),
+        {s["method"] for s in settings}, panel=config["qc"] or bool(experiment.truth_of),
+        roots=experiment.roots, objects=experiment.objects,
+        declump=any(s.get("declump") for s in settings))

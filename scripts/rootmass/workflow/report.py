@@ -33,6 +33,7 @@ __all__ = [
     "differing_settings",
     "missing_results_message",
     "run_description",
+    "report_opening",
 ]
 
 #: The report's categories, in the order its menu lists them (alphabetical):
@@ -197,3 +198,27 @@ def run_description(source, settings):
         lines.append(f"- {_count(rest)} in {len(ordered) - DESCRIBED} other ways"
                      " (``ratios.csv`` has each image's settings)")
     return "\n".join(lines)
+
+
+def report_opening(experiment, images):
+    """:func:`run_description` of a run: the demo, the sheet or the globs
+    (config key ``images``), and each image's settings.
+
+    Parameters
+    ----------
+    experiment : rootmass.workflow.experiment.Experiment
+    images : str or list of str or None
+        Config key ``images``.
+
+    Returns
+    -------
+    str
+    """
+    if experiment.demo_experiment:
+        source = f"of the demo experiment (``{experiment.sheet}``)"
+    elif experiment.sheet:
+        source = f"listed in the sample sheet ``{experiment.sheet}``"
+    else:
+        globs = images if isinstance(images, list) else [images]
+        source = "matched by " + ", ".join(f"``{g}``" for g in globs)
+    return run_description(source, [experiment.settings(image) for image in experiment.images])
