@@ -21,6 +21,7 @@ from pathlib import Path
 import importlib.util
 import sys
 
+import numpy as np
 import pytest
 import yaml
 
@@ -123,9 +124,9 @@ def sacct(*args):
     return [line.split("|") for line in result.stdout.splitlines() if line]
 
 
-def run_on_slurm(workdir, env):
-    """snakemake --profile workflow/profiles/slurm in workdir, under a SIGINT
-    timeout; returns its output."""
+def run_on_slurm(workdir, env, extra=()):
+    """snakemake --profile workflow/profiles/slurm in workdir (with ``extra``
+    config entries), under a SIGINT timeout; returns its output."""
     cmd = [
         "timeout", "-s", "INT", "-k", "60", str(SLURM_RUN_TIMEOUT),
         str(SNAKEMAKE), "--snakefile", str(ROOT / "Snakefile"),
@@ -133,7 +134,7 @@ def run_on_slurm(workdir, env):
         # a small test: check soon, and keep every sbatch log as evidence
         "--slurm-init-seconds-before-status-checks", "5",
         "--slurm-keep-successful-logs",
-        *CONFIG,
+        *CONFIG, *extra,
     ]  # fmt: skip
     result = subprocess.run(
         cmd, cwd=workdir, capture_output=True, text=True, timeout=SLURM_RUN_TIMEOUT + 120,
@@ -242,3 +243,49 @@ def test_workflow_on_slurm_matches_local_run_and_groups_images(
     assert len(list((qc / "images").rglob("*.jpg"))) == len(TRIALS)
     for name in ("contact-sheets/sheet-0001.jpg", "method-panel.png", "ratios.png"):
         assert (qc / name).stat().st_size > 0, name
+
+
+def test_a_classifier_trained_once_is_applied_on_slurm(slurm, slurm_plugin, lesson_data,
+                                                     tmp_path):
+    """threshold.classifier_model on the cluster: a model file trained
+    before (here on drawn images) segments the lesson's photos in the
+    cluster's save_mask jobs, nothing is trained, and the masks and ratios
+    are a local run's with the same model."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_classifier import drawn
+    from rootmass.segmentation import Image, segmenter
+    from rootmass.workflow.models import save_model
+
+    chosen = segmenter("classifier")
+    settings = {**{s.name: s.default for s in chosen.own_settings},
+                "classifier_trees": 10, "classifier_colour_sigmas": []}
+    images = []
+    for seed in (1, 2):
+        picture, truth = drawn(seed)
+        images.append(Image(pixels=picture, truth=np.where(truth, 2, 1).astype(np.uint8)))
+    model = tmp_path / "model.pickle"
+    save_model(chosen.fit_collection(images, settings, folds=1), str(model))
+    given = [f"threshold={{method: classifier, classifier_model: '{model}'}}"]
+    cluster, local = tmp_path / "slurm", tmp_path / "local"
+    for workdir in (cluster, local):
+        workdir.mkdir()
+        link_images(lesson_data, workdir, TRIALS)
+    output = run_on_slurm(cluster, slurm_plugin, given)
+    run_snakemake(local, "--cores", 2, *CONFIG, *given)
+    # applied, not trained: the run's model is the given file's, recorded so
+    import pickle
+
+    with open(cluster / "results" / "models" / "classifier.pickle", "rb") as f:
+        used = pickle.load(f)  # (the test's own file)
+    assert used["given"] == str(model) and used["settings"]["classifier_trees"] == 10
+    assert used["fold_forests"] == []
+    assert {rule for rule, _ in rule_jobs(output)} >= {"save_mask"}
+    rows = {}
+    for workdir in (cluster, local):
+        with open(workdir / "results" / "ratios.csv", newline="") as f:
+            rows[workdir] = list(csv.DictReader(f))
+    assert len(rows[cluster]) == len(TRIALS)
+    for ours, theirs in zip(rows[cluster], rows[local]):
+        assert ours["method"] == "classifier" and ours["status"] == "ok"
+        assert 0 <= float(ours["ratio"]) <= 1 and ours["ratio"] == theirs["ratio"]
+        assert (cluster / ours["mask"]).read_bytes() == (local / theirs["mask"]).read_bytes()
