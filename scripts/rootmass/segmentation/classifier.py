@@ -504,7 +504,7 @@ class Classifier(Segmenter):
     collection_settings = ("classifier_trees", "classifier_depth", "classifier_sigma_max",
                            "classifier_colour_sigmas", "classifier_samples",
                            "trace_foreground", "trace_background", "classifier_model")
-    # features and the forest: 1.65 CPU-s a megapixel measured on the barley
+    # features and the forest: 1.34 CPU-s a megapixel measured on the barley
     # photos (benchmarks/real_photos.py), and a margin for the job's start
     seconds_per_megapixel = 3.0
     copies = 8
