@@ -161,6 +161,26 @@ def test_features_are_scikit_images_exactly_below_sigma_8_and_closely_above():
     assert np.abs(found - smoothed).max() < 0.01
 
 
+def test_features_of_a_tiny_image_and_a_tile_that_does_not_fit_the_reduction():
+    """An image a few pixels across has scikit-image's features at every
+    scale (nothing to reduce); a tile whose side is not a multiple of the
+    largest reduction is refused."""
+    from skimage.feature import multiscale_basic_features
+
+    tiny = np.random.default_rng(5).random((4, 30)).astype(np.float32)
+    np.testing.assert_array_equal(
+        pixel_features(tiny, 16),
+        multiscale_basic_features(tiny, sigma_min=1, sigma_max=16, num_sigma=5))
+    with pytest.raises(ValueError, match="not a multiple of 4"):
+        features_at(tiny, [0], 16, tile=50)
+    with pytest.raises(ValueError, match="not a multiple of 4"):
+        predict_probability(None, tiny, 16, tile=50)
+    # a model of the earlier features (an earlier run's file): refused
+    old = {"version": 1, "forest": None, "settings": {}}
+    with pytest.raises(ValueError, match="of version 1, the features' is 2: train it again"):
+        segmenter("classifier").probability(Image(pixels=tiny, model=old))
+
+
 def test_upsampling_is_scipys_bilinear_zoom():
     """The compiled enlarging of the reduced features equals
     ``scipy.ndimage.zoom(order=1, grid_mode=True, mode="nearest")``, from

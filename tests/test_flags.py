@@ -153,6 +153,11 @@ def test_images_are_compared_only_with_images_made_alike():
         row["image"] = f"m{i}.jpg"
     many[0]["ratio"] = 0.3
     assert [f["image"] for f in flag_images(photos + many)] == ["m0.jpg"]
+    # a fixed threshold is a person's choice: never a threshold outlier
+    many[0]["ratio"], many[1]["threshold"] = 0.031, 0.6
+    assert flag_images(photos + many) == []
+    many[1]["method"] = "otsu"  # (now alone with its settings: not judged)
+    assert flag_images(photos + many) == []
     # a small group of the photos' settings: against every photo alike
     small = rows_of([0.30, 0.31], [0.4, 0.4], grayscale="luma", sigma=1.5, method="otsu",
                     kind="other")

@@ -177,6 +177,19 @@ def test_a_setting_that_does_nothing_in_the_run_is_a_line_naming_it():
         "config key 'objects.declump_h' (2) does nothing in this run: no image is"
         " declumped (objects.declump)"]
     assert lines(objects={"declump_h": 2}, declump=True) == []
+    # a run's own: traced roots as truth measure the roots in the evaluation
+    from types import SimpleNamespace
+
+    from rootmass.workflow.config import unused_in_run
+
+    config = check_config(merged(roots={"prune_length": 9}), SCHEMA)
+    run = SimpleNamespace(images=["a.jpg"], settings=lambda image: {"method": "otsu"},
+                          truth_of={}, roots=False, objects=True)
+    schemas = os.path.dirname(SCHEMA)
+    assert len(unused_in_run(config, schemas, run)) == 1
+    assert unused_in_run(config, schemas, run, main=False) == []
+    run.truth_of = {"a.jpg": "traces/a.rsml"}
+    assert unused_in_run(config, schemas, run) == []
 
 
 # --- the experiment ----------------------------------------------------------

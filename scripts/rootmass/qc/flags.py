@@ -12,13 +12,14 @@ writes files. An image is flagged, with one row per reason, when
 - its threshold, or its ratio, lies far outside those of the images made
   alike (:func:`alike`): those of its group (the sample sheet's
   ``group_by``; the whole collection without one) with the same settings
-  (:data:`ALIKE`: grayscale, blur, method and its parameters), or, where
+  (:data:`ALIKE`: grayscale, blur and method, as ratios.csv records them), or, where
   they are fewer than :data:`MIN_GROUP` with a result, every image of the
   collection with the same settings; where those too are fewer, it is not
   judged. More than :data:`OUTLIER_Z` scaled MADs from their median
   (:func:`robust_z`; the scale is at least :data:`MIN_SCALE`, so that a
   tight collection does not make small differences outliers): ``threshold
-  outlier`` or ``ratio outlier``, value the robust z-score;
+  outlier`` (never for a fixed threshold, a person's choice) or ``ratio
+  outlier``, value the robust z-score;
 - its foreground is the background (:func:`background_share`): its
   largest object covers more than :data:`BACKGROUND_SHARE` of the image
   (of its ROI), or it is one object covering at least
@@ -82,8 +83,8 @@ MIN_SCALE = {"threshold": 0.02, "ratio": 0.01}
 #: or not judged (:func:`alike`).
 MIN_GROUP = 8
 #: The columns of results/ratios.csv that make images alike: the settings
-#: that decide a threshold and a ratio.
-ALIKE = ("grayscale", "sigma", "method", "value", "foreground", "bright_cutoff")
+#: it records of those that decide a threshold and a ratio.
+ALIKE = ("grayscale", "sigma", "method")
 #: A largest object covering more than this share of the image (its ROI)
 #: is the background taken as foreground.
 BACKGROUND_SHARE = 0.5
@@ -298,6 +299,8 @@ def flag_images(rows, group_by=(), max_objects=None):
                     robust_z([float(r[column]) for r in valued], MIN_SCALE[column]))
                 ) if len(valued) >= 2 else {}
             z = scores[id(among), column].get(row["image"])
+            if column == "threshold" and row.get("method") == "fixed":
+                continue  # (a t a person chose)
             if z is not None and abs(z) > OUTLIER_Z:
                 add(row["image"], reason, z, abs(z) / OUTLIER_Z)
 

@@ -376,5 +376,8 @@ def unused_in_run(config, schemas, experiment, main=True):
     return unused_settings(
         config, config_schema(os.path.join(schemas, "config.schema.yaml")),
         {s["method"] for s in settings}, panel=config["qc"] or bool(experiment.truth_of),
-        roots=experiment.roots, objects=experiment.objects,
+        # (traced roots as truth: the evaluation measures the roots)
+        roots=experiment.roots or any(str(truth).lower().endswith(".rsml")
+                                      for truth in experiment.truth_of.values()),
+        objects=experiment.objects,
         declump=any(s.get("declump") for s in settings))
