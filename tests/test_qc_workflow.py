@@ -32,12 +32,12 @@ def test_qc_outputs_and_the_method_panel_match_the_lessons_code(lesson_data, wor
         (figure,) = qc.glob(f"images/*/data/{name}")  # <batch>/<image path>: a .jpg's own name
         (preview,) = Path(workdir, "results", "previews").glob(f"*/data/{name}")
         # the tinted preview (at most 600 wide), the detail (240) and the
-        # histogram (340)
+        # histogram (320)
         assert png_size(preview)[0] <= 600
         # the tinted preview, the objects at the preview's size, the detail,
         # the histogram
         width = png_size(preview)[0]
-        assert png_size(figure)[0] == 8 + width + 8 + width + 8 + 240 + 8 + 340 + 8
+        assert png_size(figure)[0] == 8 + width + 8 + width + 8 + 240 + 8 + 320 + 8
         # the detail: the original's pixels at full size, where grayscale_blur
         # found the most edge (its box in the previews' index)
         index = preview.parents[1] / "index.json"  # the batch folder's
