@@ -152,6 +152,17 @@ def run_on_slurm(workdir, env, extra=()):
     return output
 
 
+def both_runs_rows(cluster, local):
+    """Each run's results/ratios.csv rows, in the cluster's order with the
+    local run's beside them (as many as TRIALS)."""
+    rows = {}
+    for workdir in (cluster, local):
+        with open(workdir / "results" / "ratios.csv", newline="") as f:
+            rows[workdir] = list(csv.DictReader(f))
+    assert len(rows[cluster]) == len(TRIALS)
+    return list(zip(rows[cluster], rows[local]))
+
+
 def rule_jobs(text):
     """{(rule, batch)} of the batch rules' jobs described in Snakemake's output."""
     return set(RULE_JOB.findall(text))
@@ -173,12 +184,7 @@ def test_workflow_on_slurm_matches_local_run_and_groups_images(
     # (a) the same results as a local run: every column but the mask's path
     # (the batches differ: the profile gives one core, the local run two),
     # and masks of the same bytes
-    rows = {}
-    for workdir in (cluster, local):
-        with open(workdir / "results" / "ratios.csv", newline="") as f:
-            rows[workdir] = list(csv.DictReader(f))
-    assert len(rows[cluster]) == len(TRIALS)
-    for ours, theirs in zip(rows[cluster], rows[local]):
+    for ours, theirs in both_runs_rows(cluster, local):
         assert {k: v for k, v in ours.items() if k != "mask"} == {
             k: v for k, v in theirs.items() if k != "mask"}
         assert (cluster / ours["mask"]).read_bytes() == (local / theirs["mask"]).read_bytes()
@@ -280,12 +286,7 @@ def test_a_classifier_trained_once_is_applied_on_slurm(slurm, slurm_plugin, less
     assert used["given"] == str(model) and used["settings"]["classifier_trees"] == 10
     assert used["fold_forests"] == []
     assert {rule for rule, _ in rule_jobs(output)} >= {"save_mask"}
-    rows = {}
-    for workdir in (cluster, local):
-        with open(workdir / "results" / "ratios.csv", newline="") as f:
-            rows[workdir] = list(csv.DictReader(f))
-    assert len(rows[cluster]) == len(TRIALS)
-    for ours, theirs in zip(rows[cluster], rows[local]):
+    for ours, theirs in both_runs_rows(cluster, local):
         assert ours["method"] == "classifier" and ours["status"] == "ok"
         assert 0 <= float(ours["ratio"]) <= 1 and ours["ratio"] == theirs["ratio"]
         assert (cluster / ours["mask"]).read_bytes() == (local / theirs["mask"]).read_bytes()

@@ -124,6 +124,24 @@ def uniform_counts(values, roi, below, use_below, first_edge, last_edge, edges,
             counts[b] += lanes[lane, b]
 
 
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _neighbours(position, factor, count):  # pragma: no cover (compiled)
+    """The two reduced pixels on either side of a full image's pixel along
+    one axis, and the second's weight (clamped at the outer centres)."""
+    x = (position + 0.5) / factor - 0.5
+    low = int(np.floor(x))
+    weight = x - low
+    if low < 0:
+        low, weight = 0, 0.0
+    high = low + 1
+    if high >= count:
+        high = count - 1
+        if low > high:
+            low = high
+        weight = 0.0 if low == high else weight
+    return low, high, weight
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def upsample_into(out, first, coarse, factor, row0, col0):  # pragma: no cover (compiled)
     """Write ``coarse`` (H, W, C), an image reduced ``factor`` times (a
@@ -134,29 +152,9 @@ def upsample_into(out, first, coarse, factor, row0, col0):  # pragma: no cover (
     height, width = out.shape[0], out.shape[1]
     rows, cols, channels = coarse.shape
     for i in range(height):
-        x = (row0 + i + 0.5) / factor - 0.5
-        r0 = int(np.floor(x))
-        wr = x - r0
-        if r0 < 0:
-            r0, wr = 0, 0.0
-        r1 = r0 + 1
-        if r1 >= rows:
-            r1 = rows - 1
-            if r0 > r1:
-                r0 = r1
-            wr = 0.0 if r0 == r1 else wr
+        r0, r1, wr = _neighbours(row0 + i, factor, rows)
         for j in range(width):
-            y = (col0 + j + 0.5) / factor - 0.5
-            c0 = int(np.floor(y))
-            wc = y - c0
-            if c0 < 0:
-                c0, wc = 0, 0.0
-            c1 = c0 + 1
-            if c1 >= cols:
-                c1 = cols - 1
-                if c0 > c1:
-                    c0 = c1
-                wc = 0.0 if c0 == c1 else wc
+            c0, c1, wc = _neighbours(col0 + j, factor, cols)
             for k in range(channels):
                 top = coarse[r0, c0, k] + (coarse[r0, c1, k] - coarse[r0, c0, k]) * wc
                 bottom = coarse[r1, c0, k] + (coarse[r1, c1, k] - coarse[r1, c0, k]) * wc
