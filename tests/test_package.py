@@ -99,6 +99,7 @@ LAYERS = {
     "rootmass.blocks": 0,
     "rootmass.segmentation": 1,
     "rootmass.measure": 1,
+    "rootmass.regions": 1,
     "rootmass.demo": 1,
     "rootmass.qc": 2,
     "rootmass.evaluation": 2,

@@ -37,9 +37,9 @@ import numpy as np
 
 from rootmass.measure._checks import _check_positive, _check_prune_length
 from rootmass.measure._checks import check_mask as _check_mask
-from rootmass.measure.skeleton import (CHORD_STEP, _image, _junction_groups, _lookup, _nearest,
-                                       _pixel_lengths, _prune, _thin_blocks, _tips, _trace,
-                                       local_diameter)
+from rootmass.measure.skeleton import (CHORD_STEP, _image, _junction_edges, _junction_groups,
+                                       _lookup, _nearest, _pixel_lengths, _prune, _thin_blocks,
+                                       _tips, _trace, local_diameter)
 from rootmass.measure.thinning import thin
 
 __all__ = [
@@ -136,7 +136,7 @@ def root_like(mask, skeleton, lengths, diameters, min_area=0, min_elongation=0):
 
 
 def root_traits(mask, prune_length=6.0, classes=(), classes_mm=(), pixel_size=None,
-                step=CHORD_STEP, distance=None, min_area=0, min_elongation=0):
+                step=CHORD_STEP, distance=None, min_area=0, min_elongation=0, regions=None):
     """Measure a mask's roots.
 
     Parameters
@@ -164,6 +164,11 @@ def root_traits(mask, prune_length=6.0, classes=(), classes_mm=(), pixel_size=No
         Objects that are not root-like are left out of every trait, as
         :func:`root_like` finds them (0 and 0: none). The traits are then
         those of the mask without them, measured again.
+    regions : tuple, optional
+        ``(labels, count)``: an (M, N) int array, 0 outside every region and
+        ``k`` in the ``k``-th of ``count`` regions
+        (:func:`rootmass.regions.layout.region_labels`). The traits are then
+        also split by region (a fourth return value).
 
     Returns
     -------
@@ -178,6 +183,12 @@ def root_traits(mask, prune_length=6.0, classes=(), classes_mm=(), pixel_size=No
     diameters : ndarray of float
         The local diameter at each of the skeleton's pixels (in raster
         order), in pixels.
+    by_region : list of dict
+        With ``regions`` only: each region's traits, as ``traits``, of the
+        skeleton's pixels inside it (the skeleton is the whole mask's, so
+        the regions' lengths, surface areas and volumes add up to the
+        image's; a tip or a group of junction pixels counts in the region of
+        its first pixel).
 
     Notes
     -----
@@ -217,19 +228,33 @@ def root_traits(mask, prune_length=6.0, classes=(), classes_mm=(), pixel_size=No
         kept, _ = root_like(mask, skeleton, lengths, diameters, min_area, min_elongation)
         if kept is not None:  # (the distances to the background stay the same)
             return root_traits(kept, prune_length, classes, classes_mm, pixel_size, step,
-                               whole)
-    traits = {
-        "root_length": float(lengths.sum()),
-        "root_tips": int(_tips(graph).size),
-        "root_branch_points": _junction_groups(graph, table),
-    }
-    nan = float("nan")
-    has = diameters.size > 0
-    traits["root_diameter_mean"] = float(diameters.mean()) if has else nan
-    traits["root_diameter_median"] = float(np.median(diameters)) if has else nan
-    traits["root_diameter_max"] = float(diameters.max()) if has else nan
-    traits["root_surface_area"] = float((np.pi * diameters * lengths).sum())
-    traits["root_volume"] = float((np.pi * (diameters / 2) ** 2 * lengths).sum())
+                               whole, regions=regions)
+    traits = _traits_of(diameters, lengths, _tips(graph).size, _junction_groups(graph, table))
+    _with_classes(traits, sets, diameters, lengths, pixel_size)
+    image = _image(skeleton, mask.shape)
+    if regions is None:
+        return traits, image, diameters
+    by_region = _by_region(regions, graph, table, diameters, lengths)
+    for own, (d, l) in by_region:
+        _with_classes(own, sets, d, l, pixel_size)
+    return traits, image, diameters, [own for own, _ in by_region]
+
+
+def _traits_of(diameters, lengths, tips, branch_points):
+    """:data:`ROOT_TRAITS` of skeleton pixels of these diameters and lengths."""
+    has, nan = diameters.size > 0, float("nan")
+    return {"root_length": float(lengths.sum()), "root_tips": int(tips),
+            "root_branch_points": int(branch_points),
+            "root_diameter_mean": float(diameters.mean()) if has else nan,
+            "root_diameter_median": float(np.median(diameters)) if has else nan,
+            "root_diameter_max": float(diameters.max()) if has else nan,
+            "root_surface_area": float((np.pi * diameters * lengths).sum()),
+            "root_volume": float((np.pi * (diameters / 2) ** 2 * lengths).sum())}
+
+
+def _with_classes(traits, sets, diameters, lengths, pixel_size):
+    """Add to ``traits`` the lengths by diameter class and, with a pixel
+    size, every trait's twin in mm."""
     scale = 1.0 if pixel_size is None else float(pixel_size)
     by_class = {}
     for bounds, unit in sets:
@@ -247,7 +272,34 @@ def root_traits(mask, prune_length=6.0, classes=(), classes_mm=(), pixel_size=No
         # classes in mm: their lengths in mm only
         traits.update({f"{name}_mm": value * scale for name, value in
                        by_class.get("mm", {}).items()})
-    return traits, _image(skeleton, mask.shape), diameters
+
+
+def _by_region(regions, graph, table, diameters, lengths):
+    """Each region's traits (:data:`ROOT_TRAITS`) and its skeleton pixels'
+    diameters and lengths, from the whole skeleton's."""
+    from scipy.sparse.csgraph import connected_components
+
+    labels, count = regions
+    labels = np.asarray(labels)
+    if labels.shape != tuple(graph["shape"]):
+        raise ValueError(f"the regions are {labels.shape}, the mask {tuple(graph['shape'])}")
+    where = labels.reshape(-1)[graph["index"]].astype(np.int64)
+    tips = np.bincount(where[_tips(graph)], minlength=count + 1)
+    junctions, edges = _junction_edges(graph, table)
+    groups = np.zeros(count + 1, dtype=int)
+    if junctions.size:
+        group = connected_components(edges, directed=False)[1]
+        _, first = np.unique(group, return_index=True)
+        groups = np.bincount(where[junctions[first]], minlength=count + 1)
+    order = np.argsort(where, kind="stable")
+    bounds = np.searchsorted(where[order], np.arange(count + 2))
+    found = []
+    for k in range(1, count + 1):
+        mine = order[bounds[k]:bounds[k + 1]]
+        d, l = diameters[mine], lengths[mine]
+        own = _traits_of(d, l, tips[k], groups[k])
+        found.append((own, (d, l)))
+    return found
 
 
 def mm_columns(columns):

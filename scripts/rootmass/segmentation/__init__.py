@@ -27,7 +27,7 @@ every method on an image. The modules:
   global thresholds (fixed, scikit-image's automatic ones, Otsu's without
   the bright markers), multi-Otsu's levels, the local thresholds, and the
   thresholds of the whole collection (Otsu's of its pooled histogram);
-- :mod:`.chain`: :func:`segment` and :func:`method_results`.
+- :mod:`.chain`: :func:`segment`, :func:`method_results` and :func:`segment_regions`.
 
 scikit-image, SciPy and Pillow are imported inside the functions that need
 them: a rule script pays for importing only what its stage uses (SciPy alone
@@ -46,7 +46,8 @@ from rootmass.segmentation.base import (
     segmenters,
     settings_table,
 )
-from rootmass.segmentation.chain import LOCAL_DEFAULTS, PANEL_METHODS, THRESHOLD_METHODS, method_results, segment
+from rootmass.segmentation.chain import (LOCAL_DEFAULTS, PANEL_METHODS, THRESHOLD_METHODS,
+                                        method_results, segment, segment_regions)
 from rootmass.segmentation.collection import COLLECTION_METHODS, pooled_otsu
 from rootmass.segmentation.global_ import (
     AUTOMATIC_METHODS,
@@ -114,4 +115,5 @@ __all__ = [
     "foreground_ratio",
     "segment",
     "method_results",
+    "segment_regions",
 ]

@@ -12,7 +12,7 @@ from rootmass.segmentation.global_ import MARKER_MIN_AREA
 from rootmass.segmentation.images import foreground_ratio, image_histogram, threshold_summary
 
 __all__ = ["THRESHOLD_METHODS", "PANEL_METHODS", "LOCAL_DEFAULTS", "segment",
-           "method_results"]
+           "method_results", "segment_regions"]
 
 #: Ways of choosing the threshold ``t``: every registered segmenter.
 THRESHOLD_METHODS = method_names()
@@ -193,3 +193,67 @@ def method_results(
         del mask
         results.append(result)
     return results
+
+
+def segment_regions(blurred, labels, count, method, settings, each=True, model=None,
+                    load_colour=None):
+    """Threshold an image's regions with their own automatic thresholds.
+
+    Parameters
+    ----------
+    blurred : (M, N) ndarray of float
+    labels : (M, N) ndarray of int
+        The regions: ``k`` in the ``k``-th of ``count``, 0 outside
+        (:func:`rootmass.regions.layout.region_labels`).
+    count : int
+    method : str
+        A registered segmenter's name.
+    settings : dict
+        Its checked settings (``Segmenter.check``).
+    each : bool, optional
+        True: each region's threshold from its own pixels (its bounding box,
+        the region as ROI); False: one threshold from the pixels of all the
+        regions together (their union as ROI).
+    model : object, optional
+        A collection segmenter's model.
+    load_colour : callable, optional
+        The image in colour, for a segmenter that reads it.
+
+    Returns
+    -------
+    mask : (M, N) ndarray of bool
+        The foreground inside the regions (nothing outside them).
+    thresholds : list of float or None
+        Each region's (a local method's: its map's mean over the region);
+        None where its segmenter found none (the message in ``errors``).
+    errors : list of str or None
+    """
+    from scipy import ndimage
+
+    chosen = segmenter(method)
+    labels = np.asarray(labels)
+    mask = np.zeros(np.shape(blurred), dtype=bool)
+
+    def threshold_in(box, inside):
+        colour = None if load_colour is None else (lambda: load_colour()[box])
+        image = Image(blurred[box], roi=inside, model=model, load_colour=colour)
+        found, t = chosen.predict(image, chosen.fit(image, settings), settings)
+        mask[box] |= found & inside
+        return t
+
+    if not each:
+        try:
+            t = threshold_in((slice(None), slice(None)), labels > 0)
+            return mask, [t] * count, [None] * count
+        except ValueError as error:
+            return mask, [None] * count, [str(error)] * count
+    thresholds, errors = [None] * count, [None] * count
+    for k, box in enumerate(ndimage.find_objects(labels, max_label=count)):
+        if box is None:
+            errors[k] = "the region has no pixel in the image"
+            continue
+        try:
+            thresholds[k] = threshold_in(box, labels[box] == k + 1)
+        except ValueError as error:
+            errors[k] = str(error)
+    return mask, thresholds, errors
