@@ -23,6 +23,7 @@ include: "workflow/rules/threshold.smk"
 include: "workflow/rules/objects.smk"
 include: "workflow/rules/roots.smk"
 include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/regions.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/qc.smk"
 
@@ -36,6 +37,7 @@ rule all:
         rules.aggregate.output,
         rules.summary.output,
         object_outputs(),
+        region_outputs(),
         evaluation_outputs(),
         qc_outputs(),
         PLAN_RECORD,

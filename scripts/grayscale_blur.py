@@ -6,7 +6,9 @@ larger than its preview, a detail of the original at full size
 key has a `%` before anything but 25, 7B or 7D, so no name clashes), for
 the QC figures, which then need not decode the originals again. The
 blurred folder's index records each image's histograms (the thresholds',
-as scikit-image computes it, and the QC figure's)."""
+as scikit-image computes it, and the QC figure's) and, with regions, each
+image's region set (a dish found here) with each region's pixels and mean
+colour, of the colours read here (rootmass.regions)."""
 
 import os
 
@@ -17,6 +19,8 @@ from rootmass.qc.previews import read_gray_and_preview
 from rootmass.workflow.jobs import OnError, job_log
 from rootmass.workflow.samples import settings_for
 from rootmass.qc.previews import histogram
+from rootmass.regions.layout import regions_in, resolve
+from rootmass.regions.measure import region_colours
 from rootmass.segmentation import blur, image_histogram
 
 params = snakemake.params
@@ -31,10 +35,17 @@ with job_log(snakemake.log[0]):
         row = {"image": image, "key": image_key(image)}
         settings = settings_for(params.settings, image)
         try:
-            gray, preview, detail = read_gray_and_preview(
-                image, settings["grayscale"], params.preview_side, params.detail_side
-            )
+            region_set = params.regions.get(image)
+            gray, preview, detail, *colour = read_gray_and_preview(
+                image, settings["grayscale"], params.preview_side, params.detail_side,
+                original=region_set is not None)
             blurred = blur(gray, settings["sigma"])
+            if region_set is not None:
+                region_set = resolve(region_set, blurred)
+                drawn = regions_in(region_set, blurred.shape)
+                row["regions"] = {"set": region_set, "names": drawn.names,
+                                  **region_colours(drawn, colour[0], gray)}
+                del drawn, colour
             del gray
             write_blurred(blurred_dir, image, row["key"], blurred)
             save_jpeg(image_file(previews_dir, row["key"], ".jpg"), preview)

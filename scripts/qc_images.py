@@ -12,7 +12,8 @@ own colour, the count in the title; with the roots stage, the skeleton it
 wrote at the preview's size, over the image, coloured by diameter class, the
 total length in the title): no original is decoded again, no
 blurred image read, no mask labelled or skeletonized again. An image's
-region of interest (config key roi) is outlined in yellow."""
+region of interest (config key roi) is outlined in yellow; its regions
+(config key regions) are outlined and named in white."""
 
 import os
 
@@ -27,6 +28,9 @@ from rootmass.qc import figures as figures_module
 from rootmass.qc.figures import HistogramPanel, image_figure, message_figure
 from rootmass.qc.previews import coverage, outline, preview_selection, reduction, thumbnail
 from rootmass.qc.previews import contrast_colour, tint
+from rootmass.qc.regions import region_overlay
+from rootmass.measure.objects import label_preview
+from rootmass.regions.layout import regions_in, scaled
 
 params = snakemake.params
 figures = snakemake.output.figures
@@ -93,6 +97,16 @@ with job_log(snakemake.log[0]):
                 if roi is not None:
                     tinted = outline(tinted, coverage(roi, factor))
                     del roi
+                if row.get("regions"):
+                    region_set = row["regions"]["set"]
+                    if region_set["kind"] == "labels":  # (every factor-th pixel)
+                        drawn = regions_in(region_set, mask.shape)
+                        small = label_preview(drawn.labels(), factor)
+                    else:  # drawn at the preview's scale
+                        drawn = regions_in(scaled(region_set, factor), tinted.shape[:2])
+                        small = drawn.labels()
+                    tinted = region_overlay(tinted, small, drawn.names)
+                    del drawn, small
                 panels = []
                 for make, folder, found in overlays:
                     load = lambda f=folder: load_png16(image_file(f, key, ".png"))

@@ -4,19 +4,24 @@ batch's traits (a row per image: every trait, the lengths by diameter class,
 the twins in mm where the image's pixel size is known; empty for an image
 without a mask or with measure_roots false) and each measured image's
 skeleton at the size of its preview, coloured by diameter class, for its QC
-figure (`<key>.png`, 16-bit: 0 background, 1 ... the class)."""
+figure (`<key>.png`, 16-bit: 0 background, 1 ... the class). An image with
+regions has its traits split by region (its row's "regions": each trait's
+values, a region each): of its skeleton, or of the regions' mask's where
+they have thresholds of their own."""
 
+import functools
 import os
 
 import numpy as np
 
 from rootmass.workflow.batches import image_key
-from rootmass.workflow.cache import image_file
+from rootmass.workflow.cache import REGIONS_MASK, image_file
 from rootmass.io import load_json, load_mask, save_json, save_png16
 from rootmass.workflow.jobs import OnError, job_log
 from rootmass.qc.previews import reduction
 from rootmass.measure.roots import diameter_classes_of, root_traits, skeleton_preview
 from rootmass.workflow.samples import settings_for
+from rootmass.regions.layout import regions_in
 
 params = snakemake.params
 on_error = OnError(snakemake.config["on_error"], "roots")
@@ -35,13 +40,24 @@ with job_log(snakemake.log[0]):
             try:
                 pixel_size = row.get("pixel_size_mm")
                 in_mm = pixel_size is not None and bool(settings["diameter_classes"])
-                traits, skeleton, diameters = root_traits(
-                    load_mask(row["mask"]), settings["prune_length"],
-                    settings["diameter_classes_px"],
-                    settings["diameter_classes"] if in_mm else (), pixel_size,
-                    min_area=settings["min_root_area"],
-                    min_elongation=settings["min_root_elongation"],
-                )
+                measure = functools.partial(
+                    root_traits, prune_length=settings["prune_length"],
+                    classes=settings["diameter_classes_px"],
+                    classes_mm=settings["diameter_classes"] if in_mm else (),
+                    pixel_size=pixel_size, min_area=settings["min_root_area"],
+                    min_elongation=settings["min_root_elongation"])
+                mask = load_mask(row["mask"])
+                regions = row.get("regions")
+                own = regions and image_file(os.path.dirname(row["mask"]), image_key(image),
+                                             REGIONS_MASK)
+                drawn = regions and regions_in(regions["set"], mask.shape)
+                split = regions and (drawn.labels(), drawn.count)
+                if regions and not os.path.exists(own):
+                    traits, skeleton, diameters, by_region = measure(mask, regions=split)
+                else:
+                    traits, skeleton, diameters = measure(mask)
+                    if regions:
+                        by_region = measure(load_mask(own), regions=split)[3]
                 # the figure's colours: the classes in mm where they apply
                 classes, unit = ((settings["diameter_classes"], "mm") if in_mm
                                  else (settings["diameter_classes_px"], "px"))
@@ -54,6 +70,9 @@ with job_log(snakemake.log[0]):
                 traits = {k: None if v != v else v for k, v in traits.items()}  # NaN: null
                 rows.append({"image": image, "measured": True, **traits,
                              "figure_classes": list(classes), "figure_unit": unit})
+                if regions:
+                    rows[-1]["regions"] = {k: [r[k] if r[k] == r[k] else None for r in by_region]
+                                           for k in traits}
             except Exception as error:
                 reason = on_error(image, error)
         if reason is not None:

@@ -9,20 +9,46 @@ local method's threshold map is made here, with its mask; its threshold in
 the row is the map's mean over the image (the ROI), and it has no
 separation (no single t splits its histogram). A method whose segmenter
 fits the whole collection first gets the model of rule fit_segmenter, an
-input of this job (rootmass.workflow.models)."""
+input of this job (rootmass.workflow.models).
+
+An image with regions (grayscale_blur's index: their set, pixels and
+colours) has each region's foreground counted in its row's "regions": of
+its mask (regions.threshold: image), or of the regions' own thresholds
+(all, each), whose mask is saved beside it (`<key>%regions.png`) for the
+objects and roots stages."""
 
 import functools
 import os
 
-from rootmass.workflow.cache import image_file, read_blurred
+from rootmass.workflow.cache import REGIONS_MASK, image_file, read_blurred
 from rootmass.io import load_json, read_image, read_roi, save_json, save_mask
 from rootmass.workflow.jobs import OnError, job_log
 from rootmass.workflow.models import read_models
 from rootmass.workflow.samples import settings_for
-from rootmass.segmentation import Image, foreground_ratio, segmenter
+from rootmass.regions.layout import regions_in
+from rootmass.regions.measure import region_foreground
+from rootmass.segmentation import Image, foreground_ratio, segment_regions, segmenter
 
 params = snakemake.params
 masks_dir = snakemake.output.masks
+
+
+def regions_of(regions, blurred, mask, t, settings, image, key, chosen):
+    """The image's regions with their foreground and thresholds."""
+    drawn = regions_in(regions["set"], blurred.shape)
+    count, errors = drawn.count, [None] * drawn.count
+    thresholds = [t] * count
+    if params.region_threshold != "image":
+        mask, thresholds, errors = segment_regions(
+            blurred, drawn.labels(), count, settings["method"], chosen.check(settings),
+            each=params.region_threshold == "each", model=models.get(settings["method"]),
+            load_colour=functools.partial(read_image, image))
+        save_mask(image_file(masks_dir, key, REGIONS_MASK), mask)
+    foreground = region_foreground(drawn, mask)
+    return {**regions, "threshold": thresholds, "region_errors": errors,
+            "foreground_pixels": [None if e else f for e, f in zip(errors, foreground)]}
+
+
 on_error = OnError(snakemake.config["on_error"], "save_mask")
 with job_log(snakemake.log[0]):
     os.makedirs(masks_dir, exist_ok=True)
@@ -49,6 +75,9 @@ with job_log(snakemake.log[0]):
                        "foreground_pixels": count, "total_pixels": total, **columns,
                        "mask": mask_path, "status": "ok", "error": "",
                        "separation": thresholds[image].get("separation")}
+                if cached.get("regions"):
+                    row["regions"] = regions_of(cached["regions"], blurred, mask, t, settings,
+                                                image, cached["key"], chosen)
                 if roi is not None:
                     row["roi_pixels"] = total
                 if settings["pixel_size"] is not None:

@@ -36,9 +36,10 @@ rule aggregate:
         "../../scripts/aggregate.py"
 
 
+# (of the regions, where group_by names a region's metadata: regions.smk)
 rule summary:
     input:
-        csv=rules.aggregate.output.csv,
+        csv=REGIONS_CSV if BY_REGION else rules.aggregate.output.csv,
     output:
         summary=report(
             f"{OUT}/summary.csv",
@@ -58,6 +59,6 @@ rule summary:
         runtime=10,
     params:
         group_by=EXPERIMENT.group_by,
-        quantities=EXPERIMENT.measured_columns,
+        quantities=REGION_MEASURED if BY_REGION else EXPERIMENT.measured_columns,
     script:
         "../../scripts/summary.py"

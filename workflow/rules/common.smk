@@ -21,6 +21,7 @@ from rootmass.workflow.experiment import load_experiment
 from rootmass.workflow.jobs import JOB_ENVIRONMENT
 from rootmass.workflow.report import CATEGORIES, CONTACT_SHEET, FLAGGED_SHOWN
 from rootmass.workflow.report import report_label
+from rootmass.workflow.regions import region_csv_columns
 
 RULES_DIR = str(workflow.current_basedir)
 
@@ -93,6 +94,10 @@ MEASURED = {
     stage: f"{OUT}/{stage.rows}" for stage in stages.MEASURING if EXPERIMENT.runs(stage)
 }
 OBJECTS_CSV = f"{OUT}/objects.csv"
+REGIONS_CSV, REGION_PLOT = f"{OUT}/regions.csv", f"{OUT}/qc/regions.png"
+REGION_COLUMNS, REGION_MEASURED = region_csv_columns(EXPERIMENT)
+# summary.csv groups the regions where group_by names a region's metadata
+BY_REGION = bool(set(EXPERIMENT.group_by) & set(EXPERIMENT.regions.metadata))
 CONTACT_SHEETS_DIR = f"{OUT}/qc/contact-sheets"
 FLAGGED_FIGURES = f"{OUT}/qc/flagged"
 QC_FILES = {
@@ -150,9 +155,15 @@ def evaluation_outputs():
     return list(EVALUATION_FILES.values()) if TRUTH_OF else []
 
 
+def region_outputs():
+    """regions.csv and its plot, targets of `all` (none without regions)."""
+    plot = [REGION_PLOT] if config["qc"] else []
+    return [REGIONS_CSV, *plot] if EXPERIMENT.regions else []
+
+
 def made_outputs():
     """The outputs of the collection that some config leaves out, made here."""
-    return [*evaluation_outputs(), *qc_outputs(), *object_outputs()]
+    return [*evaluation_outputs(), *qc_outputs(), *object_outputs(), *region_outputs()]
 
 
 PLAN_RECORD = f"logs/plans/{planning.plan_digest(BATCHES, made_outputs())}.json"
@@ -259,6 +270,9 @@ def on_start():
     optional.update(dict.fromkeys(qc_files, "with qc: false"))
     optional[OBJECT_AREA_PLOT] = "with qc: false or no objects"
     optional[OBJECTS_CSV] = "with objects.enabled: false"
+    optional.update(
+        dict.fromkeys([REGIONS_CSV, REGION_PLOT], "without regions (or qc)")
+    )
     optional.update(models.unused_models(EXPERIMENT, OUT))
     made = made_outputs()
     batch_paths = [path for paths in BATCH_OUTPUTS.values() for path in paths]

@@ -7,6 +7,8 @@
 rule grayscale_blur:
     input:
         batch_inputs,
+        # (a label image per image, with regions.source labels)
+        files_of_batch(EXPERIMENT.regions.files),
     output:
         blurred=blurred_output(),
         previews=directory(PREVIEWS),
@@ -36,5 +38,6 @@ rule grayscale_blur:
         preview_side=PREVIEW_SIDE,
         detail_side=DETAIL_SIDE,
         oversized=oversized_images,
+        regions=lambda w: EXPERIMENT.regions.batch_sets(BATCHES[w.batch]),
     script:
         "../../scripts/grayscale_blur.py"

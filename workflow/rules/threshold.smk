@@ -75,6 +75,7 @@ rule save_mask:
         # the mask's, and those written into each row of the measurements
         settings=stage_params("save_mask"),
         rois=files_of_batch(ROI_OF, params=True),
+        region_threshold=EXPERIMENT.regions.threshold,
     script:
         "../../scripts/save_mask.py"
 

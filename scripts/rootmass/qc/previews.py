@@ -364,9 +364,9 @@ def outline(image, covered, color=OUTLINE):
     return image
 
 
-def read_gray_and_preview(path, grayscale, max_side, detail_side=None):
+def read_gray_and_preview(path, grayscale, max_side, detail_side=None, original=False):
     """Read an image as grayscale, with a preview of the original and a
-    detail of it at full size.
+    detail of it at full size (and, with ``original``, the image as read).
 
     Returns
     -------
@@ -379,6 +379,8 @@ def read_gray_and_preview(path, grayscale, max_side, detail_side=None):
         ``detail_side`` (its ``(top, left, height, width)``) and the
         original's pixels there, 8-bit; None where the preview is the image
         itself (no detail is needed) or ``detail_side`` is None.
+    image : ndarray
+        With ``original`` only: ``read_image(path)``.
 
     Notes
     -----
@@ -396,13 +398,15 @@ def read_gray_and_preview(path, grayscale, max_side, detail_side=None):
             preview = np.asarray(image.reduce(factor) if factor > 1 else image)
             detail = _detail(preview, factor, shape, detail_side, lambda top, left, h, w:
                              np.asarray(image.crop((left, top, left + w, top + h))))
-            return _checked(gray), preview, detail
-    original = read_image(path)
-    preview = thumbnail(original, max_side)
-    factor = reduction(original.shape, max_side)
-    detail = _detail(preview, factor, original.shape, detail_side, lambda top, left, h, w:
-                     as_display(original[top : top + h, left : left + w]))
-    return to_grayscale(original, grayscale), preview, detail
+            found = _checked(gray), preview, detail
+            return (*found, np.asarray(image)) if original else found
+    read = read_image(path)
+    preview = thumbnail(read, max_side)
+    factor = reduction(read.shape, max_side)
+    detail = _detail(preview, factor, read.shape, detail_side, lambda top, left, h, w:
+                     as_display(read[top : top + h, left : left + w]))
+    found = to_grayscale(read, grayscale), preview, detail
+    return (*found, read) if original else found
 
 
 def _detail(preview, factor, shape, side, crop):

@@ -18,13 +18,16 @@ import numpy as np
 
 from rootmass.io import load_array, load_json, save_array, save_json
 
-__all__ = ["INDEX", "DETAIL_SUFFIX", "image_file", "write_index", "read_index", "write_blurred",
+__all__ = ["INDEX", "DETAIL_SUFFIX", "REGIONS_MASK", "image_file", "write_index", "read_index", "write_blurred",
            "read_blurred", "histogram_row", "stored_histogram"]
 
 INDEX = "index.json"
 #: A preview folder's detail of an image at full size: ``<key>%detail.jpg``
 #: (a key has ``%`` only before 25, 7B or 7D, so it names no other file).
 DETAIL_SUFFIX = "%detail.jpg"
+#: A mask folder's mask of an image's regions by their own thresholds
+#: (``regions.threshold``: all or each), beside its mask.
+REGIONS_MASK = "%regions.png"
 
 
 def image_file(folder, key, suffix):

@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 #: The sections whose values may be given one by one with --config.
-NESTED_SECTIONS = ("threshold", "objects", "roots", "demo")
+NESTED_SECTIONS = ("threshold", "objects", "roots", "demo", "regions")
 #: Keys that take true or false.
 _FLAGS = ("qc", "keep_blurred")
 #: Keys whose null may be written ``null``, ``none`` or nothing.
@@ -46,7 +46,8 @@ _NULLABLE = ("images", "samples", "group_by", "pixel_size", "method_panel", "tru
              "evaluate_grayscale")
 #: An example of each nested section, for the hint about quoting it whole.
 _EXAMPLES = {"threshold": "{method: otsu}", "objects": "{min_area: 10}",
-             "roots": "{measure: true}", "demo": "{count: 12}"}
+             "roots": "{measure: true}", "demo": "{count: 12}",
+             "regions": "{source: bands, bands: {every: 100}}"}
 
 
 class ConfigError(ValueError):
@@ -65,10 +66,13 @@ def typed(value):
     -------
     object
         ``value`` read by YAML where that gives null, a boolean or a number
-        (each item of a list); else ``value`` unchanged.
+        (each item of a list, each value of a mapping); else ``value``
+        unchanged.
     """
     if isinstance(value, list):  # a list given with --config: its items
         return [typed(item) for item in value]
+    if isinstance(value, dict):  # a section within a section (regions.grid)
+        return {key: typed(item) for key, item in value.items()}
     if not isinstance(value, str):
         return value
     try:

@@ -24,6 +24,7 @@ from rootmass.segmentation import LOCAL_DEFAULTS, method_names, segmenter
 from rootmass.traces import is_rsml
 from rootmass.workflow.batches import figure_key
 from rootmass.workflow.config import ConfigError
+from rootmass.workflow.regions import load_regions
 from rootmass.workflow.samples import (
     SETTINGS,
     SheetError,
@@ -181,6 +182,7 @@ class Experiment:
     demo: set = field(default_factory=set)
     truth_of: dict = field(default_factory=dict)
     roi_of: dict = field(default_factory=dict)  # {image: its ROI file}
+    regions: object = None  # rootmass.workflow.regions.Regions
     group_by: list = field(default_factory=list)
     method_panel: str | None = None
 
@@ -579,7 +581,9 @@ def load_experiment(config, sheet_schema_path):
     check_root_settings(experiment)
     check_level_settings(experiment)
     own = experiment.demo_experiment and not config.get("samples")
-    experiment.group_by = group_by(config.get("group_by"), metadata, sheet, own)
+    experiment.regions = load_regions(config, samples, sheet, experiment.settings)
+    experiment.group_by = group_by(config.get("group_by"), metadata +
+                                   experiment.regions.metadata, sheet, own)
     source = (
         f"the sample sheet {sheet!r} lists"
         if sheet and sheet != DEMO_SHEET
@@ -588,11 +592,9 @@ def load_experiment(config, sheet_schema_path):
         else "the demo experiment has"
     )
     experiment.method_panel = method_panel_image(config.get("method_panel"), images, source)
-    experiment.truth_of = find_truth(
-        samples, truth_pattern(config, own), sheet, demo_all, config.get("truth")
-    )
-    experiment.roi_of = find_truth(
-        samples, truth_pattern(config, own, "roi"), sheet, demo_all, key="roi"
-    )
+    experiment.truth_of = find_truth(samples, truth_pattern(config, own), sheet, demo_all,
+                                     config.get("truth"))
+    experiment.roi_of = find_truth(samples, truth_pattern(config, own, "roi"), sheet,
+                                   demo_all, key="roi")
     check_collection_settings(experiment)
     return experiment

@@ -47,6 +47,9 @@ SETTINGS = {
     "foreground": "threshold.foreground",
     **{name: setting.config_key for name, setting in _SEGMENTATION.items()},
     "roi": "roi",
+    # the row's own label image and centres file (config key regions)
+    "regions": None,
+    "centres": None,
     "pixel_size": "pixel_size",
     "truth": "truth",
     # the true number of objects in the row's truth (no config key)

@@ -1,0 +1,282 @@
+"""The regions of a run's images (config key ``regions``): each image's
+region set (:mod:`rootmass.regions.layout`), checked against the image's
+size before any job, the region metadata table, and the rows of
+``results/regions.csv``.
+
+The sources (``regions.source``):
+
+- ``grid``: ``regions.grid`` (rows, columns, A1's centre, the spacing, a
+  circle ``radius`` or a ``cell``), named A1 ... by ``regions.letters`` and
+  ``regions.numbers``;
+- ``circles``: a centres file (``regions.circles.file``, a pattern with
+  ``{image}`` or ``{stem}``, or a sheet's column ``centres``) and a radius;
+  named by the file, else ``1``, ``2``, ... in its order, or A1 ... by their
+  positions (``regions.circles.names: plate``);
+- ``labels``: a label image (``regions.labels``, a pattern, or a sheet's
+  column ``regions``), each non-zero value a region named by the value;
+- ``bands``: horizontal bands ``regions.bands.every`` pixels (or mm, with
+  ``pixel_size``) deep from the line ``regions.bands.top`` down;
+- ``dish``: the largest round dish, found in each image by grayscale_blur
+  (:func:`rootmass.regions.dish.find_dish`).
+"""
+
+import csv
+import os
+from dataclasses import dataclass, field
+
+from rootmass.regions.layout import (RegionError, check_region_set, grid_centres,
+                                     names_by_position, read_centres)
+from rootmass.qc.regions import plate_position
+from rootmass.regions.measure import COLOUR_COLUMNS
+from rootmass.workflow.selection import ConfigError, header_size, truth_file
+
+__all__ = ["SOURCES", "REGION_COLUMNS", "Regions", "load_regions", "read_region_metadata",
+           "regions_rows", "region_csv_columns"]
+
+SOURCES = ("grid", "circles", "labels", "bands", "dish")
+#: The first columns of results/regions.csv (then the objects' and the
+#: roots' where they run, the image's metadata, the region's).
+REGION_COLUMNS = ["image", "region", "region_pixels", "foreground_pixels", "ratio",
+                  "threshold", "status", "error", *COLOUR_COLUMNS[1:]]
+#: The objects' columns of results/regions.csv.
+OBJECT_REGION_COLUMNS = ["objects", "object_area_mean", "object_area_median",
+                         "object_area_max"]
+
+
+@dataclass
+class Regions:
+    """A run's regions: the set shared by its images, those of its own."""
+
+    source: str = None
+    shared: dict = None  # the region set of every image without its own
+    own: dict = field(default_factory=dict)  # {image: its region set}
+    files: dict = field(default_factory=dict)  # {image: its label image}
+    threshold: str = "image"
+    metadata_table: str = None
+    metadata: list = field(default_factory=list)  # the table's columns
+
+    def __bool__(self):
+        return self.source is not None
+
+    def set_of(self, image):
+        """An image's region set (None without regions)."""
+        return self.own.get(image, self.shared)
+
+    def batch_sets(self, images):
+        """``{image: its region set}`` of a batch's images (grayscale_blur's
+        params: a change re-runs the batches it changes)."""
+        return {image: self.set_of(image) for image in images} if self else {}
+
+
+def region_csv_columns(experiment):
+    """The columns of results/regions.csv, and those the summary
+    summarises where it groups regions."""
+    objects = OBJECT_REGION_COLUMNS if experiment.objects else []
+    measured = [*COLOUR_COLUMNS[1:], *objects, *experiment.root_columns]
+    columns = [*REGION_COLUMNS, *objects, *experiment.root_columns, *experiment.metadata,
+               *experiment.regions.metadata]
+    return columns, measured
+
+
+def _own_file(sample, column, pattern):
+    own = sample.settings.get(column)
+    return own if own is not None else truth_file(pattern, sample.image) if pattern else None
+
+
+def _circles(config, path):
+    """A centres file's region set."""
+    settings = config["circles"]
+    centres, names = read_centres(path)
+    if names is None and settings["names"] == "plate":
+        names = names_by_position(centres, config["letters"], config["numbers"])
+        order = sorted(range(len(names)), key=lambda i: plate_position(names[i]))
+        centres, names = centres[order], [names[i] for i in order]  # A1, A2, ...
+    elif names is None:
+        names = [str(i) for i in range(1, len(centres) + 1)]
+    return {"kind": "circles", "centres": centres.tolist(), "radius": settings["radius"],
+            "names": names}
+
+
+def _shared_set(config):
+    """The region set every image shares (grid, bands in px, dish), or None."""
+    source = config["source"]
+    if source == "grid":
+        grid = config["grid"]
+        if (grid["radius"] is None) == (grid["cell"] is None):
+            raise RegionError("config key 'regions.grid': give a radius (circles) or a"
+                              " cell [width, height] (rectangles), one of them")
+        centres, names = grid_centres(grid["rows"], grid["columns"], grid["first"],
+                                      grid["spacing"], config["letters"], config["numbers"])
+        kind = "circles" if grid["radius"] is not None else "rectangles"
+        shape = {"radius": grid["radius"]} if kind == "circles" else {"cell": grid["cell"]}
+        return {"kind": kind, "centres": centres.tolist(), "names": names, **shape}
+    if source == "dish":
+        return {"kind": "dish", **config["dish"]}
+    return None
+
+
+def _bands(config, pixel_size, image):
+    bands = config["bands"]
+    if bands["unit"] == "px":
+        return {"kind": "bands", "top": bands["top"], "every": bands["every"], "unit": "px",
+                "scale": 1.0}
+    if not isinstance(pixel_size, (int, float)):
+        raise RegionError(f"config key 'regions.bands.unit': mm needs a pixel_size, and"
+                          f" {image!r} has none")
+    return {"kind": "bands", "top": bands["top"], "every": bands["every"] / pixel_size,
+            "unit": "mm", "scale": pixel_size}
+
+
+def load_regions(config, samples, sheet, settings_of):
+    """The regions of a run, every image's checked against its size.
+
+    Parameters
+    ----------
+    config : dict
+        The validated config.
+    samples : list of Sample
+    sheet : str or None
+    settings_of : callable
+        An image's settings (its ``pixel_size``, for bands in mm).
+
+    Returns
+    -------
+    Regions
+
+    Raises
+    ------
+    ConfigError
+        One line naming the key or file and why: a grid that leaves an
+        image, regions that overlap, a centres file's bad line, a label
+        image of another size than its image, a missing file.
+    """
+    config = config["regions"]
+    source = config["source"]
+    if source is None:
+        return Regions()
+    regions = Regions(source, threshold=config["threshold"],
+                      metadata_table=config["metadata"])
+    try:
+        regions.shared = _shared_set(config)
+        where = {"grid": "config key 'regions.grid'", "dish": "config key 'regions.dish'"}
+        for sample in samples:
+            image = sample.image
+            if source == "circles":
+                path = _own_file(sample, "centres", config["circles"]["file"])
+                _must_exist(path, image, sheet, sample, "centres", "regions.circles.file")
+                regions.own[image] = _circles(config, path)
+                where[image] = f"centres file {path!r}"
+            elif source == "labels":
+                path = _own_file(sample, "regions", config["labels"])
+                _must_exist(path, image, sheet, sample, "regions", "regions.labels")
+                regions.own[image] = {"kind": "labels", "file": path}
+                regions.files[image] = path
+                where[image] = f"label image {path!r}"
+                _same_size(path, image)
+            elif source == "bands":
+                regions.own[image] = _bands(config, settings_of(image)["pixel_size"], image)
+                where[image] = "config key 'regions.bands'"
+            size = header_size(image)
+            if size is not None:
+                said = where.get(image, where.get(source, "config key 'regions'"))
+                check_region_set(regions.set_of(image), size[::-1], f"{said} on {image!r}")
+        if regions.metadata_table:
+            regions.metadata = read_region_metadata(regions.metadata_table)[0]
+    except RegionError as error:
+        raise ConfigError(str(error)) from None
+    return regions
+
+
+def _must_exist(path, image, sheet, sample, column, key):
+    if path is None:
+        raise RegionError(f"config key {key!r}: no file for {image!r} (a pattern such as"
+                          f" 'plates/{{stem}}.txt', or the sample sheet's column {column!r})")
+    if not os.path.isfile(path):
+        by = (f"samples sheet {sheet!r}, line {sample.line}, column {column!r}"
+              if sample.settings.get(column) is not None else f"config key {key!r}")
+        raise RegionError(f"{by}: {path!r} (of {image!r}) does not exist (relative to"
+                          f" {os.getcwd()})")
+
+
+def _same_size(path, image):
+    size, own = header_size(image), header_size(path)
+    if size and own and size != own:
+        raise RegionError(f"label image {path!r} is {own[0]} x {own[1]} pixels but its image"
+                          f" {image!r} is {size[0]} x {size[1]} (width x height)")
+
+
+def read_region_metadata(path):
+    """A region metadata table (config key ``regions.metadata``): a ``.tsv``
+    or ``.csv`` file whose column ``region`` names a region (and, where it
+    has one, whose column ``image`` names the image; else the row is every
+    image's region of that name), its other columns metadata.
+
+    Returns
+    -------
+    columns : list of str
+        The metadata columns.
+    rows : dict
+        ``{(image or None, region): {column: text}}``.
+    """
+    where = f"config key 'regions.metadata': {path!r}"
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            lines = [line for line in f if line.strip() and not line.startswith("#")]
+    except (OSError, UnicodeDecodeError) as error:
+        raise RegionError(f"{where} cannot be read: {error}") from None
+    delimiter = "\t" if path.endswith(".tsv") else ","
+    reader = csv.DictReader(lines, delimiter=delimiter)
+    header = reader.fieldnames or []
+    if "region" not in header:
+        raise RegionError(f"{where} has no column 'region' (its columns: {header})")
+    columns = [c for c in header if c not in ("image", "region")]
+    clash = [c for c in columns if c in REGION_COLUMNS or c.startswith(("object", "root_"))]
+    if clash:
+        raise RegionError(f"{where}: its column {clash[0]!r} is one of regions.csv's own")
+    rows = {}
+    for number, row in enumerate(reader, 2):
+        key = (row.get("image") or None, row["region"])
+        if key in rows:
+            raise RegionError(f"{where}, row {number}: region {key[1]!r} is given twice")
+        rows[key] = {c: row.get(c) or "" for c in columns}
+    return columns, rows
+
+
+def regions_rows(measurements, objects=None, roots=None):
+    """The rows of results/regions.csv of one batch, a row per image x
+    region, in the images' order and the regions' (without metadata).
+
+    Parameters
+    ----------
+    measurements : list of dict
+        save_mask's rows; an image with regions has ``regions``: its names,
+        pixels, colours, foreground and thresholds (lists, one per region).
+    objects, roots : list of dict, optional
+        The objects and roots stages' rows of the batch, whose ``regions``
+        are the per-region values of their columns.
+    """
+    extra = {}
+    for rows in (objects or [], roots or []):
+        for row in rows:
+            if row.get("regions"):
+                extra.setdefault(row["image"], []).append(row["regions"])
+    found = []
+    for row in measurements:
+        regions = row.get("regions")
+        if not regions:
+            continue
+        errors = regions.get("region_errors") or [None] * len(regions["names"])
+        for i, name in enumerate(regions["names"]):
+            own = errors[i] and f"the region's threshold: {errors[i]}"
+            out = {"image": row["image"], "region": name, "error": own or row.get("error", ""),
+                   "status": "error" if own else row["status"]}
+            for column in ("region_pixels", "foreground_pixels", "threshold",
+                           *COLOUR_COLUMNS[1:]):
+                if column in regions:
+                    out[column] = regions[column][i]
+            if "foreground_pixels" in out and out["region_pixels"]:
+                out["ratio"] = out["foreground_pixels"] / out["region_pixels"]
+            for more in extra.get(row["image"], []):
+                out.update({column: values[i] for column, values in more.items()})
+            found.append(out)
+    return found
