@@ -35,7 +35,8 @@ with job_log(snakemake.log[0]):
         row = {"image": image, "key": image_key(image)}
         settings = settings_for(params.settings, image)
         try:
-            region_set = params.regions.get(image)
+            sets = params.regions  # (rootmass.workflow.regions.Regions.batch_sets)
+            region_set = sets["own"].get(image, sets["shared"]) if sets else None
             gray, preview, detail, *colour = read_gray_and_preview(
                 image, settings["grayscale"], params.preview_side, params.detail_side,
                 original=region_set is not None)

@@ -13,7 +13,7 @@ import math
 import os
 
 from rootmass.workflow.batches import image_key
-from rootmass.workflow.cache import REGIONS_MASK, image_file
+from rootmass.workflow.cache import image_file, regions_mask
 from rootmass.io import atomic_path, load_json, load_mask, save_json, save_png16
 from rootmass.workflow.jobs import OnError, job_log
 from rootmass.measure.objects import label_preview, measure_objects
@@ -36,7 +36,7 @@ def by_region(row, labels, settings):
     """The image's objects by region: its own objects', or those of the
     regions' mask where they have thresholds of their own."""
     regions = regions_in(row["regions"]["set"], labels.shape)
-    own = image_file(os.path.dirname(row["mask"]), image_key(row["image"]), REGIONS_MASK)
+    own = regions_mask(row["mask"])
     if os.path.exists(own):
         labels = measure_objects(load_mask(own), settings["connectivity"], settings["min_area"],
                                  settings["filter_connectivity"], settings["declump"],

@@ -15,7 +15,7 @@ import os
 import numpy as np
 
 from rootmass.workflow.batches import image_key
-from rootmass.workflow.cache import REGIONS_MASK, image_file
+from rootmass.workflow.cache import image_file, regions_mask
 from rootmass.io import load_json, load_mask, save_json, save_png16
 from rootmass.workflow.jobs import OnError, job_log
 from rootmass.qc.previews import reduction
@@ -48,8 +48,7 @@ with job_log(snakemake.log[0]):
                     min_elongation=settings["min_root_elongation"])
                 mask = load_mask(row["mask"])
                 regions = row.get("regions")
-                own = regions and image_file(os.path.dirname(row["mask"]), image_key(image),
-                                             REGIONS_MASK)
+                own = regions and regions_mask(row["mask"])
                 drawn = regions and regions_in(regions["set"], mask.shape)
                 split = regions and (drawn.labels(), drawn.count)
                 if regions and not os.path.exists(own):

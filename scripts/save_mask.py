@@ -20,7 +20,7 @@ objects and roots stages."""
 import functools
 import os
 
-from rootmass.workflow.cache import REGIONS_MASK, image_file, read_blurred
+from rootmass.workflow.cache import image_file, read_blurred, regions_mask
 from rootmass.io import load_json, read_image, read_roi, save_json, save_mask
 from rootmass.workflow.jobs import OnError, job_log
 from rootmass.workflow.models import read_models
@@ -43,7 +43,7 @@ def regions_of(regions, blurred, mask, t, settings, image, key, chosen):
             blurred, drawn.labels(), count, settings["method"], chosen.check(settings),
             each=params.region_threshold == "each", model=models.get(settings["method"]),
             load_colour=functools.partial(read_image, image))
-        save_mask(image_file(masks_dir, key, REGIONS_MASK), mask)
+        save_mask(regions_mask(image_file(masks_dir, key, ".png")), mask)
     foreground = region_foreground(drawn, mask)
     return {**regions, "threshold": thresholds, "region_errors": errors,
             "foreground_pixels": [None if e else f for e, f in zip(errors, foreground)]}

@@ -3,6 +3,7 @@ what each holds, against truths the tests draw and the lesson's well plate."""
 
 import numpy as np
 import pytest
+from PIL import Image
 from skimage.draw import disk, line
 
 from rootmass.measure.roots import root_traits
@@ -208,3 +209,65 @@ def test_label_images_and_bands_are_drawn_as_their_labels():
     assert region_foreground(drawn, np.ones((30, 40), bool)) == [36, 40]
     with pytest.raises(RegionError, match="label image 'x.png'"):
         draw_regions({"kind": "labels", "file": "x.png"}, (30, 41), image)
+
+
+def test_a_regions_setting_its_source_does_not_use_is_a_line_naming_it():
+    from test_plan import SCHEMA, merged
+
+    from rootmass.workflow.config import check_config, config_schema, unused_settings
+
+    def lines(regions):
+        config = check_config(merged(regions=regions), SCHEMA)
+        return unused_settings(config, config_schema(SCHEMA), ["otsu"])
+
+    assert lines({}) == [] and lines({"source": "grid", "grid": {"rows": 4}}) == []
+    assert lines({"source": "bands", "grid": {"rows": 4}}) == [
+        "config key 'regions.grid.rows' (4) does nothing in this run: the regions' source"
+        " is 'bands' (regions.source)"]
+    assert lines({"source": "circles", "letters": "up"}) == []
+    assert lines({"threshold": "each"}) == [
+        "config key 'regions.threshold' ('each') does nothing in this run: there are no"
+        " regions (regions.source)"]
+
+
+def test_each_image_gets_its_own_centres_file_and_bands_in_mm(tmp_path, monkeypatch):
+    from test_plan import SCHEMA, merged
+
+    from rootmass.workflow.config import check_config
+    from rootmass.workflow.regions import load_regions
+    from rootmass.workflow.samples import Sample
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("a.png", "b.png"):
+        Image.fromarray(np.zeros((100, 120), dtype=np.uint8)).save(name)
+    (tmp_path / "own.txt").write_text("10 10 left\n60 50 right\n")
+    (tmp_path / "b.txt").write_text("30 30\n")
+    samples = [Sample("a.png", 2, {"centres": "own.txt"}), Sample("b.png", 3)]
+    config = check_config(merged(regions={"source": "circles",
+                                          "circles": {"file": "{stem}.txt", "radius": 5}}),
+                          SCHEMA)
+    regions = load_regions(config, samples, "sheet.tsv", lambda image: {})
+    assert regions.set_of("a.png")["names"] == ["left", "right"]
+    assert regions.set_of("b.png")["centres"] == [[30.0, 30.0]]
+    config = check_config(merged(regions={"source": "bands",
+                                          "bands": {"every": 5, "unit": "mm"}}), SCHEMA)
+    sizes = {"a.png": {"pixel_size": 0.1}, "b.png": {"pixel_size": 0.25}}
+    regions = load_regions(config, samples, None, sizes.get)
+    assert regions.set_of("a.png")["every"] == 50 and regions.set_of("b.png")["every"] == 20
+    with pytest.raises(Exception, match="mm needs a pixel_size"):
+        load_regions(config, samples, None, lambda image: {"pixel_size": None})
+
+
+def test_an_image_that_failed_is_one_row_with_its_error():
+    from rootmass.workflow.regions import regions_rows
+
+    ok = {"image": "a.png", "status": "ok", "regions": {
+        "names": ["1", "2"], "region_pixels": [10, 20], "foreground_pixels": [5, None],
+        "threshold": [0.5, None], "region_errors": [None, "no threshold"]}}
+    failed = {"image": "b.png", "status": "error", "error": "cannot read it"}
+    rows = regions_rows([ok, failed])
+    assert [(r["image"], r["region"], r["status"]) for r in rows] == [
+        ("a.png", "1", "ok"), ("a.png", "2", "error"), ("b.png", "", "error")]
+    assert rows[0]["ratio"] == 0.5 and "ratio" not in rows[1]
+    assert rows[1]["error"] == "the region's threshold: no threshold"
+    assert rows[2]["error"] == "cannot read it"

@@ -137,3 +137,32 @@ def test_bad_regions_are_one_line_before_any_job(workdir, setting, files, says):
     lines = [line for line in result.stderr.splitlines() if says in line]
     assert len(lines) == 1, result.stderr
     assert not (workdir / "results").exists()
+
+
+def test_each_region_thresholded_on_its_own(workdir):
+    """A plate whose right half is darker: the image's one threshold takes
+    that half's background as foreground; each region's own finds its dots."""
+    drawn_images(workdir / "data")
+    for name in ("a.png", "b.png"):
+        image = np.asarray(Image.open(workdir / "data" / name)).copy()
+        right = image[:, 100:]
+        right[right == 230], right[right == 30] = 120, 60
+        Image.fromarray(image).save(workdir / "data" / name)
+    config = ["images=['data/?.png']", "qc=false", "threshold={foreground: below}",
+              "regions={source: labels, labels: 'data/{stem}-labels.png', threshold: %s}"]
+    results = {}
+    for mode in ("image", "each"):
+        folder = workdir / mode
+        shutil.copytree(workdir / "data", folder / "data")
+        run_snakemake(folder, "--cores", 2, "--config", *config[:-1], config[-1] % mode)
+        results[mode] = {(r["image"], r["region"]): r
+                         for r in read_csv(folder / "results" / "regions.csv")}
+    dots = {"data/a.png": (3, 1), "data/b.png": (2, 4)}
+    for image, (left, right) in dots.items():
+        assert float(results["image"][image, "2"]["ratio"]) > 0.9  # the background
+        own = results["each"]
+        assert [int(own[image, r]["objects"]) for r in "12"] == [left, right]
+        assert float(own[image, "2"]["ratio"]) < 0.2
+        assert float(own[image, "1"]["threshold"]) != float(own[image, "2"]["threshold"])
+    masks = list((workdir / "each" / "results" / "masks").rglob("*%regions.png"))
+    assert len(masks) == 2

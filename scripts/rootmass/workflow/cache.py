@@ -18,7 +18,7 @@ import numpy as np
 
 from rootmass.io import load_array, load_json, save_array, save_json
 
-__all__ = ["INDEX", "DETAIL_SUFFIX", "REGIONS_MASK", "image_file", "write_index", "read_index", "write_blurred",
+__all__ = ["INDEX", "DETAIL_SUFFIX", "REGIONS_MASK", "regions_mask", "image_file", "write_index", "read_index", "write_blurred",
            "read_blurred", "histogram_row", "stored_histogram"]
 
 INDEX = "index.json"
@@ -28,6 +28,11 @@ DETAIL_SUFFIX = "%detail.jpg"
 #: A mask folder's mask of an image's regions by their own thresholds
 #: (``regions.threshold``: all or each), beside its mask.
 REGIONS_MASK = "%regions.png"
+
+
+def regions_mask(mask):
+    """The path of the regions' mask beside the image's mask ``mask``."""
+    return mask.removesuffix(".png") + REGIONS_MASK
 
 
 def image_file(folder, key, suffix):

@@ -345,11 +345,43 @@ def unused_settings(config, schema, methods, panel=False, roots=True, objects=Tr
             if key not in ("measure", "enabled"):
                 lines.append(f"config key '{section}.{key}' ({value!r}) does nothing in this"
                              f" run: {reason}")
+    lines += _unused_region_settings(config.get("regions") or {},
+                                     schema["properties"]["regions"]["properties"])
     if objects and not declump:
         for key, value in given("objects"):
             if key in ("declump_h", "declump_smoothing"):
                 lines.append(f"config key 'objects.{key}' ({value!r}) does nothing in this"
                              " run: no image is declumped (objects.declump)")
+    return lines
+
+
+#: The regions' settings and the sources that use them (any source: the others).
+_REGION_USERS = {"grid": ("grid",), "circles": ("circles",), "labels": ("labels",),
+                 "bands": ("bands",), "dish": ("dish",), "letters": ("grid", "circles"),
+                 "numbers": ("grid", "circles")}
+
+
+def _unused_region_settings(regions, schema):
+    """A line for each ``regions`` setting given that its source does not use."""
+    source, lines = regions.get("source"), []
+    for key, users in _REGION_USERS.items():
+        props = schema[key].get("properties")
+        values = regions.get(key)
+        given = ({k: v for k, v in values.items() if v != props[k].get("default")}
+                 if props and isinstance(values, dict) else
+                 {key: values} if values != schema[key].get("default") else {})
+        for name, value in given.items():
+            if source not in users:
+                full = f"regions.{key}" + (f".{name}" if props else "")
+                why = (f"the regions' source is {source!r}" if source
+                       else "there are no regions")
+                lines.append(f"config key '{full}' ({value!r}) does nothing in this run:"
+                             f" {why} (regions.source)")
+    if source is None:
+        for key in ("threshold", "metadata"):
+            if regions.get(key) != schema[key].get("default"):
+                lines.append(f"config key 'regions.{key}' ({regions[key]!r}) does nothing in"
+                             " this run: there are no regions (regions.source)")
     return lines
 
 

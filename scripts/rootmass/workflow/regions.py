@@ -63,9 +63,14 @@ class Regions:
         return self.own.get(image, self.shared)
 
     def batch_sets(self, images):
-        """``{image: its region set}`` of a batch's images (grayscale_blur's
-        params: a change re-runs the batches it changes)."""
-        return {image: self.set_of(image) for image in images} if self else {}
+        """The region sets of a batch's images, as grayscale_blur's params
+        (a change re-runs the batches it changes): ``{"shared": the set of
+        those without their own, "own": {image: its set}}``; ``{}`` without
+        regions."""
+        if not self:
+            return {}
+        return {"shared": self.shared,
+                "own": {image: self.own[image] for image in images if image in self.own}}
 
 
 def region_csv_columns(experiment):
@@ -244,7 +249,8 @@ def read_region_metadata(path):
 
 def regions_rows(measurements, objects=None, roots=None):
     """The rows of results/regions.csv of one batch, a row per image x
-    region, in the images' order and the regions' (without metadata).
+    region, in the images' order and the regions' (without metadata); an
+    image that failed has one row, with no region and its error.
 
     Parameters
     ----------
@@ -263,7 +269,10 @@ def regions_rows(measurements, objects=None, roots=None):
     found = []
     for row in measurements:
         regions = row.get("regions")
-        if not regions:
+        if not regions:  # an image that failed: one row, its error
+            if row.get("status") != "ok":
+                found.append({"image": row["image"], "region": "", "status": row["status"],
+                              "error": row.get("error", "")})
             continue
         errors = regions.get("region_errors") or [None] * len(regions["names"])
         for i, name in enumerate(regions["names"]):
@@ -274,7 +283,7 @@ def regions_rows(measurements, objects=None, roots=None):
                            *COLOUR_COLUMNS[1:]):
                 if column in regions:
                     out[column] = regions[column][i]
-            if "foreground_pixels" in out and out["region_pixels"]:
+            if out.get("foreground_pixels") is not None and out.get("region_pixels"):
                 out["ratio"] = out["foreground_pixels"] / out["region_pixels"]
             for more in extra.get(row["image"], []):
                 out.update({column: values[i] for column, values in more.items()})
