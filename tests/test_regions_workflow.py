@@ -166,3 +166,30 @@ def test_each_region_thresholded_on_its_own(workdir):
         assert float(own[image, "1"]["threshold"]) != float(own[image, "2"]["threshold"])
     masks = list((workdir / "each" / "results" / "masks").rglob("*%regions.png"))
     assert len(masks) == 2
+
+
+def test_the_dish_of_each_plate_found_and_its_colonies_counted(workdir):
+    """Drawn plates, a light dish on a dark bed off the centre, with dark
+    colonies in it and specks on the bed outside it: each dish found within
+    2 % of its radius, and only its own colonies counted."""
+    (workdir / "data").mkdir()
+    truth = {}
+    for name, (x, y, r, colonies) in {"p1.png": (330, 260, 200, 5),
+                                      "p2.png": (420, 300, 170, 3)}.items():
+        image = np.full((600, 800), 40, dtype=np.uint8)
+        image[disk((y, x), r)] = 210
+        for i in range(colonies):
+            image[disk((y - 80 + 40 * i, x - 60 + 25 * i), 9)] = 90
+        for cx in (20, 780):  # specks on the bed, outside the dish
+            image[disk((580, cx), 6)] = 90
+        Image.fromarray(image).save(workdir / "data" / name)
+        truth[f"data/{name}"] = (r, colonies)
+    run_snakemake(workdir, "--cores", 2, "--config", "images=['data/*.png']",
+                  "threshold={foreground: below}", "regions={source: dish, threshold: each}")
+    rows = read_csv(workdir / "results" / "regions.csv")
+    assert [r["region"] for r in rows] == ["dish", "dish"]
+    for row in rows:
+        r, colonies = truth[row["image"]]
+        found = np.sqrt(int(row["region_pixels"]) / np.pi) / (1 - 0.03)  # (the margin)
+        assert abs(found - r) <= 0.02 * r, (row["image"], found)
+        assert int(row["objects"]) == colonies

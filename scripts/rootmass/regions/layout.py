@@ -462,14 +462,16 @@ def read_label_image(path):
 
 def resolve(region_set, gray=None):
     """The region set an image's jobs draw: a ``'dish'`` set (``{"kind":
-    "dish", "min_radius", "max_radius"}``) becomes the circle of the dish
-    :func:`rootmass.regions.dish.find_dish` finds in ``gray``, named
-    ``'dish'``; any other set is returned as it is."""
+    "dish", "min_radius", "max_radius", "margin"}``) becomes the circle of
+    the dish :func:`rootmass.regions.dish.find_dish` finds in ``gray``, its
+    radius less ``margin`` of it (so that the rim's blurred edge stays
+    outside), named ``'dish'``; any other set is returned as it is."""
     if region_set["kind"] != "dish":
         return region_set
     from rootmass.regions.dish import find_dish
 
     x, y, radius = find_dish(gray, region_set["min_radius"], region_set["max_radius"])
+    radius *= 1 - region_set.get("margin", 0)
     return {"kind": "circles", "centres": [[x, y]], "radius": radius, "names": ["dish"]}
 
 
