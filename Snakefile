@@ -23,7 +23,6 @@ include: "workflow/rules/threshold.smk"
 include: "workflow/rules/objects.smk"
 include: "workflow/rules/roots.smk"
 include: "workflow/rules/aggregate.smk"
-include: "workflow/rules/regions.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/qc.smk"
 

@@ -19,8 +19,7 @@ from rootmass.qc.previews import read_gray_and_preview
 from rootmass.workflow.jobs import OnError, job_log
 from rootmass.workflow.samples import settings_for
 from rootmass.qc.previews import histogram
-from rootmass.regions.layout import regions_in, resolve
-from rootmass.regions.measure import region_colours
+from rootmass.workflow.regions import image_regions, set_in
 from rootmass.segmentation import blur, image_histogram
 
 params = snakemake.params
@@ -35,18 +34,17 @@ with job_log(snakemake.log[0]):
         row = {"image": image, "key": image_key(image)}
         settings = settings_for(params.settings, image)
         try:
-            sets = params.regions  # (rootmass.workflow.regions.Regions.batch_sets)
-            region_set = sets["own"].get(image, sets["shared"]) if sets else None
+            region_set = set_in(params.regions, image)
             gray, preview, detail, *colour = read_gray_and_preview(
                 image, settings["grayscale"], params.preview_side, params.detail_side,
                 original=region_set is not None)
             blurred = blur(gray, settings["sigma"])
-            if region_set is not None:
-                region_set = resolve(region_set, blurred)
-                drawn = regions_in(region_set, blurred.shape)
-                row["regions"] = {"set": region_set, "names": drawn.names,
-                                  **region_colours(drawn, colour[0], gray)}
-                del drawn, colour
+            if region_set is not None:  # (a failure of its own: the image stands)
+                try:
+                    row["regions"] = image_regions(region_set, colour[0], gray, blurred)
+                except Exception as error:
+                    row["regions"] = {"error": on_error(image, error)}
+                del colour
             del gray
             write_blurred(blurred_dir, image, row["key"], blurred)
             save_jpeg(image_file(previews_dir, row["key"], ".jpg"), preview)

@@ -5,21 +5,21 @@ mean, median and largest area, empty for an image without a mask), its
 per-object table (a row per object that counts, for every image with at
 most max_objects), and each image's labels at the size of its preview, for
 its QC figure (`<key>.png`, 16-bit). An image with regions has its
-objects counted by region (rootmass.regions.measure.region_objects), of its
-mask or, where the regions have thresholds of their own, of theirs."""
+objects counted by region (rootmass.workflow.regions.objects_by_region), of
+its mask or, where the regions have thresholds of their own, of theirs."""
 
 import csv
+import functools
 import math
 import os
 
 from rootmass.workflow.batches import image_key
-from rootmass.workflow.cache import image_file, regions_mask
+from rootmass.workflow.cache import image_file
 from rootmass.io import atomic_path, load_json, load_mask, save_json, save_png16
 from rootmass.workflow.jobs import OnError, job_log
 from rootmass.measure.objects import label_preview, measure_objects
 from rootmass.qc.previews import reduction
-from rootmass.regions.layout import regions_in
-from rootmass.regions.measure import region_objects
+from rootmass.workflow.regions import objects_by_region
 from rootmass.workflow.samples import settings_for
 
 params = snakemake.params
@@ -30,20 +30,6 @@ on_error = OnError(snakemake.config["on_error"], "objects")
 def plain(value):
     """A statistic as JSON keeps it: NaN (no object) as null."""
     return None if isinstance(value, float) and math.isnan(value) else value
-
-
-def by_region(row, labels, settings):
-    """The image's objects by region: its own objects', or those of the
-    regions' mask where they have thresholds of their own."""
-    regions = regions_in(row["regions"]["set"], labels.shape)
-    own = regions_mask(row["mask"])
-    if os.path.exists(own):
-        labels = measure_objects(load_mask(own), settings["connectivity"], settings["min_area"],
-                                 settings["filter_connectivity"], settings["declump"],
-                                 settings["declump_h"], settings["declump_smoothing"],
-                                 None, 0)[0]
-    stats = region_objects(labels, regions)
-    return {k: [plain(v) for v in values] for k, values in stats.items()}
 
 
 def table_rows(image, table, columns):
@@ -67,20 +53,25 @@ with job_log(snakemake.log[0]), atomic_path(snakemake.output.table, ".csv") as t
         if reason is None:
             try:
                 settings = settings_for(params.settings, image)
-                mask = load_mask(row["mask"])
-                labels, stats, table = measure_objects(
-                    mask, settings["connectivity"], settings["min_area"],
-                    settings["filter_connectivity"], settings["declump"],
-                    settings["declump_h"], settings["declump_smoothing"],
-                    settings["pixel_size"], params.max_objects, params.shape,
-                )
+                measure = functools.partial(
+                    measure_objects, connectivity=settings["connectivity"],
+                    min_area=settings["min_area"],
+                    filter_connectivity=settings["filter_connectivity"],
+                    declump=settings["declump"], declump_h=settings["declump_h"],
+                    declump_smoothing=settings["declump_smoothing"])
+                labels, stats, table = measure(load_mask(row["mask"]),
+                                               pixel_size=settings["pixel_size"],
+                                               max_objects=params.max_objects,
+                                               shape=params.shape)
                 factor = reduction(labels.shape, params.preview_side)
                 key = image_key(image)
                 save_png16(image_file(previews, key, ".png"), label_preview(labels, factor))
-                counts.append({"image": image, **{k: plain(v) for k, v in stats.items()},
-                               "tabled": table is not None})
+                found = {"image": image, **{k: plain(v) for k, v in stats.items()},
+                         "tabled": table is not None}
                 if row.get("regions"):
-                    counts[-1]["regions"] = by_region(row, labels, settings)
+                    found["regions"] = objects_by_region(
+                        row["regions"], labels, table, lambda mask: measure(mask)[::2], load_mask)
+                counts.append(found)
                 if table is not None:
                     writer.writerows(table_rows(image, table, params.columns))
                 else:

@@ -97,7 +97,7 @@ with job_log(snakemake.log[0]):
                 if roi is not None:
                     tinted = outline(tinted, coverage(roi, factor))
                     del roi
-                if row.get("regions"):
+                if row.get("regions") and "error" not in row["regions"]:
                     region_set = row["regions"]["set"]
                     if region_set["kind"] == "labels":  # (every factor-th pixel)
                         drawn = regions_in(region_set, mask.shape)

@@ -1,6 +1,9 @@
 """Rule qc_ratios: the plot of every image's ratio and the plot of the ratios
-by group (labelled with the settings), and the CSV and the summary as HTML
-tables for the report (every value as the CSV has it, every digit kept)."""
+by group (labelled with the settings; of the regions where the summary
+groups regions), and the CSV and the summary as HTML tables for the report
+(every value as the CSV has it, every digit kept); with regions, the plot
+of their ratios by region (rootmass.qc.regions.region_figure: for a plate's
+wells, a heat map of each well's median in the plate's layout)."""
 
 import csv
 import html
@@ -8,6 +11,7 @@ import html
 from rootmass.io import atomic_path, save_figure
 from rootmass.workflow.jobs import job_log
 from rootmass.qc.plots import group_figure, ratio_figure, settings_text
+from rootmass.qc.regions import region_figure
 
 
 def read(path):
@@ -46,13 +50,24 @@ with job_log(snakemake.log[0]):
     write_table(snakemake.output.table, header, rows, "Foreground ratios",
                 snakemake.input.csv, "ratios")
 
+    grouped = records  # the summary's rows: the images', or the regions'
+    if "regions" in snakemake.input.keys():
+        region_header, region_rows = read(snakemake.input.regions)
+        regions = [dict(zip(region_header, row)) for row in region_rows]
+        named = [r for r in regions if r["region"]]  # (an image that failed: none)
+        save_figure(snakemake.output.region_plot, region_figure(
+            [r["region"] for r in named],
+            [float(r["ratio"]) if r["status"] == "ok" else None for r in named],
+            [r["image"] for r in named], "foreground ratio",
+            f"results/regions.csv, {len(named):,} regions"))
+        grouped = named if snakemake.params.by_region else records
     group_by = snakemake.params.group_by
     summary_header, summary_rows = read(snakemake.input.summary)
     labels, values = [], []
     for group in summary_rows:
         key = dict(zip(summary_header, group))
         labels.append(", ".join(key[c] for c in group_by) if group_by else "all images")
-        values.append([float(r["ratio"]) for r in records if r["status"] == "ok"
+        values.append([float(r["ratio"]) for r in grouped if r["status"] == "ok"
                        and all(r[c] == key[c] for c in group_by)])
     save_figure(snakemake.output.groups, group_figure(labels, values, settings_text(records)),
                 dpi=100)

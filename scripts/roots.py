@@ -15,13 +15,13 @@ import os
 import numpy as np
 
 from rootmass.workflow.batches import image_key
-from rootmass.workflow.cache import image_file, regions_mask
+from rootmass.workflow.cache import image_file
 from rootmass.io import load_json, load_mask, save_json, save_png16
 from rootmass.workflow.jobs import OnError, job_log
 from rootmass.qc.previews import reduction
 from rootmass.measure.roots import diameter_classes_of, root_traits, skeleton_preview
 from rootmass.workflow.samples import settings_for
-from rootmass.regions.layout import regions_in
+from rootmass.workflow.regions import roots_by_region
 
 params = snakemake.params
 on_error = OnError(snakemake.config["on_error"], "roots")
@@ -46,17 +46,8 @@ with job_log(snakemake.log[0]):
                     classes_mm=settings["diameter_classes"] if in_mm else (),
                     pixel_size=pixel_size, min_area=settings["min_root_area"],
                     min_elongation=settings["min_root_elongation"])
-                mask = load_mask(row["mask"])
-                regions = row.get("regions")
-                own = regions and regions_mask(row["mask"])
-                drawn = regions and regions_in(regions["set"], mask.shape)
-                split = regions and (drawn.labels(), drawn.count)
-                if regions and not os.path.exists(own):
-                    traits, skeleton, diameters, by_region = measure(mask, regions=split)
-                else:
-                    traits, skeleton, diameters = measure(mask)
-                    if regions:
-                        by_region = measure(load_mask(own), regions=split)[3]
+                traits, skeleton, diameters, by_region = roots_by_region(
+                    row.get("regions"), load_mask(row["mask"]), measure, load_mask)
                 # the figure's colours: the classes in mm where they apply
                 classes, unit = ((settings["diameter_classes"], "mm") if in_mm
                                  else (settings["diameter_classes_px"], "px"))
@@ -69,9 +60,8 @@ with job_log(snakemake.log[0]):
                 traits = {k: None if v != v else v for k, v in traits.items()}  # NaN: null
                 rows.append({"image": image, "measured": True, **traits,
                              "figure_classes": list(classes), "figure_unit": unit})
-                if regions:
-                    rows[-1]["regions"] = {k: [r[k] if r[k] == r[k] else None for r in by_region]
-                                           for k in traits}
+                if by_region is not None:
+                    rows[-1]["regions"] = by_region
             except Exception as error:
                 reason = on_error(image, error)
         if reason is not None:

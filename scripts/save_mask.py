@@ -25,28 +25,11 @@ from rootmass.io import load_json, read_image, read_roi, save_json, save_mask
 from rootmass.workflow.jobs import OnError, job_log
 from rootmass.workflow.models import read_models
 from rootmass.workflow.samples import settings_for
-from rootmass.regions.layout import regions_in
-from rootmass.regions.measure import region_foreground
+from rootmass.workflow.regions import region_foregrounds
 from rootmass.segmentation import Image, foreground_ratio, segment_regions, segmenter
 
 params = snakemake.params
 masks_dir = snakemake.output.masks
-
-
-def regions_of(regions, blurred, mask, t, settings, image, key, chosen):
-    """The image's regions with their foreground and thresholds."""
-    drawn = regions_in(regions["set"], blurred.shape)
-    count, errors = drawn.count, [None] * drawn.count
-    thresholds = [t] * count
-    if params.region_threshold != "image":
-        mask, thresholds, errors = segment_regions(
-            blurred, drawn.labels(), count, settings["method"], chosen.check(settings),
-            each=params.region_threshold == "each", model=models.get(settings["method"]),
-            load_colour=functools.partial(read_image, image))
-        save_mask(regions_mask(image_file(masks_dir, key, ".png")), mask)
-    foreground = region_foreground(drawn, mask)
-    return {**regions, "threshold": thresholds, "region_errors": errors,
-            "foreground_pixels": [None if e else f for e, f in zip(errors, foreground)]}
 
 
 on_error = OnError(snakemake.config["on_error"], "save_mask")
@@ -64,9 +47,10 @@ with job_log(snakemake.log[0]):
             try:
                 roi = read_roi(params.rois.get(image), blurred.shape, image)
                 chosen = segmenter(settings["method"])
+                colour = functools.partial(read_image, image)
                 mask, t = chosen.predict(
                     Image(blurred, roi=roi, model=models.get(settings["method"]),
-                          load_colour=functools.partial(read_image, image)),
+                          load_colour=colour),
                     thresholds[image], chosen.check(settings))
                 count, total, ratio = foreground_ratio(mask, roi)
                 mask_path = image_file(masks_dir, cached["key"], ".png")
@@ -75,9 +59,17 @@ with job_log(snakemake.log[0]):
                        "foreground_pixels": count, "total_pixels": total, **columns,
                        "mask": mask_path, "status": "ok", "error": "",
                        "separation": thresholds[image].get("separation")}
-                if cached.get("regions"):
-                    row["regions"] = regions_of(cached["regions"], blurred, mask, t, settings,
-                                                image, cached["key"], chosen)
+                if cached.get("regions"):  # (a failure of their own: the image stands)
+                    segment = functools.partial(
+                        segment_regions, blurred, method=settings["method"],
+                        settings=chosen.check(settings), model=models.get(settings["method"]),
+                        load_colour=functools.cache(colour), roi=roi)  # (read once)
+                    try:
+                        row["regions"] = region_foregrounds(
+                            cached["regions"], mask, t, params.region_threshold, segment,
+                            regions_mask(mask_path))
+                    except Exception as error:
+                        row["regions"] = {"error": on_error(image, error)}
                 if roi is not None:
                     row["roi_pixels"] = total
                 if settings["pixel_size"] is not None:

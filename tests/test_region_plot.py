@@ -198,7 +198,7 @@ def test_the_lengths_must_agree():
 
 
 def plate(wells_per_row, rows):
-    from rootmass.qc.regions import _row_name
+    from rootmass.regions.layout import plate_row_name as _row_name
 
     return [f"{_row_name(r)}{c}" for r in range(rows) for c in range(1, wells_per_row + 1)]
 

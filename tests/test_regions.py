@@ -143,24 +143,27 @@ def test_root_lengths_by_depth_band_add_up_to_the_images():
     assert sum(band["root_tips"] for band in by_band) == traits["root_tips"]
 
 
-def test_objects_count_in_the_region_holding_most_of_them():
+def test_objects_count_in_the_region_holding_their_centroid():
     regions = np.zeros((20, 40), dtype=int)
     regions[:, :20], regions[:, 20:] = 1, 2
     objects = np.zeros_like(regions)
     objects[2:5, 2:5] = 1  # 9 px in region 1
-    objects[10:12, 15:25] = 2  # 20 px, 10 in each: the first region
+    objects[10:12, 14:24] = 2  # 20 px, its centroid (column 18.5) in the first region
     objects[15:19, 30:36] = 3  # 24 px in region 2
-    objects[0:3, 10:12] = 4  # 6 px, 4 of them outside both regions: counted nowhere
+    objects[0:3, 10:12] = 4  # 6 px, its centroid outside both regions: counted nowhere
     regions[0:2, :] = 0
     drawn = DrawnRegions(["1", "2"], regions.shape, [
         ((slice(None), slice(0, 20)), regions[:, :20] == 1),
         ((slice(None), slice(20, 40)), regions[:, 20:] == 2)])
     assert (drawn.labels() == regions).all()
-    stats = region_objects(objects, drawn)
+    from rootmass.measure.objects import object_table
+
+    table = object_table(objects)
+    stats = region_objects(drawn, table["centroid_row"], table["centroid_col"], table["area"])
     assert stats["objects"] == [2, 1]
     assert stats["object_area_mean"] == [14.5, 24.0]
     assert stats["object_area_max"] == [20.0, 24.0]
-    assert region_foreground(drawn, objects > 0) == [21, 34]
+    assert region_foreground(drawn, objects > 0) == [23, 32]
 
 
 def test_regions_thresholded_each_on_its_own_or_all_together():
@@ -228,6 +231,9 @@ def test_a_regions_setting_its_source_does_not_use_is_a_line_naming_it():
     assert lines({"threshold": "each"}) == [
         "config key 'regions.threshold' ('each') does nothing in this run: there are no"
         " regions (regions.source)"]
+    config = check_config(merged(regions={"source": "bands", "threshold": "all"}), SCHEMA)
+    (line,) = unused_settings(config, config_schema(SCHEMA), ["fixed"])
+    assert "the method 'fixed' estimates no threshold" in line
 
 
 def test_each_image_gets_its_own_centres_file_and_bands_in_mm(tmp_path, monkeypatch):
@@ -254,6 +260,9 @@ def test_each_image_gets_its_own_centres_file_and_bands_in_mm(tmp_path, monkeypa
     sizes = {"a.png": {"pixel_size": 0.1}, "b.png": {"pixel_size": 0.25}}
     regions = load_regions(config, samples, None, sizes.get)
     assert regions.set_of("a.png")["every"] == 50 and regions.set_of("b.png")["every"] == 20
+    samples[1].settings["bands_top"] = 12.0  # the sheet's own top line
+    regions = load_regions(config, samples, None, sizes.get)
+    assert regions.set_of("a.png")["top"] == 0 and regions.set_of("b.png")["top"] == 12.0
     with pytest.raises(Exception, match="mm needs a pixel_size"):
         load_regions(config, samples, None, lambda image: {"pixel_size": None})
 
@@ -271,3 +280,27 @@ def test_an_image_that_failed_is_one_row_with_its_error():
     assert rows[0]["ratio"] == 0.5 and "ratio" not in rows[1]
     assert rows[1]["error"] == "the region's threshold: no threshold"
     assert rows[2]["error"] == "cannot read it"
+
+
+def test_a_grid_without_its_centre_or_spacing_is_one_line_naming_the_key():
+    from test_plan import SCHEMA, merged
+
+    from rootmass.workflow.config import ConfigError, check_config
+    from rootmass.workflow.regions import load_regions
+
+    for missing in ("first", "spacing"):
+        grid = {"first": [10, 10], "spacing": 20, "radius": 5, missing: None}
+        config = check_config(merged(regions={"source": "grid", "grid": grid}), SCHEMA)
+        with pytest.raises(ConfigError, match=f"config key 'regions.grid.{missing}'"):
+            load_regions(config, [], None, lambda image: {})
+    config = check_config(merged(regions={"source": "dish", "dish": {
+        "min_radius": 0.5, "max_radius": 0.3}}), SCHEMA)
+    with pytest.raises(ConfigError, match="regions.dish.min_radius"):
+        load_regions(config, [], None, lambda image: {})
+
+
+def test_an_image_without_regions_gets_its_figure_unmarked():
+    from rootmass.qc.regions import region_overlay
+
+    picture = np.full((20, 30, 3), 7, dtype=np.uint8)
+    assert (region_overlay(picture, np.zeros((20, 30), int), []) == picture).all()

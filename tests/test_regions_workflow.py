@@ -69,30 +69,40 @@ def drawn_images(folder):
 
 def test_label_images_from_a_sheet_with_region_metadata_in_group_by(workdir):
     dots = drawn_images(workdir / "data")
+    Image.fromarray(np.zeros((120, 200), dtype=np.uint8)).save(workdir / "data" / "none.png")
+    shutil.copy(workdir / "data" / "a.png", workdir / "data" / "c.png")
     (workdir / "samples.tsv").write_text(
         "image\tregions\tplate\n"
         "data/a.png\tdata/a-labels.png\tp1\n"
-        "data/b.png\tdata/b-labels.png\tp2\n")
+        "data/b.png\tdata/b-labels.png\tp2\n"
+        "data/c.png\tdata/none.png\tp3\n")
     (workdir / "layout.tsv").write_text("region\ttreatment\n1\tcontrol\n2\tsalt\n")
-    config = ["samples=samples.tsv", "group_by=[treatment]", "qc=false",
+    config = ["samples=samples.tsv", "group_by=[treatment]",
               "threshold={foreground: below}",
               "regions={source: labels, metadata: layout.tsv}"]
     run_snakemake(workdir, "--cores", 2, "--config", *config)
     rows = read_csv(workdir / "results" / "regions.csv")
     assert [(r["image"], r["region"], r["treatment"], r["plate"]) for r in rows] == [
         ("data/a.png", "1", "control", "p1"), ("data/a.png", "2", "salt", "p1"),
-        ("data/b.png", "1", "control", "p2"), ("data/b.png", "2", "salt", "p2")]
+        ("data/b.png", "1", "control", "p2"), ("data/b.png", "2", "salt", "p2"),
+        ("data/c.png", "", "", "p3")]  # a label image without a region
+    assert rows.pop()["error"] == "the image has no region"
     counts = {(r["image"], r["region"]): int(r["objects"]) for r in rows}
     assert counts == {("data/a.png", "1"): 3, ("data/a.png", "2"): 1,
                       ("data/b.png", "1"): 2, ("data/b.png", "2"): 4}
     for row in rows:
         assert float(row["ratio"]) == int(row["foreground_pixels"]) / int(row["region_pixels"])
     summary = read_csv(workdir / "results" / "summary.csv")
-    assert [(r["treatment"], r["n"]) for r in summary] == [("control", "2"), ("salt", "2")]
+    assert [(r["treatment"], r["n"]) for r in summary] == [
+        ("", "1"), ("control", "2"), ("salt", "2")]
+    for plot in ("groups.png", "regions.png"):  # the groups' plot: of the regions
+        assert (workdir / "results" / "qc" / plot).is_file()
     # the whole-image rows are those of a run without regions
     plain = workdir / "plain"
     shutil.copytree(workdir / "data", plain / "data")
-    shutil.copy(workdir / "samples.tsv", plain)
+    (plain / "samples.tsv").write_text("\n".join(
+        line.split("\t", 2)[0] + "\t" + line.rsplit("\t", 1)[1].replace("regions", "x")
+        for line in (workdir / "samples.tsv").read_text().splitlines()) + "\n")
     run_snakemake(plain, "--cores", 2, "--config", "samples=samples.tsv", "qc=false",
                   "threshold={foreground: below}", "objects={enabled: true}")
     assert (plain / "results" / "ratios.csv").read_text() == \
@@ -151,7 +161,7 @@ def test_each_region_thresholded_on_its_own(workdir):
     config = ["images=['data/?.png']", "qc=false", "threshold={foreground: below}",
               "regions={source: labels, labels: 'data/{stem}-labels.png', threshold: %s}"]
     results = {}
-    for mode in ("image", "each"):
+    for mode in ("image", "each", "all"):
         folder = workdir / mode
         shutil.copytree(workdir / "data", folder / "data")
         run_snakemake(folder, "--cores", 2, "--config", *config[:-1], config[-1] % mode)
@@ -166,6 +176,9 @@ def test_each_region_thresholded_on_its_own(workdir):
         assert float(own[image, "1"]["threshold"]) != float(own[image, "2"]["threshold"])
     masks = list((workdir / "each" / "results" / "masks").rglob("*%regions.png"))
     assert len(masks) == 2
+    together = results["all"]  # one threshold over both regions of an image
+    for image in dots:
+        assert together[image, "1"]["threshold"] == together[image, "2"]["threshold"]
 
 
 def test_the_dish_of_each_plate_found_and_its_colonies_counted(workdir):
@@ -184,11 +197,20 @@ def test_the_dish_of_each_plate_found_and_its_colonies_counted(workdir):
             image[disk((580, cx), 6)] = 90
         Image.fromarray(image).save(workdir / "data" / name)
         truth[f"data/{name}"] = (r, colonies)
+    # a photo without a dish: with on_error: skip, its regions fail, not the photo
+    bed = np.random.default_rng(0).integers(30, 60, (600, 800)).astype(np.uint8)
+    Image.fromarray(bed).save(workdir / "data" / "p3.png")
     run_snakemake(workdir, "--cores", 2, "--config", "images=['data/*.png']",
-                  "threshold={foreground: below}", "regions={source: dish, threshold: each}")
+                  "threshold={foreground: below}", "regions={source: dish, threshold: each}",
+                  "on_error=skip")
+    assert [r["status"] for r in read_csv(workdir / "results" / "ratios.csv")] == ["ok"] * 3
     rows = read_csv(workdir / "results" / "regions.csv")
-    assert [r["region"] for r in rows] == ["dish", "dish"]
-    for row in rows:
+    assert [(r["region"], r["status"]) for r in rows] == [
+        ("dish", "ok"), ("dish", "ok"), ("", "error")]
+    assert "no round dish found" in rows[2]["error"]
+    figures = list((workdir / "results" / "qc" / "images").rglob("*.jpg"))
+    assert len(figures) == 3 and (workdir / "results" / "qc" / "regions.png").is_file()
+    for row in rows[:2]:
         r, colonies = truth[row["image"]]
         found = np.sqrt(int(row["region_pixels"]) / np.pi) / (1 - 0.03)  # (the margin)
         assert abs(found - r) <= 0.02 * r, (row["image"], found)

@@ -1,5 +1,7 @@
 # The collection: every per-image measurement in one CSV, with provenance and
-# each image's metadata from the sample sheet; then the summary per group.
+# each image's metadata from the sample sheet (and, with regions, every
+# region's in a second CSV, with the region's metadata too); then the summary
+# per group.
 
 
 # with each measuring stage's rows (input objects=..., roots=...)
@@ -8,7 +10,18 @@ rule aggregate:
         **{stage.name: per_batch(rows) for stage, rows in MEASURED.items()},
         measurements=per_batch(MEASUREMENTS),
         sheet=EXPERIMENT.sheet_inputs(),
+        region_metadata=EXPERIMENT.regions.metadata_table or [],
     output:
+        **{
+            name: report(
+                path,
+                caption="../report/regions.rst",
+                category=CATEGORIES["collection"],
+                subcategory="Regions",
+                labels={"figure": "regions.csv"},
+            )
+            for name, path in region_table().items()
+        },
         csv=report(
             f"{OUT}/ratios.csv",
             caption="../report/ratios.rst",
@@ -17,6 +30,7 @@ rule aggregate:
             labels={"figure": "ratios.csv"},
         ),
         provenance=f"{OUT}/provenance.json",
+        # with regions: a row per image x region (rootmass.workflow.regions)
     log:
         "logs/aggregate.log",
     localrule: True
@@ -32,11 +46,12 @@ rule aggregate:
         metadata=EXPERIMENT.metadata,
         sheet=EXPERIMENT.sheet,
         schema=SHEET_SCHEMA,
+        region_columns=REGION_COLUMNS,
     script:
         "../../scripts/aggregate.py"
 
 
-# (of the regions, where group_by names a region's metadata: regions.smk)
+# (of the regions, where group_by names a region's metadata)
 rule summary:
     input:
         csv=REGIONS_CSV if BY_REGION else rules.aggregate.output.csv,

@@ -96,9 +96,20 @@ if config["qc"]:
 
     rule qc_ratios:
         input:
+            **region_table(),
             csv=rules.aggregate.output.csv,
             summary=rules.summary.output.summary,
         output:
+            **{
+                "region_plot": report(
+                    REGION_PLOT,
+                    caption="../report/region_plot.rst",
+                    category=CATEGORIES["collection"],
+                    subcategory="Regions",
+                    labels={"figure": "ratio by region"},
+                )
+                for _ in region_table()
+            },
             plot=report(
                 QC_FILES["ratio_plot"],
                 caption="../report/ratio_plot.rst",
@@ -127,6 +138,7 @@ if config["qc"]:
                 subcategory="Groups",
                 labels={"figure": "table of the summary"},
             ),
+            # with regions: their ratios by region (a plate: a heat map)
         log:
             "logs/qc/qc_ratios.log",
         localrule: True
@@ -138,6 +150,7 @@ if config["qc"]:
             runtime=5,
         params:
             group_by=EXPERIMENT.group_by,
+            by_region=BY_REGION,
         script:
             "../../scripts/qc_ratios.py"
 
@@ -166,7 +179,7 @@ if config["qc"]:
                 mem_mb=1024 + math.ceil(len(IMAGES) / 10),
                 runtime=max(5, math.ceil(len(IMAGES) / 2000)),
             params:
-                group_by=EXPERIMENT.group_by,
+                group_by=IMAGE_GROUP_BY,  # (objects.csv has no region)
             script:
                 "../../scripts/qc_objects.py"
 
@@ -200,7 +213,7 @@ if config["qc"]:
             mem_mb=collection_mem_mb(),
             runtime=max(5, math.ceil(len(IMAGES) / 5000)),
         params:
-            group_by=EXPERIMENT.group_by,
+            group_by=IMAGE_GROUP_BY,  # (images alike: of one group)
             shown=FLAGGED_SHOWN,
             max_objects=config["objects"]["max_objects"] if EXPERIMENT.objects else None,
         script:

@@ -18,19 +18,15 @@ the rows: 10,000 images of 96 wells each (960,000 values) are drawn in
 about a second.
 """
 
-import re
+import functools
 
 import numpy as np
+
+from rootmass.regions.layout import plate_row_name, well_position
 
 from .plots import _matplotlib_figure, _wrapped
 
 __all__ = ["plate_position", "region_overlay", "region_figure", "PLATES", "MAX_REGIONS"]
-
-#: A well's name: its row's letters (A to Z, then AA to AF on a 1536-well
-#: plate) and its column's number (1 to 48, no leading zero).
-_WELL = re.compile(r"(A[A-F]|[A-Z])([1-9][0-9]?)")
-#: The largest plate's columns (1536 wells: 32 rows of 48).
-_MAX_COLUMNS = 48
 
 #: The plates' layouts, (rows, columns), smallest first: 6 to 1536 wells.
 #: A heat map is drawn in the smallest one that holds every well named.
@@ -71,22 +67,10 @@ def plate_position(name):
         band such as ``"0-100 px"``, a number, lower case, ``"A01"``,
         ``"A0"``, ``"A49"``, ``"AG1"``, a value that is not a string).
     """
-    if not isinstance(name, str):
-        return None
-    match = _WELL.fullmatch(name)
-    if match is None:
-        return None
-    letters, number = match.groups()
-    column = int(number)
-    if column > _MAX_COLUMNS:
-        return None
-    row = ord(letters[-1]) - ord("A") + (26 if len(letters) == 2 else 0)
-    return row, column - 1
+    found = well_position(name)
+    rows, columns = PLATES[-1]
+    return found if found and found[0] < rows and found[1] < columns else None
 
-
-def _row_name(row):
-    """A plate row's letters, from 0: A to Z, then AA to AF."""
-    return chr(ord("A") + row) if row < 26 else "A" + chr(ord("A") + row - 26)
 
 
 def _plural(n, word):
@@ -223,7 +207,7 @@ def _plate_figure(positions, codes, values, n_images, value_name, subtitle):
                       aspect="auto", interpolation="nearest")
 
     ax.set_xticks(np.arange(columns), [str(c + 1) for c in range(columns)])
-    ax.set_yticks(np.arange(rows), [_row_name(r) for r in range(rows)])
+    ax.set_yticks(np.arange(rows), [plate_row_name(r) for r in range(rows)])
     ax.xaxis.tick_top()
     ax.tick_params(which="both", length=0, labelsize=tick_size, pad=2)
     # the wells' edges
@@ -329,6 +313,22 @@ def _colour():
     return colormaps[_CMAP](0.3)
 
 
+@functools.lru_cache(maxsize=4096)
+def _name_patch(name, colour):
+    """A region's name, 9 points, in ``colour`` with a black edge, on a
+    transparent patch (drawn once a name: an image's names are the next's)."""
+    from PIL import Image, ImageDraw
+
+    from .figures import _font
+
+    font = _font(9)
+    left, top, right, bottom = font.getbbox(name, stroke_width=1)
+    patch = Image.new("RGBA", (right - left, bottom - top))
+    ImageDraw.Draw(patch).text((-left, -top), name, fill=colour, font=font, stroke_width=1,
+                               stroke_fill=(0, 0, 0))
+    return patch
+
+
 def region_overlay(picture, labels, names, colour=(255, 255, 255)):
     """An image's regions outlined, each named at its centre, for its QC
     figure.
@@ -352,11 +352,8 @@ def region_overlay(picture, labels, names, colour=(255, 255, 255)):
         A copy. A region too small to hold its name at 9 points (half its
         name's width) is outlined and not named.
     """
-    from PIL import Image, ImageDraw
-    from scipy import ndimage
+    from PIL import Image
     from skimage.segmentation import find_boundaries
-
-    from .figures import _font
 
     labels = np.asarray(labels)
     picture = np.array(picture, dtype=np.uint8)
@@ -364,16 +361,19 @@ def region_overlay(picture, labels, names, colour=(255, 255, 255)):
         raise ValueError(f"the labels are {labels.shape}, the picture {picture.shape[:2]}")
     picture[find_boundaries(labels, mode="inner")] = colour
     count = len(names)
-    index = np.arange(1, count + 1)
-    found = np.asarray(ndimage.sum_labels(np.ones(labels.shape), labels, index))
-    rows, columns = (np.asarray(c) if count else np.zeros(0)
-                     for c in zip(*ndimage.center_of_mass(np.ones(labels.shape), labels, index)))
+    if count == 0:
+        return picture
+    height, width = labels.shape
+    flat = labels.reshape(-1)
+    found = np.bincount(flat, minlength=count + 1)[1 : count + 1]
+    inside = np.maximum(found, 1)
+    rows = np.bincount(flat, np.repeat(np.arange(height), width), count + 1)[1:] / inside
+    columns = np.bincount(flat, np.tile(np.arange(width), height), count + 1)[1:] / inside
     image = Image.fromarray(picture)
-    draw, font = ImageDraw.Draw(image), _font(9)
     for name, pixels, y, x in zip(names, found, rows, columns):
-        width = draw.textlength(name, font=font)
-        if pixels == 0 or np.sqrt(pixels) < width / 2:
+        patch = _name_patch(name, tuple(colour))
+        if pixels == 0 or np.sqrt(pixels) < patch.width / 2:
             continue
-        draw.text((x, y), name, fill=tuple(colour), font=font, anchor="mm",
-                  stroke_width=1, stroke_fill=(0, 0, 0))
+        image.paste(patch, (int(round(x - patch.width / 2)), int(round(y - patch.height / 2))),
+                    patch)
     return np.asarray(image)

@@ -25,6 +25,7 @@ __all__ = [
     "DIRECTIONS",
     "plate_names",
     "plate_row_name",
+    "well_position",
     "grid_centres",
     "read_centres",
     "names_by_position",
@@ -57,6 +58,20 @@ def plate_row_name(row):
         row, rest = divmod(row - 1, 26)
         name = chr(ord("A") + rest) + name
     return name
+
+
+def well_position(name):
+    """A well's ``(row, column)`` from its name, both from 0 (``'A1'``:
+    ``(0, 0)``, ``'H12'``: ``(7, 11)``, ``'AA3'``: ``(26, 2)``): the
+    inverse of :func:`plate_names`; None for any other name (``'A01'``,
+    ``'a1'``, ``'0-100 px'``)."""
+    match = re.fullmatch(r"([A-Z]+)([1-9][0-9]*)", name) if isinstance(name, str) else None
+    if match is None:
+        return None
+    row = 0
+    for letter in match.group(1):
+        row = row * 26 + ord(letter) - ord("A") + 1
+    return row - 1, int(match.group(2)) - 1
 
 
 def plate_names(rows, columns):
@@ -258,7 +273,8 @@ def check_region_set(region_set, shape, where):
         return
     centres, names = np.asarray(region_set["centres"], dtype=float), region_set["names"]
     if len(set(names)) < len(names):
-        raise RegionError(f"{where}: two regions are named {names[0]!r}")
+        twice = next(n for n in names if names.count(n) > 1)
+        raise RegionError(f"{where}: two regions are named {twice!r}")
     if kind == "circles":
         half = np.full(2, float(region_set["radius"]))
         if not half[0] > 0:
@@ -312,6 +328,7 @@ class DrawnRegions:
 
     def __init__(self, names, shape, boxes, labels=None):
         self.names, self.shape, self.boxes, self._labels = list(names), tuple(shape), boxes, labels
+        self._weights = {}
 
     @property
     def count(self):
@@ -325,6 +342,48 @@ class DrawnRegions:
         box, inside = self.boxes[k]
         crop = np.asarray(image)[box]
         return crop.reshape(-1, *crop.shape[2:]) if inside is None else crop[inside]
+
+    def sums(self, image, k):
+        """The sum of ``image`` (2-D, or 3-D with channels last) over the
+        ``k``-th region's pixels (``k`` from 0), as float64 (a channel each):
+        the region's pixels weighted by 1, a matrix product (exact for an
+        integer image under 2**53)."""
+        image = np.asarray(image)
+        if self.boxes[k] is None:
+            return np.zeros(image.shape[2:])
+        box, inside = self.boxes[k]
+        crop = image[box]
+        key = id(inside) if inside is not None else crop.shape[:2]
+        if key not in self._weights:  # (a grid's wells: one for all)
+            self._weights[key] = (np.ones(crop.shape[0] * crop.shape[1]) if inside is None
+                                  else inside.reshape(-1).astype(np.float64))
+        return self._weights[key] @ crop.reshape(-1, *crop.shape[2:])
+
+    def pixels(self, k):
+        """The ``k``-th region's pixel count."""
+        if self.boxes[k] is None:
+            return 0
+        box, inside = self.boxes[k]
+        if inside is not None:
+            return int(np.count_nonzero(inside))
+        return int(np.prod([len(range(*s.indices(n))) for s, n in zip(box, self.shape)]))
+
+    def at(self, rows, columns):
+        """The region (``k`` from 1, 0 for none) holding each pixel ``(rows,
+        columns)`` (int arrays)."""
+        rows, columns = np.asarray(rows, dtype=np.intp), np.asarray(columns, dtype=np.intp)
+        found = np.zeros(rows.shape, dtype=np.int64)
+        for k, drawn in enumerate(self.boxes, 1):
+            if drawn is None:
+                continue
+            (top, bottom, _), (left, right, _) = (s.indices(n) for s, n in
+                                                   zip(drawn[0], self.shape))
+            near = np.flatnonzero((rows >= top) & (rows < bottom) & (columns >= left)
+                                  & (columns < right))
+            if drawn[1] is not None:
+                near = near[drawn[1][rows[near] - top, columns[near] - left]]
+            found[near] = k
+        return found
 
     def labels(self):
         """The label image: ``k`` on the ``k``-th region's pixels (from 1),

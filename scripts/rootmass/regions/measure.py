@@ -1,8 +1,9 @@
 """What each region of an image holds: its pixels and mean colour, its
-foreground, its objects. Every function takes the regions' labels
-(:func:`rootmass.regions.layout.region_labels`) and returns one value per
-region, in the labels' order, in a pass over the image (``numpy.bincount``):
-its cost does not grow with the number of regions."""
+foreground, its objects. Every function takes the regions as drawn
+(:func:`rootmass.regions.layout.draw_regions`) and returns one value per
+region, in their order; a region's values are read from its bounding box
+alone (a matrix product of its pixels' weights), so the cost follows the
+regions' area, not the image's."""
 
 import numpy as np
 
@@ -32,9 +33,9 @@ def region_colours(regions, colour, gray=None):
     -------
     dict
         :data:`COLOUR_COLUMNS`, each a list of ``regions.count`` values
-        (means NaN for a region without a pixel in the image). An integer
-        image's sums are exact, so each mean is numpy's ``mean`` of the
-        region's pixels.
+        (None for the means of a region without a pixel in the image). An
+        integer image's sums are exact, so each mean is numpy's ``mean`` of
+        the region's pixels.
     """
     colour = np.asarray(colour)
     if colour.shape[:2] != regions.shape:
@@ -46,18 +47,13 @@ def region_colours(regions, colour, gray=None):
         gray = np.asarray(gray)
         top = np.iinfo(gray.dtype).max if gray.dtype.kind in "ui" else 1
     found = {name: [] for name in COLOUR_COLUMNS}
-    whole = np.int64 if colour.dtype.kind in "uib" else np.float64
     for k in range(regions.count):
-        pixels = regions.values(colour, k)
-        n = len(pixels)
+        n = regions.pixels(k)
         found["region_pixels"].append(n)
-        sums = pixels.sum(axis=0, dtype=whole) if n else np.full(3, np.nan)
-        sums = np.repeat(sums, 3) if colour.ndim == 2 else sums
-        for name, value in zip(COLOUR_COLUMNS[1:4], np.asarray(sums, dtype=float)):
-            found[name].append(float(value / n) if n else float("nan"))
-        shade = float("nan")
-        if gray is not None and n:
-            shade = float(regions.values(gray, k).sum(dtype=np.float64) / n / top)
+        sums = np.broadcast_to(regions.sums(colour, k), (3,)) if n else [None] * 3
+        for name, value in zip(COLOUR_COLUMNS[1:4], sums):
+            found[name].append(None if value is None else float(value / n))
+        shade = float(regions.sums(gray, k) / n / top) if gray is not None and n else None
         found["mean_gray"].append(shade)
     return found
 
@@ -67,59 +63,44 @@ def region_foreground(regions, mask):
     of ints."""
     if np.shape(mask) != regions.shape:
         raise ValueError(f"the mask is {np.shape(mask)}, the regions' {regions.shape}")
-    return [int(np.count_nonzero(regions.values(mask, k))) for k in range(regions.count)]
+    mask = np.asarray(mask, dtype=bool).view(np.uint8)
+    return [int(regions.sums(mask, k)) for k in range(regions.count)]
 
 
-def region_objects(objects, regions):
-    """Each region's objects: a mask's objects (its labelled connected
-    components) counted in the region that holds most of each one's pixels
-    (the first such region on a tie; none where more of it lies outside
-    every region).
+def region_objects(regions, rows, columns, areas):
+    """Each region's objects: a mask's objects counted in the region that
+    holds each one's centroid.
 
     Parameters
     ----------
-    objects : (M, N) ndarray of int
-        The objects' labels, 0 for the background (as
-        :func:`rootmass.measure.objects.measure_objects` returns them).
     regions : DrawnRegions
+    rows, columns : (K,) array of float
+        The objects' centroids (as
+        :func:`rootmass.measure.objects.object_table` gives them).
+    areas : (K,) array of int
+        Their areas, in pixels.
 
     Returns
     -------
     dict
         ``objects`` (the count), ``object_area_mean``, ``object_area_median``
-        and ``object_area_max`` (pixels; NaN without an object), each a list
+        and ``object_area_max`` (pixels; None without an object), each a list
         of ``regions.count`` values.
     """
-    objects = np.asarray(objects)
-    if objects.shape != regions.shape:
-        raise ValueError(f"the objects are {objects.shape}, the regions' {regions.shape}")
-    count = regions.count
-    stats = {"objects": [0] * count, "object_area_mean": [np.nan] * count,
-             "object_area_median": [np.nan] * count, "object_area_max": [np.nan] * count}
-    parts = []
-    for k in range(count):
-        values = regions.values(objects, k)
-        which, shared = np.unique(values[values > 0], return_counts=True)
-        parts.append(np.stack([which, np.full(which.size, k), shared]))
-    found = np.concatenate(parts, axis=1) if parts else np.zeros((3, 0), dtype=int)
-    if found.shape[1] == 0:
-        return stats
-    obj, reg, shared = found.astype(np.int64)
-    areas = np.bincount(objects.reshape(-1), minlength=int(obj.max()) + 1)
-    # per object, the region of most pixels (by object, then most, then first region)
-    order = np.lexsort((reg, -shared, obj))
-    first = order[np.r_[True, obj[order][1:] != obj[order][:-1]]]
-    inside = np.bincount(obj, shared, minlength=areas.size)
-    keep = shared[first] >= areas[obj[first]] - inside[obj[first]]  # not more outside
-    obj, reg = obj[first][keep], reg[first][keep]
-    size = areas[obj].astype(float)
-    order = np.lexsort((size, reg))
-    reg, size = reg[order], size[order]
-    starts = np.flatnonzero(np.r_[True, reg[1:] != reg[:-1]])
-    for start, end in zip(starts, np.r_[starts[1:], reg.size]):
-        r, part = int(reg[start]), size[start:end]
-        stats["objects"][r] = int(part.size)
-        stats["object_area_mean"][r] = float(part.mean())
-        stats["object_area_median"][r] = float(np.median(part))
-        stats["object_area_max"][r] = float(part[-1])
+    rows, columns = np.rint(rows).astype(np.intp), np.rint(columns).astype(np.intp)
+    areas = np.asarray(areas, dtype=float)
+    which = regions.at(rows, columns)
+    order = np.lexsort((areas, which))
+    which, areas = which[order], areas[order]
+    stats = {"objects": [0] * regions.count, "object_area_mean": [None] * regions.count,
+             "object_area_median": [None] * regions.count,
+             "object_area_max": [None] * regions.count}
+    bounds = np.searchsorted(which, np.arange(1, regions.count + 2))
+    for r in range(regions.count):
+        part = areas[bounds[r]:bounds[r + 1]]
+        if part.size:
+            stats["objects"][r] = int(part.size)
+            stats["object_area_mean"][r] = float(part.mean())
+            stats["object_area_median"][r] = float(np.median(part))
+            stats["object_area_max"][r] = float(part[-1])
     return stats

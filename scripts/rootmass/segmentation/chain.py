@@ -196,7 +196,7 @@ def method_results(
 
 
 def segment_regions(blurred, labels, count, method, settings, each=True, model=None,
-                    load_colour=None):
+                    load_colour=None, roi=None):
     """Threshold an image's regions with their own automatic thresholds.
 
     Parameters
@@ -217,7 +217,11 @@ def segment_regions(blurred, labels, count, method, settings, each=True, model=N
     model : object, optional
         A collection segmenter's model.
     load_colour : callable, optional
-        The image in colour, for a segmenter that reads it.
+        The image in colour, for a segmenter that reads it (called once a
+        region: cache it).
+    roi : (M, N) ndarray of bool, optional
+        The image's region of interest: the regions' pixels outside it are
+        neither foreground nor among those a threshold is estimated from.
 
     Returns
     -------
@@ -232,6 +236,8 @@ def segment_regions(blurred, labels, count, method, settings, each=True, model=N
 
     chosen = segmenter(method)
     labels = np.asarray(labels)
+    if roi is not None:
+        labels = np.where(roi, labels, 0)
     mask = np.zeros(np.shape(blurred), dtype=bool)
 
     def threshold_in(box, inside):

@@ -346,7 +346,7 @@ def unused_settings(config, schema, methods, panel=False, roots=True, objects=Tr
                 lines.append(f"config key '{section}.{key}' ({value!r}) does nothing in this"
                              f" run: {reason}")
     lines += _unused_region_settings(config.get("regions") or {},
-                                     schema["properties"]["regions"]["properties"])
+                                     schema["properties"]["regions"]["properties"], methods)
     if objects and not declump:
         for key, value in given("objects"):
             if key in ("declump_h", "declump_smoothing"):
@@ -361,9 +361,20 @@ _REGION_USERS = {"grid": ("grid",), "circles": ("circles",), "labels": ("labels"
                  "numbers": ("grid", "circles")}
 
 
-def _unused_region_settings(regions, schema):
-    """A line for each ``regions`` setting given that its source does not use."""
+def _unused_region_settings(regions, schema, methods=()):
+    """A line for each ``regions`` setting given that its source does not
+    use, and for regions' own thresholds where no method of the run
+    estimates one from an image's pixels (``fixed``, a collection's)."""
+    from rootmass.segmentation import segmenter
+
     source, lines = regions.get("source"), []
+    own = [m for m in methods if m != "fixed" and segmenter(m).scope != "collection"]
+    if source and methods and not own and regions.get("threshold", "image") != "image":
+        one = len(methods) == 1
+        lines.append(f"config key 'regions.threshold' ({regions['threshold']!r}) does nothing"
+                     f" in this run: the method{'' if one else 's'}"
+                     f" {', '.join(map(repr, methods))} estimate{'s' if one else ''} no"
+                     " threshold from a region's pixels")
     for key, users in _REGION_USERS.items():
         props = schema[key].get("properties")
         values = regions.get(key)

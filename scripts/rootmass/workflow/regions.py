@@ -15,23 +15,27 @@ The sources (``regions.source``):
 - ``labels``: a label image (``regions.labels``, a pattern, or a sheet's
   column ``regions``), each non-zero value a region named by the value;
 - ``bands``: horizontal bands ``regions.bands.every`` pixels (or mm, with
-  ``pixel_size``) deep from the line ``regions.bands.top`` down;
+  ``pixel_size``) deep from the line ``regions.bands.top`` (or a sheet's
+  column ``bands_top``) down;
 - ``dish``: the largest round dish, found in each image by grayscale_blur
   (:func:`rootmass.regions.dish.find_dish`).
 """
 
+import contextlib
 import csv
 import os
 from dataclasses import dataclass, field
 
 from rootmass.regions.layout import (RegionError, check_region_set, grid_centres,
                                      names_by_position, read_centres)
-from rootmass.qc.regions import plate_position
-from rootmass.regions.measure import COLOUR_COLUMNS
+from rootmass.regions.layout import regions_in, resolve, well_position
+from rootmass.regions.measure import (COLOUR_COLUMNS, region_colours, region_foreground,
+                                      region_objects)
 from rootmass.workflow.selection import ConfigError, header_size, truth_file
 
 __all__ = ["SOURCES", "REGION_COLUMNS", "Regions", "load_regions", "read_region_metadata",
-           "regions_rows", "region_csv_columns"]
+           "regions_rows", "region_csv_columns", "set_in", "image_regions",
+           "region_foregrounds", "objects_by_region", "roots_by_region", "regions_table"]
 
 SOURCES = ("grid", "circles", "labels", "bands", "dish")
 #: The first columns of results/regions.csv (then the objects' and the
@@ -94,7 +98,7 @@ def _circles(config, path):
     centres, names = read_centres(path)
     if names is None and settings["names"] == "plate":
         names = names_by_position(centres, config["letters"], config["numbers"])
-        order = sorted(range(len(names)), key=lambda i: plate_position(names[i]))
+        order = sorted(range(len(names)), key=lambda i: well_position(names[i]))
         centres, names = centres[order], [names[i] for i in order]  # A1, A2, ...
     elif names is None:
         names = [str(i) for i in range(1, len(centres) + 1)]
@@ -107,6 +111,11 @@ def _shared_set(config):
     source = config["source"]
     if source == "grid":
         grid = config["grid"]
+        for key in ("first", "spacing"):
+            if grid[key] is None:
+                raise RegionError(f"config key 'regions.grid.{key}' is needed for a grid"
+                                  " (A1's centre [x, y]; the pixels from row to row and"
+                                  " column to column)")
         if (grid["radius"] is None) == (grid["cell"] is None):
             raise RegionError("config key 'regions.grid': give a radius (circles) or a"
                               " cell [width, height] (rectangles), one of them")
@@ -116,19 +125,24 @@ def _shared_set(config):
         shape = {"radius": grid["radius"]} if kind == "circles" else {"cell": grid["cell"]}
         return {"kind": kind, "centres": centres.tolist(), "names": names, **shape}
     if source == "dish":
+        if config["dish"]["min_radius"] > config["dish"]["max_radius"]:
+            raise RegionError("config key 'regions.dish.min_radius'"
+                              f" ({config['dish']['min_radius']}) is above max_radius"
+                              f" ({config['dish']['max_radius']})")
         return {"kind": "dish", **config["dish"]}
     return None
 
 
-def _bands(config, pixel_size, image):
+def _bands(config, pixel_size, image, top=None):
     bands = config["bands"]
+    top = bands["top"] if top is None else top
     if bands["unit"] == "px":
-        return {"kind": "bands", "top": bands["top"], "every": bands["every"], "unit": "px",
+        return {"kind": "bands", "top": top, "every": bands["every"], "unit": "px",
                 "scale": 1.0}
     if not isinstance(pixel_size, (int, float)):
         raise RegionError(f"config key 'regions.bands.unit': mm needs a pixel_size, and"
                           f" {image!r} has none")
-    return {"kind": "bands", "top": bands["top"], "every": bands["every"] / pixel_size,
+    return {"kind": "bands", "top": top, "every": bands["every"] / pixel_size,
             "unit": "mm", "scale": pixel_size}
 
 
@@ -179,7 +193,8 @@ def load_regions(config, samples, sheet, settings_of):
                 where[image] = f"label image {path!r}"
                 _same_size(path, image)
             elif source == "bands":
-                regions.own[image] = _bands(config, settings_of(image)["pixel_size"], image)
+                regions.own[image] = _bands(config, settings_of(image)["pixel_size"], image,
+                                            sample.settings.get("bands_top"))
                 where[image] = "config key 'regions.bands'"
             size = header_size(image)
             if size is not None:
@@ -187,6 +202,11 @@ def load_regions(config, samples, sheet, settings_of):
                 check_region_set(regions.set_of(image), size[::-1], f"{said} on {image!r}")
         if regions.metadata_table:
             regions.metadata = read_region_metadata(regions.metadata_table)[0]
+            sheet_columns = set(samples[0].metadata) if samples else set()
+            both = [c for c in regions.metadata if c in sheet_columns]
+            if both:
+                raise RegionError(f"config key 'regions.metadata': its column {both[0]!r} is"
+                                  f" also a column of the sample sheet {sheet!r}")
     except RegionError as error:
         raise ConfigError(str(error)) from None
     return regions
@@ -247,10 +267,108 @@ def read_region_metadata(path):
     return columns, rows
 
 
+def set_in(sets, image):
+    """An image's region set in grayscale_blur's params
+    (:meth:`Regions.batch_sets`), or None."""
+    return sets["own"].get(image, sets["shared"]) if sets else None
+
+
+def image_regions(region_set, colour, gray, blurred):
+    """grayscale_blur's: an image's regions (a dish found in ``blurred``)
+    with each one's pixels and mean colours
+    (:func:`rootmass.regions.measure.region_colours`)."""
+    region_set = resolve(region_set, blurred)
+    drawn = regions_in(region_set, blurred.shape)
+    return {"set": region_set, "names": drawn.names, **region_colours(drawn, colour, gray)}
+
+
+def region_foregrounds(regions, mask, t, threshold="image", segment=None, path=None):
+    """save_mask's: each region's foreground pixels and threshold.
+
+    Parameters
+    ----------
+    regions : dict
+        :func:`image_regions`'s.
+    mask : (M, N) ndarray of bool
+        The image's mask.
+    t : float or None
+        The image's threshold.
+    threshold : {'image', 'all', 'each'}, optional
+        Config key ``regions.threshold``.
+    segment : callable, optional
+        ``segment(labels, count, each=...)``: the regions' own mask,
+        thresholds and errors (:func:`rootmass.segmentation.segment_regions`
+        of the image), for ``'all'`` and ``'each'``.
+    path : str, optional
+        Where the regions' own mask is saved, for ``'all'`` and ``'each'``.
+
+    Returns
+    -------
+    dict
+        ``regions`` with ``foreground_pixels`` (None for a region whose
+        threshold failed), ``threshold``, ``region_errors`` and, with
+        ``'all'`` or ``'each'``, ``mask``.
+    """
+    if "error" in regions:
+        return regions
+    drawn = regions_in(regions["set"], mask.shape)
+    thresholds, errors = [t] * drawn.count, [None] * drawn.count
+    if threshold != "image":
+        from rootmass.io import save_mask
+
+        mask, thresholds, errors = segment(drawn.labels(), drawn.count,
+                                           each=threshold == "each")
+        save_mask(path, mask)
+        regions = {**regions, "mask": path}
+    found = region_foreground(drawn, mask)
+    return {**regions, "threshold": thresholds, "region_errors": errors,
+            "foreground_pixels": [None if e else f for e, f in zip(errors, found)]}
+
+
+def objects_by_region(regions, labels, table, measure, load):
+    """The objects stage's: each region's objects (by their centroids,
+    :func:`rootmass.regions.measure.region_objects`), of the image's
+    ``labels`` and object ``table`` (None: made here), or of the regions'
+    own mask (``measure(load(path))``: its labels and table) where they have
+    one."""
+    from rootmass.measure.objects import object_table
+
+    if "error" in regions:
+        return None
+    if regions.get("mask"):
+        labels, table = measure(load(regions["mask"]))
+    table = object_table(labels) if table is None else table
+    drawn = regions_in(regions["set"], labels.shape)
+    return region_objects(drawn, table["centroid_row"], table["centroid_col"], table["area"])
+
+
+def roots_by_region(regions, mask, measure, load):
+    """The roots stage's: ``measure(mask)``'s traits, skeleton and
+    diameters (:func:`rootmass.measure.roots.root_traits`) and the regions'
+    traits, a list per trait (None for NaN), of the image's skeleton or, where
+    the regions have their own mask, of its (``load(path)``)."""
+    if not regions or "error" in regions:
+        return (*measure(mask), None)
+    drawn = regions_in(regions["set"], mask.shape)
+    split = (drawn.labels(), drawn.count)
+    if regions.get("mask"):
+        traits, skeleton, diameters = measure(mask)
+        by_region = measure(load(regions["mask"]), regions=split)[3]
+    else:
+        traits, skeleton, diameters, by_region = measure(mask, regions=split)
+    lists = {k: [r[k] if r[k] == r[k] else None for r in by_region] for k in traits}
+    return traits, skeleton, diameters, lists
+
+
 def regions_rows(measurements, objects=None, roots=None):
     """The rows of results/regions.csv of one batch, a row per image x
-    region, in the images' order and the regions' (without metadata); an
-    image that failed has one row, with no region and its error.
+    region, in the images' order and the regions' (without metadata).
+
+    An image that failed, whose regions failed (a dish not found) or that
+    has no region has one row, with no region and the reason. A region whose
+    own threshold failed has its error and no foreground, objects or traits;
+    where the objects or roots stage failed for an image, its regions keep
+    their ratio and say so in ``error``.
 
     Parameters
     ----------
@@ -261,31 +379,76 @@ def regions_rows(measurements, objects=None, roots=None):
         The objects and roots stages' rows of the batch, whose ``regions``
         are the per-region values of their columns.
     """
-    extra = {}
-    for rows in (objects or [], roots or []):
+    extra, failed = {}, {}
+    for name, rows in (("objects", objects or []), ("roots", roots or [])):
         for row in rows:
             if row.get("regions"):
                 extra.setdefault(row["image"], []).append(row["regions"])
+            elif row.get("error"):
+                failed[row["image"]] = f"{name}: {row['error']}"
     found = []
     for row in measurements:
-        regions = row.get("regions")
-        if not regions:  # an image that failed: one row, its error
-            if row.get("status") != "ok":
-                found.append({"image": row["image"], "region": "", "status": row["status"],
-                              "error": row.get("error", "")})
+        regions = row.get("regions") or {}
+        image = row["image"]
+        reason = (regions.get("error") or row.get("error")
+                  or (regions and not regions["names"] and "the image has no region"))
+        if not regions or "error" in regions or not regions["names"]:
+            if reason or row.get("status") != "ok":
+                found.append({"image": image, "region": "", "status": "error",
+                              "error": reason or ""})
             continue
         errors = regions.get("region_errors") or [None] * len(regions["names"])
         for i, name in enumerate(regions["names"]):
             own = errors[i] and f"the region's threshold: {errors[i]}"
-            out = {"image": row["image"], "region": name, "error": own or row.get("error", ""),
-                   "status": "error" if own else row["status"]}
+            out = {"image": image, "region": name, "status": "error" if own else "ok",
+                   "error": own or failed.get(image, "")}
             for column in ("region_pixels", "foreground_pixels", "threshold",
                            *COLOUR_COLUMNS[1:]):
                 if column in regions:
                     out[column] = regions[column][i]
             if out.get("foreground_pixels") is not None and out.get("region_pixels"):
                 out["ratio"] = out["foreground_pixels"] / out["region_pixels"]
-            for more in extra.get(row["image"], []):
+            for more in extra.get(image, []) if not own else ():
                 out.update({column: values[i] for column, values in more.items()})
             found.append(out)
     return found
+
+
+@contextlib.contextmanager
+def regions_table(path, columns, metadata=None, region_metadata=None):
+    """results/regions.csv, written atomically a batch at a time (its memory
+    does not grow with the collection).
+
+    Parameters
+    ----------
+    path : str
+    columns : list of str
+        :func:`region_csv_columns`'s.
+    metadata : dict, optional
+        ``{image: its metadata}``, from the sample sheet.
+    region_metadata : str, optional
+        Config key ``regions.metadata`` (:func:`read_region_metadata`).
+
+    Yields
+    ------
+    callable
+        ``write(measurements, objects=None, roots=None)``: a batch's rows
+        (:func:`regions_rows`), each with its image's and its region's
+        metadata; floats as ``repr``, every digit.
+    """
+    from rootmass.io import atomic_path
+
+    metadata = metadata or {}
+    regional = read_region_metadata(region_metadata)[1] if region_metadata else {}
+    with atomic_path(path, ".csv") as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, columns, extrasaction="ignore", restval="")
+        writer.writeheader()
+
+        def write(measurements, objects=None, roots=None):
+            for row in regions_rows(measurements, objects, roots):
+                row.update(metadata.get(row["image"], {}))
+                row.update(regional.get((row["image"], row["region"]))
+                           or regional.get((None, row["region"])) or {})
+                writer.writerow(row)
+
+        yield write

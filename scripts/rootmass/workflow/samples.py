@@ -50,6 +50,7 @@ SETTINGS = {
     # the row's own label image and centres file (config key regions)
     "regions": None,
     "centres": None,
+    "bands_top": None,
     "pixel_size": "pixel_size",
     "truth": "truth",
     # the true number of objects in the row's truth (no config key)
@@ -66,7 +67,7 @@ STAGE_SETTINGS = {name: s.settings for name, s in STAGES.items() if s.settings}
 #: The settings whose cells are read as numbers.
 NUMERIC = ("sigma",
            *(name for name, s in _SEGMENTATION.items() if s.kind in ("number", "integer")),
-           "pixel_size", *own_settings("number"), "truth_count", "truth_length")
+           "pixel_size", *own_settings("number"), "truth_count", "truth_length", "bands_top")
 #: The settings whose cells are read as true or false.
 BOOLEAN = own_settings("boolean")
 #: Metadata may not take a name with these prefixes: the columns of the
