@@ -69,7 +69,7 @@ def find_dish(gray, min_radius=0.25, max_radius=0.5):
 
     Measured (benchmarks/dish.py: drawn dishes with a wall 4 % of the radius
     wide, roots, noise, colonies; 600 x 800 to 2000 x 3008; one core): the
-    centre and radius within 0.02 % of the radius, in 0.06 to 0.1 CPU-s an
+    centre and radius within 0.02 % of the radius, in 0.05 to 0.1 CPU-s an
     image (0.011 to 0.13 a megapixel). A plain full-resolution
     `hough_circle` over the same radii would take 40 to 2700 times as long
     and finds the wall's outer edge or the colony; the coarse Hough alone
