@@ -215,3 +215,22 @@ def test_the_dish_of_each_plate_found_and_its_colonies_counted(workdir):
         found = np.sqrt(int(row["region_pixels"]) / np.pi) / (1 - 0.03)  # (the margin)
         assert abs(found - r) <= 0.02 * r, (row["image"], found)
         assert int(row["objects"]) == colonies
+
+
+def test_a_grid_on_a_drawn_plate_gives_each_wells_colour(workdir):
+    """A drawn plate of 8 x 12 wells of known colours, upright: the grid's
+    wells A1 to H12, each with its own mean colour within rounding."""
+    from test_regions import drawn_plate
+
+    (workdir / "data").mkdir()
+    image, _, truth = drawn_plate(seed=7)
+    Image.fromarray(image).save(workdir / "data" / "plate.png")
+    run_snakemake(workdir, "--cores", 2, "--config", "images=['data/plate.png']", "qc=false",
+                  "objects={enabled: false}",
+                  "regions={source: grid, grid: {rows: 8, columns: 12, first: [30, 30],"
+                  " spacing: 40, radius: 15}}")
+    rows = read_csv(workdir / "results" / "regions.csv")
+    assert [r["region"] for r in rows][:3] == ["A1", "A2", "A3"] and len(rows) == 96
+    for row in rows:
+        got = [float(row[c]) for c in ("mean_red", "mean_green", "mean_blue")]
+        assert np.allclose(got, truth[row["region"]], atol=0.5), row["region"]
