@@ -94,7 +94,24 @@ class Page:
 
         self.driver.get(self.url)
         for entry in menu:
-            self.wait_for(By.XPATH, f"//span[normalize-space(text())={entry!r}]").click()
+            self.click(By.XPATH, f"//span[normalize-space(text())={entry!r}]")
+
+    def click(self, by, what):
+        """Click an element once nothing covers it: a loaded machine lays
+        the menu out over several frames, and a click meanwhile lands on
+        another entry (within WAIT seconds, a safety net, not a measure)."""
+        from selenium.common.exceptions import (ElementClickInterceptedException,
+                                                StaleElementReferenceException)
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        def clicked(driver):
+            try:
+                driver.find_element(by, what).click()
+                return True
+            except (ElementClickInterceptedException, StaleElementReferenceException):
+                return False
+
+        WebDriverWait(self.driver, WAIT).until(clicked)
 
     def wait_for(self, by, what):
         from selenium.webdriver.support import expected_conditions as ec

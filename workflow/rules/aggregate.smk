@@ -4,7 +4,8 @@
 # per group.
 
 
-# with each measuring stage's rows (input objects=..., roots=...)
+# with each measuring stage's rows (input objects=..., roots=...); with
+# regions, regions.csv too, a row per image x region (rootmass.workflow.regions)
 rule aggregate:
     input:
         **{stage.name: per_batch(rows) for stage, rows in MEASURED.items()},
@@ -30,7 +31,6 @@ rule aggregate:
             labels={"figure": "ratios.csv"},
         ),
         provenance=f"{OUT}/provenance.json",
-        # with regions: a row per image x region (rootmass.workflow.regions)
     log:
         "logs/aggregate.log",
     localrule: True

@@ -98,7 +98,9 @@ REGIONS_CSV, REGION_PLOT = f"{OUT}/regions.csv", f"{OUT}/qc/regions.png"
 REGION_COLUMNS, REGION_MEASURED = region_csv_columns(EXPERIMENT)
 # summary.csv groups the regions where group_by names a region's metadata
 BY_REGION = bool(set(EXPERIMENT.group_by) & set(EXPERIMENT.regions.metadata))
-IMAGE_GROUP_BY = [c for c in EXPERIMENT.group_by if c not in EXPERIMENT.regions.metadata]
+IMAGE_GROUP_BY = [
+    c for c in EXPERIMENT.group_by if c not in EXPERIMENT.regions.metadata
+]
 CONTACT_SHEETS_DIR = f"{OUT}/qc/contact-sheets"
 FLAGGED_FIGURES = f"{OUT}/qc/flagged"
 QC_FILES = {

@@ -94,6 +94,7 @@ if config["qc"]:
         script:
             "../../scripts/contact_sheets.py"
 
+    # (with regions, their ratios by region too: a plate's as a heat map)
     rule qc_ratios:
         input:
             **region_table(),
@@ -138,7 +139,6 @@ if config["qc"]:
                 subcategory="Groups",
                 labels={"figure": "table of the summary"},
             ),
-            # with regions: their ratios by region (a plate: a heat map)
         log:
             "logs/qc/qc_ratios.log",
         localrule: True
