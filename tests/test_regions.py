@@ -304,3 +304,41 @@ def test_an_image_without_regions_gets_its_figure_unmarked():
 
     picture = np.full((20, 30, 3), 7, dtype=np.uint8)
     assert (region_overlay(picture, np.zeros((20, 30), int), []) == picture).all()
+
+
+def test_a_region_metadata_table_by_region_or_by_image_and_region(tmp_path):
+    from rootmass.workflow.regions import read_region_metadata
+
+    path = tmp_path / "layout.csv"
+    path.write_text("image,region,treatment\n,A1,control\nplate-2.jpg,A1,salt\n")
+    columns, rows = read_region_metadata(str(path))
+    assert columns == ["treatment"]
+    assert rows == {(None, "A1"): {"treatment": "control"},
+                    ("plate-2.jpg", "A1"): {"treatment": "salt"}}
+    path.write_text("region,ratio\nA1,0.5\n")
+    with pytest.raises(RegionError, match="'ratio' is one of regions.csv's own"):
+        read_region_metadata(str(path))
+    path.write_text("well,treatment\nA1,x\n")
+    with pytest.raises(RegionError, match="no column 'region'"):
+        read_region_metadata(str(path))
+
+
+def test_a_region_metadata_column_also_in_the_sheet_is_one_line(tmp_path, monkeypatch):
+    from test_plan import SCHEMA, merged
+
+    from rootmass.workflow.config import ConfigError, check_config
+    from rootmass.workflow.regions import load_regions
+    from rootmass.workflow.samples import Sample
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "layout.tsv").write_text("region\ttreatment\n0-100 px\tx\n")
+    config = check_config(merged(regions={"source": "bands", "metadata": "layout.tsv"}),
+                          SCHEMA)
+    samples = [Sample("a.png", 2, metadata={"treatment": "y"})]
+    with pytest.raises(ConfigError, match="its column 'treatment' is also a column of the"
+                                          " sample sheet 'sheet.tsv'"):
+        load_regions(config, samples, "sheet.tsv", lambda image: {"pixel_size": None})
+    samples = [Sample("a.png", 2, metadata={"plate": "p1"})]
+    assert load_regions(config, samples, "sheet.tsv",
+                        lambda image: {"pixel_size": None}).metadata == [
+        "treatment"]
