@@ -178,6 +178,7 @@ def load_regions(config, samples, sheet, settings_of):
     try:
         regions.shared = _shared_set(config)
         where = {"grid": "config key 'regions.grid'", "dish": "config key 'regions.dish'"}
+        checked = set()  # the sizes the shared set is checked on (once a size)
         for sample in samples:
             image = sample.image
             if source == "circles":
@@ -197,9 +198,12 @@ def load_regions(config, samples, sheet, settings_of):
                                             sample.settings.get("bands_top"))
                 where[image] = "config key 'regions.bands'"
             size = header_size(image)
-            if size is not None:
+            shared = image not in regions.own
+            if size is not None and not (shared and size in checked):
                 said = where.get(image, where.get(source, "config key 'regions'"))
                 check_region_set(regions.set_of(image), size[::-1], f"{said} on {image!r}")
+                if shared:
+                    checked.add(size)
         if regions.metadata_table:
             regions.metadata = read_region_metadata(regions.metadata_table)[0]
             sheet_columns = set(samples[0].metadata) if samples else set()
